@@ -1,0 +1,11 @@
+// The subcommands of `nanodecoh`, one file each (command_<name>.cpp).
+#pragma once
+
+#include "cli/cli_support.hpp"
+
+namespace nanodecoh::cli {
+
+/// `nanodecoh device`: which backend `auto` would choose, and why.
+Command register_device_command(CLI::App& root);
+
+}  // namespace nanodecoh::cli

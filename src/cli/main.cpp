@@ -1,0 +1,47 @@
+// Entry point of the `nanodecoh` command-line tool. Parses the subcommand with
+// CLI11 and runs it. Every error -- bad flags, out-of-range values, unreadable
+// files, numerical failures -- becomes one line on stderr and exit code 2.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace nanodecoh::cli;
+  CLI::App root{"nanodecoh: decoherence of levitated nanoparticles (Lindblad master equation)"};
+  root.set_version_flag("--version", std::string(nanodecoh::version_string) + " (" + nanodecoh::git_revision + ")");
+  root.require_subcommand(1);
+
+  std::vector<Command> commands;
+  commands.push_back(register_device_command(root));
+
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return root.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return root.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return root.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "nanodecoh: error: " << e.what() << " (see 'nanodecoh --help')\n";
+    return 2;
+  }
+
+  try {
+    for (const Command& command : commands)
+      if (command.app->parsed()) return command.run();
+  } catch (const nanodecoh::Error& e) {
+    std::cerr << "nanodecoh: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "nanodecoh: internal error: " << e.what() << '\n';
+    return 3;
+  }
+  std::cerr << "nanodecoh: error: no subcommand given (see 'nanodecoh --help')\n";
+  return 2;
+}

@@ -1,0 +1,32 @@
+// Test helper: runs the built `nanodecoh` executable with arguments and
+// captures its exit code, stdout and stderr, for CLI contract tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nanodecoh::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;  ///< everything written to stdout
+  std::string err;  ///< everything written to stderr
+};
+
+/// Runs NANODECOH_CLI_PATH with `args` (no shell involved). `stdin` is /dev/null.
+CliResult run_cli(const std::vector<std::string>& args);
+
+/// Number of lines in `text` (a trailing newline does not start a new line).
+int count_lines(const std::string& text);
+
+/// A fresh empty directory under the system temp dir, named after `tag`.
+std::string make_temp_dir(const std::string& tag);
+
+}  // namespace nanodecoh::testing
+
+/// Skips the current test when no CUDA device is usable, saying why.
+#define NANODECOH_REQUIRE_CUDA_DEVICE()                                                 \
+  do {                                                                                  \
+    const auto& nanodecoh_status_ = ::nanodecoh::cuda_device_status();                  \
+    if (!nanodecoh_status_.usable) GTEST_SKIP() << "no usable CUDA device: " << nanodecoh_status_.reason; \
+  } while (0)
