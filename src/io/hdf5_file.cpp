@@ -1,0 +1,248 @@
+// HDF5 output (hdf5_file.hpp) on the HDF5 C API. Every call is checked; a
+// failure throws IoError naming the file and the object. HDF5's own error
+// stack printing is switched off so errors reach the user once, as one line.
+#include "nanodecoh/io/hdf5_file.hpp"
+
+#include <hdf5.h>
+
+#include <numeric>
+#include <utility>
+
+#include "nanodecoh/error.hpp"
+
+namespace nanodecoh::io {
+namespace {
+
+/// Owns one hid_t and closes it with the matching H5*close.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void silence_hdf5_errors() {
+  static const bool done = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+void check(herr_t status, const std::string& what, const std::filesystem::path& file) {
+  if (status < 0) throw IoError("HDF5: " + what + " failed in " + file.string());
+}
+
+hid_t complex_type(hid_t real_type, std::size_t size) {
+  const hid_t type = H5Tcreate(H5T_COMPOUND, 2 * size);
+  H5Tinsert(type, "r", 0, real_type);
+  H5Tinsert(type, "i", size, real_type);
+  return type;
+}
+
+std::vector<hsize_t> to_dims(const std::vector<std::size_t>& shape, std::size_t size, const std::string& path) {
+  const std::size_t product =
+      std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<std::size_t>());
+  if (product != size) throw IoError("HDF5: shape does not match data size for " + path);
+  return {shape.begin(), shape.end()};
+}
+
+}  // namespace
+
+Hdf5File::Hdf5File(long long id, std::filesystem::path path) : file_id_(id), path_(std::move(path)) {}
+
+Hdf5File Hdf5File::create(const std::filesystem::path& path) {
+  silence_hdf5_errors();
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (id < 0) throw IoError("cannot create HDF5 file " + path.string());
+  return Hdf5File(id, path);
+}
+
+Hdf5File Hdf5File::open_read(const std::filesystem::path& path) {
+  silence_hdf5_errors();
+  if (!std::filesystem::exists(path)) throw IoError("cannot open " + path.string() + ": no such file");
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) throw IoError("cannot open " + path.string() + ": not a readable HDF5 file");
+  return Hdf5File(id, path);
+}
+
+Hdf5File::Hdf5File(Hdf5File&& other) noexcept
+    : file_id_(std::exchange(other.file_id_, -1)), path_(std::move(other.path_)) {}
+
+Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
+  if (this != &other) {
+    if (file_id_ >= 0) H5Fclose(file_id_);
+    file_id_ = std::exchange(other.file_id_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+Hdf5File::~Hdf5File() {
+  if (file_id_ >= 0) H5Fclose(file_id_);
+}
+
+bool Hdf5File::exists(const std::string& path) const {
+  if (path == "/") return true;
+  // Check every prefix: H5Lexists fails on a missing intermediate group.
+  std::size_t pos = 0;
+  while ((pos = path.find('/', pos + 1)) != std::string::npos)
+    if (H5Lexists(file_id_, path.substr(0, pos).c_str(), H5P_DEFAULT) <= 0) return false;
+  return H5Lexists(file_id_, path.c_str(), H5P_DEFAULT) > 0;
+}
+
+void Hdf5File::create_group(const std::string& path) {
+  Handle plist(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(plist.get(), 1);
+  Handle group(H5Gcreate2(file_id_, path.c_str(), plist.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!group.valid()) throw IoError("HDF5: cannot create group " + path + " in " + path_.string());
+}
+
+namespace {
+void write_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path, hid_t type,
+               const void* data, const std::vector<hsize_t>& dims) {
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose);
+  Handle plist(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(plist.get(), 1);
+  Handle set(H5Dcreate2(file, path.c_str(), type, space.get(), plist.get(), H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!set.valid()) throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string());
+  check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing " + path, file_path);
+}
+}  // namespace
+
+void Hdf5File::write(const std::string& path, const std::vector<double>& data, const std::vector<std::size_t>& shape,
+                     const std::string& unit) {
+  write_raw(file_id_, path_, path, H5T_NATIVE_DOUBLE, data.data(), to_dims(shape, data.size(), path));
+  if (!unit.empty()) set_attribute(path, "unit", unit);
+}
+
+void Hdf5File::write(const std::string& path, const std::vector<std::complex<double>>& data,
+                     const std::vector<std::size_t>& shape, const std::string& unit) {
+  Handle type(complex_type(H5T_NATIVE_DOUBLE, sizeof(double)), H5Tclose);
+  write_raw(file_id_, path_, path, type.get(), data.data(), to_dims(shape, data.size(), path));
+  if (!unit.empty()) set_attribute(path, "unit", unit);
+}
+
+void Hdf5File::write(const std::string& path, const std::vector<std::complex<float>>& data,
+                     const std::vector<std::size_t>& shape, const std::string& unit) {
+  Handle type(complex_type(H5T_NATIVE_FLOAT, sizeof(float)), H5Tclose);
+  write_raw(file_id_, path_, path, type.get(), data.data(), to_dims(shape, data.size(), path));
+  if (!unit.empty()) set_attribute(path, "unit", unit);
+}
+
+void Hdf5File::write(const std::string& path, const std::vector<unsigned long long>& data,
+                     const std::vector<std::size_t>& shape) {
+  write_raw(file_id_, path_, path, H5T_NATIVE_ULLONG, data.data(), to_dims(shape, data.size(), path));
+}
+
+void Hdf5File::write_scalar(const std::string& path, double value, const std::string& unit) {
+  write_raw(file_id_, path_, path, H5T_NATIVE_DOUBLE, &value, {});
+  if (!unit.empty()) set_attribute(path, "unit", unit);
+}
+
+namespace {
+template <typename Fn>
+void with_attribute_target(hid_t file, const std::filesystem::path& file_path, const std::string& object, Fn fn) {
+  Handle target(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
+  if (!target.valid()) throw IoError("HDF5: no object " + object + " in " + file_path.string());
+  fn(target.get());
+}
+
+void write_attribute(hid_t target, const std::string& name, hid_t type, const void* value,
+                     const std::filesystem::path& file_path) {
+  if (H5Aexists(target, name.c_str()) > 0) H5Adelete(target, name.c_str());
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(target, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) throw IoError("HDF5: cannot create attribute " + name + " in " + file_path.string());
+  check(H5Awrite(attr.get(), type, value), "writing attribute " + name, file_path);
+}
+}  // namespace
+
+void Hdf5File::set_attribute(const std::string& object, const std::string& name, const std::string& value) {
+  with_attribute_target(file_id_, path_, object, [&](hid_t target) {
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+    H5Tset_cset(type.get(), H5T_CSET_UTF8);
+    write_attribute(target, name, type.get(), value.empty() ? "" : value.data(), path_);
+  });
+}
+
+void Hdf5File::set_attribute(const std::string& object, const std::string& name, double value) {
+  with_attribute_target(file_id_, path_, object,
+                        [&](hid_t target) { write_attribute(target, name, H5T_NATIVE_DOUBLE, &value, path_); });
+}
+
+void Hdf5File::set_attribute(const std::string& object, const std::string& name, long long value) {
+  with_attribute_target(file_id_, path_, object,
+                        [&](hid_t target) { write_attribute(target, name, H5T_NATIVE_LLONG, &value, path_); });
+}
+
+namespace {
+template <typename T>
+std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path, hid_t mem_type,
+                        std::vector<std::size_t>* shape) {
+  Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!set.valid()) throw IoError("HDF5: no dataset " + path + " in " + file_path.string());
+  Handle space(H5Dget_space(set.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::size_t count = 1;
+  for (auto d : dims) count *= d;
+  std::vector<T> data(count);
+  check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "reading " + path, file_path);
+  if (shape) shape->assign(dims.begin(), dims.end());
+  return data;
+}
+}  // namespace
+
+std::vector<double> Hdf5File::read_doubles(const std::string& path, std::vector<std::size_t>* shape) const {
+  return read_raw<double>(file_id_, path_, path, H5T_NATIVE_DOUBLE, shape);
+}
+
+std::vector<std::complex<double>> Hdf5File::read_complex(const std::string& path,
+                                                         std::vector<std::size_t>* shape) const {
+  Handle type(complex_type(H5T_NATIVE_DOUBLE, sizeof(double)), H5Tclose);
+  return read_raw<std::complex<double>>(file_id_, path_, path, type.get(), shape);
+}
+
+std::vector<unsigned long long> Hdf5File::read_u64(const std::string& path, std::vector<std::size_t>* shape) const {
+  return read_raw<unsigned long long>(file_id_, path_, path, H5T_NATIVE_ULLONG, shape);
+}
+
+std::string Hdf5File::read_string_attribute(const std::string& object, const std::string& name) const {
+  std::string value;
+  with_attribute_target(file_id_, path_, object, [&](hid_t target) {
+    Handle attr(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
+    if (!attr.valid()) throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
+    Handle type(H5Aget_type(attr.get()), H5Tclose);
+    if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
+      throw IoError("HDF5: attribute " + name + " is not a fixed-length string");
+    value.resize(H5Tget_size(type.get()));
+    check(H5Aread(attr.get(), type.get(), value.data()), "reading attribute " + name, path_);
+    while (!value.empty() && value.back() == '\0') value.pop_back();
+  });
+  return value;
+}
+
+double Hdf5File::read_double_attribute(const std::string& object, const std::string& name) const {
+  double value = 0;
+  with_attribute_target(file_id_, path_, object, [&](hid_t target) {
+    Handle attr(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
+    if (!attr.valid()) throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
+    check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "reading attribute " + name, path_);
+  });
+  return value;
+}
+
+}  // namespace nanodecoh::io

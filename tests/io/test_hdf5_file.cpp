@@ -1,0 +1,54 @@
+// HDF5 wrapper: round trip of real, complex and integer datasets with shapes,
+// units and attributes; missing objects are IoError.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/io/hdf5_file.hpp"
+#include "run_cli.hpp"
+
+namespace nanodecoh::io {
+namespace {
+
+TEST(Hdf5File, RoundTrip) {
+  const auto dir = testing::make_temp_dir("h5");
+  const auto path = std::filesystem::path(dir) / "t.h5";
+  {
+    auto file = Hdf5File::create(path);
+    file.create_group("table");
+    file.write("table/x", std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3}, "m");
+    file.write("table/f", std::vector<std::complex<double>>{{1, -1}, {0.5, 2}}, {2}, "1/s");
+    file.write("counts", std::vector<unsigned long long>{7, 8}, {2});
+    file.write_scalar("table/tolerance", 1e-6);
+    file.set_attribute("/", "version", std::string("0.1.0"));
+    file.set_attribute("table", "gamma", 2.5);
+  }
+  auto file = Hdf5File::open_read(path);
+  std::vector<std::size_t> shape;
+  EXPECT_EQ(file.read_doubles("table/x", &shape), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(shape, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(file.read_string_attribute("table/x", "unit"), "m");
+  const auto f = file.read_complex("table/f");
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[1], std::complex<double>(0.5, 2));
+  EXPECT_EQ(file.read_u64("counts")[1], 8u);
+  EXPECT_EQ(file.read_doubles("table/tolerance")[0], 1e-6);
+  EXPECT_EQ(file.read_string_attribute("/", "version"), "0.1.0");
+  EXPECT_EQ(file.read_double_attribute("table", "gamma"), 2.5);
+  EXPECT_TRUE(file.exists("table/x"));
+  EXPECT_FALSE(file.exists("nope/x"));
+  EXPECT_THROW(file.read_doubles("nope"), IoError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Hdf5File, ShapeMismatchAndBadFilesAreErrors) {
+  const auto dir = testing::make_temp_dir("h5");
+  auto file = Hdf5File::create(std::filesystem::path(dir) / "t.h5");
+  EXPECT_THROW(file.write("x", std::vector<double>{1, 2, 3}, {2, 2}), IoError);
+  EXPECT_THROW(Hdf5File::open_read(std::filesystem::path(dir) / "missing.h5"), IoError);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace nanodecoh::io
