@@ -8,4 +8,7 @@ namespace nanodecoh::cli {
 /// `nanodecoh device`: which backend `auto` would choose, and why.
 Command register_device_command(CLI::App& root);
 
+/// `nanodecoh rates`: magnetic and dielectric momentum diffusion, decoherence and drag.
+Command register_rates_command(CLI::App& root);
+
 }  // namespace nanodecoh::cli

@@ -1,0 +1,156 @@
+// Contract tests of `nanodecoh rates` (docs/rates.md): JSON keys, the readable table,
+// and one line on stderr + exit code 2 for each kind of bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "run_cli.hpp"
+
+namespace nanodecoh {
+namespace {
+
+using testing::count_lines;
+using testing::run_cli;
+
+// The default nanodiamond scenario of docs/rates.md, as (flag, value) pairs.
+std::vector<std::pair<std::string, std::string>> scenario() {
+  return {{"--radius", "1e-7"},     {"--chi-real", "-2.2e-5"}, {"--chi-imag", "0"},
+          {"--temperature", "300"}, {"--permittivity", "5.7"}, {"--density", "3510"},
+          {"--dx", "1e-6"}};
+}
+
+std::vector<std::string> args_with(const std::string& flag = "", const std::string& value = "",
+                                   bool drop = false) {
+  std::vector<std::string> args{"rates"};
+  bool replaced = false;
+  for (const auto& [f, v] : scenario()) {
+    if (f == flag) {
+      replaced = true;
+      if (drop) continue;
+      args.push_back(f + "=" + value);
+    } else {
+      args.push_back(f);
+      args.push_back(v);
+    }
+  }
+  if (!flag.empty() && !replaced && !drop) args.push_back(flag + "=" + value);
+  return args;
+}
+
+void expect_one_line_error(const std::vector<std::string>& args, const std::string& must_contain) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
+}
+
+TEST(CliRates, JsonHasTheContractKeys) {
+  std::vector<std::string> args = args_with();
+  args.push_back("--json");
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_lines(r.out), 1);
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key :
+       {"momentum_diffusion", "momentum_diffusion_scattering", "momentum_diffusion_absorption",
+        "localization_parameter", "decoherence_rate_longwave", "decoherence_rate",
+        "decoherence_rate_saturated", "drag_coefficient", "fdt_ratio"}) {
+    ASSERT_TRUE(j["magnetic"].contains(key)) << key;
+    EXPECT_TRUE(j["magnetic"][key].is_number()) << key;
+    EXPECT_TRUE(std::isfinite(j["magnetic"][key].get<double>())) << key;
+  }
+  for (const char* key : {"decoherence_rate_longwave", "drag_coefficient"})
+    EXPECT_TRUE(j["dielectric"][key].is_number()) << key;
+  ASSERT_TRUE(j["ratio_decoherence_magnetic_to_dielectric"].is_number());
+  // Cross-checks that need no library call: (M 33) and the (M 62) formula.
+  const auto& m = j["magnetic"];
+  const double hbar = 1.054571817e-34, pi = 3.14159265358979323846;
+  EXPECT_NEAR(m["localization_parameter"].get<double>(),
+              m["momentum_diffusion"].get<double>() / (2 * hbar * hbar),
+              1e-12 * m["localization_parameter"].get<double>());
+  const double g = -2.2e-5 / (3 - 2.2e-5), e = 4.7 / 7.7;
+  EXPECT_NEAR(j["ratio_decoherence_magnetic_to_dielectric"].get<double>(),
+              g * g / (e * e) / (16 * pi * pi), 1e-25);
+  EXPECT_NEAR(j["magnetic"]["decoherence_rate_longwave"].get<double>() /
+                  j["dielectric"]["decoherence_rate_longwave"].get<double>(),
+              j["ratio_decoherence_magnetic_to_dielectric"].get<double>(), 1e-24);
+  EXPECT_EQ(r.out.find("nan"), std::string::npos);
+  EXPECT_EQ(r.out.find("inf"), std::string::npos);
+}
+
+TEST(CliRates, MassInsteadOfDensity) {
+  std::vector<std::string> args = args_with("--density", "", true);
+  args.insert(args.end(), {"--mass", "1.47e-17", "--shape-factor", "1", "--json"});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_DOUBLE_EQ(j["inputs"]["mass"].get<double>(), 1.47e-17);
+  EXPECT_NEAR(j["magnetic"]["fdt_ratio"].get<double>(), 2.0, 1e-12);  // 2/beta
+}
+
+TEST(CliRates, TableHasUnits) {
+  const auto r = run_cli(args_with());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text : {"kg^2 m^2 s^-3", "m^-2 s^-1", "s^-1", "<dp^2>/dt", "R11"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(CliRates, NonPositiveValuesAreRejected) {
+  for (const char* flag : {"--radius", "--temperature", "--density"})
+    for (const char* value : {"0", "-1e-7"}) expect_one_line_error(args_with(flag, value), flag);
+  for (const char* value : {"0", "-1e-17"}) {
+    std::vector<std::string> args = args_with("--density", "", true);
+    args.push_back(std::string("--mass=") + value);
+    expect_one_line_error(args, "--mass");
+  }
+  expect_one_line_error(args_with("--shape-factor", "0"), "--shape-factor");
+  expect_one_line_error(args_with("--dx", "-1e-6"), "--dx");
+  expect_one_line_error(args_with("--chi-imag", "-0.1"), "--chi-imag");
+}
+
+TEST(CliRates, NanAndInfAreRejectedNamingTheFlag) {
+  for (const auto& [flag, unused] : scenario())
+    for (const char* value : {"nan", "inf", "-inf", "NaN"}) {
+      (void)unused;
+      expect_one_line_error(args_with(flag, value), flag);
+    }
+  expect_one_line_error(args_with("--shape-factor", "nan"), "--shape-factor");
+}
+
+TEST(CliRates, UnknownFlag) {
+  std::vector<std::string> args = args_with();
+  args.push_back("--frobnicate");
+  expect_one_line_error(args, "--frobnicate");
+}
+
+TEST(CliRates, MissingRequiredFlag) {
+  for (const auto& [flag, unused] : scenario()) {
+    (void)unused;
+    if (flag == "--density") continue;  // optional alone; see the next test
+    expect_one_line_error(args_with(flag, "", true), flag);
+  }
+}
+
+TEST(CliRates, DensityAndMassBothOrNeither) {
+  std::vector<std::string> both = args_with();
+  both.insert(both.end(), {"--mass", "1e-17"});
+  expect_one_line_error(both, "--mass");
+  expect_one_line_error(args_with("--density", "", true), "--density");
+}
+
+TEST(CliRates, PermittivityOneIsRejected) {
+  expect_one_line_error(args_with("--permittivity", "1"), "--permittivity");
+  expect_one_line_error(args_with("--permittivity", "-2"), "--permittivity");
+}
+
+TEST(CliRates, NonNumericValue) {
+  expect_one_line_error(args_with("--radius", "abc"), "--radius");
+}
+
+}  // namespace
+}  // namespace nanodecoh

@@ -1,0 +1,153 @@
+// Angular part of the decoherence factor (magnetic eq. 52-54, 59; physics.md section 5).
+// Oracles: libstdc++'s std::sph_bessel, brute-force 4D Gauss-Legendre quadrature of the
+// double solid-angle integral, a 2D reduction with the azimuths done by hand, and the
+// small/large-x limits.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/magnetic_rates.hpp"
+#include "nanodecoh/quadrature.hpp"
+
+namespace nanodecoh {
+namespace {
+
+constexpr double pi = constants::pi;
+
+// int dOmega int dOmega' (1 + cos^2 theta) exp(i x (k^ - k^').z), brute force over
+// (theta, phi, theta', phi') with an n-point Gauss-Legendre rule on each axis.
+double angular_integral_4d(double x, int n) {
+  const GaussLegendreRule r = gauss_legendre(n);
+  std::vector<double> ct(n), st(n), ph(n), wt(n), wp(n);
+  for (int i = 0; i < n; ++i) {
+    const double theta = 0.5 * pi * (r.nodes[i] + 1.0);
+    ct[i] = std::cos(theta);
+    st[i] = std::sin(theta);
+    wt[i] = 0.5 * pi * r.weights[i] * st[i];  // sin theta dtheta
+    ph[i] = pi * (r.nodes[i] + 1.0);
+    wp[i] = pi * r.weights[i];
+  }
+  std::complex<double> sum = 0.0;
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) {
+      const double kx = st[a] * std::cos(ph[b]), ky = st[a] * std::sin(ph[b]), kz = ct[a];
+      for (int c = 0; c < n; ++c)
+        for (int d = 0; d < n; ++d) {
+          const double qx = st[c] * std::cos(ph[d]), qy = st[c] * std::sin(ph[d]), qz = ct[c];
+          const double cos_theta = kx * qx + ky * qy + kz * qz;
+          sum += wt[a] * wp[b] * wt[c] * wp[d] * (1.0 + cos_theta * cos_theta) *
+                 std::exp(std::complex<double>(0.0, x * (kz - qz)));
+        }
+    }
+  EXPECT_LT(std::abs(sum.imag()), 1e-9 * std::abs(sum.real()) + 1e-12);
+  return sum.real();
+}
+
+// Same integral after doing both azimuths analytically:
+// 4 pi^2 int dmu int dmu' [1 + mu^2 mu'^2 + (1 - mu^2)(1 - mu'^2)/2] cos(x (mu - mu')).
+double angular_integral_2d(double x, int n) {
+  const GaussLegendreRule r = gauss_legendre(n);
+  double sum = 0.0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      const double mu = r.nodes[i], nu = r.nodes[j];
+      const double weight = 1.0 + mu * mu * nu * nu + 0.5 * (1.0 - mu * mu) * (1.0 - nu * nu);
+      const double phase = std::cos(x * (mu - nu));
+      sum += r.weights[i] * r.weights[j] * weight * phase;
+    }
+  return 4.0 * pi * pi * sum;
+}
+
+TEST(SphericalBessel, MatchesStdSphBessel) {
+  for (int n = 0; n <= 2; ++n)
+    for (double x : {1e-3, 0.1, 0.49, 0.5, 0.9, 1.5, 1.99, 2.0, 2.01, 3.0, 7.5, 20.0, 123.4}) {
+      const double expected = std::sph_bessel(static_cast<unsigned>(n), x);
+      EXPECT_NEAR(spherical_bessel_j(n, x), expected, 2e-15 * std::max(1.0, std::abs(expected)))
+          << "n = " << n << ", x = " << x;
+    }
+}
+
+TEST(SphericalBessel, SmallArgumentLeadingTerms) {
+  // j_n(x) -> x^n / (2n+1)!! with relative correction -x^2/(2(2n+3)).
+  const double x = 1e-6;
+  EXPECT_DOUBLE_EQ(spherical_bessel_j(0, x), 1.0 - x * x / 6.0);
+  EXPECT_NEAR(spherical_bessel_j(1, x) / (x / 3.0), 1.0 - x * x / 10.0, 1e-15);
+  EXPECT_NEAR(spherical_bessel_j(2, x) / (x * x / 15.0), 1.0 - x * x / 14.0, 1e-15);
+  EXPECT_EQ(spherical_bessel_j(2, 0.0), 0.0);
+  EXPECT_THROW(spherical_bessel_j(3, 1.0), InvalidArgument);
+}
+
+TEST(AngularIntegral, ClosedFormMatches4dQuadrature) {
+  for (double x : {0.0, 0.3, 1.0, 2.5, 5.0}) {
+    const double brute = angular_integral_4d(x, 28);
+    EXPECT_NEAR(angular_interference_integral(x), brute, 1e-10 * 64.0 * pi * pi / 3.0)
+        << "x = " << x;
+  }
+}
+
+TEST(AngularIntegral, ClosedFormMatches2dQuadrature) {
+  for (double x : {0.01, 1.49, 1.51, 4.0, 12.0, 40.0}) {
+    const double reduced = angular_integral_2d(x, 160);
+    EXPECT_NEAR(angular_interference_integral(x), reduced, 1e-12 * 64.0 * pi * pi / 3.0)
+        << "x = " << x;
+  }
+}
+
+TEST(AngularIntegral, ZeroArgumentIs64Pi2Over3) {
+  // (M 59) and (M 53): int int (1 + cos^2 theta) = 64 pi^2 / 3.
+  EXPECT_NEAR(angular_interference_integral(0.0), 64.0 * pi * pi / 3.0, 1e-12);
+  EXPECT_NEAR(angular_integral_4d(0.0, 16), 64.0 * pi * pi / 3.0, 1e-10);
+}
+
+TEST(AngularIntegral, PrintedM59MatchesQuadrature) {
+  // (M 59): int dOmega int dOmega' (1 + cos^2 theta)(1 - cos theta) = 64 pi^2/3.
+  // Brute force over both directions.
+  const GaussLegendreRule r = gauss_legendre(16);
+  double sum = 0.0;
+  for (std::size_t a = 0; a < r.nodes.size(); ++a)
+    for (std::size_t b = 0; b < r.nodes.size(); ++b)
+      for (std::size_t c = 0; c < r.nodes.size(); ++c)
+        for (std::size_t d = 0; d < r.nodes.size(); ++d) {
+          const double mu = r.nodes[a], phi = pi * (r.nodes[b] + 1.0);
+          const double nu = r.nodes[c], psi = pi * (r.nodes[d] + 1.0);
+          const double cos_theta =
+              mu * nu + std::sqrt((1 - mu * mu) * (1 - nu * nu)) * std::cos(phi - psi);
+          sum += r.weights[a] * pi * r.weights[b] * r.weights[c] * pi * r.weights[d] *
+                 (1.0 + cos_theta * cos_theta) * (1.0 - cos_theta);
+        }
+  EXPECT_NEAR(sum, 64.0 * pi * pi / 3.0, 1e-9);
+}
+
+TEST(AngularKernel, SmallArgumentIsLongWavelengthForm) {
+  // (M 55-58): 1 - I(x)/I(0) = x^2/3 + O(x^4); no cancellation loss for tiny x.
+  for (double x : {1e-12, 1e-8, 1e-4})
+    EXPECT_NEAR(angular_decoherence_kernel(x) / (x * x / 3.0), 1.0, 1e-7);
+  EXPECT_EQ(angular_decoherence_kernel(0.0), 0.0);
+}
+
+TEST(AngularKernel, SeriesAndDirectFormAgreeAtTheSwitch) {
+  for (double x : {1.3, 1.45, 1.55, 1.7}) {
+    const double j0 = std::sph_bessel(0, x), j1x = std::sph_bessel(1, x) / x,
+                 j2 = std::sph_bessel(2, x);
+    const double direct = 1.0 - 0.75 * (j0 * j0 + 2.0 * j1x * j1x + (j1x - j2) * (j1x - j2));
+    EXPECT_NEAR(angular_decoherence_kernel(x), direct, 1e-14) << "x = " << x;
+  }
+}
+
+TEST(AngularKernel, BoundedAndSaturates) {
+  for (double x = 0.0; x < 200.0; x += 0.37) {
+    const double s = angular_decoherence_kernel(x);
+    EXPECT_GE(s, 0.0);
+    EXPECT_LE(s, 1.0);
+  }
+  // 1 - S = (3/4) Q with Q = 2 sin^2 x / x^2 + O(x^-3).
+  const double x = 1e4;
+  EXPECT_NEAR(1.0 - angular_decoherence_kernel(x), 1.5 * std::pow(std::sin(x) / x, 2),
+              3.0 / (x * x * x));
+}
+
+}  // namespace
+}  // namespace nanodecoh
