@@ -53,7 +53,8 @@ struct RatesInput {
 /// Clausius-Mossotti factor chi/(3 + chi) (M 25), dimensionless.
 std::complex<double> clausius_mossotti_factor(std::complex<double> chi);
 
-/// Magnetic polarizability alpha = (a^3/mu0) chi/(3 + chi) (M 25), in J/T^2
+/// Magnetic polarizability alpha = (4 pi a^3/mu0) chi/(3 + chi), in J/T^2 -- (M 25) with the
+/// 4 pi of SI units that the paper omits (docs/paper-notes.md)
 /// (m = alpha B). Real part (M 26), imaginary part = absorption part (M 27, 29),
 /// |alpha|^2 (M 28).
 std::complex<double> magnetic_polarizability(double radius, std::complex<double> chi);
@@ -127,9 +128,10 @@ double dielectric_decoherence_rate_longwave(double radius, double permittivity, 
 /// Einstein-Hopf drag coefficient of a dielectric sphere (M 80), 1/s.
 double dielectric_drag_coefficient(double radius, double permittivity, double temperature,
                                    double mass);
-/// F_B / F_E for chi_I = 0 (M 62, 82): (1/16 pi^2) (chi_R/(3+chi_R))^2 |(eps+2)/(eps-1)|^2.
+/// F_B / F_E for chi_I = 0 (M 62, 82) with the SI polarizability: (chi_R/(3+chi_R))^2
+/// |(eps+2)/(eps-1)|^2 (the printed 1/(16 pi^2) comes from (M 25); see docs/paper-notes.md).
 double ratio_decoherence_magnetic_to_dielectric(double chi_real, double permittivity);
-/// xi_B / xi_E for chi_I = 0 (M 81 corrected): beta/(16 pi^2) (chi_R/(3+chi_R))^2
+/// xi_B / xi_E for chi_I = 0 (M 81 corrected, SI polarizability): beta (chi_R/(3+chi_R))^2
 /// |(eps+2)/(eps-1)|^2.
 double ratio_drag_magnetic_to_dielectric(double chi_real, double permittivity, double shape_factor);
 

@@ -2,14 +2,15 @@
 // (magnetic-nanoparticle paper, "(M n)"; see magnetic_rates.hpp for the list).
 //
 // All integrals over frequency are written in u = hbar omega/(k_B T) = k/kappa,
-// kappa = k_B T/(hbar c) (inverse thermal wavelength). With alpha = (a^3/mu0) g,
+// kappa = k_B T/(hbar c) (inverse thermal wavelength). With alpha = (a3/mu0) g, a3 = 4 pi a^3 (the SI
+// polarizability; (M 25) omits the 4 pi, see polarizability_volume),
 // g = chi/(3 + chi) (M 25):
-//   <dp^2>/dt  (M 23) = (2 hbar^2 c a^6 kappa^9 / 9 pi^3) int u^8 n(n+1) |g|^2
-//                     + (4 hbar^2 c a^3 kappa^6 / 3 pi^2 beta) int u^5 n(n+1) Im g
-//   F(dx)      (M 54) = (c a^6 kappa^7 / 6 pi^3) int u^6 n |g|^2 S(u y)
-//                     + (c a^3 kappa^4 / pi^2 beta) int u^3 n Im g S(u y),  y = kappa dx
-//   xi         (M 78) = (hbar a^6 beta kappa^8 / 18 pi^3 m) int u^8 n(n+1) |g|^2
-//                     + (hbar a^3 kappa^5 / 3 pi^2 m) int u^5 n(n+1) Im g
+//   <dp^2>/dt  (M 23) = (2 hbar^2 c a3^2 kappa^9 / 9 pi^3) int u^8 n(n+1) |g|^2
+//                     + (4 hbar^2 c a3 kappa^6 / 3 pi^2 beta) int u^5 n(n+1) Im g
+//   F(dx)      (M 54) = (c a3^2 kappa^7 / 6 pi^3) int u^6 n |g|^2 S(u y)
+//                     + (c a3 kappa^4 / pi^2 beta) int u^3 n Im g S(u y),  y = kappa dx
+//   xi         (M 78) = (hbar a3^2 beta kappa^8 / 18 pi^3 m) int u^8 n(n+1) |g|^2
+//                     + (hbar a3 kappa^5 / 3 pi^2 m) int u^5 n(n+1) Im g
 // with S(x) = 1 - I(x)/I(0) (angular_kernel.cpp) and -dn/du = n(n+1). The closed
 // forms use int u^s n(n+1) du = Gamma(s+1) zeta(s) and int u^s n du = Gamma(s+1) zeta(s+1).
 #include <algorithm>
@@ -52,6 +53,12 @@ constexpr double u_max_kernel = 80.0;
 // Above this y = kappa dx, F uses the asymptotic form R11 - (3/4 y^2) int w/u^2
 // (relative error O(y^-3)).
 constexpr double asymptotic_y = 1.0e3;
+
+// 4 pi a^3: the SI moment of a sphere in a uniform field is m = 4 pi a^3 g H = (4 pi a^3/mu0) g B,
+// the magnetic dual of alpha_E = 4 pi eps0 a^3 (eps-1)/(eps+2). (M 25) prints a^3/mu0 g, without
+// the 4 pi (docs/paper-notes.md); every formula below that the paper writes with a^3 from (M 25)
+// uses this volume instead.
+double polarizability_volume(double radius) { return 4.0 * pi * radius * radius * radius; }
 
 double inverse_thermal_wavelength(double temperature) {
   return k_boltzmann * temperature / (hbar * speed_of_light);
@@ -144,7 +151,7 @@ std::complex<double> clausius_mossotti_factor(std::complex<double> chi) {
 }
 
 std::complex<double> magnetic_polarizability(double radius, std::complex<double> chi) {
-  return radius * radius * radius / constants::mu0 * clausius_mossotti_factor(chi);
+  return polarizability_volume(radius) / constants::mu0 * clausius_mossotti_factor(chi);
 }
 
 double magnetic_polarizability_extinction(double radius, std::complex<double> chi, double omega,
@@ -157,7 +164,7 @@ double magnetic_polarizability_extinction(double radius, std::complex<double> ch
 MomentumDiffusion momentum_diffusion(double radius, std::complex<double> chi, double temperature,
                                      double shape_factor) {
   const double kappa = inverse_thermal_wavelength(temperature);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const std::complex<double> g = clausius_mossotti_factor(chi);
   const double k6 = std::pow(kappa, 6);
   const double scattering = 2.0 * hbar * hbar * speed_of_light * a3 * a3 * k6 * kappa * kappa *
@@ -170,7 +177,7 @@ MomentumDiffusion momentum_diffusion(double radius, std::complex<double> chi, do
 MomentumDiffusion momentum_diffusion_quadrature(double radius, const SusceptibilityFunction& chi,
                                                 double temperature, double shape_factor) {
   const double kappa = inverse_thermal_wavelength(temperature);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const double k6 = std::pow(kappa, 6);
   const double scattering_integral = integrate_u(
       [&](double u) {
@@ -200,7 +207,7 @@ double localization_parameter(double momentum_diffusion) {
 RateParts decoherence_rate_longwave(double radius, std::complex<double> chi, double temperature,
                                     double shape_factor, double dx) {
   const double kappa = inverse_thermal_wavelength(temperature);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const std::complex<double> g = clausius_mossotti_factor(chi);
   const double k6dx2 = std::pow(kappa, 6) * dx * dx;
   const double scattering = speed_of_light * a3 * a3 * k6dx2 * kappa * kappa * kappa *
@@ -213,7 +220,7 @@ RateParts decoherence_rate_longwave(double radius, std::complex<double> chi, dou
 RateParts decoherence_rate_saturated(double radius, std::complex<double> chi, double temperature,
                                      double shape_factor) {
   const double kappa = inverse_thermal_wavelength(temperature);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const std::complex<double> g = clausius_mossotti_factor(chi);
   const double k4 = std::pow(kappa, 4);
   const double scattering = speed_of_light * a3 * a3 * k4 * kappa * kappa * kappa * std::norm(g) *
@@ -227,7 +234,7 @@ RateParts decoherence_rate(double radius, std::complex<double> chi, double tempe
                            double shape_factor, double dx) {
   const double kappa = inverse_thermal_wavelength(temperature);
   const double y = kappa * std::abs(dx);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const std::complex<double> g = clausius_mossotti_factor(chi);
   const double k4 = std::pow(kappa, 4);
   const double scattering_integral = kernel_integral([](double u) { return bose_weight(u, 6); }, y);
@@ -244,7 +251,7 @@ RateParts decoherence_rate_quadrature(double radius, const SusceptibilityFunctio
                                       double temperature, double shape_factor, double dx) {
   const double kappa = inverse_thermal_wavelength(temperature);
   const double y = kappa * std::abs(dx);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const double k4 = std::pow(kappa, 4);
   const double scattering_integral = kernel_integral(
       [&](double u) {
@@ -269,7 +276,7 @@ RateParts decoherence_rate_quadrature(double radius, const SusceptibilityFunctio
 RateParts drag_coefficient(double radius, std::complex<double> chi, double temperature,
                            double shape_factor, double mass) {
   const double kappa = inverse_thermal_wavelength(temperature);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const std::complex<double> g = clausius_mossotti_factor(chi);
   const double k5 = std::pow(kappa, 5);
   // Gamma(9) zeta(8) / (18 pi^3) = 32 pi^5 / 135 (M 79, first term).
@@ -283,7 +290,7 @@ RateParts drag_coefficient(double radius, std::complex<double> chi, double tempe
 RateParts drag_coefficient_quadrature(double radius, const SusceptibilityFunction& chi,
                                       double temperature, double shape_factor, double mass) {
   const double kappa = inverse_thermal_wavelength(temperature);
-  const double a3 = radius * radius * radius;
+  const double a3 = polarizability_volume(radius);
   const double k5 = std::pow(kappa, 5);
   const double scattering_integral = integrate_u(
       [&](double u) {
@@ -329,12 +336,12 @@ double dielectric_drag_coefficient(double radius, double permittivity, double te
 }
 
 double ratio_decoherence_magnetic_to_dielectric(double chi_real, double permittivity) {
-  return cm_squared(chi_real) / (16.0 * pi2 * dielectric_cm_squared(permittivity));
+  return cm_squared(chi_real) / dielectric_cm_squared(permittivity);
 }
 
 double ratio_drag_magnetic_to_dielectric(double chi_real, double permittivity,
                                          double shape_factor) {
-  return shape_factor * cm_squared(chi_real) / (16.0 * pi2 * dielectric_cm_squared(permittivity));
+  return shape_factor * cm_squared(chi_real) / dielectric_cm_squared(permittivity);
 }
 
 RatesResult compute_rates(const RatesInput& input) {

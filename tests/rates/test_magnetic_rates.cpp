@@ -45,10 +45,15 @@ double dbose_domega(double omega, double t) {  // central difference
 double over_omega(const std::function<double(double)>& f, double t) {
   return integrate_to_infinity(f, 0.0, k_boltzmann * t / hbar, 0.0, 1e-11, 20000).value;
 }
-// alpha of (M 25), typed from the paper.
+// SI polarizability of a sphere, m = alpha B: alpha = (4 pi a^3/mu0) chi/(3 + chi), the magnetic
+// dual of alpha_E = 4 pi eps0 a^3 (eps-1)/(eps+2). (M 25) prints it without the 4 pi
+// (docs/paper-notes.md); the oracles below use the SI form.
 cplx alpha_m25(double a, cplx chi) {
-  return a * a * a / mu0 * (chi / (3.0 + chi));
+  return 4.0 * pi * a * a * a / mu0 * (chi / (3.0 + chi));
 }
+// The printed closed forms below are written with the a^3 of (M 25); with the SI polarizability
+// every a^3 becomes 4 pi a^3 and every a^6 becomes (4 pi a^3)^2.
+double si_a3(double a) { return 4.0 * pi * a * a * a; }
 
 struct Case {
   double radius, temperature, beta;
@@ -60,7 +65,8 @@ const Case cases[] = {{1e-7, 300.0, 0.5, {-2.2e-5, 0.0}},
 
 TEST(ClausiusMossotti, PrintedPartsM26to28) {
   for (const Case& k : cases) {
-    const double a3 = std::pow(k.radius, 3), r = k.chi.real(), i = k.chi.imag();
+    // (M 26-28) with a^3 -> 4 pi a^3 (SI, see alpha_m25).
+    const double a3 = 4 * pi * std::pow(k.radius, 3), r = k.chi.real(), i = k.chi.imag();
     const double den = (3 + r) * (3 + r) + i * i;
     const cplx alpha = magnetic_polarizability(k.radius, k.chi);
     EXPECT_NEAR(alpha.real(), a3 / mu0 * (r * r + 3 * r + i * i) / den, 1e-14 * std::abs(alpha));
@@ -125,13 +131,13 @@ TEST(MomentumDiffusion, PartsAreM15M16M18AndD1toD4) {
   const Case& k = cases[0];  // chi_I = 0: Appendix D
   const double g = k.chi.real() / (3 + k.chi.real());
   const double kt = k_boltzmann * k.temperature;
-  const double common = hbar * hbar * std::pow(k.radius, 6) / (std::pow(pi, 3) * std::pow(c, 8)) *
+  const double common = hbar * hbar * std::pow(si_a3(k.radius), 2) / (std::pow(pi, 3) * std::pow(c, 8)) *
                         g * g * std::pow(kt / hbar, 9) * zeta8 * 40320.0;
   const MomentumDiffusion d = momentum_diffusion(k.radius, k.chi, k.temperature, k.beta);
   EXPECT_NEAR(d.electric, common / 3, 1e-12 * common);    // (D1)
   EXPECT_NEAR(d.magnetic, common / 9, 1e-12 * common);    // (D2)
   EXPECT_NEAR(d.cross, -2 * common / 9, 1e-12 * common);  // (D3)
-  const double d4 = 2 * hbar * hbar * std::pow(k.radius, 6) * c / (9 * std::pow(pi, 3)) * g * g *
+  const double d4 = 2 * hbar * hbar * std::pow(si_a3(k.radius), 2) * c / (9 * std::pow(pi, 3)) * g * g *
                     std::pow(kt / (hbar * c), 9) * zeta8 * 40320.0;
   EXPECT_NEAR(d.total, d4, 1e-12 * d4);                                                // (D4)
   EXPECT_NEAR(d.magnetic + d.electric + d.cross, d.scattering, 1e-12 * d.scattering);  // (M 11)
@@ -146,7 +152,7 @@ TEST(MomentumDiffusion, PrintedM32AbsorptionTermIsAQuarterOfTheIntegral) {
   // (M 23) gives 4 hbar^2 a^3 c/(3 pi^2 beta).
   const Case& k = cases[1];
   const double r = k.chi.real(), i = k.chi.imag();
-  const double printed = hbar * hbar * std::pow(k.radius, 3) * c / (3 * pi * pi * k.beta) * 3 * i /
+  const double printed = hbar * hbar * si_a3(k.radius) * c / (3 * pi * pi * k.beta) * 3 * i /
                          ((3 + r) * (3 + r) + i * i) *
                          std::pow(k_boltzmann * k.temperature / (hbar * c), 6) * 120.0 * zeta5;
   EXPECT_NEAR(printed / diffusion_m23(k, false, true), 0.25, 1e-9);
@@ -369,7 +375,7 @@ TEST(Drag, ClosedFormM79MatchesQuadratureOfM78) {
     EXPECT_NEAR(xi.absorption, ab, 1e-7 * ab + 1e-300);
     // First term of (M 79) as printed: 32 pi^5 a^6 hbar beta/(135 m) kappa^8 |g|^2.
     const double kappa = k_boltzmann * k.temperature / (hbar * c);
-    const double printed = 32 * std::pow(pi, 5) * std::pow(k.radius, 6) * hbar * k.beta /
+    const double printed = 32 * std::pow(pi, 5) * std::pow(si_a3(k.radius), 2) * hbar * k.beta /
                            (135 * mass) * std::pow(kappa, 8) * std::norm(k.chi / (3.0 + k.chi));
     EXPECT_NEAR(xi.scattering, printed, 1e-12 * printed);
   }
@@ -381,7 +387,7 @@ TEST(Drag, PrintedM79AbsorptionCoefficientMissesPiSquared) {
   const Case& k = cases[1];
   const double mass = 1e-17, kappa = k_boltzmann * k.temperature / (hbar * c);
   const double im_g = (k.chi / (3.0 + k.chi)).imag();
-  const double per_coefficient = std::pow(k.radius, 3) * hbar / mass * std::pow(kappa, 5) * im_g;
+  const double per_coefficient = si_a3(k.radius) * hbar / mass * std::pow(kappa, 5) * im_g;
   const double coefficient = drag_m78(k, mass, false, true) / per_coefficient;
   EXPECT_NEAR(coefficient, 120.0 * zeta5 / (3 * pi * pi), 1e-6);
   EXPECT_NEAR(41.47 / coefficient, pi * pi, 0.01);
@@ -441,22 +447,43 @@ TEST(Ratios, M62AndCorrectedM81AreRatiosOfTheRates) {
         const double xe = dielectric_drag_coefficient(a, eps, t, mass);
         EXPECT_NEAR(ratio_drag_magnetic_to_dielectric(chi_r, eps, beta), xb / xe, 1e-12 * xb / xe);
       }
-      // (M 81) prints 1/(16 pi^2) "with beta = 1/2"; the rates give 1/(32 pi^2) there.
+      // (M 81) prints 1/(16 pi^2) "with beta = 1/2"; with the SI polarizability the rates
+      // give beta g^2/e^2, i.e. 1/2 there.
       const double g = chi_r / (3 + chi_r), e = (eps - 1) / (eps + 2);
-      EXPECT_NEAR(ratio_drag_magnetic_to_dielectric(chi_r, eps, 0.5),
-                  g * g / (e * e) / (32 * pi * pi), 1e-12 * g * g / (e * e));
+      EXPECT_NEAR(ratio_drag_magnetic_to_dielectric(chi_r, eps, 0.5), 0.5 * g * g / (e * e),
+                  1e-12 * g * g / (e * e));
     }
 }
 
 TEST(Ratios, DiscussionNumbersRecomputed) {
   // Section V quotes 1e-11 (nanodiamond, chi_R = -2.2e-5, eps = 5.7) and 1e-7 (chi_R = -1).
-  // (M 62) itself gives 9.14e-13 and 4.25e-3 (computed here from the printed formula).
-  auto m62 = [](double chi, double eps) {
+  // The printed (M 62), with its 1/(16 pi^2), gives 9.14e-13 and 4.25e-3; with the SI
+  // polarizability the ratio is g^2/e^2 = 1.44e-10 and 0.671 (docs/paper-notes.md).
+  auto m62_printed = [](double chi, double eps) {
     return std::pow(chi / (3 + chi), 2) * std::pow((eps + 2) / (eps - 1), 2) / (16 * pi * pi);
   };
-  EXPECT_NEAR(ratio_decoherence_magnetic_to_dielectric(-2.2e-5, 5.7), m62(-2.2e-5, 5.7), 1e-25);
-  EXPECT_NEAR(m62(-2.2e-5, 5.7), 9.14e-13, 0.01e-13);
-  EXPECT_NEAR(m62(-1.0, 5.7), 4.25e-3, 0.01e-3);
+  EXPECT_NEAR(m62_printed(-2.2e-5, 5.7), 9.14e-13, 0.01e-13);
+  EXPECT_NEAR(m62_printed(-1.0, 5.7), 4.25e-3, 0.01e-3);
+  EXPECT_NEAR(ratio_decoherence_magnetic_to_dielectric(-2.2e-5, 5.7),
+              16 * pi * pi * m62_printed(-2.2e-5, 5.7), 1e-22);
+  EXPECT_NEAR(ratio_decoherence_magnetic_to_dielectric(-2.2e-5, 5.7), 1.443e-10, 0.001e-10);
+  EXPECT_NEAR(ratio_decoherence_magnetic_to_dielectric(-1.0, 5.7), 0.671, 0.001);
+}
+
+TEST(Ratios, ElectromagneticDualityOfScatteringRates) {
+  // Maxwell duality (E -> c B, p -> m/c) maps a dielectric sphere with (eps-1)/(eps+2) = g onto
+  // a magnetic sphere with chi/(3+chi) = g. Its scattering decoherence rate must then equal the
+  // dielectric (M 61) rate, which itself matches Schlosshauer's blackbody localization rate.
+  for (double chi_r : {-2.2e-5, -0.5, 2.0}) {
+    const double g = chi_r / (3 + chi_r);
+    const double eps = (1 + 2 * g) / (1 - g);
+    for (double dx : {1e-9, 1e-7}) {
+      const double magnetic = decoherence_rate_longwave(1e-7, {chi_r, 0.0}, 300.0, 0.5, dx).scattering;
+      const double dielectric = dielectric_decoherence_rate_longwave(1e-7, eps, 300.0, dx);
+      // 1e-9: eps -> (eps-1)/(eps+2) loses digits for small g.
+      EXPECT_NEAR(magnetic, dielectric, 1e-9 * dielectric) << chi_r << " " << dx;
+    }
+  }
 }
 
 RatesInput diamond() {
