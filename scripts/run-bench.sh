@@ -88,5 +88,6 @@ done
   --meta "Build=$build_type" \
   --meta "Git revision=$revision" \
   --meta "Minimum time per benchmark=${min_time} s" \
+  --meta "Load average at start=$(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine when above 0)" \
   "${bench_args[@]}"
 echo "run-bench: appended to $results" >&2
