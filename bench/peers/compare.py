@@ -545,6 +545,19 @@ def self_test() -> int:
         q = qutip_mesolve.run(64, exact=exact)
         check("QuTiP mesolve vs exact (N=64)", q["max_abs_error"] < 1e-5,
               f"max abs error {q['max_abs_error']:.2e}, purity error {q['purity_error']:.2e}")
+    # 7. The nanodecoh driver (config generation, HDF5 reading, normalisation) against a test
+    #    double that runs the numpy split-step: same step count, same error.
+    fake = os.path.join(REPO, "tests", "peers", "fake_nanodecoh.py")
+    if missing_modules(["h5py"]) or sys.version_info < (3, 11) or not os.access(fake, os.X_OK):
+        print("skip nanodecoh driver check: needs h5py, Python >= 3.11 (tomllib) and tests/peers/fake_nanodecoh.py")
+    else:
+        driver = Nanodecoh(fake)
+        res = driver.run(p, 64, "cpu", "double", exact, timeout=60)
+        ok = driver.unavailable is None and driver.config_flag == "--config" and "failed" not in res \
+            and abs(res.get("max_abs_error", math.inf) - e_a) < 1e-12 and "continuum" in res.get("read_note", "")
+        check("nanodecoh driver on a test double", ok,
+              f"{res.get('failed') or res.get('read_note')}; error {res.get('max_abs_error', math.nan):.2e} "
+              f"vs numpy {e_a:.2e}")
     if failures:
         print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
         return 1
