@@ -68,9 +68,10 @@ for exe in "$build"/bin/bench_*; do
   out="$tmp/$name.json"
   echo "run-bench: $name (min time ${min_time}s per benchmark)" >&2
   status=ok
-  if ! timeout "$per_program_timeout" "$exe" --benchmark_format=json --benchmark_out="$out" \
-        --benchmark_out_format=json --benchmark_min_time="$min_time" >"$tmp/$name.stdout" 2>"$tmp/$name.stderr"; then
-    code=$?
+  code=0
+  timeout "$per_program_timeout" "$exe" --benchmark_format=json --benchmark_out="$out" \
+    --benchmark_out_format=json --benchmark_min_time="$min_time" >"$tmp/$name.stdout" 2>"$tmp/$name.stderr" || code=$?
+  if [[ $code -ne 0 ]]; then
     if [[ $code -eq 124 ]]; then status="timed out after ${per_program_timeout} s"; else status="exited with code $code"; fi
     echo "run-bench: $name $status; last stderr line: $(tail -n1 "$tmp/$name.stderr")" >&2
   fi

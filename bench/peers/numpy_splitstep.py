@@ -6,7 +6,7 @@ position step (multiply by exp(-F(x_i - x_j) dt); V = 0), half kinetic step.
 Adjacent half steps are merged, so n steps cost n + 1 kinetic passes and n
 position passes. With V = 0 the scheme is still only second order: in the
 characteristic variables it replaces the decay exponent int F(r - v s) ds by the
-composite midpoint rule (error ~ Gamma (v dt)^2 F''/24 per unit time).
+composite midpoint rule (exponent error ~ (v dt)^2 F''(r)/24 per unit time).
 
 The module is also a command-line program printing one JSON line:
     /usr/bin/python3 numpy_splitstep.py --n 64 --steps 32 [--exact]
