@@ -46,8 +46,9 @@ void BM_DeviceCopyBandwidth(benchmark::State& state) {
   if (skip_without_device(state)) return;
   const auto bytes = static_cast<std::size_t>(state.range(0)) << 20;
   state.SetLabel("device copy kernel, 16-byte accesses, read+write counted");
-  run_measurement(state, "bytes_per_second",
-                  [&] { return nanodecoh::roofline::measure_device_copy_bandwidth(bytes, kRepeats); });
+  run_measurement(state, "bytes_per_second", [&] {
+    return nanodecoh::roofline::measure_device_copy_bandwidth(bytes, kRepeats);
+  });
 }
 BENCHMARK(BM_DeviceCopyBandwidth)->Arg(1024)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -55,7 +56,9 @@ void BM_DeviceFmaRate(benchmark::State& state) {
   if (skip_without_device(state)) return;
   const Precision precision = state.range(0) == 32 ? Precision::float32 : Precision::float64;
   state.SetLabel(state.range(0) == 32 ? "float32 FMA chains" : "float64 FMA chains");
-  run_measurement(state, "flops", [&] { return nanodecoh::roofline::measure_device_fma_rate(precision, kRepeats); });
+  run_measurement(state, "flops", [&] {
+    return nanodecoh::roofline::measure_device_fma_rate(precision, kRepeats);
+  });
 }
 BENCHMARK(BM_DeviceFmaRate)->Arg(32)->Arg(64)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -70,7 +73,8 @@ BENCHMARK(BM_HostCopyBandwidth)->Arg(256)->Iterations(1)->Unit(benchmark::kMilli
 void BM_HostFmaRate(benchmark::State& state) {
   const Precision precision = state.range(0) == 32 ? Precision::float32 : Precision::float64;
   state.SetLabel(state.range(0) == 32 ? "float32 multiply-add loop" : "float64 multiply-add loop");
-  run_measurement(state, "flops", [&] { return nanodecoh::roofline::measure_host_fma_rate(precision, 5); });
+  run_measurement(state, "flops",
+                  [&] { return nanodecoh::roofline::measure_host_fma_rate(precision, 5); });
 }
 BENCHMARK(BM_HostFmaRate)->Arg(32)->Arg(64)->Iterations(1)->Unit(benchmark::kMillisecond);
 

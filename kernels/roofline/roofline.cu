@@ -83,13 +83,15 @@ __global__ void fill_pattern(uint4* data, std::size_t count) {
 }
 
 // Grid-stride copy, one 16-byte load and store per element and iteration.
-__global__ void copy_16b(const uint4* __restrict__ source, uint4* __restrict__ target, std::size_t count) {
+__global__ void copy_16b(const uint4* __restrict__ source, uint4* __restrict__ target,
+                         std::size_t count) {
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
     target[i] = source[i];
 }
 
-__global__ void count_mismatches(const uint4* a, const uint4* b, std::size_t count, unsigned long long* bad) {
+__global__ void count_mismatches(const uint4* a, const uint4* b, std::size_t count,
+                                 unsigned long long* bad) {
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
     const uint4 x = a[i];
@@ -141,7 +143,8 @@ double device_fma_rate(int repeats) {
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
   EventPair events;
   std::vector<double> rates;
-  const double flops = 2.0 * kChains * static_cast<double>(kFmaIterations) * static_cast<double>(threads);
+  const double flops =
+      2.0 * kChains * static_cast<double>(kFmaIterations) * static_cast<double>(threads);
   for (int r = 0; r < repeats; ++r) {
     events.record_start();
     fma_chains<Real><<<blocks, kThreads>>>(out_ptr, a, b);
@@ -151,13 +154,15 @@ double device_fma_rate(int repeats) {
   }
   Real first = 0;
   NANODECOH_CUDA_CHECK(cudaMemcpy(&first, out_ptr, sizeof(Real), cudaMemcpyDeviceToHost));
-  if (!(first > 0)) throw NumericalError("measure_device_fma_rate: FMA kernel produced a non-positive result");
+  if (!(first > 0))
+    throw NumericalError("measure_device_fma_rate: FMA kernel produced a non-positive result");
   return median(rates);
 }
 
 void require_repeats(int repeats, const char* function) {
   if (repeats < 1)
-    throw InvalidArgument(std::string(function) + ": repeats", std::to_string(repeats), "an integer >= 1");
+    throw InvalidArgument(std::string(function) + ": repeats", std::to_string(repeats),
+                          "an integer >= 1");
 }
 
 }  // namespace
@@ -165,7 +170,8 @@ void require_repeats(int repeats, const char* function) {
 double measure_device_copy_bandwidth(std::size_t bytes, int repeats) {
   require_repeats(repeats, "measure_device_copy_bandwidth");
   if (bytes < (std::size_t{1} << 20))
-    throw InvalidArgument("measure_device_copy_bandwidth: bytes", std::to_string(bytes), ">= 1 MiB");
+    throw InvalidArgument("measure_device_copy_bandwidth: bytes", std::to_string(bytes),
+                          ">= 1 MiB");
   const std::size_t count = bytes / sizeof(uint4);
   const std::size_t used = count * sizeof(uint4);
   DeviceBuffer source = device_alloc(used);
@@ -175,8 +181,9 @@ double measure_device_copy_bandwidth(std::size_t bytes, int repeats) {
   const int blocks = device_blocks(8);
   fill_pattern<<<blocks, kThreads>>>(src, count);
   NANODECOH_CUDA_CHECK_LAUNCH();
-  NANODECOH_CUDA_CHECK(cudaMemset(dst, 0xA5, used));  // poison: a copy that skips elements is caught
-  copy_16b<<<blocks, kThreads>>>(src, dst, count);     // warm-up
+  NANODECOH_CUDA_CHECK(
+      cudaMemset(dst, 0xA5, used));                 // poison: a copy that skips elements is caught
+  copy_16b<<<blocks, kThreads>>>(src, dst, count);  // warm-up
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
 
@@ -210,8 +217,8 @@ double measure_device_fma_rate(Precision precision, int repeats) {
     case Precision::float64:
       return device_fma_rate<double>(repeats);
   }
-  throw InvalidArgument("measure_device_fma_rate: precision", std::to_string(static_cast<int>(precision)),
-                        "float32 or float64");
+  throw InvalidArgument("measure_device_fma_rate: precision",
+                        std::to_string(static_cast<int>(precision)), "float32 or float64");
 }
 
 }  // namespace nanodecoh::roofline

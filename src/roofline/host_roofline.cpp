@@ -23,7 +23,8 @@ double median(std::vector<double> values) {
 
 void require_repeats(int repeats, const char* function) {
   if (repeats < 1)
-    throw InvalidArgument(std::string(function) + ": repeats", std::to_string(repeats), "an integer >= 1");
+    throw InvalidArgument(std::string(function) + ": repeats", std::to_string(repeats),
+                          "an integer >= 1");
 }
 
 // Independent multiply-add chains, vectorisable (`omp simd`): kLanes accumulators per
@@ -56,15 +57,19 @@ double host_fma_rate(int repeats) {
 #pragma omp parallel num_threads(threads)
     {
       const int id = omp_get_thread_num();
-      sink[static_cast<std::size_t>(id)] = fma_chains<Real>(kIterations, Real(0.5) + Real(id) * Real(1e-2));
+      sink[static_cast<std::size_t>(id)] =
+          fma_chains<Real>(kIterations, Real(0.5) + Real(id) * Real(1e-2));
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (pass > 0) rates.push_back(2.0 * kLanes * static_cast<double>(kIterations) * threads / seconds);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (pass > 0)
+      rates.push_back(2.0 * kLanes * static_cast<double>(kIterations) * threads / seconds);
   }
   // Use the results so the loops cannot be removed.
   Real total = 0;
   for (Real value : sink) total += value;
-  if (!(total > 0)) throw NumericalError("measure_host_fma_rate: FMA chains produced a non-positive sum");
+  if (!(total > 0))
+    throw NumericalError("measure_host_fma_rate: FMA chains produced a non-positive sum");
   return median(rates);
 }
 
@@ -77,11 +82,13 @@ double measure_host_copy_bandwidth(std::size_t bytes, int repeats) {
   auto source = std::make_unique_for_overwrite<unsigned char[]>(bytes);
   auto target = std::make_unique_for_overwrite<unsigned char[]>(bytes);
   const int threads = omp_get_max_threads();
-  const std::size_t chunk = (bytes + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads);
+  const std::size_t chunk =
+      (bytes + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads);
   // First touch by the thread that copies the slice later (NUMA placement), non-zero data.
 #pragma omp parallel num_threads(threads)
   {
-    const std::size_t begin = std::min(bytes, chunk * static_cast<std::size_t>(omp_get_thread_num()));
+    const std::size_t begin =
+        std::min(bytes, chunk * static_cast<std::size_t>(omp_get_thread_num()));
     const std::size_t end = std::min(bytes, begin + chunk);
     for (std::size_t i = begin; i < end; ++i) {
       source[i] = static_cast<unsigned char>(i * 131u + 7u);
@@ -93,11 +100,13 @@ double measure_host_copy_bandwidth(std::size_t bytes, int repeats) {
     const auto start = std::chrono::steady_clock::now();
 #pragma omp parallel num_threads(threads)
     {
-      const std::size_t begin = std::min(bytes, chunk * static_cast<std::size_t>(omp_get_thread_num()));
+      const std::size_t begin =
+          std::min(bytes, chunk * static_cast<std::size_t>(omp_get_thread_num()));
       const std::size_t end = std::min(bytes, begin + chunk);
       std::memcpy(target.get() + begin, source.get() + begin, end - begin);
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (pass > 0) rates.push_back(2.0 * static_cast<double>(bytes) / seconds);
   }
   if (std::memcmp(target.get(), source.get(), bytes) != 0)
@@ -113,8 +122,8 @@ double measure_host_fma_rate(Precision precision, int repeats) {
     case Precision::float64:
       return host_fma_rate<double>(repeats);
   }
-  throw InvalidArgument("measure_host_fma_rate: precision", std::to_string(static_cast<int>(precision)),
-                        "float32 or float64");
+  throw InvalidArgument("measure_host_fma_rate: precision",
+                        std::to_string(static_cast<int>(precision)), "float32 or float64");
 }
 
 }  // namespace nanodecoh::roofline

@@ -35,15 +35,20 @@ TEST(HostRoofline, RejectsBadArgumentsByName) {
     nanodecoh::roofline::measure_host_copy_bandwidth(1024, 1);
     FAIL() << "expected InvalidArgument";
   } catch (const nanodecoh::InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("measure_host_copy_bandwidth: bytes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("measure_host_copy_bandwidth: bytes"), std::string::npos)
+        << e.what();
   }
-  EXPECT_THROW(nanodecoh::roofline::measure_host_fma_rate(Precision::float64, 0), nanodecoh::InvalidArgument);
+  EXPECT_THROW(nanodecoh::roofline::measure_host_fma_rate(Precision::float64, 0),
+               nanodecoh::InvalidArgument);
 }
 
 TEST(DeviceRoofline, NotCompiledWithoutCuda) {
-  if (nanodecoh::cuda_device_status().compiled) GTEST_SKIP() << "CUDA build: covered by MeasuresOnUsableDevice";
-  EXPECT_THROW(nanodecoh::roofline::measure_device_copy_bandwidth(64 * kMiB, 1), nanodecoh::NotCompiled);
-  EXPECT_THROW(nanodecoh::roofline::measure_device_fma_rate(Precision::float64, 1), nanodecoh::NotCompiled);
+  if (nanodecoh::cuda_device_status().compiled)
+    GTEST_SKIP() << "CUDA build: covered by MeasuresOnUsableDevice";
+  EXPECT_THROW(nanodecoh::roofline::measure_device_copy_bandwidth(64 * kMiB, 1),
+               nanodecoh::NotCompiled);
+  EXPECT_THROW(nanodecoh::roofline::measure_device_fma_rate(Precision::float64, 1),
+               nanodecoh::NotCompiled);
 }
 
 TEST(DeviceRoofline, MeasuresOnUsableDevice) {
