@@ -370,6 +370,7 @@ def compare_size(n: int, args, nanodecoh: Nanodecoh, log) -> list[dict]:
             for precision in ("double", "float") if backend == "cuda" else ("double",):
                 log(f"N={n}: nanodecoh evolve --backend {backend} ({precision})")
                 probe = nanodecoh.run(p, steps, backend, precision, exact, args.qutip_bound)
+                probe.setdefault("peer", f"nanodecoh-{backend}")
                 if status_of(probe) or precision == "float":
                     # float: same step count as numpy; its error shows the single-precision floor.
                     probe["setting"] = f"{steps} steps, {precision}"
@@ -380,14 +381,22 @@ def compare_size(n: int, args, nanodecoh: Nanodecoh, log) -> list[dict]:
                 def nd_error(count, backend=backend, nd_cache=nd_cache):
                     if count not in nd_cache:
                         nd_cache[count] = nanodecoh.run(p, count, backend, "double", exact, args.qutip_bound)
+                    if status_of(nd_cache[count]):
+                        raise RuntimeError(f"{count} steps: {status_of(nd_cache[count])}")
                     return worst_ratio(nd_cache[count])
 
                 # Start below numpy's count: the same Strang scheme should need the same count.
-                chosen, _, _ = steps_for_target(nd_error, 1.0, start=max(1, steps // 2))
+                try:
+                    chosen, _, _ = steps_for_target(nd_error, 1.0, start=max(1, steps // 2))
+                except RuntimeError as exc:
+                    rows.append({"peer": f"nanodecoh-{backend}", "failed": f"during the step search, {exc}",
+                                 "setting": "double"})
+                    continue
                 again = nanodecoh.run(p, chosen, backend, "double", exact, args.qutip_bound)
                 first = nd_cache[chosen]
                 res = again if status_of(first) or (not status_of(again) and again["wall_s"] < first["wall_s"]) \
                     else first
+                res.setdefault("peer", f"nanodecoh-{backend}")
                 res["setting"] = f"{chosen} steps, double (best of 2 runs)"
                 rows.append(res)
     for row in rows:
