@@ -8,7 +8,8 @@ packages=(cmake make g++ pkg-config libeigen3-dev libfftw3-dev libgtest-dev libb
           libcli11-dev nlohmann-json3-dev libhdf5-dev libtomlplusplus-dev)
 for arg in "$@"; do
   case "$arg" in
-    --with-plots) packages+=(python3 python3-matplotlib python3-h5py python3-numpy) ;;
+    # Plots (scripts/plot_*.py) and the Python oracles of the test suite (tests/peers).
+    --with-plots) packages+=(python3 python3-matplotlib python3-h5py python3-numpy python3-scipy) ;;
     --with-peers) packages+=(python3 python3-numpy python3-scipy python3-qutip python3-h5py) ;;
     *) echo "install-deps.sh: unknown option $arg (allowed: --with-plots, --with-peers)" >&2; exit 2 ;;
   esac
