@@ -125,6 +125,12 @@ double fdt_ratio(double momentum_diffusion, double drag_coefficient, double mass
 /// Long-wavelength decoherence factor of a dielectric sphere (M 61), real eps, 1/s.
 double dielectric_decoherence_rate_longwave(double radius, double permittivity, double temperature,
                                             double dx);
+/// Full decoherence factor of a dielectric sphere for any dx (no long-wavelength expansion),
+/// real eps, 1/s: the electric twin of decoherence_rate(), obtained by Maxwell duality
+/// (chi/(3+chi) -> (eps-1)/(eps+2)). Reduces to (M 61) for dx << hbar c/(k_B T) and saturates
+/// for dx >> hbar c/(k_B T).
+double dielectric_decoherence_rate(double radius, double permittivity, double temperature,
+                                   double dx);
 /// Einstein-Hopf drag coefficient of a dielectric sphere (M 80), 1/s.
 double dielectric_drag_coefficient(double radius, double permittivity, double temperature,
                                    double mass);
@@ -163,6 +169,7 @@ struct RatesResult {
   double fdt_ratio = 0.0;                        ///< (M E2) diagnostic
   double thermal_wavelength = 0.0;               ///< hbar c / (k_B T), m
   double dielectric_decoherence_longwave = 0.0;  ///< (M 61), 1/s
+  double dielectric_decoherence = 0.0;           ///< full form, 1/s
   double dielectric_drag = 0.0;                  ///< (M 80), 1/s
   double ratio_decoherence = 0.0;                ///< (M 62) at chi_I = 0
   double ratio_drag = 0.0;                       ///< (M 81) at chi_I = 0

@@ -69,6 +69,7 @@ nlohmann::json to_json(const RatesInput& in, const RatesResult& r) {
           {"magnetic", magnetic},
           {"dielectric",
            {{"decoherence_rate_longwave", r.dielectric_decoherence_longwave},
+            {"decoherence_rate", r.dielectric_decoherence},
             {"drag_coefficient", r.dielectric_drag}}},
           {"ratio_decoherence_magnetic_to_dielectric", r.ratio_decoherence},
           {"ratio_drag_magnetic_to_dielectric", r.ratio_drag},
@@ -113,6 +114,7 @@ void print_table(std::ostream& out, const RatesInput& in, const RatesResult& r) 
   row("<dp^2>/dt / (2 m xi k_B T) (M E2)", r.fdt_ratio, "");
   out << "Dielectric sphere, eps = " << format_number(in.permittivity) << '\n';
   row("F_E(dx), long-wavelength (M 61)", r.dielectric_decoherence_longwave, "s^-1");
+  row("F_E(dx), full angular form", r.dielectric_decoherence, "s^-1");
   row("xi_E (M 80)", r.dielectric_drag, "s^-1");
   out << "Magnetic / dielectric at chi_I = 0\n";
   row("decoherence F_B/F_E (M 62)", r.ratio_decoherence, "");

@@ -247,6 +247,15 @@ RateParts decoherence_rate(double radius, std::complex<double> chi, double tempe
   return make_parts(scattering, absorption);
 }
 
+double dielectric_decoherence_rate(double radius, double permittivity, double temperature,
+                                   double dx) {
+  // Maxwell duality: a dielectric sphere with e = (eps-1)/(eps+2) scatters like a magnetic one
+  // with chi/(3+chi) = e, i.e. chi = 3e/(1-e); only the |alpha|^2 (scattering) part exists for
+  // real eps. The shape factor enters the absorption part alone, so its value is irrelevant.
+  const double e = (permittivity - 1.0) / (permittivity + 2.0);
+  return decoherence_rate(radius, {3.0 * e / (1.0 - e), 0.0}, temperature, 0.5, dx).scattering;
+}
+
 RateParts decoherence_rate_quadrature(double radius, const SusceptibilityFunction& chi,
                                       double temperature, double shape_factor, double dx) {
   const double kappa = inverse_thermal_wavelength(temperature);
@@ -364,6 +373,7 @@ RatesResult compute_rates(const RatesInput& input) {
   r.thermal_wavelength = 1.0 / inverse_thermal_wavelength(t);
   r.dielectric_decoherence_longwave =
       dielectric_decoherence_rate_longwave(a, input.permittivity, t, dx);
+  r.dielectric_decoherence = dielectric_decoherence_rate(a, input.permittivity, t, dx);
   r.dielectric_drag = dielectric_drag_coefficient(a, input.permittivity, t, r.mass);
   r.ratio_decoherence =
       ratio_decoherence_magnetic_to_dielectric(input.chi_real, input.permittivity);
@@ -382,7 +392,8 @@ RatesResult compute_rates(const RatesInput& input) {
       {"drag coefficient", r.drag.total},
       {"fluctuation-dissipation ratio", r.fdt_ratio},
       {"thermal wavelength", r.thermal_wavelength},
-      {"dielectric decoherence rate", r.dielectric_decoherence_longwave},
+      {"dielectric decoherence rate (long-wavelength)", r.dielectric_decoherence_longwave},
+      {"dielectric decoherence rate", r.dielectric_decoherence},
       {"dielectric drag coefficient", r.dielectric_drag},
       {"decoherence ratio", r.ratio_decoherence},
       {"drag ratio", r.ratio_drag},

@@ -63,7 +63,7 @@ TEST(CliRates, JsonHasTheContractKeys) {
     EXPECT_TRUE(j["magnetic"][key].is_number()) << key;
     EXPECT_TRUE(std::isfinite(j["magnetic"][key].get<double>())) << key;
   }
-  for (const char* key : {"decoherence_rate_longwave", "drag_coefficient"})
+  for (const char* key : {"decoherence_rate_longwave", "decoherence_rate", "drag_coefficient"})
     EXPECT_TRUE(j["dielectric"][key].is_number()) << key;
   ASSERT_TRUE(j["ratio_decoherence_magnetic_to_dielectric"].is_number());
   // Cross-checks that need no library call: (M 33) and the (M 62) formula.

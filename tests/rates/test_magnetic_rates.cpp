@@ -470,6 +470,22 @@ TEST(Ratios, DiscussionNumbersRecomputed) {
   EXPECT_NEAR(ratio_decoherence_magnetic_to_dielectric(-1.0, 5.7), 0.671, 0.001);
 }
 
+TEST(Dielectric, FullFormLimits) {
+  // dx << hbar c/(k_B T): (M 61); dx >> hbar c/(k_B T): R11 of the electric dipole,
+  // c (4 pi a^3)^2 e^2 kappa^7 Gamma(7) zeta(7)/(6 pi^3) (int u^6 n du = Gamma(7) zeta(7)).
+  const double a = 1e-7, eps = 5.7, t = 300.0, e = (eps - 1) / (eps + 2);
+  const double small = 1e-9;
+  const double longwave = dielectric_decoherence_rate_longwave(a, eps, t, small);
+  EXPECT_NEAR(dielectric_decoherence_rate(a, eps, t, small), longwave, 1e-6 * longwave);
+  const double kappa = k_boltzmann * t / (hbar * c), zeta7 = 1.0083492773819228268;
+  const double saturated = c * std::pow(si_a3(a), 2) * e * e * std::pow(kappa, 7) * 720.0 * zeta7 /
+                           (6 * std::pow(pi, 3));
+  EXPECT_NEAR(dielectric_decoherence_rate(a, eps, t, 1.0), saturated, 1e-6 * saturated);
+  const double mid = dielectric_decoherence_rate(a, eps, t, 1e-5);
+  EXPECT_GT(mid, 0.0);
+  EXPECT_LT(mid, saturated);
+}
+
 TEST(Ratios, ElectromagneticDualityOfScatteringRates) {
   // Maxwell duality (E -> c B, p -> m/c) maps a dielectric sphere with (eps-1)/(eps+2) = g onto
   // a magnetic sphere with chi/(3+chi) = g. Its scattering decoherence rate must then equal the
