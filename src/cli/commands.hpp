@@ -8,4 +8,7 @@ namespace nanodecoh::cli {
 /// `nanodecoh device`: which backend `auto` would choose, and why.
 Command register_device_command(CLI::App& root);
 
+/// `nanodecoh evolve`: density-matrix evolution on a grid (docs/evolution.md).
+Command register_evolve_command(CLI::App& root);
+
 }  // namespace nanodecoh::cli
