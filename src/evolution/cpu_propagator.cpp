@@ -41,6 +41,11 @@ std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLay
 
 namespace {
 
+/// Threads are worth their start-up and spin cost only on large grids (and the
+/// machines this runs on are often shared).
+constexpr std::size_t parallel_threshold = std::size_t{1} << 18;
+int threads_for(std::size_t total) { return total >= parallel_threshold ? omp_get_max_threads() : 1; }
+
 /// FFTW's API in double or float.
 template <typename Real>
 struct Fftw;
@@ -54,8 +59,8 @@ struct Fftw<double> {
   }
   static void* malloc(std::size_t n) { return fftw_malloc(n); }
   static void free(void* p) { fftw_free(p); }
-  static plan make(int rank, const int* n, complex* data, int sign) {
-    fftw_plan_with_nthreads(omp_get_max_threads());
+  static plan make(int rank, const int* n, complex* data, int sign, std::size_t total) {
+    fftw_plan_with_nthreads(threads_for(total));
     return fftw_plan_dft(rank, n, data, data, sign, FFTW_ESTIMATE);
   }
   static void execute(plan p) { fftw_execute(p); }
@@ -71,8 +76,8 @@ struct Fftw<float> {
   }
   static void* malloc(std::size_t n) { return fftwf_malloc(n); }
   static void free(void* p) { fftwf_free(p); }
-  static plan make(int rank, const int* n, complex* data, int sign) {
-    fftwf_plan_with_nthreads(omp_get_max_threads());
+  static plan make(int rank, const int* n, complex* data, int sign, std::size_t total) {
+    fftwf_plan_with_nthreads(threads_for(total));
     return fftwf_plan_dft(rank, n, data, data, sign, FFTW_ESTIMATE);
   }
   static void execute(plan p) { fftwf_execute(p); }
@@ -102,8 +107,8 @@ class CpuPropagator final : public Propagator {
       for (std::size_t d : layout.dims) n.push_back(static_cast<int>(d));
     std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
     auto* raw = reinterpret_cast<typename F::complex*>(data_member_.get());
-    forward_member_ = F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_FORWARD);
-    backward_member_ = F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_BACKWARD);
+    forward_member_ = F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_FORWARD, total_member_);
+    backward_member_ = F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_BACKWARD, total_member_);
     if (!forward_member_ || !backward_member_)
       throw Error("FFTW could not plan the transforms of rho");
     decay_member_.assign(layout.table_size, cplx(1));
@@ -124,14 +129,14 @@ class CpuPropagator final : public Propagator {
       throw InvalidArgument("rho", std::to_string(rho.size()) + " elements",
                             std::to_string(total_member_));
     cplx* data = data_member_.get();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (total_member_ >= parallel_threshold)
     for (std::size_t i = 0; i < total_member_; ++i)
       data[i] = cplx(static_cast<Real>(rho[i].real()), static_cast<Real>(rho[i].imag()));
   }
   std::vector<std::complex<double>> state() const override {
     std::vector<std::complex<double>> rho(total_member_);
     const cplx* data = data_member_.get();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (total_member_ >= parallel_threshold)
     for (std::size_t i = 0; i < total_member_; ++i)
       rho[i] = {static_cast<double>(data[i].real()), static_cast<double>(data[i].imag())};
     return rho;
@@ -182,14 +187,14 @@ class CpuPropagator final : public Propagator {
   double purity() const override {
     double p = 0.0;
     const cplx* data = data_member_.get();
-#pragma omp parallel for reduction(+ : p) schedule(static)
+#pragma omp parallel for reduction(+ : p) schedule(static) if (total_member_ >= parallel_threshold)
     for (std::size_t i = 0; i < total_member_; ++i) p += static_cast<double>(std::norm(data[i]));
     return p;
   }
   bool all_finite() const override {
     int bad = 0;
     const cplx* data = data_member_.get();
-#pragma omp parallel for reduction(+ : bad) schedule(static)
+#pragma omp parallel for reduction(+ : bad) schedule(static) if (total_member_ >= parallel_threshold)
     for (std::size_t i = 0; i < total_member_; ++i)
       bad += (std::isfinite(data[i].real()) && std::isfinite(data[i].imag())) ? 0 : 1;
     return bad == 0;
@@ -219,7 +224,7 @@ class CpuPropagator final : public Propagator {
     const std::size_t nk = nk_member_;
     const std::int64_t* ko = layout_member_.ket_offsets.data();
     const std::int64_t* bo = layout_member_.bra_offsets.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (total_member_ >= parallel_threshold)
     for (std::size_t I = 0; I < nk; ++I) {
       cplx* row = data + I * nk;
       const cplx aI = a[I];

@@ -69,7 +69,7 @@ Observables ObservableCalculator::compute(const std::vector<cplx>& rho,
     if (!potential.empty()) obs.energy += p * potential[I];
   }
   double purity = 0.0;
-#pragma omp parallel for reduction(+ : purity) schedule(static)
+#pragma omp parallel for reduction(+ : purity) schedule(static) if (rho.size() >= (std::size_t{1} << 18))
   for (std::size_t i = 0; i < rho.size(); ++i) purity += std::norm(rho[i]);
   obs.purity = purity;
   const double trace = obs.trace;
