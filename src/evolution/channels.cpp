@@ -109,7 +109,7 @@ std::unique_ptr<DissipationChannel> GaussianChannel::diffusive_approximation() c
 double dawson(double x) {
   const double ax = std::fabs(x);
   double result = 0.0;
-  if (ax < 3.0) {
+  if (ax < 1.0) {
     // D(x) = sum_n (-1)^n 2^n x^(2n+1) / (2n+1)!!
     double term = ax, sum = ax;
     const double x2 = ax * ax;

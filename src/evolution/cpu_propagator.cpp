@@ -44,7 +44,9 @@ namespace {
 /// Threads are worth their start-up and spin cost only on large grids (and the
 /// machines this runs on are often shared).
 constexpr std::size_t parallel_threshold = std::size_t{1} << 18;
-int threads_for(std::size_t total) { return total >= parallel_threshold ? omp_get_max_threads() : 1; }
+int threads_for(std::size_t total) {
+  return total >= parallel_threshold ? omp_get_max_threads() : 1;
+}
 
 /// FFTW's API in double or float.
 template <typename Real>
@@ -107,8 +109,10 @@ class CpuPropagator final : public Propagator {
       for (std::size_t d : layout.dims) n.push_back(static_cast<int>(d));
     std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
     auto* raw = reinterpret_cast<typename F::complex*>(data_member_.get());
-    forward_member_ = F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_FORWARD, total_member_);
-    backward_member_ = F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_BACKWARD, total_member_);
+    forward_member_ =
+        F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_FORWARD, total_member_);
+    backward_member_ =
+        F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_BACKWARD, total_member_);
     if (!forward_member_ || !backward_member_)
       throw Error("FFTW could not plan the transforms of rho");
     decay_member_.assign(layout.table_size, cplx(1));
@@ -142,7 +146,7 @@ class CpuPropagator final : public Propagator {
     return rho;
   }
   void set_dissipation(const std::vector<std::complex<double>>& f_table) override {
-    if (f_table.size() != layout_member_.table_size)
+    if (!f_table.empty() && f_table.size() != layout_member_.table_size)
       throw InvalidArgument("dissipation table", std::to_string(f_table.size()),
                             std::to_string(layout_member_.table_size));
     f_table_member_ = f_table;

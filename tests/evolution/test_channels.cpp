@@ -18,7 +18,8 @@ using nanodecoh::constants::hbar;
 TEST(ChannelThermalSinc, DawsonMatchesQuadrature) {
   for (double x : {0.01, 0.3, 1.0, 2.5, 2.99, 3.01, 4.0, 7.0, 15.0}) {
     // D(x) = int_0^x exp(t^2 - x^2) dt
-    const auto r = nanodecoh::integrate([x](double t) { return std::exp(t * t - x * x); }, 0.0, x, 0.0, 1e-14);
+    const auto r =
+        nanodecoh::integrate([x](double t) { return std::exp(t * t - x * x); }, 0.0, x, 0.0, 1e-14);
     EXPECT_NEAR(ne::dawson(x), r.value, 1e-13 * std::fabs(r.value) + 1e-300) << "x = " << x;
     EXPECT_DOUBLE_EQ(ne::dawson(-x), -ne::dawson(x));
   }
@@ -46,7 +47,8 @@ TEST(ChannelSphere, LimitsAndDiffusiveApproximation) {
   const double kT = std::sqrt(2.0 * m * nanodecoh::constants::k_boltzmann * T) / hbar;
   EXPECT_NEAR(sphere.thermal_wavenumber(), kT, 1e-12 * kT);
   EXPECT_EQ(sphere.evaluate({0.0}, {}, {}), std::complex<double>(0.0, 0.0));
-  EXPECT_NEAR(sphere.evaluate({1e-6}, {}, {}).real(), gamma, 1e-6 * gamma);  // property 6: saturates
+  EXPECT_NEAR(sphere.evaluate({1e-6}, {}, {}).real(), gamma,
+              1e-6 * gamma);  // property 6: saturates
   // Property 8: D0 = Gamma <p^2>/6 -> F ~ Gamma <k^2> r^2 / 6, <p^2> = 4 m k_B T.
   const double r = 1e-15;
   const double k2 = 4.0 * m * nanodecoh::constants::k_boltzmann * T / (hbar * hbar);
@@ -54,8 +56,10 @@ TEST(ChannelSphere, LimitsAndDiffusiveApproximation) {
   auto diffusive = sphere.diffusive_approximation();
   EXPECT_NEAR(diffusive->evaluate({r}, {}, {}).real() / (gamma * k2 * r * r / 6.0), 1.0, 1e-12);
   // Isotropic in the translation displacement; Re F <= 2 Gamma everywhere.
-  EXPECT_NEAR(sphere.evaluate({3e-11, 4e-11}, {}, {}).real(), sphere.evaluate({5e-11}, {}, {}).real(), 1e-12 * gamma);
-  for (double x = 0; x < 1e-9; x += 1.3e-12) EXPECT_LE(sphere.evaluate({x}, {}, {}).real(), 2.0 * gamma);
+  EXPECT_NEAR(sphere.evaluate({3e-11, 4e-11}, {}, {}).real(),
+              sphere.evaluate({5e-11}, {}, {}).real(), 1e-12 * gamma);
+  for (double x = 0; x < 1e-9; x += 1.3e-12)
+    EXPECT_LE(sphere.evaluate({x}, {}, {}).real(), 2.0 * gamma);
   EXPECT_GT(sphere.recoil_momentum(), 0.0);
 }
 
@@ -63,7 +67,8 @@ TEST(ChannelGaussian, FormulaAndAngles) {
   ne::GaussianChannel g(100.0, 10e-9, 0.5);
   EXPECT_NEAR(g.evaluate({20e-9}, {}, {}).real(), 100.0 * (1.0 - std::exp(-1.0)), 1e-12);
   const double chord = 2.0 * std::sin(0.15);
-  EXPECT_NEAR(g.evaluate({0.0}, {0.2}, {-0.1}).real(), 100.0 * (1.0 - std::exp(-chord * chord / 1.0)), 1e-12);
+  EXPECT_NEAR(g.evaluate({0.0}, {0.2}, {-0.1}).real(),
+              100.0 * (1.0 - std::exp(-chord * chord / 1.0)), 1e-12);
   EXPECT_THROW(ne::GaussianChannel(1.0, -1.0), nanodecoh::InvalidArgument);
 }
 
@@ -73,7 +78,8 @@ TEST(ChannelTable, InterpolatesAndValidates) {
   EXPECT_NEAR(t.evaluate({0.5e-9}, {}, {}).imag(), 0.25, 1e-12);
   EXPECT_NEAR(t.evaluate({-1.5e-9}, {}, {}).real(), 2.0, 1e-12);
   EXPECT_NEAR(t.evaluate({5e-9}, {}, {}).real(), 3.0, 1e-12);  // constant beyond the table
-  EXPECT_THROW(ne::TabulatedChannel({1e-9, 2e-9}, {}, {{0, 0}, {1, 0}}), nanodecoh::InvalidArgument);
+  EXPECT_THROW(ne::TabulatedChannel({1e-9, 2e-9}, {}, {{0, 0}, {1, 0}}),
+               nanodecoh::InvalidArgument);
   EXPECT_THROW(ne::TabulatedChannel({0, 1e-9}, {}, {{0, 0}}), nanodecoh::InvalidArgument);
 }
 

@@ -60,7 +60,8 @@ void expect_error(const std::vector<std::string>& args, const std::string& fragm
   const auto r = run_cli(args);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << "expected '" << fragment << "' in: " << r.err;
+  EXPECT_NE(r.err.find(fragment), std::string::npos)
+      << "expected '" << fragment << "' in: " << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
@@ -68,7 +69,8 @@ void expect_error(const std::vector<std::string>& args, const std::string& fragm
 
 TEST(EvolveCli, JsonSummaryAndOutputFile) {
   const std::string dir = make_temp_dir("evolve_cli_json");
-  const auto r = run_cli({"evolve", write_config(dir), "--out", dir + "/a.h5", "--json", "--backend", "cpu"});
+  const auto r =
+      run_cli({"evolve", write_config(dir), "--out", dir + "/a.h5", "--json", "--backend", "cpu"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(count_lines(r.out), 1);
   const auto j = nlohmann::json::parse(r.out);
@@ -100,9 +102,11 @@ TEST(EvolveCli, SetOverridesAndComplex64) {
 TEST(EvolveCli, ResumeThroughTheCliIsBitIdentical) {
   const std::string dir = make_temp_dir("evolve_cli_resume");
   const std::string cfg = write_config(dir);
-  const auto a = run_cli({"evolve", cfg, "--out", dir + "/a.h5", "--quiet", "--set", "output.checkpoint_every=150"});
+  const auto a = run_cli(
+      {"evolve", cfg, "--out", dir + "/a.h5", "--quiet", "--set", "output.checkpoint_every=150"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  const auto b = run_cli({"evolve", "--resume", dir + "/a.h5.ckpt.h5", "--out", dir + "/b.h5", "--quiet"});
+  const auto b =
+      run_cli({"evolve", "--resume", dir + "/a.h5.ckpt.h5", "--out", dir + "/b.h5", "--quiet"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const auto ra = nanodecoh::io::Hdf5File::open_read(dir + "/a.h5").read_complex("final/rho");
   const auto rb = nanodecoh::io::Hdf5File::open_read(dir + "/b.h5").read_complex("final/rho");
@@ -114,7 +118,8 @@ TEST(EvolveCli, ResumeThroughTheCliIsBitIdentical) {
     std::ifstream in(dir + "/a.h5.ckpt.h5", std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+  for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i)
+    bytes[i] = static_cast<char>(~bytes[i]);
   std::ofstream(dir + "/bad.ckpt.h5", std::ios::binary) << bytes;
   expect_error({"evolve", "--resume", dir + "/bad.ckpt.h5", "--out", dir + "/c.h5"}, "corrupt");
 }
@@ -136,13 +141,15 @@ TEST(EvolveCli, BadInputsGiveOneLineAndExitCode2) {
   expect_error({"evolve", "--resume", dir + "/missing.h5"}, "missing.h5");
   expect_error({"evolve", cfg, "--resume", cfg}, "--resume");
   // Far too large a grid is refused before allocating, with the suggestions.
-  const std::string huge = std::string(small_config).replace(std::string(small_config).find("points = 48"), 11,
-                                                             "points = 2000000");
+  const std::string huge =
+      std::string(small_config)
+          .replace(std::string(small_config).find("points = 48"), 11, "points = 2000000");
   expect_error({"evolve", write_config(dir, huge), "--out", out}, "complex64");
   const std::string bad_channel = std::string(small_config) + "[[channels]]\nkind = \"laser\"\n";
   expect_error({"evolve", write_config(dir, bad_channel), "--out", out}, "channels[1].kind");
-  const std::string bad_potential = std::string(small_config).replace(std::string(small_config).find("frequency = 1.0e4"), 17,
-                                                                      "frequency = -1.0");
+  const std::string bad_potential =
+      std::string(small_config)
+          .replace(std::string(small_config).find("frequency = 1.0e4"), 17, "frequency = -1.0");
   expect_error({"evolve", write_config(dir, bad_potential), "--out", out}, "frequency");
 }
 

@@ -11,12 +11,12 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
-#include <unsupported/Eigen/MatrixFunctions>
 #include <cmath>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unsupported/Eigen/MatrixFunctions>
 
 #include "nanodecoh/backend.hpp"
 
@@ -53,7 +53,8 @@ ne::SimulationSpec base_spec(std::vector<ne::Axis> axes, double duration, double
   return spec;
 }
 
-ne::RunResult run_quiet(const ne::SimulationSpec& spec, nanodecoh::Backend backend = nanodecoh::Backend::cpu,
+ne::RunResult run_quiet(const ne::SimulationSpec& spec,
+                        nanodecoh::Backend backend = nanodecoh::Backend::cpu,
                         const std::string& resume = "") {
   std::ostringstream notices;
   ne::RunControl control;
@@ -79,7 +80,8 @@ auto gl(F f, double a, double b, int panels, const nanodecoh::GaussLegendreRule&
 struct FreeFlightOracle {
   double s, d, M;
   std::function<double(double)> F;
-  /// rho~_0(k, r) = int dR e^{-ikR} psi(R + r/2) psi*(R - r/2), psi = g_{-d/2} + g_{d/2}, normalised.
+  /// rho~_0(k, r) = int dR e^{-ikR} psi(R + r/2) psi*(R - r/2), psi = g_{-d/2} + g_{d/2},
+  /// normalised.
   cplx rho0(double k, double r) const {
     const double s2 = s * s;
     const double norm = 2.0 * std::sqrt(2.0 * pi * s2) * (1.0 + std::exp(-d * d / (8.0 * s2)));
@@ -87,7 +89,8 @@ struct FreeFlightOracle {
     for (double a : {-0.5 * d, 0.5 * d})
       for (double b : {-0.5 * d, 0.5 * d}) {
         const cplx c(0.5 * (a + b) / s2, -k);
-        const double rest = ((0.5 * r - a) * (0.5 * r - a) + (0.5 * r + b) * (0.5 * r + b)) / (4.0 * s2);
+        const double rest =
+            ((0.5 * r - a) * (0.5 * r - a) + (0.5 * r + b) * (0.5 * r + b)) / (4.0 * s2);
         sum += std::sqrt(2.0 * pi * s2) * std::exp(0.5 * s2 * c * c - rest);
       }
     return sum / norm;
@@ -113,17 +116,22 @@ void check_free_flight(const std::function<double(double)>& F, const ne::Channel
   const auto rule = nanodecoh::gauss_legendre(12);
   const double K = 10.0 / s, Rmax = 160e-9;
   // Purity = (1/2 pi) int dk int dr |rho~_t|^2
-  const double purity = gl(
-      [&](double k) {
-        return gl([&](double r) { return std::norm(oracle.rho_t(k, r, t, rule)); }, -Rmax, Rmax, 40, rule);
-      },
-      -K, K, 30, rule) / (2.0 * pi);
+  const double purity =
+      gl(
+          [&](double k) {
+            return gl([&](double r) { return std::norm(oracle.rho_t(k, r, t, rule)); }, -Rmax, Rmax,
+                      40, rule);
+          },
+          -K, K, 30, rule) /
+      (2.0 * pi);
   // rho(R + r/2, R - r/2) = (1/2 pi) int dk e^{ikR} rho~_t(k, r)
   auto element = [&](double R, double r) {
-    return gl([&](double k) { return std::exp(cplx(0, k * R)) * oracle.rho_t(k, r, t, rule); }, -K, K, 30, rule) /
+    return gl([&](double k) { return std::exp(cplx(0, k * R)) * oracle.rho_t(k, r, t, rule); }, -K,
+              K, 30, rule) /
            (2.0 * pi);
   };
-  const double coherence = std::abs(element(0.0, -d)) / std::sqrt(element(-0.5 * d, 0.0).real() * element(0.5 * d, 0.0).real());
+  const double coherence = std::abs(element(0.0, -d)) /
+                           std::sqrt(element(-0.5 * d, 0.0).real() * element(0.5 * d, 0.0).real());
   const auto& last = result.series.back();
   EXPECT_NEAR(last.purity, purity, 1e-6 * purity);
   EXPECT_NEAR(last.coherence_normalized, coherence, 1e-6);
@@ -149,7 +157,10 @@ TEST(SplitStepFreeFlight, LambertianSphereMatchesExactSolution) {
     const double z = kT * std::fabs(r);
     if (z < 1e-9) return 0.0;
     return gamma * nanodecoh::integrate_to_infinity(
-                       [z](double u) { return u * std::exp(-u) * (1.0 - std::sin(z * std::sqrt(u)) / (z * std::sqrt(u))); },
+                       [z](double u) {
+                         return u * std::exp(-u) *
+                                (1.0 - std::sin(z * std::sqrt(u)) / (z * std::sqrt(u)));
+                       },
                        0.0, 1.0, 1e-13, 1e-10, 20000)
                        .value;
   };
@@ -161,7 +172,8 @@ TEST(SplitStepFreeFlight, LambertianSphereMatchesExactSolution) {
   }
   auto F_interp = [&](double r) {
     r = std::fabs(r);
-    const std::size_t i = std::min<std::size_t>(static_cast<std::size_t>(r / 0.05e-9), rs.size() - 2);
+    const std::size_t i =
+        std::min<std::size_t>(static_cast<std::size_t>(r / 0.05e-9), rs.size() - 2);
     const double w = (r - rs[i]) / (rs[i + 1] - rs[i]);
     return fs[i] * (1 - w) + fs[i + 1] * w;
   };
@@ -172,11 +184,12 @@ namespace {
 
 /// Dense Lindblad reference: exp(L t) vec(rho0) with the grid Hamiltonian built from the DFT.
 Eigen::VectorXcd dense_reference(const ne::Grid& grid, const std::vector<double>& V,
-                                 const std::function<double(std::size_t, std::size_t)>& F, const std::vector<cplx>& rho0,
-                                 double t) {
+                                 const std::function<double(std::size_t, std::size_t)>& F,
+                                 const std::vector<cplx>& rho0, double t) {
   const std::size_t nk = grid.ket_size(), d = grid.axis_count();
   // Kinetic operator: sum over axes of U E U^dagger on that axis (identity on the others).
-  Eigen::MatrixXcd H = Eigen::MatrixXcd::Zero(static_cast<Eigen::Index>(nk), static_cast<Eigen::Index>(nk));
+  Eigen::MatrixXcd H =
+      Eigen::MatrixXcd::Zero(static_cast<Eigen::Index>(nk), static_cast<Eigen::Index>(nk));
   for (std::size_t I = 0; I < nk; ++I)
     for (std::size_t J = 0; J < nk; ++J) {
       const auto i = grid.unravel(I), j = grid.unravel(J);
@@ -205,8 +218,10 @@ Eigen::VectorXcd dense_reference(const ne::Grid& grid, const std::vector<double>
     for (std::size_t J = 0; J < nk; ++J) {
       const auto row = static_cast<Eigen::Index>(I * nk + J);
       for (std::size_t K = 0; K < nk; ++K) {
-        L(row, static_cast<Eigen::Index>(K * nk + J)) += mi * H(static_cast<Eigen::Index>(I), static_cast<Eigen::Index>(K));
-        L(row, static_cast<Eigen::Index>(I * nk + K)) -= mi * H(static_cast<Eigen::Index>(K), static_cast<Eigen::Index>(J));
+        L(row, static_cast<Eigen::Index>(K * nk + J)) +=
+            mi * H(static_cast<Eigen::Index>(I), static_cast<Eigen::Index>(K));
+        L(row, static_cast<Eigen::Index>(I * nk + K)) -=
+            mi * H(static_cast<Eigen::Index>(K), static_cast<Eigen::Index>(J));
       }
       L(row, row) -= F(I, J);
     }
@@ -218,12 +233,14 @@ Eigen::VectorXcd dense_reference(const ne::Grid& grid, const std::vector<double>
 
 double max_diff(const std::vector<cplx>& a, const Eigen::VectorXcd& b) {
   double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b(static_cast<Eigen::Index>(i))));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    m = std::max(m, std::abs(a[i] - b(static_cast<Eigen::Index>(i))));
   return m;
 }
 
-std::vector<cplx> propagate(const ne::Grid& grid, const std::vector<double>& V, const std::vector<cplx>& f_table,
-                            const std::vector<cplx>& rho0, double t, std::size_t steps,
+std::vector<cplx> propagate(const ne::Grid& grid, const std::vector<double>& V,
+                            const std::vector<cplx>& f_table, const std::vector<cplx>& rho0,
+                            double t, std::size_t steps,
                             nanodecoh::Backend backend = nanodecoh::Backend::cpu,
                             ne::Precision precision = ne::Precision::complex128) {
   auto p = ne::make_propagator(backend, ne::PropagatorLayout::from_grid(grid), precision);
@@ -253,7 +270,9 @@ SmallProblem problem_1d() {
   init.width = 1.2e-9;
   init.separation = 3e-9;
   init.momentum = 0.3 * hbar / dx;
-  return {grid, ne::potential_on_grid(grid, pot), {std::make_shared<ne::GaussianChannel>(0.8, 1.5e-9)},
+  return {grid,
+          ne::potential_on_grid(grid, pot),
+          {std::make_shared<ne::GaussianChannel>(0.8, 1.5e-9)},
           ne::make_initial_state(grid, init)};
 }
 
@@ -276,8 +295,10 @@ SmallProblem problem_2d() {
   init.width = 0.8e-9;
   init.momentum = 0.4 * hbar / dx;
   init.other_width = 0.9;
-  return {grid, ne::potential_on_grid(grid, pot),
-          {std::make_shared<ne::GaussianChannel>(0.6, 1.0e-9, 0.7)}, ne::make_initial_state(grid, init)};
+  return {grid,
+          ne::potential_on_grid(grid, pot),
+          {std::make_shared<ne::GaussianChannel>(0.6, 1.0e-9, 0.7)},
+          ne::make_initial_state(grid, init)};
 }
 
 void check_against_dense(const SmallProblem& p, double t) {
@@ -302,27 +323,33 @@ void check_against_dense(const SmallProblem& p, double t) {
   const double e3 = max_diff(propagate(p.grid, p.V, table, p.rho0, t, 1280), reference);
   EXPECT_GT(e1, 1e-8);  // the potential makes the splitting error visible
   EXPECT_NEAR(e1 / e2, 4.0, 0.3) << "errors " << e1 << " " << e2;  // second order in dt
-  EXPECT_LT(e3, 1e-5 * e1 * 4);
-  EXPECT_LT(e3, 2e-5);
+  EXPECT_LT(e3, e1 / 500.0);                                       // 32 times smaller steps
+  EXPECT_LT(e3, 1e-7);
 }
 
 }  // namespace
 
-TEST(SplitStepLiouvillian, OneAxisWithPotentialAndDissipation) { check_against_dense(problem_1d(), 1.5); }
+TEST(SplitStepLiouvillian, OneAxisWithPotentialAndDissipation) {
+  check_against_dense(problem_1d(), 1.5);
+}
 
-TEST(SplitStepLiouvillian, TranslationAndRotationAxes) { check_against_dense(problem_2d(), 1.2); }
+TEST(SplitStepLiouvillian, TranslationAndRotationAxes) {
+  check_against_dense(problem_2d(), 1.2);
+}
 
 TEST(SplitStepLiouvillian, NoPotentialIsExactOnTheGridWithoutDissipation) {
   auto p = problem_1d();
   std::fill(p.V.begin(), p.V.end(), 0.0);
-  const auto reference = dense_reference(p.grid, p.V, [](std::size_t, std::size_t) { return 0.0; }, p.rho0, 1.0);
+  const auto reference = dense_reference(
+      p.grid, p.V, [](std::size_t, std::size_t) { return 0.0; }, p.rho0, 1.0);
   EXPECT_LT(max_diff(propagate(p.grid, p.V, {}, p.rho0, 1.0, 3), reference), 1e-12);
 }
 
 TEST(SplitStepProperties, TraceHermiticityPositivityPurityWithDissipation) {
   auto p = problem_1d();
   const auto table = ne::evaluate_channels(p.grid, p.channels);
-  auto prop = ne::make_cpu_propagator(ne::PropagatorLayout::from_grid(p.grid), ne::Precision::complex128);
+  auto prop =
+      ne::make_cpu_propagator(ne::PropagatorLayout::from_grid(p.grid), ne::Precision::complex128);
   prop->set_dissipation(table);
   prop->set_state(p.rho0);
   prop->set_segment(0.01, p.V);
@@ -333,7 +360,8 @@ TEST(SplitStepProperties, TraceHermiticityPositivityPurityWithDissipation) {
     const auto rho = prop->state();
     Eigen::MatrixXcd m(nk, nk);
     for (std::size_t i = 0; i < nk; ++i)
-      for (std::size_t j = 0; j < nk; ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rho[i * nk + j];
+      for (std::size_t j = 0; j < nk; ++j)
+        m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rho[i * nk + j];
     EXPECT_NEAR(prop->trace(), 1.0, 1e-12);
     EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-14);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd> eig(0.5 * (m + m.adjoint()));
@@ -353,7 +381,8 @@ TEST(SplitStepHarmonic, ThermalStateIsStationary) {
   spec.protocol[0].potential.frequency = omega;
   spec.initial.kind = ne::InitialKind::thermal;
   spec.initial.frequency = omega;
-  spec.initial.temperature = hbar * omega / nanodecoh::constants::k_boltzmann;  // mean occupation ~0.58
+  spec.initial.temperature =
+      hbar * omega / nanodecoh::constants::k_boltzmann;  // mean occupation ~0.58
   spec.output.final_state = true;
   const auto result = run_quiet(spec);
   const auto rho0 = ne::make_initial_state(ne::Grid(spec.axes), spec.initial);
@@ -389,8 +418,10 @@ TEST(SplitStepFree, GaussianSpreadingFollowsTheAnalyticLaw) {
 TEST(SplitStepPrecision, Complex64AgreesWithComplex128) {
   auto p = problem_1d();
   const auto table = ne::evaluate_channels(p.grid, p.channels);
-  const auto a = propagate(p.grid, p.V, table, p.rho0, 1.0, 50, nanodecoh::Backend::cpu, ne::Precision::complex128);
-  const auto b = propagate(p.grid, p.V, table, p.rho0, 1.0, 50, nanodecoh::Backend::cpu, ne::Precision::complex64);
+  const auto a = propagate(p.grid, p.V, table, p.rho0, 1.0, 50, nanodecoh::Backend::cpu,
+                           ne::Precision::complex128);
+  const auto b = propagate(p.grid, p.V, table, p.rho0, 1.0, 50, nanodecoh::Backend::cpu,
+                           ne::Precision::complex64);
   double m = 0;
   for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
   EXPECT_LT(m, 1e-5);
@@ -401,15 +432,16 @@ TEST(SplitStepBackends, CudaAgreesWithCpu) {
   for (auto problem : {problem_1d(), problem_2d()}) {
     const auto table = ne::evaluate_channels(problem.grid, problem.channels);
     const auto a = propagate(problem.grid, problem.V, table, problem.rho0, 1.0, 50);
-    const auto b = propagate(problem.grid, problem.V, table, problem.rho0, 1.0, 50, nanodecoh::Backend::cuda);
+    const auto b =
+        propagate(problem.grid, problem.V, table, problem.rho0, 1.0, 50, nanodecoh::Backend::cuda);
     double m = 0, scale = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
       m = std::max(m, std::abs(a[i] - b[i]));
       scale = std::max(scale, std::abs(a[i]));
     }
     EXPECT_LT(m, 1e-10 * scale);
-    const auto c = propagate(problem.grid, problem.V, table, problem.rho0, 1.0, 50, nanodecoh::Backend::cuda,
-                             ne::Precision::complex64);
+    const auto c = propagate(problem.grid, problem.V, table, problem.rho0, 1.0, 50,
+                             nanodecoh::Backend::cuda, ne::Precision::complex64);
     double m32 = 0;
     for (std::size_t i = 0; i < a.size(); ++i) m32 = std::max(m32, std::abs(a[i] - c[i]));
     EXPECT_LT(m32, 1e-5 * scale);
@@ -445,7 +477,8 @@ TEST(CheckpointResume, ResumeIsBitIdentical) {
   EXPECT_EQ(0, std::memcmp(resumed.final_state.data(), straight.final_state.data(),
                            straight.final_state.size() * sizeof(cplx)));
   ASSERT_EQ(resumed.series.size(), straight.series.size());
-  for (std::size_t k = 0; k < straight.series.size(); ++k) EXPECT_EQ(resumed.series[k].purity, straight.series[k].purity);
+  for (std::size_t k = 0; k < straight.series.size(); ++k)
+    EXPECT_EQ(resumed.series[k].purity, straight.series[k].purity);
 }
 
 TEST(CheckpointResume, StopFlagWritesACheckpointAndResumeFinishes) {
@@ -503,5 +536,6 @@ TEST(InitialStateResolution, RefusesUnresolvedStatesWithTheNumbers) {
   }
   ne::InitialStateSpec wide;
   wide.width = 20e-9;
-  EXPECT_THROW(ne::check_resolution(grid, ne::make_initial_state(grid, wide)), nanodecoh::InvalidArgument);
+  EXPECT_THROW(ne::check_resolution(grid, ne::make_initial_state(grid, wide)),
+               nanodecoh::InvalidArgument);
 }

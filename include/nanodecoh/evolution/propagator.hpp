@@ -46,7 +46,7 @@ class Propagator {
   virtual void set_state(const std::vector<std::complex<double>>& rho) = 0;
   /// Downloads rho as complex128.
   virtual std::vector<std::complex<double>> state() const = 0;
-  /// Sets F (1/s) on the difference table; call before set_segment.
+  /// Sets F (1/s) on the difference table (empty: no dissipation); call before set_segment.
   virtual void set_dissipation(const std::vector<std::complex<double>>& f_table) = 0;
   /// Prepares one segment: time step dt (s) and V (J) on the ket grid. Builds the
   /// factors exp(-i omega dt/2), exp(-i V dt/hbar) and exp(-F dt).
