@@ -95,6 +95,7 @@ Observables ObservableCalculator::compute(const std::vector<cplx>& rho,
       // The Nyquist entry (n even) stands for +-k: it adds to <p^2> but not to <p>.
       if (!(n % 2 == 0 && f == n / 2)) k1 += q[f] * k;
       k2 += q[f] * k * k;
+      if (std::fabs(k) > 0.9 * constants::pi / axis.step) ax.momentum_edge_population += q[f];
     }
     const double hbar = constants::hbar;
     ax.momentum_mean = hbar * k1 / trace;

@@ -349,6 +349,8 @@ struct Runner {
   Backend backend;
   const RunControl& control;
   bool main_run;  // false: diffusive comparison (no snapshots, checkpoints, progress)
+  std::ostream& notices;
+  bool resolution_warned;  // set when a warning about unresolved momenta was given
 
   Record run(const std::vector<cplx>& f_table, std::vector<cplx> rho0, const Checkpoint* resume,
              RunResult& result) {
@@ -389,6 +391,15 @@ struct Runner {
       const auto rho = propagator->state();
       if (out) {
         Observables o = calc.compute(rho, v, marked);
+        for (std::size_t a = 0; a < o.axes.size(); ++a)
+          if (main_run && !resolution_warned && o.axes[a].momentum_edge_population > 1e-4) {
+            resolution_warned = true;
+            notices << "nanodecoh: warning: at t = " << format_number(sch.time_at(s))
+                    << " s a population of " << format_number(o.axes[a].momentum_edge_population)
+                    << " on axis " << grid.axes()[a].name
+                    << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(a))
+                    << ": the grid no longer resolves the state (use a smaller step)\n";
+          }
         o.time = sch.time_at(s);
         o.step = s;
         last_purity = o.purity;
@@ -583,6 +594,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
         (backend == Backend::cpu ? std::string(" or --backend cuda") : std::string()));
   // (The CUDA propagator checks the device's free memory itself.)
   // Recoil resolution: warn once per channel with the numbers.
+  bool recoil_warned = false;
   for (const auto& channel : spec.channels) {
     const double p = channel->recoil_momentum();
     if (p <= 0) continue;
@@ -593,6 +605,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
                 << " resolves momenta up to pi hbar/dx = " << format_number(grid.max_momentum(a))
                 << " kg m/s; the decay of coherences is exact, the momentum spread it causes is "
                    "not represented\n";
+        recoil_warned = true;
         break;
       }
   }
@@ -616,7 +629,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
     check_resolution(grid, rho0);
   }
   const auto f_table = evaluate_channels(grid, spec.channels);
-  Runner main{spec, grid, backend, control, true};
+  Runner main{spec, grid, backend, control, true, notices, recoil_warned};
   std::vector<cplx> rho_initial_copy;
   if (spec.compare_diffusive)
     rho_initial_copy = resume ? make_initial_state(grid, spec.initial) : rho0;
@@ -629,7 +642,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   }
   std::unique_ptr<Record> diffusive;
   if (spec.compare_diffusive) {
-    Runner comparison{spec, grid, backend, control, false};
+    Runner comparison{spec, grid, backend, control, false, notices, true};
     RunResult scratch;
     diffusive = std::make_unique<Record>(
         comparison.run(evaluate_channels(grid, diffusive_approximations(spec.channels)),

@@ -453,7 +453,7 @@ ne::SimulationSpec checkpoint_spec(const std::string& dir) {
   auto spec = base_spec({translation(48, 1e-9, 1e-20)}, 2e-4, 1e-6);
   spec.protocol.push_back(spec.protocol[0]);
   spec.protocol[1].potential.kind = ne::PotentialKind::harmonic;
-  spec.protocol[1].potential.frequency = 1e4;
+  spec.protocol[1].potential.frequency = 1e3;
   spec.initial.kind = ne::InitialKind::cat;
   spec.initial.width = 3e-9;
   spec.initial.separation = 12e-9;
@@ -538,4 +538,63 @@ TEST(InitialStateResolution, RefusesUnresolvedStatesWithTheNumbers) {
   wide.width = 20e-9;
   EXPECT_THROW(ne::check_resolution(grid, ne::make_initial_state(grid, wide)),
                nanodecoh::InvalidArgument);
+}
+
+TEST(SplitStepPotentials, LinearForceFollowsEhrenfest) {
+  // V = -F x: <p>(t) = p0 + F t and <x>(t) = p0 t/M + F t^2/(2M) exactly (state far from the
+  // edges).
+  const double dx = 1e-9, M = 1e-18, s0 = 4 * dx, force = 2e-28, t = 0.5;
+  auto spec = base_spec({translation(256, dx, M)}, t, t / 50);
+  spec.protocol[0].potential.kind = ne::PotentialKind::linear;
+  spec.protocol[0].potential.force = force;
+  spec.initial.width = s0;
+  spec.initial.center = -20e-9;
+  spec.outputs = 3;
+  const auto result = run_quiet(spec);
+  for (const auto& o : result.series) {
+    EXPECT_NEAR(o.axes[0].momentum_mean, force * o.time, 1e-8 * force * t);
+    EXPECT_NEAR(o.axes[0].mean, -20e-9 + force * o.time * o.time / (2 * M), 1e-6 * dx);
+  }
+}
+
+TEST(SplitStepPotentials, TabulatedPotentialMatchesTheAnalyticOne) {
+  const double dx = 1e-9, M = hbar / (dx * dx);
+  ne::Grid grid({translation(32, dx, M)});
+  ne::Potential harmonic;
+  harmonic.kind = ne::PotentialKind::harmonic;
+  harmonic.frequency = 0.3;
+  ne::Potential table;
+  table.kind = ne::PotentialKind::table;
+  for (double x = -20e-9; x <= 20e-9; x += 0.5e-9) {  // nodes contain the grid points: exact
+    table.table_position.push_back(x);
+    table.table_value.push_back(0.5 * M * 0.09 * x * x);
+  }
+  const auto a = ne::potential_on_grid(grid, harmonic), b = ne::potential_on_grid(grid, table);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i], a[i], 1e-9 * a.back());
+  ne::Potential well;
+  well.kind = ne::PotentialKind::double_well;
+  well.barrier = 2.0;
+  well.minima = 4e-9;
+  const auto w = ne::potential_on_grid(grid, well);
+  EXPECT_NEAR(w[16], 2.0, 1e-12);  // x = 0: the barrier
+  EXPECT_NEAR(w[20], 0.0, 1e-12);  // x = 4 nm: a minimum
+}
+
+TEST(Observables, WignerOfAGaussianIsNormalisedWithPeakOneOverPiHbar) {
+  const double dx = 1e-9;
+  ne::Grid grid({translation(128, dx, 1e-18)});
+  ne::InitialStateSpec init;
+  init.width = 6e-9;
+  const auto rho = ne::make_initial_state(grid, init);
+  ne::ObservableCalculator calc(grid);
+  const auto w = calc.wigner(calc.reduced_matrix(rho, 0), 0);
+  const auto p = calc.wigner_momenta(0);
+  const double dp = p[1] - p[0];
+  double sum = 0, peak = 0;
+  for (double v : w) {
+    sum += v * dx * dp;
+    peak = std::max(peak, v);
+  }
+  EXPECT_NEAR(sum, 1.0, 1e-10);
+  EXPECT_NEAR(peak * pi * hbar, 1.0, 1e-6);
 }

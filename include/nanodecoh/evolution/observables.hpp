@@ -15,11 +15,13 @@ namespace nanodecoh::evolution {
 
 /// Moments of one axis.
 struct AxisObservables {
-  double mean = 0.0;                 ///< <x> (m) or <phi> (rad)
-  double variance = 0.0;             ///< Var x (m^2) or Var phi (rad^2)
-  double momentum_mean = 0.0;        ///< <p> (kg m/s) or <J> (J s)
-  double momentum_variance = 0.0;    ///< Var p or Var J
-  double kinetic_energy = 0.0;       ///< <P^2>/(2M) or <J^2>/(2I) (J)
+  double mean = 0.0;               ///< <x> (m) or <phi> (rad)
+  double variance = 0.0;           ///< Var x (m^2) or Var phi (rad^2)
+  double momentum_mean = 0.0;      ///< <p> (kg m/s) or <J> (J s)
+  double momentum_variance = 0.0;  ///< Var p or Var J
+  double kinetic_energy = 0.0;     ///< <P^2>/(2M) or <J^2>/(2I) (J)
+  /// Population with |k| > 0.9 pi/step: the grid no longer resolves the state when it grows.
+  double momentum_edge_population = 0.0;
   std::vector<double> distribution;  ///< rho_ii of the reduced matrix (sums to the trace)
 };
 
