@@ -28,6 +28,9 @@ namespace {
 using cplx = std::complex<double>;
 using u64 = unsigned long long;
 
+/// Longest chunk of fused steps between progress updates.
+constexpr u64 progress_chunk = 256;
+
 /// FNV-1a over the bytes of rho and the step.
 u64 checksum(const std::vector<cplx>& rho, u64 step) {
   u64 h = 14695981039346656037ull;
@@ -427,6 +430,9 @@ struct Runner {
           if (auto it = sch.snapshots.upper_bound(step); it != sch.snapshots.end())
             next = std::min(next, *it);
         if (every > 0) next = std::min(next, (step / every + 1) * every);
+        // A fixed chunk limit keeps the progress line alive on long chunks; it is part of
+        // the deterministic schedule, so resumed runs stay bit-identical.
+        next = std::min(next, (step / progress_chunk + 1) * progress_chunk);
         const std::size_t n = propagator->advance(static_cast<std::size_t>(next - step),
                                                   main_run ? control.stop : nullptr);
         step += n;
