@@ -111,13 +111,16 @@ int run_evolve(const EvolveOptions& opt) {
   if (!opt.plot.empty()) run_plot(spec.output.file, opt.plot);
   const Observables& last = result.series.back();
   if (opt.json) {
-    nlohmann::json j{{"backend", std::string(to_string(result.backend))},
-                     {"precision", to_string(spec.precision)},
-                     {"steps", result.steps},
-                     {"wall_seconds", result.wall_seconds},
-                     {"output", spec.output.file},
-                     {"version", version_string},
-                     {"final", summarize(last, spec)}};
+    nlohmann::json j{
+        {"backend", std::string(to_string(result.backend))},
+        {"precision", to_string(spec.precision)},
+        {"steps", result.steps},
+        {"wall_seconds", result.wall_seconds},
+        {"output", spec.output.file},
+        {"memory_bytes",
+         {{"backend", result.memory.backend_bytes}, {"host", result.memory.host_bytes}}},
+        {"version", version_string},
+        {"final", summarize(last, spec)}};
     if (!result.diffusive_series.empty())
       j["diffusive_final"] = summarize(result.diffusive_series.back(), spec);
     if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;

@@ -56,6 +56,12 @@ std::vector<cplx> make_initial_state(const Grid& grid, const InitialStateSpec& s
           "initial.dataset",
           spec.path + ":" + spec.dataset + " with " + std::to_string(rho.size()) + " elements",
           std::to_string(grid.total_size()) + " elements (the grid's ket size squared)");
+    for (std::size_t i = 0; i < rho.size(); ++i)
+      if (!std::isfinite(rho[i].real()) || !std::isfinite(rho[i].imag()))
+        throw InvalidArgument(
+            "initial.dataset",
+            spec.path + ":" + spec.dataset + " has NaN or inf at element " + std::to_string(i),
+            "finite values");
     double trace = 0.0;
     for (std::size_t i = 0; i < grid.ket_size(); ++i) trace += rho[i * grid.ket_size() + i].real();
     if (!(trace > 0) || !std::isfinite(trace))

@@ -617,6 +617,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   }
   RunResult result;
   result.backend = backend;
+  result.memory = need;
   std::unique_ptr<Checkpoint> resume;
   if (!control.resume_from.empty()) {
     resume = std::make_unique<Checkpoint>(read_checkpoint(control.resume_from, spec, grid));

@@ -598,3 +598,18 @@ TEST(Observables, WignerOfAGaussianIsNormalisedWithPeakOneOverPiHbar) {
   EXPECT_NEAR(sum, 1.0, 1e-10);
   EXPECT_NEAR(peak * pi * hbar, 1.0, 1e-6);
 }
+
+TEST(SplitStepProperties, NonFiniteStateIsDetected) {
+  auto p = problem_1d();
+  auto prop =
+      ne::make_cpu_propagator(ne::PropagatorLayout::from_grid(p.grid), ne::Precision::complex128);
+  prop->set_state(p.rho0);
+  EXPECT_TRUE(prop->all_finite());
+  auto bad = p.rho0;
+  bad[5] = cplx(std::nan(""), 0.0);
+  prop->set_state(bad);
+  EXPECT_FALSE(prop->all_finite());
+  bad[5] = cplx(0.0, INFINITY);
+  prop->set_state(bad);
+  EXPECT_FALSE(prop->all_finite());
+}

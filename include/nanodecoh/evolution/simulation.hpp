@@ -67,6 +67,7 @@ struct RunResult {
   bool interrupted = false;        ///< stopped by the flag; a checkpoint was written
   std::string checkpoint_written;  ///< last checkpoint file written ("" if none)
   std::vector<std::complex<double>> final_state;
+  MemoryEstimate memory;  ///< what the run needed (checked before allocating)
 };
 
 /// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument.
