@@ -414,8 +414,6 @@ struct Runner {
     while (segment + 1 < spec.protocol.size() && step >= sch.segment_begin[segment + 1]) ++segment;
     potential = potential_on_grid(grid, spec.protocol[segment].potential);
     if (!resume) record_outputs(0, potential);
-    const auto start = std::chrono::steady_clock::now();
-    u64 done_here = 0;
     while (step < total) {
       while (step >= sch.segment_begin[segment + 1]) ++segment;
       potential = potential_on_grid(grid, spec.protocol[segment].potential);
@@ -436,7 +434,6 @@ struct Runner {
         const std::size_t n = propagator->advance(static_cast<std::size_t>(next - step),
                                                   main_run ? control.stop : nullptr);
         step += n;
-        done_here += n;
         record_outputs(step, potential);
         const bool stopping = main_run && control.stop && control.stop->load();
         if ((every > 0 && step % every == 0 && step < total) || (stopping && step < total)) {
@@ -451,12 +448,9 @@ struct Runner {
           result.checkpoint_written = ckpt;
         }
         if (main_run) {
-          const double secs =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          std::ostringstream extra;
+          std::ostringstream extra;  // ProgressReporter adds steps/s and the time left
           extra.precision(4);
           extra << "t = " << sch.time_at(step) << " s, purity " << last_purity;
-          if (secs > 0) extra << ", " << static_cast<double>(done_here) / secs << " steps/s";
           progress.update(static_cast<std::size_t>(step), extra.str());
         }
         if (stopping && step < total) {
