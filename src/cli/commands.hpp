@@ -10,5 +10,7 @@ Command register_device_command(CLI::App& root);
 
 /// `nanodecoh rates`: magnetic and dielectric momentum diffusion, decoherence and drag.
 Command register_rates_command(CLI::App& root);
+/// `nanodecoh evolve`: density-matrix evolution on a grid (docs/evolution.md).
+Command register_evolve_command(CLI::App& root);
 
 }  // namespace nanodecoh::cli

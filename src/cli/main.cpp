@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands;
   commands.push_back(register_device_command(root));
   commands.push_back(register_rates_command(root));
+  commands.push_back(register_evolve_command(root));
 
   try {
     root.parse(argc, argv);

@@ -43,7 +43,7 @@ std::vector<std::string> args_with(const std::string& flag = "", const std::stri
 void expect_one_line_error(const std::vector<std::string>& args, const std::string& must_contain) {
   const auto r = run_cli(args);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(r.err)), 1) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_NE(r.err.find(must_contain), std::string::npos) << r.err;
 }

@@ -59,6 +59,19 @@ CliResult run_cli(const std::vector<std::string>& args) {
   return result;
 }
 
+std::string without_backend_notice(const std::string& err) {
+  static const std::string notice = "nanodecoh: no usable CUDA device";
+  std::string kept;
+  std::size_t start = 0;
+  while (start < err.size()) {
+    std::size_t end = err.find('\n', start);
+    end = end == std::string::npos ? err.size() : end + 1;
+    if (err.compare(start, notice.size(), notice) != 0) kept.append(err, start, end - start);
+    start = end;
+  }
+  return kept;
+}
+
 int count_lines(const std::string& text) {
   int n = 0;
   for (char c : text) n += (c == '\n');

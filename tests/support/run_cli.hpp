@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "nanodecoh/backend.hpp"
+
 namespace nanodecoh::testing {
 
 struct CliResult {
@@ -18,6 +20,11 @@ CliResult run_cli(const std::vector<std::string>& args);
 
 /// Number of lines in `text` (a trailing newline does not start a new line).
 int count_lines(const std::string& text);
+
+/// `err` without the documented one-line CPU-fallback notice of a CUDA build that finds no
+/// device ("nanodecoh: no usable CUDA device ..."), so tests of the one-line error contract
+/// pass in CPU-only and CUDA builds alike.
+std::string without_backend_notice(const std::string& err);
 
 /// A fresh empty directory under the system temp dir, named after `tag`.
 std::string make_temp_dir(const std::string& tag);

@@ -1,0 +1,83 @@
+// A complete evolution run: initial state, protocol of segments, channels,
+// outputs (HDF5, atomic), checkpoints with checksum and bit-identical resume,
+// clean stop on a flag (SIGINT/SIGTERM in the CLI), NaN/inf detection, progress
+// and the diffusive comparison run.
+#pragma once
+
+#include <atomic>
+#include <complex>
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "nanodecoh/backend.hpp"
+#include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/grid.hpp"
+#include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/observables.hpp"
+#include "nanodecoh/evolution/protocol.hpp"
+
+namespace nanodecoh::evolution {
+
+/// Output options.
+struct OutputSpec {
+  std::string file;                   ///< HDF5 result file ("" = none)
+  bool final_state = false;           ///< write /final/rho
+  std::size_t snapshots = 0;          ///< number of |rho| snapshots (evenly spaced)
+  std::size_t snapshot_points = 128;  ///< largest side of a downsampled snapshot
+  bool wigner = false;  ///< Wigner function of the first translation axis with each snapshot
+  std::size_t checkpoint_every = 0;  ///< steps between checkpoints (0 = none)
+  std::string checkpoint_file;       ///< default: <file>.ckpt.h5
+};
+
+/// Everything a run needs, validated by validate().
+struct SimulationSpec {
+  std::vector<Axis> axes;
+  InitialStateSpec initial;
+  std::vector<Segment> protocol;
+  double time_step = 1e-6;  ///< s (each segment uses duration / round(duration / time_step))
+  std::size_t outputs =
+      50;  ///< output times, evenly spaced over the protocol (>= 1; the last is the end)
+  ChannelList channels;
+  Precision precision = Precision::complex128;
+  /// Two marked points (coordinates per axis) for the coherence; empty = none.
+  std::vector<std::vector<double>> marked_points;
+  bool compare_diffusive =
+      false;  ///< also run with every channel replaced by its diffusive approximation
+  OutputSpec output;
+  std::string config_toml;  ///< provenance, stored in outputs and checkpoints
+};
+
+/// Controls of one run.
+struct RunControl {
+  const std::atomic<bool>* stop = nullptr;  ///< checked between steps; true -> checkpoint and stop
+  bool progress = false;                    ///< progress line on stderr (when a terminal)
+  std::string resume_from;                  ///< checkpoint file to continue from
+  std::ostream* notices = nullptr;          ///< warnings (recoil, auto backend); std::cerr if null
+};
+
+/// The outcome of a run.
+struct RunResult {
+  std::vector<Observables> series;
+  std::vector<Observables> diffusive_series;  ///< when compare_diffusive
+  unsigned long long steps = 0;
+  double wall_seconds = 0.0;
+  Backend backend = Backend::cpu;
+  bool interrupted = false;        ///< stopped by the flag; a checkpoint was written
+  std::string checkpoint_written;  ///< last checkpoint file written ("" if none)
+  std::vector<std::complex<double>> final_state;
+  MemoryEstimate memory;  ///< what the run needed (checked before allocating)
+};
+
+/// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument.
+void validate(const SimulationSpec& spec);
+
+/// Runs a simulation. Throws InvalidArgument (bad spec, unresolved state), OutOfMemory
+/// (grid too large), NumericalError (NaN/inf; the last good checkpoint is kept), IoError.
+RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunControl& control);
+
+/// Reads the configuration text stored in a checkpoint (for --resume). Throws IoError.
+std::string read_checkpoint_config(const std::string& path);
+
+}  // namespace nanodecoh::evolution

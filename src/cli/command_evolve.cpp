@@ -1,0 +1,169 @@
+// `nanodecoh evolve [CONFIG.toml] [--set k=v]... [--backend] [--out] [--resume]
+// [--json] [--quiet] [--plot FILE.png]`: density-matrix evolution of a levitated
+// nanoparticle on a grid (physics.md section 4). Without CONFIG it runs the
+// built-in default scenario. SIGINT/SIGTERM write a checkpoint and stop
+// cleanly (exit code 130); errors are one line and exit code 2 (main.cpp).
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "evolution/evolve_config.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/version.hpp"
+
+extern char** environ;
+
+namespace nanodecoh::cli {
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void request_stop(int) {
+  stop_requested.store(true);
+}
+
+struct EvolveOptions {
+  std::string config, backend, out, resume, plot;
+  std::vector<std::string> overrides;
+  bool json = false, quiet = false;
+};
+
+nlohmann::json summarize(const evolution::Observables& o, const evolution::SimulationSpec& spec) {
+  nlohmann::json j{{"time", o.time},
+                   {"step", o.step},
+                   {"trace", o.trace},
+                   {"purity", o.purity},
+                   {"energy", o.energy},
+                   {"coherence", o.coherence},
+                   {"coherence_normalized", o.coherence_normalized}};
+  for (std::size_t a = 0; a < o.axes.size(); ++a)
+    j["axes"][spec.axes[a].name] = {{"mean", o.axes[a].mean},
+                                    {"variance", o.axes[a].variance},
+                                    {"momentum_mean", o.axes[a].momentum_mean},
+                                    {"momentum_variance", o.axes[a].momentum_variance}};
+  return j;
+}
+
+void run_plot(const std::string& h5, const std::string& png) {
+  const std::string script = std::string(NANODECOH_SCRIPTS_DIR) + "/plot_evolution.py";
+  std::vector<std::string> args{"/usr/bin/python3", script, h5, png};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
+    throw IoError("--plot: cannot start /usr/bin/python3 " + script);
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw IoError("--plot: " + script +
+                  " failed (needs Debian's python3-matplotlib and python3-h5py)");
+}
+
+int run_evolve(const EvolveOptions& opt) {
+  using namespace evolution;
+  if (!opt.resume.empty() && (!opt.config.empty() || !opt.overrides.empty()))
+    throw InvalidArgument(
+        "--resume", opt.resume,
+        "no CONFIG and no --set with --resume (the checkpoint holds the configuration)");
+  io::Config config =
+      !opt.resume.empty()  ? io::Config::from_string(read_checkpoint_config(opt.resume), opt.resume)
+      : opt.config.empty() ? io::Config::from_string(default_evolve_config(), "built-in default")
+                           : io::Config::from_file(opt.config);
+  for (const auto& o : opt.overrides) config.apply_override(o);
+  std::string backend_text;
+  SimulationSpec spec = read_simulation_spec(config, backend_text);
+  config.require_all_used();
+  spec.config_toml = config.to_toml();
+  if (!opt.out.empty()) spec.output.file = opt.out;
+  if (!opt.backend.empty()) backend_text = opt.backend;
+  if (!opt.plot.empty() && spec.output.file.empty())
+    throw InvalidArgument("--plot", opt.plot, "an output file (output.file or --out)");
+  const Backend backend = select_backend(
+      parse_backend_choice(backend_text, opt.backend.empty() ? "run.backend" : "--backend"));
+
+  RunControl control;
+  control.stop = &stop_requested;
+  control.progress = !opt.quiet && !opt.json;
+  control.resume_from = opt.resume;
+  stop_requested.store(false);
+  auto previous_int = std::signal(SIGINT, request_stop);
+  auto previous_term = std::signal(SIGTERM, request_stop);
+  struct Restore {
+    decltype(previous_int) i, t;
+    ~Restore() {
+      std::signal(SIGINT, i);
+      std::signal(SIGTERM, t);
+    }
+  } restore{previous_int, previous_term};
+
+  const RunResult result = run_simulation(spec, backend, control);
+  if (result.interrupted) {
+    std::cerr << "nanodecoh: interrupted at step " << result.steps << "; checkpoint written to "
+              << result.checkpoint_written << "; continue with: nanodecoh evolve --resume "
+              << result.checkpoint_written << '\n';
+    return 130;
+  }
+  if (!opt.plot.empty()) run_plot(spec.output.file, opt.plot);
+  const Observables& last = result.series.back();
+  if (opt.json) {
+    nlohmann::json j{
+        {"backend", std::string(to_string(result.backend))},
+        {"precision", to_string(spec.precision)},
+        {"steps", result.steps},
+        {"wall_seconds", result.wall_seconds},
+        {"output", spec.output.file},
+        {"memory_bytes",
+         {{"backend", result.memory.backend_bytes}, {"host", result.memory.host_bytes}}},
+        {"version", version_string},
+        {"final", summarize(last, spec)}};
+    if (!result.diffusive_series.empty())
+      j["diffusive_final"] = summarize(result.diffusive_series.back(), spec);
+    if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
+    print_json(std::cout, j);
+  } else if (!opt.quiet) {
+    std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
+              << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
+              << result.wall_seconds << " s\n"
+              << "final trace " << last.trace << ", purity " << last.purity;
+    if (!spec.marked_points.empty()) std::cout << ", coherence " << last.coherence_normalized;
+    if (!result.diffusive_series.empty())
+      std::cout << " (diffusive approximation: purity " << result.diffusive_series.back().purity
+                << ", coherence " << result.diffusive_series.back().coherence_normalized << ")";
+    std::cout << '\n';
+    if (!spec.output.file.empty()) std::cout << "wrote " << spec.output.file << '\n';
+    if (!opt.plot.empty()) std::cout << "wrote " << opt.plot << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command register_evolve_command(CLI::App& root) {
+  auto* app = root.add_subcommand(
+      "evolve", "Evolve a density matrix on a grid (split-operator Lindblad solver)");
+  auto opt = std::make_shared<EvolveOptions>();
+  app->add_option("config", opt->config,
+                  "TOML configuration (docs/evolve-config.md); default: built-in scenario")
+      ->check(CLI::ExistingFile);
+  app->add_option("--set", opt->overrides, "Override a configuration key: --set time.step=1e-6")
+      ->allow_extra_args(false);
+  add_backend_option(*app, opt->backend);
+  app->add_option("--out", opt->out, "Output HDF5 file (overrides output.file)");
+  app->add_option("--resume", opt->resume, "Continue from a checkpoint file")
+      ->check(CLI::ExistingFile);
+  app->add_flag("--json", opt->json, "Print a final JSON summary on stdout (no progress)");
+  app->add_flag("--quiet", opt->quiet, "No progress and no summary");
+  app->add_option("--plot", opt->plot,
+                  "Write plots to this PNG (needs /usr/bin/python3 with matplotlib, h5py)");
+  return {app, [app, opt] {
+            if (app->count("--backend") == 0) opt->backend.clear();  // run.backend decides
+            return run_evolve(*opt);
+          }};
+}
+
+}  // namespace nanodecoh::cli

@@ -1,0 +1,127 @@
+// Channels against independent oracles: the thermal sinc average and Dawson's
+// integral by adaptive quadrature, limits of the Lambertian sphere (physics.md
+// property 8: F(0) = 0, F -> Gamma, F ~ Gamma <k^2> r^2/6), the Gaussian and
+// tabulated models, and the difference-table layout against direct coordinates.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "evolution/evolve_config.hpp"
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/quadrature.hpp"
+
+namespace ne = nanodecoh::evolution;
+using nanodecoh::constants::hbar;
+
+TEST(ChannelThermalSinc, DawsonMatchesQuadrature) {
+  for (double x : {0.01, 0.3, 1.0, 2.5, 2.99, 3.01, 4.0, 7.0, 15.0}) {
+    // D(x) = int_0^x exp(t^2 - x^2) dt
+    const auto r =
+        nanodecoh::integrate([x](double t) { return std::exp(t * t - x * x); }, 0.0, x, 0.0, 1e-14);
+    EXPECT_NEAR(ne::dawson(x), r.value, 1e-13 * std::fabs(r.value) + 1e-300) << "x = " << x;
+    EXPECT_DOUBLE_EQ(ne::dawson(-x), -ne::dawson(x));
+  }
+}
+
+TEST(ChannelThermalSinc, AverageMatchesQuadratureOverTheSpectrum) {
+  // <sin(k r)/(k r)>_E with f(E) = E exp(-E/kT)/(kT)^2: with u = E/kT, k r = z sqrt(u).
+  for (double z : {1e-3, 0.1, 0.7, 2.0, 3.9, 4.1, 8.0, 20.0, 60.0}) {
+    const auto r = nanodecoh::integrate_to_infinity(
+        [z](double u) {
+          const double kr = z * std::sqrt(u);
+          return u * std::exp(-u) * (kr < 1e-8 ? 1.0 : std::sin(kr) / kr);
+        },
+        0.0, 1.0, 1e-15, 1e-13, 20000);
+    EXPECT_NEAR(ne::thermal_sinc_average(z), r.value, 1e-11) << "z = " << z;
+    EXPECT_NEAR(ne::one_minus_thermal_sinc_average(z), 1.0 - r.value, 1e-11) << "z = " << z;
+  }
+  // Small z: 1 - S = z^2/3 (relative accuracy, no cancellation).
+  EXPECT_NEAR(ne::one_minus_thermal_sinc_average(1e-6) / (1e-12 / 3.0), 1.0, 1e-9);
+}
+
+TEST(ChannelSphere, LimitsAndDiffusiveApproximation) {
+  const double gamma = 250.0, T = 300.0, m = 18.0 * nanodecoh::constants::atomic_mass_unit;
+  ne::DesorptionSphereChannel sphere(gamma, T, m);
+  const double kT = std::sqrt(2.0 * m * nanodecoh::constants::k_boltzmann * T) / hbar;
+  EXPECT_NEAR(sphere.thermal_wavenumber(), kT, 1e-12 * kT);
+  EXPECT_EQ(sphere.evaluate({0.0}, {}, {}), std::complex<double>(0.0, 0.0));
+  EXPECT_NEAR(sphere.evaluate({1e-6}, {}, {}).real(), gamma,
+              1e-6 * gamma);  // property 6: saturates
+  // Property 8: D0 = Gamma <p^2>/6 -> F ~ Gamma <k^2> r^2 / 6, <p^2> = 4 m k_B T.
+  const double r = 1e-15;
+  const double k2 = 4.0 * m * nanodecoh::constants::k_boltzmann * T / (hbar * hbar);
+  EXPECT_NEAR(sphere.evaluate({r}, {}, {}).real() / (gamma * k2 * r * r / 6.0), 1.0, 1e-6);
+  auto diffusive = sphere.diffusive_approximation();
+  EXPECT_NEAR(diffusive->evaluate({r}, {}, {}).real() / (gamma * k2 * r * r / 6.0), 1.0, 1e-12);
+  // Isotropic in the translation displacement; Re F <= 2 Gamma everywhere.
+  EXPECT_NEAR(sphere.evaluate({3e-11, 4e-11}, {}, {}).real(),
+              sphere.evaluate({5e-11}, {}, {}).real(), 1e-12 * gamma);
+  for (double x = 0; x < 1e-9; x += 1.3e-12)
+    EXPECT_LE(sphere.evaluate({x}, {}, {}).real(), 2.0 * gamma);
+  EXPECT_GT(sphere.recoil_momentum(), 0.0);
+}
+
+TEST(ChannelGaussian, FormulaAndAngles) {
+  ne::GaussianChannel g(100.0, 10e-9, 0.5);
+  EXPECT_NEAR(g.evaluate({20e-9}, {}, {}).real(), 100.0 * (1.0 - std::exp(-1.0)), 1e-12);
+  const double chord = 2.0 * std::sin(0.15);
+  EXPECT_NEAR(g.evaluate({0.0}, {0.2}, {-0.1}).real(),
+              100.0 * (1.0 - std::exp(-chord * chord / 1.0)), 1e-12);
+  EXPECT_THROW(ne::GaussianChannel(1.0, -1.0), nanodecoh::InvalidArgument);
+}
+
+TEST(ChannelTable, InterpolatesAndValidates) {
+  ne::TabulatedChannel t({0.0, 1e-9, 2e-9}, {}, {{0.0, 0.0}, {1.0, 0.5}, {3.0, 0.0}});
+  EXPECT_NEAR(t.evaluate({0.5e-9}, {}, {}).real(), 0.5, 1e-12);
+  EXPECT_NEAR(t.evaluate({0.5e-9}, {}, {}).imag(), 0.25, 1e-12);
+  EXPECT_NEAR(t.evaluate({-1.5e-9}, {}, {}).real(), 2.0, 1e-12);
+  EXPECT_NEAR(t.evaluate({5e-9}, {}, {}).real(), 3.0, 1e-12);  // constant beyond the table
+  EXPECT_THROW(ne::TabulatedChannel({1e-9, 2e-9}, {}, {{0, 0}, {1, 0}}),
+               nanodecoh::InvalidArgument);
+  EXPECT_THROW(ne::TabulatedChannel({0, 1e-9}, {}, {{0, 0}}), nanodecoh::InvalidArgument);
+}
+
+TEST(ChannelTable, GridDifferenceTableMatchesDirectCoordinates) {
+  ne::Axis x{ne::AxisKind::translation, "x", 5, 1e-9, 0.0, 1e-18, ne::RotationMode::libration};
+  ne::Axis phi{ne::AxisKind::rotation, "phi", 4, 1.0, 0.0, 1e-33, ne::RotationMode::circle};
+  const ne::Grid grid({x, phi});
+  ne::ChannelList channels{std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>& d, const std::vector<double>& a, const std::vector<double>& b) {
+        return std::complex<double>(d[0] * d[0] * 1e18 + a[0] * a[0], 3.0 * b[0]);
+      },
+      "probe", 0.0)};
+  const auto table = ne::evaluate_channels(grid, channels);
+  for (std::size_t I = 0; I < grid.ket_size(); ++I)
+    for (std::size_t J = 0; J < grid.ket_size(); ++J) {
+      const auto i = grid.unravel(I), j = grid.unravel(J);
+      const double dx = grid.coordinate(0, i[0]) - grid.coordinate(0, j[0]);
+      const double pa = grid.coordinate(1, i[1]), pb = grid.coordinate(1, j[1]);
+      const auto f = table[static_cast<std::size_t>(grid.ket_offsets()[I] + grid.bra_offsets()[J])];
+      EXPECT_NEAR(f.real(), dx * dx * 1e18 + pa * pa, 1e-12);
+      EXPECT_NEAR(f.imag(), 3.0 * pb, 1e-12);
+    }
+}
+
+TEST(ChannelFactory, BuildsEveryKindAndRejectsUnknown) {
+  auto config = nanodecoh::io::Config::from_string(R"(
+[[channels]]
+kind = "gaussian"
+rate = 1.0
+length = 1e-9
+[[channels]]
+kind = "diffusive"
+lambda = 1e10
+[[channels]]
+kind = "desorption_sphere"
+rate = 5.0
+[[channels]]
+kind = "magnetic"
+rate = 2.0
+length = 1e-6
+)");
+  EXPECT_EQ(ne::make_channels(config.get_tables("channels")).size(), 4u);
+  auto bad = nanodecoh::io::Config::from_string("[[channels]]\nkind = \"laser\"\n");
+  EXPECT_THROW(ne::make_channels(bad.get_tables("channels")), nanodecoh::InvalidArgument);
+}

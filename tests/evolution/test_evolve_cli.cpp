@@ -1,0 +1,191 @@
+// `nanodecoh evolve` through the CLI: the JSON summary, the HDF5 output keys the
+// peer-comparison script reads, resume through the CLI (bit-identical
+// /final/rho), and every bad input gives one line on stderr and exit code 2.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "nanodecoh/backend.hpp"
+#include "nanodecoh/io/hdf5_file.hpp"
+#include "run_cli.hpp"
+
+using nanodecoh::testing::count_lines;
+using nanodecoh::testing::make_temp_dir;
+using nanodecoh::testing::run_cli;
+
+namespace {
+
+const char* small_config = R"(
+[particle]
+mass = 1e-20
+[[axes]]
+kind = "translation"
+name = "x"
+points = 48
+step = 1.0e-9
+[initial]
+kind = "cat"
+axis = "x"
+width = 3.0e-9
+separation = 12.0e-9
+[time]
+step = 1.0e-6
+outputs = 5
+[[protocol]]
+duration = 2.0e-4
+potential = "free"
+[[protocol]]
+duration = 1.0e-4
+potential = "harmonic"
+frequency = 1.0e3
+[[channels]]
+kind = "gaussian"
+rate = 2000.0
+length = 4.0e-9
+[output]
+final_state = true
+snapshots = 2
+wigner = true
+)";
+
+std::string write_config(const std::string& dir, const std::string& text = small_config) {
+  const std::string path = dir + "/run.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+void expect_error(const std::vector<std::string>& args, const std::string& fragment) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(r.err)), 1) << r.err;
+  EXPECT_NE(r.err.find(fragment), std::string::npos)
+      << "expected '" << fragment << "' in: " << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+}  // namespace
+
+TEST(EvolveCli, JsonSummaryAndOutputFile) {
+  const std::string dir = make_temp_dir("evolve_cli_json");
+  const auto r =
+      run_cli({"evolve", write_config(dir), "--out", dir + "/a.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_lines(r.out), 1);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["backend"], "cpu");
+  EXPECT_EQ(j["steps"], 300);
+  EXPECT_NEAR(j["final"]["trace"].get<double>(), 1.0, 1e-12);
+  EXPECT_LT(j["final"]["purity"].get<double>(), 1.0);
+  auto file = nanodecoh::io::Hdf5File::open_read(dir + "/a.h5");
+  EXPECT_EQ(file.read_doubles("timeseries/purity").size(), 5u);
+  EXPECT_EQ(file.read_complex("final/rho").size(), 48u * 48u);
+  EXPECT_EQ(file.read_string_attribute("/", "backend"), "cpu");
+  EXPECT_EQ(file.read_string_attribute("/", "precision"), "complex128");
+  EXPECT_FALSE(file.read_string_attribute("/", "version").empty());
+  EXPECT_NE(file.read_string_attribute("/", "config").find("gaussian"), std::string::npos);
+  EXPECT_TRUE(file.exists("snapshots/x/rho_abs"));
+  EXPECT_TRUE(file.exists("snapshots/wigner"));
+}
+
+TEST(EvolveCli, SetOverridesAndComplex64) {
+  const std::string dir = make_temp_dir("evolve_cli_set");
+  const auto r = run_cli({"evolve", write_config(dir), "--out", dir + "/b.h5", "--json", "--set",
+                          "run.precision=complex64", "--set", "time.outputs=3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["precision"], "complex64");
+  auto file = nanodecoh::io::Hdf5File::open_read(dir + "/b.h5");
+  EXPECT_EQ(file.read_doubles("timeseries/time").size(), 3u);
+}
+
+TEST(EvolveCli, ResumeThroughTheCliIsBitIdentical) {
+  const std::string dir = make_temp_dir("evolve_cli_resume");
+  const std::string cfg = write_config(dir);
+  const auto a = run_cli(
+      {"evolve", cfg, "--out", dir + "/a.h5", "--quiet", "--set", "output.checkpoint_every=150"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto b =
+      run_cli({"evolve", "--resume", dir + "/a.h5.ckpt.h5", "--out", dir + "/b.h5", "--quiet"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto ra = nanodecoh::io::Hdf5File::open_read(dir + "/a.h5").read_complex("final/rho");
+  const auto rb = nanodecoh::io::Hdf5File::open_read(dir + "/b.h5").read_complex("final/rho");
+  ASSERT_EQ(ra.size(), rb.size());
+  EXPECT_EQ(0, std::memcmp(ra.data(), rb.data(), ra.size() * sizeof(ra[0])));
+  // A damaged checkpoint is reported.
+  std::string bytes;
+  {
+    std::ifstream in(dir + "/a.h5.ckpt.h5", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i)
+    bytes[i] = static_cast<char>(~bytes[i]);
+  std::ofstream(dir + "/bad.ckpt.h5", std::ios::binary) << bytes;
+  expect_error({"evolve", "--resume", dir + "/bad.ckpt.h5", "--out", dir + "/c.h5"}, "corrupt");
+}
+
+TEST(EvolveCli, BadInputsGiveOneLineAndExitCode2) {
+  const std::string dir = make_temp_dir("evolve_cli_bad");
+  const std::string cfg = write_config(dir);
+  const std::string out = dir + "/x.h5";
+  expect_error({"evolve", cfg, "--out", out, "--set", "time.stepp=1"}, "time.stepp");
+  expect_error({"evolve", cfg, "--out", out, "--set", "time.step=-1e-6"}, "time.step");
+  expect_error({"evolve", cfg, "--out", out, "--set", "particle.mass=0"}, "particle.mass");
+  expect_error({"evolve", cfg, "--out", out, "--set", "initial.kind=squeezed"}, "initial.kind");
+  expect_error({"evolve", cfg, "--out", out, "--set", "initial.width=0.2e-9"}, "momentum");
+  expect_error({"evolve", cfg, "--out", out, "--set", "initial.width=30e-9"}, "edges");
+  expect_error({"evolve", cfg, "--out", out, "--set", "initial.axis=y"}, "initial.axis");
+  expect_error({"evolve", cfg, "--out", out, "--set", "run.precision=complex32"}, "run.precision");
+  expect_error({"evolve", cfg, "--out", out, "--set", "time.outputs=0"}, "time.outputs");
+  expect_error({"evolve", cfg, "--out", out, "--set", "run.backend=gpu"}, "run.backend");
+  expect_error({"evolve", "--resume", dir + "/missing.h5"}, "missing.h5");
+  expect_error({"evolve", cfg, "--resume", cfg}, "--resume");
+  // Far too large a grid is refused before allocating, with the suggestions.
+  const std::string huge =
+      std::string(small_config)
+          .replace(std::string(small_config).find("points = 48"), 11, "points = 2000000");
+  expect_error({"evolve", write_config(dir, huge), "--out", out}, "complex64");
+  const std::string bad_channel = std::string(small_config) + "[[channels]]\nkind = \"laser\"\n";
+  expect_error({"evolve", write_config(dir, bad_channel), "--out", out}, "channels[1].kind");
+  const std::string bad_potential =
+      std::string(small_config)
+          .replace(std::string(small_config).find("frequency = 1.0e3"), 17, "frequency = -1.0");
+  expect_error({"evolve", write_config(dir, bad_potential), "--out", out}, "frequency");
+}
+
+TEST(EvolveCli, InitialStateFromAnEarlierRunsFinalState) {
+  const std::string dir = make_temp_dir("evolve_cli_file");
+  const std::string cfg = write_config(dir);
+  ASSERT_EQ(run_cli({"evolve", cfg, "--out", dir + "/a.h5", "--quiet"}).exit_code, 0);
+  const auto r =
+      run_cli({"evolve", cfg, "--out", dir + "/b.h5", "--json", "--set", "initial.kind=file",
+               "--set", "initial.path='" + dir + "/a.h5'", "--set", "time.outputs=1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Purity only decreases further under the dephasing channel.
+  const auto first =
+      nanodecoh::io::Hdf5File::open_read(dir + "/a.h5").read_doubles("timeseries/purity");
+  EXPECT_LT(nlohmann::json::parse(r.out)["final"]["purity"].get<double>(), first.back());
+  expect_error({"evolve", cfg, "--out", dir + "/c.h5", "--set", "initial.kind=file", "--set",
+                "initial.path='" + dir + "/a.h5'", "--set", "axes=[]"},
+               "axes");
+}
+
+TEST(EvolveCli, BuiltInDefaultTellsTheStory) {
+  const std::string dir = make_temp_dir("evolve_cli_default");
+  const auto r =
+      run_cli({"evolve", "--json", "--out", dir + "/d.h5", "--set", "output.snapshots=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The emitted water molecules' recoil is not resolved: warned once, with the numbers.
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(r.err)), 1) << r.err;
+  EXPECT_NE(r.err.find("pi hbar/dx"), std::string::npos);
+  const auto j = nlohmann::json::parse(r.out);
+  // Saturating desorption keeps coherence ~exp(-Gamma t); the diffusive approximation destroys it.
+  EXPECT_GT(j["final"]["coherence_normalized"].get<double>(), 0.05);
+  EXPECT_LT(j["diffusive_final"]["coherence_normalized"].get<double>(), 1e-6);
+}
+
+TEST(EvolveCli, CudaBackendWithoutDeviceIsAClearError) {
+  if (nanodecoh::cuda_device_status().usable) GTEST_SKIP() << "a CUDA device is usable here";
+  const std::string dir = make_temp_dir("evolve_cli_cuda");
+  expect_error({"evolve", write_config(dir), "--out", dir + "/x.h5", "--backend", "cuda"}, "cuda");
+}
