@@ -10,6 +10,7 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/quadrature.hpp"
 
 namespace ne = nanodecoh::evolution;
@@ -118,10 +119,55 @@ kind = "desorption_sphere"
 rate = 5.0
 [[channels]]
 kind = "magnetic"
-rate = 2.0
-length = 1e-6
+radius = 5e-8
+chi_real = -1e-5
+[[channels]]
+kind = "dielectric"
+radius = 5e-8
+permittivity = 3.8
 )");
-  EXPECT_EQ(ne::make_channels(config.get_tables("channels")).size(), 4u);
+  EXPECT_EQ(ne::make_channels(config.get_tables("channels")).size(), 5u);
   auto bad = nanodecoh::io::Config::from_string("[[channels]]\nkind = \"laser\"\n");
   EXPECT_THROW(ne::make_channels(bad.get_tables("channels")), nanodecoh::InvalidArgument);
+}
+
+// The magnetic and dielectric channels of `[[channels]]` evaluate the full rates of
+// magnetic_rates.hpp at the grid distance |dX|, with the long-wavelength laws (magnetic eqs.
+// 60, 61) as their diffusive comparison, and report bad parameters by config key.
+TEST(ChannelFactory, MagneticAndDielectricUseTheFullRates) {
+  const auto config = nanodecoh::io::Config::from_string(R"(
+[[channels]]
+kind = "magnetic"
+radius = 1e-7
+chi_real = -2.2e-5
+chi_imag = 1e-6
+[[channels]]
+kind = "dielectric"
+radius = 1e-7
+permittivity = 5.7
+)");
+  const auto channels = ne::make_channels(config.get_tables("channels"));
+  ASSERT_EQ(channels.size(), 2u);
+  for (double dx : {1e-9, 3e-6, 4e-5}) {
+    const double magnetic =
+        nanodecoh::decoherence_rate(1e-7, {-2.2e-5, 1e-6}, 300.0, 0.5, dx).total;
+    EXPECT_DOUBLE_EQ(channels[0]->evaluate({dx}, {}, {}).real(), magnetic);
+    EXPECT_DOUBLE_EQ(channels[0]->evaluate({0.6 * dx, -0.8 * dx}, {}, {}).real(),
+                     channels[0]->evaluate({dx}, {}, {}).real());  // depends on |dX| only
+    EXPECT_DOUBLE_EQ(channels[1]->evaluate({-dx}, {}, {}).real(),
+                     nanodecoh::dielectric_decoherence_rate(1e-7, 5.7, 300.0, dx));
+  }
+  // Diffusive comparison: quadratic, matching the long-wavelength closed forms.
+  const auto diffusive = channels[1]->diffusive_approximation();
+  EXPECT_NEAR(diffusive->evaluate({2e-8}, {}, {}).real(),
+              nanodecoh::dielectric_decoherence_rate_longwave(1e-7, 5.7, 300.0, 2e-8),
+              1e-12 * diffusive->evaluate({2e-8}, {}, {}).real());
+  const auto bad = nanodecoh::io::Config::from_string(
+      "[[channels]]\nkind = \"magnetic\"\nradius = -1\nchi_real = 0\n");
+  try {
+    ne::make_channels(bad.get_tables("channels"));
+    FAIL() << "no throw";
+  } catch (const nanodecoh::InvalidArgument& e) {
+    EXPECT_EQ(e.parameter(), "channels[0].radius");
+  }
 }
