@@ -177,16 +177,35 @@ void Config::apply_override(std::string_view assignment) {
   } catch (const toml::parse_error&) {
     parsed = toml::table{{"v", value}};  // a bare word is a string
   }
-  // Walk/create the parent tables.
+  // Walk/create the parent tables; "name[i]" steps into element i of an array of tables.
   toml::table* table = table_;
   std::string_view rest = key;
+  auto bad_path = [&](const std::string& allowed) { return InvalidArgument("--set", std::string(assignment), allowed); };
   for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
-    const std::string part(rest.substr(0, dot));
+    std::string part(rest.substr(0, dot));
+    rest.remove_prefix(dot + 1);
+    const auto bracket = part.find('[');
+    if (bracket != std::string::npos) {
+      std::size_t index = 0;
+      try {
+        if (part.back() != ']') throw std::invalid_argument("no ]");
+        index = std::stoul(part.substr(bracket + 1, part.size() - bracket - 2));
+      } catch (const std::exception&) {
+        throw bad_path("name[index].key with a non-negative integer index");
+      }
+      part.resize(bracket);
+      auto* array = table->get_as<toml::array>(part);
+      if (!array || !array->is_array_of_tables())
+        throw bad_path("an existing array of tables [[" + part + "]] before [index]");
+      if (index >= array->size())
+        throw bad_path("an index below " + std::to_string(array->size()) + " for [[" + part + "]]");
+      table = (*array)[index].as_table();
+      continue;
+    }
     auto* child = table->get(part);
     if (!child) child = &table->insert_or_assign(part, toml::table{}).first->second;
-    if (!child->is_table()) throw InvalidArgument("--set", std::string(assignment), "a key path through tables");
+    if (!child->is_table()) throw bad_path("a key path through tables");
     table = child->as_table();
-    rest.remove_prefix(dot + 1);
   }
   table->insert_or_assign(std::string(rest), std::move(*parsed.get("v")));
 }

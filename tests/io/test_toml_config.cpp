@@ -59,6 +59,18 @@ TEST(Config, OverridesReplaceAndCreate) {
   EXPECT_THROW(c.apply_override("title.x=1"), InvalidArgument);
 }
 
+TEST(Config, OverridesReachIntoArraysOfTables) {
+  auto c = Config::from_string(kExample);
+  c.apply_override("protocol[1].duration=5e-3");
+  c.apply_override("protocol[0].frequency=1e5");
+  const auto segments = c.get_tables("protocol");
+  EXPECT_DOUBLE_EQ(segments[1].get_double("duration"), 5e-3);
+  EXPECT_DOUBLE_EQ(segments[0].get_double("frequency"), 1e5);
+  EXPECT_THROW(c.apply_override("protocol[2].duration=1"), InvalidArgument);   // out of range
+  EXPECT_THROW(c.apply_override("grid[0].points=1"), InvalidArgument);         // not an array
+  EXPECT_THROW(c.apply_override("protocol[x].duration=1"), InvalidArgument);   // bad index
+}
+
 TEST(Config, UnusedKeyIsRejected) {
   auto c = Config::from_string("[grid]\npoints = 3\npionts = 4\n");
   c.get_int("grid.points");
