@@ -493,12 +493,14 @@ TEST(CheckpointResume, StopFlagWritesACheckpointAndResumeFinishes) {
   control.stop = &stop;
   const auto stopped = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
   EXPECT_TRUE(stopped.interrupted);
-  EXPECT_EQ(stopped.steps, 1u);
+  EXPECT_GE(stopped.steps, 1u);
+  EXPECT_LT(stopped.steps, 400u);
   const auto resumed = run_quiet(spec, nanodecoh::Backend::cpu, spec.output.checkpoint_file);
-  double m = 0;
-  for (std::size_t i = 0; i < straight.final_state.size(); ++i)
-    m = std::max(m, std::abs(resumed.final_state[i] - straight.final_state[i]));
-  EXPECT_LT(m, 1e-12);
+  // The stop is honoured at a chunk boundary of the deterministic schedule, so the resumed
+  // run is bit-identical to the straight one.
+  ASSERT_EQ(resumed.final_state.size(), straight.final_state.size());
+  EXPECT_EQ(0, std::memcmp(resumed.final_state.data(), straight.final_state.data(),
+                           straight.final_state.size() * sizeof(cplx)));
 }
 
 TEST(CheckpointResume, CorruptCheckpointIsDetected) {
