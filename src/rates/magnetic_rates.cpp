@@ -144,6 +144,25 @@ double dielectric_cm_squared(double permittivity) {
   return e * e;
 }
 
+// int u^8 n(n+1) |g(u)|^2 du and int u^5 n(n+1) Im g(u) du: the two frequency integrals that
+// momentum diffusion (M 23) and drag (M 78) share (hence their fixed ratio, M E2).
+std::pair<double, double> bose_pair_integrals(const SusceptibilityFunction& chi, double temperature) {
+  auto g_at = [&](double u) { return clausius_mossotti_factor(chi(omega_of_u(u, temperature))); };
+  const double scattering = integrate_u(
+      [&](double u) {
+        const double w = bose_pair_weight(u, 8);
+        return w == 0.0 ? 0.0 : w * std::norm(g_at(u));
+      },
+      8.0);
+  const double absorption = integrate_u(
+      [&](double u) {
+        const double w = bose_pair_weight(u, 5);
+        return w == 0.0 ? 0.0 : w * g_at(u).imag();
+      },
+      5.0);
+  return {scattering, absorption};
+}
+
 }  // namespace
 
 std::complex<double> clausius_mossotti_factor(std::complex<double> chi) {
@@ -179,20 +198,7 @@ MomentumDiffusion momentum_diffusion_quadrature(double radius, const Susceptibil
   const double kappa = inverse_thermal_wavelength(temperature);
   const double a3 = polarizability_volume(radius);
   const double k6 = std::pow(kappa, 6);
-  const double scattering_integral = integrate_u(
-      [&](double u) {
-        const double w = bose_pair_weight(u, 8);
-        return w == 0.0 ? 0.0
-                        : w * std::norm(clausius_mossotti_factor(chi(omega_of_u(u, temperature))));
-      },
-      8.0);
-  const double absorption_integral = integrate_u(
-      [&](double u) {
-        const double w = bose_pair_weight(u, 5);
-        return w == 0.0 ? 0.0
-                        : w * clausius_mossotti_factor(chi(omega_of_u(u, temperature))).imag();
-      },
-      5.0);
+  const auto [scattering_integral, absorption_integral] = bose_pair_integrals(chi, temperature);
   const double scattering = 2.0 * hbar * hbar * speed_of_light * a3 * a3 * k6 * kappa * kappa *
                             kappa * scattering_integral / (9.0 * pi3);
   const double absorption = 4.0 * hbar * hbar * speed_of_light * a3 * k6 * absorption_integral /
@@ -301,20 +307,7 @@ RateParts drag_coefficient_quadrature(double radius, const SusceptibilityFunctio
   const double kappa = inverse_thermal_wavelength(temperature);
   const double a3 = polarizability_volume(radius);
   const double k5 = std::pow(kappa, 5);
-  const double scattering_integral = integrate_u(
-      [&](double u) {
-        const double w = bose_pair_weight(u, 8);
-        return w == 0.0 ? 0.0
-                        : w * std::norm(clausius_mossotti_factor(chi(omega_of_u(u, temperature))));
-      },
-      8.0);
-  const double absorption_integral = integrate_u(
-      [&](double u) {
-        const double w = bose_pair_weight(u, 5);
-        return w == 0.0 ? 0.0
-                        : w * clausius_mossotti_factor(chi(omega_of_u(u, temperature))).imag();
-      },
-      5.0);
+  const auto [scattering_integral, absorption_integral] = bose_pair_integrals(chi, temperature);
   const double scattering = hbar * a3 * a3 * shape_factor * k5 * kappa * kappa * kappa *
                             scattering_integral / (18.0 * pi3 * mass);
   const double absorption = hbar * a3 * k5 * absorption_integral / (3.0 * pi2 * mass);
