@@ -25,8 +25,6 @@
 namespace nanodecoh::evolution {
 namespace {
 
-constexpr double hbar = 1.054571817e-34;  // J s (constants.hpp is C++20)
-
 template <typename Real>
 struct Cuda;
 template <>
@@ -226,31 +224,20 @@ class CudaPropagator final : public Propagator {
     return rho;
   }
   void set_dissipation(const std::vector<std::complex<double>>& f_table) override {
-    if (!f_table.empty() && f_table.size() != layout_member_.table_size)
-      throw InvalidArgument("dissipation table", std::to_string(f_table.size()),
-                            std::to_string(layout_member_.table_size));
+    check_dissipation_table(layout_member_, f_table);
     f_table_member_ = f_table;
   }
   void set_segment(double dt, const std::vector<double>& potential) override {
-    if (potential.size() != nk_member_)
-      throw InvalidArgument("potential", std::to_string(potential.size()),
-                            std::to_string(nk_member_));
-    const double norm = 1.0 / std::sqrt(static_cast<double>(total_member_));
-    std::vector<C> half(nk_member_), full(nk_member_), pot(nk_member_),
-        decay(layout_member_.table_size);
-    for (std::size_t i = 0; i < nk_member_; ++i) {
-      const double w = layout_member_.kinetic_frequency[i];
-      half[i] = to_c(std::polar(norm, -w * 0.5 * dt));
-      full[i] = to_c(std::polar(norm, -w * dt));
-      pot[i] = to_c(std::polar(1.0, -potential[i] * dt / hbar));
-    }
-    for (std::size_t t = 0; t < decay.size(); ++t)
-      decay[t] = to_c(f_table_member_.empty() ? std::complex<double>(1.0)
-                                              : std::exp(-f_table_member_[t] * dt));
-    half_member_.upload(half);
-    full_member_.upload(full);
-    potential_member_.upload(pot);
-    decay_member_.upload(decay);
+    const SplitFactors f = make_split_factors(layout_member_, dt, potential, f_table_member_);
+    auto upload = [](const std::vector<std::complex<double>>& from, auto& to) {
+      std::vector<C> converted(from.size());
+      for (std::size_t i = 0; i < from.size(); ++i) converted[i] = to_c(from[i]);
+      to.upload(converted);
+    };
+    upload(f.half_kinetic, half_member_);
+    upload(f.full_kinetic, full_member_);
+    upload(f.potential_phase, potential_member_);
+    upload(f.decay, decay_member_);
     prepared_member_ = true;
   }
   std::size_t advance(std::size_t steps, const std::atomic<bool>* stop) override {

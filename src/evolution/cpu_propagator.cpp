@@ -146,29 +146,19 @@ class CpuPropagator final : public Propagator {
     return rho;
   }
   void set_dissipation(const std::vector<std::complex<double>>& f_table) override {
-    if (!f_table.empty() && f_table.size() != layout_member_.table_size)
-      throw InvalidArgument("dissipation table", std::to_string(f_table.size()),
-                            std::to_string(layout_member_.table_size));
+    check_dissipation_table(layout_member_, f_table);
     f_table_member_ = f_table;
   }
   void set_segment(double dt, const std::vector<double>& potential) override {
-    if (potential.size() != nk_member_)
-      throw InvalidArgument("potential", std::to_string(potential.size()),
-                            std::to_string(nk_member_));
-    const double norm = 1.0 / std::sqrt(static_cast<double>(total_member_));
-    half_member_.resize(nk_member_);
-    full_member_.resize(nk_member_);
-    potential_member_.resize(nk_member_);
-    for (std::size_t i = 0; i < nk_member_; ++i) {
-      const double w = layout_member_.kinetic_frequency[i];
-      half_member_[i] = to_real(std::polar(norm, -w * 0.5 * dt));
-      full_member_[i] = to_real(std::polar(norm, -w * dt));
-      potential_member_[i] = to_real(std::polar(1.0, -potential[i] * dt / constants::hbar));
-    }
-    decay_member_.resize(layout_member_.table_size);
-    for (std::size_t t = 0; t < decay_member_.size(); ++t)
-      decay_member_[t] = to_real(f_table_member_.empty() ? std::complex<double>(1.0)
-                                                         : std::exp(-f_table_member_[t] * dt));
+    const SplitFactors f = make_split_factors(layout_member_, dt, potential, f_table_member_);
+    auto convert = [this](const std::vector<std::complex<double>>& from, std::vector<cplx>& to) {
+      to.resize(from.size());
+      for (std::size_t i = 0; i < from.size(); ++i) to[i] = to_real(from[i]);
+    };
+    convert(f.half_kinetic, half_member_);
+    convert(f.full_kinetic, full_member_);
+    convert(f.potential_phase, potential_member_);
+    convert(f.decay, decay_member_);
   }
   std::size_t advance(std::size_t steps, const std::atomic<bool>* stop) override {
     if (steps == 0) return 0;

@@ -36,6 +36,25 @@ struct PropagatorLayout {
   std::size_t ket_size() const noexcept { return ket_offsets.size(); }
 };
 
+/// The factors of one Strang step for one protocol segment, in complex128; each backend
+/// converts them to its precision and memory once per segment.
+struct SplitFactors {
+  std::vector<std::complex<double>> half_kinetic;     ///< exp(-i omega dt/2), FFT norm folded in
+  std::vector<std::complex<double>> full_kinetic;     ///< exp(-i omega dt), FFT norm folded in
+  std::vector<std::complex<double>> potential_phase;  ///< exp(-i V dt/hbar) per ket point
+  std::vector<std::complex<double>> decay;            ///< exp(-F dt) per difference-table entry
+};
+
+/// Throws InvalidArgument unless `f_table` is empty or has layout.table_size entries.
+void check_dissipation_table(const PropagatorLayout& layout,
+                             const std::vector<std::complex<double>>& f_table);
+/// Builds the factors of one segment (time step dt in s, V in J on the ket grid, F in 1/s on
+/// the difference table, empty for none). Each FFT pass is unnormalised, so every kinetic
+/// factor carries 1/sqrt(N_ket^2) (a forward and inverse pass over ket and bra axes).
+SplitFactors make_split_factors(const PropagatorLayout& layout, double dt,
+                                const std::vector<double>& potential,
+                                const std::vector<std::complex<double>>& f_table);
+
 /// A backend's split-operator stepper. rho is exchanged as complex128 row-major [ket][bra].
 class Propagator {
  public:
