@@ -115,7 +115,7 @@ final_state = true
 
 [run]
 backend = "{backend}"
-precision = "{precision}"
+precision = "{ {"double": "complex128", "float": "complex64"}[precision] }"
 """
 
 
