@@ -40,21 +40,24 @@ QuadratureNodes cone_volume_nodes(const QuadratureNodes& surface, int n) {
   return out;
 }
 
-/// Nodes on the sphere cap mu = cos(theta) in [mu_min, 1].
-QuadratureNodes sphere_cap_nodes(double radius, double mu_min, int n) {
+/// Nodes on the sphere cap theta in [0, theta_max]: Gauss-Legendre in the polar
+/// angle theta itself (weight sin(theta)), not in cos(theta), so integrands with
+/// a cone point at the poles (|sin(theta)|, e.g. the lune width for a rotation
+/// about z) stay smooth in the quadrature variable.
+QuadratureNodes sphere_cap_nodes(double radius, double theta_max, int n) {
   const GaussLegendreRule rule = gauss_legendre(n);
   const int m = 2 * n;
   QuadratureNodes out;
-  const double half = 0.5 * (1.0 - mu_min);
+  const double half = 0.5 * theta_max;
   for (int i = 0; i < n; ++i) {
-    const double mu = mu_min + half * (rule.nodes[i] + 1.0);
-    const double st = std::sqrt(std::max(0.0, 1.0 - mu * mu));
+    const double theta = half * (rule.nodes[i] + 1.0);
+    const double st = std::sin(theta), mu = std::cos(theta);
     for (int j = 0; j < m; ++j) {
       const double phi = 2.0 * pi * (j + 0.5) / m;
       const Eigen::Vector3d normal(st * std::cos(phi), st * std::sin(phi), mu);
       out.position.push_back(radius * normal);
       out.normal.push_back(normal);
-      out.weight.push_back(radius * radius * half * rule.weights[i] * 2.0 * pi / m);
+      out.weight.push_back(radius * radius * half * rule.weights[i] * st * 2.0 * pi / m);
     }
   }
   return out;
@@ -64,7 +67,7 @@ class Sphere final : public Body {
  public:
   explicit Sphere(double radius) : radius_(radius) {}
   std::string kind() const override { return "sphere"; }
-  QuadratureNodes surface_nodes(int n) const override { return sphere_cap_nodes(radius_, -1.0, n); }
+  QuadratureNodes surface_nodes(int n) const override { return sphere_cap_nodes(radius_, pi, n); }
   QuadratureNodes volume_nodes(int n) const override { return cone_volume_nodes(surface_nodes(n), n); }
   double emitting_area() const override { return 4.0 * pi * radius_ * radius_; }
   double surface_area() const override { return emitting_area(); }
@@ -80,7 +83,7 @@ class JanusSphere final : public Body {
   JanusSphere(double radius, double cap_angle) : radius_(radius), cap_angle_(cap_angle) {}
   std::string kind() const override { return "janus"; }
   QuadratureNodes surface_nodes(int n) const override {
-    return sphere_cap_nodes(radius_, std::cos(cap_angle_), n);
+    return sphere_cap_nodes(radius_, cap_angle_, n);
   }
   double emitting_area() const override { return 2.0 * pi * radius_ * radius_ * (1.0 - std::cos(cap_angle_)); }
   double surface_area() const override { return 4.0 * pi * radius_ * radius_; }

@@ -104,6 +104,7 @@ struct RateTable {
   double max_error_estimate = 0;             ///< (1/s)
   std::uint64_t node_evaluations = 0;        ///< integrand evaluations, all levels
   std::size_t unique_jobs = 0;               ///< F values actually integrated (after symmetry)
+  int max_level = 0;                         ///< highest resolution level any value needed
   Backend backend = Backend::cpu;
   const std::complex<double>& at(std::size_t i, std::size_t j, std::size_t k) const {
     return values[(i * orientation_count + j) * displacement_count + k];
