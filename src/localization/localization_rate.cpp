@@ -463,13 +463,21 @@ double LocalizationRate::mean_momentum_squared() const {
   return 0;
 }
 
+namespace {
+int default_resolution(const EmissionModel& m, int resolution) {
+  if (resolution > 0) return resolution;
+  return m.body->kind() == "mesh" ? 1 : 24;
+}
+}  // namespace
+
 DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
-  require_at_least("resolution", resolution, 2);
+  resolution = default_resolution(model_, resolution);
   Integrator integrator(model_);
   const auto set = integrator.surface_set(resolution);
   const NodeBank& bank = integrator.bank();
   const double p1 = mean_momentum(), p2 = mean_momentum_squared();
-  const GaussLegendreRule rule = gauss_legendre(resolution);
+  const int angular = std::max(resolution, 24);  // the solid-angle integrand is a low-order trigonometric polynomial
+  const GaussLegendreRule rule = gauss_legendre(angular);
   const double power = flux_power(model_);
   const double norm = (power + 1.0) / (2.0 * constants::pi);
   const bool volume = model_.kind == EmissionKind::volume;
@@ -484,9 +492,9 @@ DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
     const Eigen::Vector3d v = e.cross(a);
     // surface: hemisphere about a (beta from e, psi in (-pi/2, pi/2)); volume: full sphere (psi in (-pi, pi))
     const double psi_width = volume ? 2.0 * constants::pi : constants::pi;
-    for (int i = 0; i < resolution; ++i) {
+    for (int i = 0; i < angular; ++i) {
       const double beta = 0.5 * constants::pi * (rule.nodes[i] + 1.0);
-      for (int j = 0; j < resolution; ++j) {
+      for (int j = 0; j < angular; ++j) {
         const double psi = -0.5 * psi_width + 0.5 * psi_width * (rule.nodes[j] + 1.0);
         const Eigen::Vector3d n = std::sin(beta) * (std::cos(psi) * a + std::sin(psi) * v) + std::cos(beta) * e;
         const double mu = std::sin(beta) * std::cos(psi);
@@ -506,6 +514,7 @@ DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
 Eigen::Matrix<double, 6, 6> LocalizationRate::lambertian_diffusion_analytic(int resolution) const {
   if (model_.kind != EmissionKind::surface || model_.flux_law != FluxLaw::lambertian)
     throw InvalidArgument("--flux", "non-Lambertian or volume emission", "lambertian surface emission for eq. (9)");
+  resolution = default_resolution(model_, resolution);
   Integrator integrator(model_);
   const auto set = integrator.surface_set(resolution);
   const NodeBank& bank = integrator.bank();

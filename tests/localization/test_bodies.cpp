@@ -52,13 +52,13 @@ TEST(BodyNodes, AreasAndVolumesMatchClosedForms) {
 TEST(MeshBody, TriangulatedSphereMatchesAnalyticSphere) {
   const double a = 75e-9;
   const std::string dir = nanodecoh::testing::make_temp_dir("mesh_sphere");
-  const TriangleMesh ico = make_icosphere(a, 4);  // 5120 triangles
+  const TriangleMesh ico = make_icosphere(a, 3);  // 1280 triangles, facets ~ 0.1 rad wide
   write_obj(dir + "/sphere.obj", ico);
   write_binary_stl(dir + "/sphere.stl", ico);
   const auto from_obj = make_mesh_body(read_mesh(dir + "/sphere.obj"));
   const auto from_stl = make_mesh_body(read_mesh(dir + "/sphere.stl"));
-  EXPECT_NEAR(from_obj->surface_area(), 4 * constants::pi * a * a, 2e-3 * 4 * constants::pi * a * a);
-  EXPECT_NEAR(total_weight(from_obj->volume_nodes(2)), 4 * constants::pi * a * a * a / 3, 4e-3 * a * a * a * 4.19);
+  EXPECT_NEAR(from_obj->surface_area(), 4 * constants::pi * a * a, 1e-2 * 4 * constants::pi * a * a);
+  EXPECT_NEAR(total_weight(from_obj->volume_nodes(2)), 4 * constants::pi * a * a * a / 3, 1.5e-2 * a * a * a * 4.19);
 
   const LocalizationRate sphere(water_model(make_sphere(a)));
   const LocalizationRate obj(water_model(from_obj)), stl(water_model(from_stl));
@@ -68,15 +68,15 @@ TEST(MeshBody, TriangulatedSphereMatchesAnalyticSphere) {
   o.tolerance = 1e-6;
   const auto f_sphere = sphere.evaluate(r, id, dx, o).value;
   RateOptions coarse;
-  coarse.fixed_level = 0;  // one node set per facet is plenty: the facets are 2 nm wide
+  coarse.fixed_level = 0;  // three nodes per facet are plenty: the facets are 8 nm wide
   const auto f_obj = obj.evaluate(r, id, dx, coarse).value;
   const auto f_stl = stl.evaluate(r, id, dx, coarse).value;
-  // facet normals deviate by up to ~0.03 rad from the sphere's: F agrees to ~1e-3 relative
-  EXPECT_NEAR(std::abs(f_obj - f_sphere), 0.0, 3e-3 * std::abs(f_sphere));
+  // facet normals deviate by up to ~0.06 rad from the sphere's: F agrees to ~1e-2 relative
+  EXPECT_NEAR(std::abs(f_obj - f_sphere), 0.0, 1e-2 * std::abs(f_sphere));
   EXPECT_NEAR(std::abs(f_stl - f_obj), 0.0, 1e-5 * std::abs(f_obj));  // float coordinates in STL
   const auto d_mesh = obj.diffusive_limit(2).diffusion;
   const auto d_sphere = sphere.diffusive_limit(16).diffusion;
-  EXPECT_NEAR((d_mesh - d_sphere).cwiseAbs().maxCoeff() / d_sphere.cwiseAbs().maxCoeff(), 0.0, 5e-3);
+  EXPECT_NEAR((d_mesh - d_sphere).cwiseAbs().maxCoeff() / d_sphere.cwiseAbs().maxCoeff(), 0.0, 2e-2);
 }
 
 TEST(MeshValidation, RejectsOpenInconsistentDegenerateAndMalformed) {

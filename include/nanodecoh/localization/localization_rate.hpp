@@ -143,10 +143,11 @@ class LocalizationRate {
   RateTable table(const std::vector<Eigen::Matrix3d>& orientations, const std::vector<Eigen::Vector3d>& displacements,
                   const RateOptions& options = {}, Backend backend = Backend::cpu) const;
 
-  /// D0 (eq. 4) and F0 (eq. 6) by quadrature of the model's flux.
-  DiffusiveLimit diffusive_limit(int resolution = 48) const;
+  /// D0 (eq. 4) and F0 (eq. 6) by quadrature of the model's flux; `resolution` is the
+  /// surface resolution (-1: 24, or 1 for meshes, whose facets are flat).
+  DiffusiveLimit diffusive_limit(int resolution = -1) const;
   /// D0 of eq. (9) for a Lambertian surface flux (throws for other models).
-  Eigen::Matrix<double, 6, 6> lambertian_diffusion_analytic(int resolution = 48) const;
+  Eigen::Matrix<double, 6, 6> lambertian_diffusion_analytic(int resolution = -1) const;
   /// Diffusive approximation F ~ -i xi.F0/hbar + xi.D0.xi/hbar^2 (physics.md property 7),
   /// xi = (R'^T dX, R'^T w), w the rotation vector of R R'^T.
   static std::complex<double> diffusive_approximation(const DiffusiveLimit& limit, const Eigen::Matrix3d& r,
