@@ -27,7 +27,8 @@ class DeviceBuffer {
     NANODECOH_CUDA_CHECK(cudaMemcpy(data_, host.data(), size_ * sizeof(T), cudaMemcpyHostToDevice));
   }
   explicit DeviceBuffer(std::size_t size) : size_(size) {
-    if (size_ != 0) NANODECOH_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
+    if (size_ != 0)
+      NANODECOH_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -37,7 +38,9 @@ class DeviceBuffer {
   T* get() const { return data_; }
   std::vector<T> to_host() const {
     std::vector<T> host(size_);
-    if (size_ != 0) NANODECOH_CUDA_CHECK(cudaMemcpy(host.data(), data_, size_ * sizeof(T), cudaMemcpyDeviceToHost));
+    if (size_ != 0)
+      NANODECOH_CUDA_CHECK(
+          cudaMemcpy(host.data(), data_, size_ * sizeof(T), cudaMemcpyDeviceToHost));
     return host;
   }
 
@@ -46,8 +49,8 @@ class DeviceBuffer {
   std::size_t size_ = 0;
 };
 
-__global__ void lune_kernel(NodeBankView bank, const Job* jobs, SpectrumView spectrum, FluxLawView law, int volume,
-                            Cplx* out) {
+__global__ void lune_kernel(NodeBankView bank, const Job* jobs, SpectrumView spectrum,
+                            FluxLawView law, int volume, Cplx* out) {
   using Reduce = cub::BlockReduce<double, k_block>;
   __shared__ typename Reduce::TempStorage storage;
   const Job job = jobs[blockIdx.x];
@@ -74,10 +77,13 @@ __global__ void lune_kernel(NodeBankView bank, const Job* jobs, SpectrumView spe
 
 }  // namespace
 
-std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings, const std::vector<Job>& jobs) {
+std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
+                                     const std::vector<Job>& jobs) {
   if (jobs.empty()) return {};
-  const DeviceBuffer<double> sx(bank.sx), sy(bank.sy), sz(bank.sz), nx(bank.nx), ny(bank.ny), nz(bank.nz), sw(bank.sw);
-  const DeviceBuffer<double> bc(bank.beta_cos), bs(bank.beta_sin), bw(bank.beta_w), pu(bank.psi_u), pw(bank.psi_w);
+  const DeviceBuffer<double> sx(bank.sx), sy(bank.sy), sz(bank.sz), nx(bank.nx), ny(bank.ny),
+      nz(bank.nz), sw(bank.sw);
+  const DeviceBuffer<double> bc(bank.beta_cos), bs(bank.beta_sin), bw(bank.beta_w), pu(bank.psi_u),
+      pw(bank.psi_w);
   const DeviceBuffer<double> sk(bank.spectrum_k), swt(bank.spectrum_w);
   const DeviceBuffer<Job> d_jobs(jobs);
   const DeviceBuffer<Cplx> d_out(jobs.size());
@@ -86,8 +92,8 @@ std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& 
   SpectrumView spectrum = settings.spectrum;
   spectrum.k = sk.get();
   spectrum.w = swt.get();
-  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(view, d_jobs.get(), spectrum, settings.law,
-                                                               settings.volume ? 1 : 0, d_out.get());
+  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(
+      view, d_jobs.get(), spectrum, settings.law, settings.volume ? 1 : 0, d_out.get());
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
   return d_out.to_host();

@@ -34,7 +34,8 @@ std::optional<double> optional_double(const io::Config& c, const char* key) {
 Eigen::Vector3d vector3(const io::Config& c, const char* key, const Eigen::Vector3d& fallback) {
   if (!c.has(key)) return fallback;
   const auto v = c.get_doubles(key);
-  if (v.size() != 3) throw InvalidArgument(c.full_key(key), std::to_string(v.size()) + " numbers", "[x, y, z]");
+  if (v.size() != 3)
+    throw InvalidArgument(c.full_key(key), std::to_string(v.size()) + " numbers", "[x, y, z]");
   return {v[0], v[1], v[2]};
 }
 
@@ -48,7 +49,8 @@ localization::ModelInputs model_inputs(const io::Config& c) {
   in.cap_angle = optional_double(c, "body.cap_angle");
   if (c.has("body.semi_axes")) {
     const auto v = c.get_doubles("body.semi_axes");
-    if (v.size() != 2) throw InvalidArgument("body.semi_axes", std::to_string(v.size()) + " numbers", "[a, c] (m)");
+    if (v.size() != 2)
+      throw InvalidArgument("body.semi_axes", std::to_string(v.size()) + " numbers", "[a, c] (m)");
     in.semi_axis_a = v[0];
     in.semi_axis_c = v[1];
   }
@@ -94,8 +96,9 @@ Orientations orientations(const io::Config& c) {
   if (kind == "periodic") {
     o.angles = localization::periodic_angles(static_cast<int>(count));
   } else if (kind == "libration") {
-    o.angles = localization::libration_angles(static_cast<int>(count), c.get_double("orientations.step"),
-                                              c.get_double("orientations.centre", 0.0));
+    o.angles =
+        localization::libration_angles(static_cast<int>(count), c.get_double("orientations.step"),
+                                       c.get_double("orientations.centre", 0.0));
   } else {
     throw InvalidArgument("orientations.kind", kind, "one of periodic, libration, list");
   }
@@ -122,7 +125,8 @@ Displacements displacements(const io::Config& c) {
   } else if (kind == "list") {
     const auto v = c.get_doubles("displacements.points");
     if (v.empty() || v.size() % 3 != 0)
-      throw InvalidArgument("displacements.points", std::to_string(v.size()) + " numbers", "3 numbers (m) per point");
+      throw InvalidArgument("displacements.points", std::to_string(v.size()) + " numbers",
+                            "3 numbers (m) per point");
     for (std::size_t i = 0; i < v.size(); i += 3) d.points.emplace_back(v[i], v[i + 1], v[i + 2]);
   } else {
     throw InvalidArgument("displacements.kind", kind, "line or list");
@@ -139,10 +143,12 @@ Command register_ftable_command(CLI::App& root) {
     bool quiet = false;
   };
   auto o = std::make_shared<Options>();
-  auto* app = root.add_subcommand("ftable", "Table of F over orientation pairs and displacements (HDF5)");
+  auto* app =
+      root.add_subcommand("ftable", "Table of F over orientation pairs and displacements (HDF5)");
   app->add_option("config", o->config, "TOML configuration (docs/ftable-config.md)")->required();
   app->add_option("--out", o->out, "Output HDF5 file (default ftable.h5)");
-  app->add_option("--plot", o->plot, "Also plot Re F and Im F vs dX to this PNG (needs /usr/bin/python3)");
+  app->add_option("--plot", o->plot,
+                  "Also plot Re F and Im F vs dX to this PNG (needs /usr/bin/python3)");
   app->add_option("--set", o->sets, "Override a configuration key: key=value (repeatable)");
   app->add_flag("--quiet", o->quiet, "No progress line on stderr");
   add_backend_option(*app, o->backend);
@@ -162,7 +168,9 @@ Command register_ftable_command(CLI::App& root) {
 
             std::unique_ptr<io::ProgressReporter> progress;
             options.progress = [&](std::size_t done, std::size_t total) {
-              if (!progress) progress = std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
+              if (!progress)
+                progress =
+                    std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
               progress->update(done);
             };
             const RateTable table = engine.table(ors.matrices, dis.points, options, backend);
@@ -174,8 +182,8 @@ Command register_ftable_command(CLI::App& root) {
             for (std::size_t i = 0; i < p; ++i)
               for (std::size_t j = 0; j < p; ++j)
                 for (std::size_t k = 0; k < nd; ++k)
-                  diffusive[(i * p + j) * nd + k] =
-                      LocalizationRate::diffusive_approximation(lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
+                  diffusive[(i * p + j) * nd + k] = LocalizationRate::diffusive_approximation(
+                      lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
             std::vector<double> matrices, points, dtensor, ft;
             for (const auto& m : ors.matrices)
               for (int a = 0; a < 3; ++a)
@@ -193,7 +201,8 @@ Command register_ftable_command(CLI::App& root) {
               f.write("orientations", matrices, {p, 3, 3}, "");
               if (!ors.angles.empty()) f.write("angles", ors.angles, {p}, "rad");
               f.write("displacements", points, {nd, 3}, "m");
-              if (!dis.coordinate.empty()) f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
+              if (!dis.coordinate.empty())
+                f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
               f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");
               f.write("force_torque", ft, {6}, "N, N m");
               f.set_attribute("/", "rate", engine.model().rate);
@@ -205,18 +214,19 @@ Command register_ftable_command(CLI::App& root) {
               f.set_attribute("/", "version", std::string(version_string));
               f.set_attribute("/", "git_revision", std::string(git_revision));
               f.set_attribute("/", "config", config.to_toml());
-              f.set_attribute("/", "layout", "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
+              f.set_attribute("/", "layout",
+                              "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
             });
             if (!o->plot.empty()) {
-              const std::string cmd = "/usr/bin/python3 '" + std::string(NANODECOH_PLOT_SCRIPT) + "' '" + o->out +
-                                      "' '" + o->plot + "'";
+              const std::string cmd = "/usr/bin/python3 '" + std::string(NANODECOH_PLOT_SCRIPT) +
+                                      "' '" + o->out + "' '" + o->plot + "'";
               if (std::system(cmd.c_str()) != 0)
                 throw IoError("--plot " + o->plot + ": plotting failed (" + cmd + ")");
             }
             if (!o->quiet)
-              std::cerr << "ftable: " << p << "x" << p << "x" << nd << " values (" << table.unique_jobs
-                        << " integrated), max error estimate " << table.max_error_estimate << " 1/s -> " << o->out
-                        << '\n';
+              std::cerr << "ftable: " << p << "x" << p << "x" << nd << " values ("
+                        << table.unique_jobs << " integrated), max error estimate "
+                        << table.max_error_estimate << " 1/s -> " << o->out << '\n';
             return 0;
           }};
 }

@@ -16,7 +16,8 @@ namespace nanodecoh::cli {
 namespace {
 
 /// Parses "x,y,z" (exactly `count` comma-separated numbers); throws naming `parameter`.
-std::vector<double> parse_list(const std::string& text, std::size_t count, const std::string& parameter) {
+std::vector<double> parse_list(const std::string& text, std::size_t count,
+                               const std::string& parameter) {
   std::vector<double> out;
   std::stringstream ss(text);
   std::string item;
@@ -34,15 +35,17 @@ std::vector<double> parse_list(const std::string& text, std::size_t count, const
     require_finite(parameter, v);
     out.push_back(v);
   }
-  if (out.size() != count) throw InvalidArgument(parameter, text, std::to_string(count) + " comma-separated numbers");
+  if (out.size() != count)
+    throw InvalidArgument(parameter, text, std::to_string(count) + " comma-separated numbers");
   return out;
 }
 
 struct Options {
   localization::ModelInputs model;
   std::string semi_axes, dx, axis = "0,0,1", backend = "auto";
-  double radius = 0, length = 0, cap_angle = 0, surface_temperature = 0, energy = 0, emitted_mass = 0, rate = 0,
-         outgassing = 0, gas_temperature = 0, angle = 0, tolerance = 1e-6;
+  double radius = 0, length = 0, cap_angle = 0, surface_temperature = 0, energy = 0,
+         emitted_mass = 0, rate = 0, outgassing = 0, gas_temperature = 0, angle = 0,
+         tolerance = 1e-6;
   bool json = false;
 };
 
@@ -50,30 +53,39 @@ struct Options {
 
 Command register_localization_command(CLI::App& root) {
   auto o = std::make_shared<Options>();
-  auto* app = root.add_subcommand("localization", "Complex localization rate F_{R,R'}(dX) of an emitting body");
+  auto* app = root.add_subcommand("localization",
+                                  "Complex localization rate F_{R,R'}(dX) of an emitting body");
   app->add_option("--body", o->model.body, "sphere|janus|spheroid|cylinder|mesh")->required();
-  app->add_option("--mesh", o->model.mesh, "Mesh file (OBJ or STL, coordinates in m) for --body mesh");
+  app->add_option("--mesh", o->model.mesh,
+                  "Mesh file (OBJ or STL, coordinates in m) for --body mesh");
   auto* radius = app->add_option("--radius", o->radius, "Radius (m)");
-  auto* semi = app->add_option("--semi-axes", o->semi_axes, "Spheroid semi-axes A,C (m): A equatorial, C along z");
+  auto* semi = app->add_option("--semi-axes", o->semi_axes,
+                               "Spheroid semi-axes A,C (m): A equatorial, C along z");
   auto* length = app->add_option("--length", o->length, "Cylinder length along z (m)");
-  auto* cap = app->add_option("--cap-angle", o->cap_angle, "Janus emitting cap half-angle about body z (rad)");
+  auto* cap = app->add_option("--cap-angle", o->cap_angle,
+                              "Janus emitting cap half-angle about body z (rad)");
   app->add_option("--emission", o->model.emission, "surface|volume (default surface)");
-  app->add_option("--flux", o->model.flux, "lambertian|isotropic|cosine-power (default lambertian)");
+  app->add_option("--flux", o->model.flux,
+                  "lambertian|isotropic|cosine-power (default lambertian)");
   app->add_option("--power", o->model.power, "Exponent k of --flux cosine-power");
   app->add_option("--spectrum", o->model.spectrum, "thermal|mono|table (default thermal)");
-  auto* ts = app->add_option("--surface-temperature", o->surface_temperature, "Surface temperature (K), default 300");
+  auto* ts = app->add_option("--surface-temperature", o->surface_temperature,
+                             "Surface temperature (K), default 300");
   auto* energy = app->add_option("--energy", o->energy, "Kinetic energy for --spectrum mono (J)");
   app->add_option("--spectrum-file", o->model.spectrum_file, "Two-column CSV (energy J, weight)");
   app->add_option("--emitted-mass-amu", o->emitted_mass, "Mass of an emitted atom (u)")->required();
   auto* rate = app->add_option("--rate", o->rate, "Total emission rate of the emitting part (Hz)");
-  auto* og = app->add_option("--outgassing", o->outgassing, "Specific outgassing rate Q (in --outgassing-unit)");
+  auto* og = app->add_option("--outgassing", o->outgassing,
+                             "Specific outgassing rate Q (in --outgassing-unit)");
   app->add_option("--outgassing-unit", o->model.outgassing_unit,
                   "pa-m3-per-s-m2|torr-l-per-s-cm2|mbar-l-per-s-cm2");
-  auto* tg = app->add_option("--gas-temperature", o->gas_temperature, "Gas temperature for --outgassing (K)");
+  auto* tg = app->add_option("--gas-temperature", o->gas_temperature,
+                             "Gas temperature for --outgassing (K)");
   app->add_option("--dx", o->dx, "Displacement X - X' as X,Y,Z (m)")->required();
   app->add_option("--angle", o->angle, "Ket rotation angle about --axis (rad); bra = identity");
   app->add_option("--axis", o->axis, "Rotation axis X,Y,Z (default 0,0,1)");
-  app->add_option("--tolerance", o->tolerance, "Absolute tolerance in units of Gamma (default 1e-6)");
+  app->add_option("--tolerance", o->tolerance,
+                  "Absolute tolerance in units of Gamma (default 1e-6)");
   add_backend_option(*app, o->backend);
   app->add_flag("--json", o->json, "Print one JSON object (SI units)");
 
@@ -105,7 +117,8 @@ Command register_localization_command(CLI::App& root) {
             options.tolerance = o->tolerance;
             const RateValue f = engine.evaluate(r, rp, dx, options, backend);
             const DiffusiveLimit lim = engine.diffusive_limit();
-            const std::complex<double> diff = LocalizationRate::diffusive_approximation(lim, r, rp, dx);
+            const std::complex<double> diff =
+                LocalizationRate::diffusive_approximation(lim, r, rp, dx);
             const double gamma = engine.model().rate;
             if (o->json) {
               nlohmann::json d = nlohmann::json::array(), ft = nlohmann::json::array();
@@ -125,11 +138,13 @@ Command register_localization_command(CLI::App& root) {
                                      {"force_torque", ft}});
             } else {
               std::cout.precision(10);
-              std::cout << "F = " << f.value.real() << (f.value.imag() < 0 ? " - " : " + ") << std::abs(f.value.imag())
-                        << "i  1/s  (+- " << f.error_estimate << ", backend " << to_string(backend) << ")\n"
-                        << "F / Gamma = " << f.value.real() / gamma << " + " << f.value.imag() / gamma
-                        << "i   Gamma = " << gamma << " 1/s\n"
-                        << "diffusive approximation = " << diff.real() << " + " << diff.imag() << "i  1/s\n";
+              std::cout << "F = " << f.value.real() << (f.value.imag() < 0 ? " - " : " + ")
+                        << std::abs(f.value.imag()) << "i  1/s  (+- " << f.error_estimate
+                        << ", backend " << to_string(backend) << ")\n"
+                        << "F / Gamma = " << f.value.real() / gamma << " + "
+                        << f.value.imag() / gamma << "i   Gamma = " << gamma << " 1/s\n"
+                        << "diffusive approximation = " << diff.real() << " + " << diff.imag()
+                        << "i  1/s\n";
             }
             return 0;
           }};

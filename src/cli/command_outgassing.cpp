@@ -17,9 +17,11 @@ Command register_outgassing_command(CLI::App& root) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* app = root.add_subcommand("outgassing", "Emission rate of a sphere from a specific outgassing rate");
+  auto* app = root.add_subcommand("outgassing",
+                                  "Emission rate of a sphere from a specific outgassing rate");
   app->add_option("--q", o->q, "Specific outgassing rate (in --unit)")->required();
-  app->add_option("--unit", o->unit, "pa-m3-per-s-m2|torr-l-per-s-cm2|mbar-l-per-s-cm2")->required();
+  app->add_option("--unit", o->unit, "pa-m3-per-s-m2|torr-l-per-s-cm2|mbar-l-per-s-cm2")
+      ->required();
   app->add_option("--radius", o->radius, "Sphere radius (m)")->required();
   app->add_option("--temperature", o->temperature, "Gas temperature (K)")->required();
   app->add_flag("--json", o->json, "Print one JSON object");

@@ -68,7 +68,9 @@ class Sphere final : public Body {
   explicit Sphere(double radius) : radius_(radius) {}
   std::string kind() const override { return "sphere"; }
   QuadratureNodes surface_nodes(int n) const override { return sphere_cap_nodes(radius_, pi, n); }
-  QuadratureNodes volume_nodes(int n) const override { return cone_volume_nodes(surface_nodes(n), n); }
+  QuadratureNodes volume_nodes(int n) const override {
+    return cone_volume_nodes(surface_nodes(n), n);
+  }
   double emitting_area() const override { return 4.0 * pi * radius_ * radius_; }
   double surface_area() const override { return emitting_area(); }
   double bounding_radius() const override { return radius_; }
@@ -85,7 +87,9 @@ class JanusSphere final : public Body {
   QuadratureNodes surface_nodes(int n) const override {
     return sphere_cap_nodes(radius_, cap_angle_, n);
   }
-  double emitting_area() const override { return 2.0 * pi * radius_ * radius_ * (1.0 - std::cos(cap_angle_)); }
+  double emitting_area() const override {
+    return 2.0 * pi * radius_ * radius_ * (1.0 - std::cos(cap_angle_));
+  }
   double surface_area() const override { return 4.0 * pi * radius_ * radius_; }
   double bounding_radius() const override { return radius_; }
 
@@ -178,7 +182,8 @@ class MeshBody final : public Body {
   std::string kind() const override { return "mesh"; }
   QuadratureNodes surface_nodes(int n) const override {
     // degree-2 rule with barycentric points (2/3, 1/6, 1/6) and permutations
-    static constexpr double bary[3][3] = {{2.0 / 3, 1.0 / 6, 1.0 / 6}, {1.0 / 6, 2.0 / 3, 1.0 / 6}, {1.0 / 6, 1.0 / 6, 2.0 / 3}};
+    static constexpr double bary[3][3] = {
+        {2.0 / 3, 1.0 / 6, 1.0 / 6}, {1.0 / 6, 2.0 / 3, 1.0 / 6}, {1.0 / 6, 1.0 / 6, 2.0 / 3}};
     QuadratureNodes out;
     for (const auto& t : mesh_.triangles) {
       const Eigen::Vector3d& p0 = mesh_.vertices[t[0]];
@@ -211,14 +216,17 @@ class MeshBody final : public Body {
     }
     return out;
   }
-  QuadratureNodes volume_nodes(int n) const override { return cone_volume_nodes(surface_nodes(n), n); }
+  QuadratureNodes volume_nodes(int n) const override {
+    return cone_volume_nodes(surface_nodes(n), n);
+  }
   double emitting_area() const override { return area_; }
   double surface_area() const override { return area_; }
   double bounding_radius() const override { return radius_; }
 
  private:
   Eigen::Vector3d triangle_normal(const std::array<int, 3>& t) const {
-    return (mesh_.vertices[t[1]] - mesh_.vertices[t[0]]).cross(mesh_.vertices[t[2]] - mesh_.vertices[t[0]]);
+    return (mesh_.vertices[t[1]] - mesh_.vertices[t[0]])
+        .cross(mesh_.vertices[t[2]] - mesh_.vertices[t[0]]);
   }
   TriangleMesh mesh_;
   double area_, radius_;
@@ -227,7 +235,8 @@ class MeshBody final : public Body {
 }  // namespace
 
 QuadratureNodes Body::volume_nodes(int) const {
-  throw InvalidArgument("--emission", "volume", "surface for a " + kind() + " body (volume emission: sphere or mesh)");
+  throw InvalidArgument("--emission", "volume",
+                        "surface for a " + kind() + " body (volume emission: sphere or mesh)");
 }
 
 std::shared_ptr<const Body> make_sphere(double radius) {
@@ -254,7 +263,8 @@ std::shared_ptr<const Body> make_cylinder(double radius, double length) {
   return std::make_shared<Cylinder>(radius, length);
 }
 
-std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input, const std::string& parameter) {
+std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input,
+                                           const std::string& parameter) {
   TriangleMesh mesh = input;
   if (mesh.triangles.size() < 4)
     throw InvalidArgument(parameter, std::to_string(mesh.triangles.size()) + " triangles",
@@ -262,7 +272,8 @@ std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input, const std:
   const int nv = static_cast<int>(mesh.vertices.size());
   double extent = 0;
   for (const auto& v : mesh.vertices) {
-    if (!v.allFinite()) throw InvalidArgument(parameter, "a vertex with NaN or inf", "finite coordinates");
+    if (!v.allFinite())
+      throw InvalidArgument(parameter, "a vertex with NaN or inf", "finite coordinates");
     extent = std::max(extent, v.cwiseAbs().maxCoeff());
   }
   std::map<std::pair<int, int>, int> directed;
@@ -270,25 +281,30 @@ std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input, const std:
     const auto& tri = mesh.triangles[t];
     for (int k = 0; k < 3; ++k)
       if (tri[k] < 0 || tri[k] >= nv)
-        throw InvalidArgument(parameter, "triangle " + std::to_string(t) + " vertex index " + std::to_string(tri[k]),
-                              "indices of existing vertices");
-    const double area =
-        0.5 * (mesh.vertices[tri[1]] - mesh.vertices[tri[0]]).cross(mesh.vertices[tri[2]] - mesh.vertices[tri[0]]).norm();
+        throw InvalidArgument(
+            parameter, "triangle " + std::to_string(t) + " vertex index " + std::to_string(tri[k]),
+            "indices of existing vertices");
+    const double area = 0.5 * (mesh.vertices[tri[1]] - mesh.vertices[tri[0]])
+                                  .cross(mesh.vertices[tri[2]] - mesh.vertices[tri[0]])
+                                  .norm();
     if (!(area > 1e-14 * extent * extent))
-      throw InvalidArgument(parameter, "degenerate triangle " + std::to_string(t) + " (area " + format_number(area) + ")",
-                            "triangles of non-zero area");
+      throw InvalidArgument(
+          parameter,
+          "degenerate triangle " + std::to_string(t) + " (area " + format_number(area) + ")",
+          "triangles of non-zero area");
     for (int k = 0; k < 3; ++k) ++directed[{tri[k], tri[(k + 1) % 3]}];
   }
   for (const auto& [edge, count] : directed) {
     if (count > 1)
-      throw InvalidArgument(parameter,
-                            "edge " + std::to_string(edge.first) + "-" + std::to_string(edge.second) +
-                                " traversed in the same direction by " + std::to_string(count) + " triangles",
-                            "a consistently oriented mesh (inconsistent normals or non-manifold edge)");
+      throw InvalidArgument(
+          parameter,
+          "edge " + std::to_string(edge.first) + "-" + std::to_string(edge.second) +
+              " traversed in the same direction by " + std::to_string(count) + " triangles",
+          "a consistently oriented mesh (inconsistent normals or non-manifold edge)");
     if (!directed.contains({edge.second, edge.first}))
-      throw InvalidArgument(parameter,
-                            "open edge " + std::to_string(edge.first) + "-" + std::to_string(edge.second),
-                            "a closed mesh (every edge shared by exactly two triangles)");
+      throw InvalidArgument(
+          parameter, "open edge " + std::to_string(edge.first) + "-" + std::to_string(edge.second),
+          "a closed mesh (every edge shared by exactly two triangles)");
   }
   // signed volume and centroid (uniform density) by tetrahedra from the origin
   double volume = 0;
@@ -302,7 +318,8 @@ std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input, const std:
     moment += v * (a + b + c) / 4.0;
   }
   if (!(std::fabs(volume) > 1e-12 * extent * extent * extent))
-    throw InvalidArgument(parameter, "enclosed volume " + format_number(volume), "a mesh enclosing a non-zero volume");
+    throw InvalidArgument(parameter, "enclosed volume " + format_number(volume),
+                          "a mesh enclosing a non-zero volume");
   if (volume < 0)
     for (auto& tri : mesh.triangles) std::swap(tri[1], tri[2]);  // all normals pointed inwards
   const Eigen::Vector3d centroid = moment / volume;
@@ -315,13 +332,23 @@ TriangleMesh make_icosphere(double radius, int subdivisions) {
   require_at_least("subdivisions", subdivisions, 0);
   const double t = (1.0 + std::sqrt(5.0)) / 2.0;
   TriangleMesh m;
-  for (auto [x, y, z] : std::initializer_list<std::array<double, 3>>{{-1, t, 0}, {1, t, 0}, {-1, -t, 0}, {1, -t, 0},
-                                                                      {0, -1, t}, {0, 1, t}, {0, -1, -t}, {0, 1, -t},
-                                                                      {t, 0, -1}, {t, 0, 1}, {-t, 0, -1}, {-t, 0, 1}})
+  for (auto [x, y, z] : std::initializer_list<std::array<double, 3>>{{-1, t, 0},
+                                                                     {1, t, 0},
+                                                                     {-1, -t, 0},
+                                                                     {1, -t, 0},
+                                                                     {0, -1, t},
+                                                                     {0, 1, t},
+                                                                     {0, -1, -t},
+                                                                     {0, 1, -t},
+                                                                     {t, 0, -1},
+                                                                     {t, 0, 1},
+                                                                     {-t, 0, -1},
+                                                                     {-t, 0, 1}})
     m.vertices.push_back(Eigen::Vector3d(x, y, z).normalized());
-  m.triangles = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11}, {1, 5, 9}, {5, 11, 4},
-                 {11, 10, 2}, {10, 7, 6}, {7, 1, 8},   {3, 9, 4},  {3, 4, 2},   {3, 2, 6}, {3, 6, 8},
-                 {3, 8, 9},  {4, 9, 5},  {2, 4, 11},  {6, 2, 10}, {8, 6, 7},   {9, 8, 1}};
+  m.triangles = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
+                 {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
+                 {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
+                 {4, 9, 5},  {2, 4, 11}, {6, 2, 10},  {8, 6, 7},  {9, 8, 1}};
   for (int level = 0; level < subdivisions; ++level) {
     std::map<std::pair<int, int>, int> midpoint;
     auto mid = [&](int a, int b) {

@@ -22,8 +22,8 @@ struct NodeBank {
   std::map<int, std::pair<int, int>> surface_sets, beta_sets, psi_sets;
 
   NodeBankView view() const {
-    return {sx.data(),       sy.data(),       sz.data(),     nx.data(),    ny.data(), nz.data(),
-            sw.data(),       beta_cos.data(), beta_sin.data(), beta_w.data(), psi_u.data(), psi_w.data()};
+    return {sx.data(), sy.data(),       sz.data(),       nx.data(),     ny.data(),    nz.data(),
+            sw.data(), beta_cos.data(), beta_sin.data(), beta_w.data(), psi_u.data(), psi_w.data()};
   }
 };
 
@@ -36,8 +36,10 @@ struct BatchSettings {
 
 /// Sum over nodes for each job: sum_s sum_j lune_partial (surface) or
 /// sum_s volume_partial (volume).
-std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings, const std::vector<Job>& jobs);
+std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
+                                    const std::vector<Job>& jobs);
 /// Same on the GPU. Throws NotCompiled in builds without CUDA, CudaError on failure.
-std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings, const std::vector<Job>& jobs);
+std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
+                                     const std::vector<Job>& jobs);
 
 }  // namespace nanodecoh::localization::detail

@@ -48,8 +48,12 @@ struct Cplx {
   double im = 0.0;
 };
 
-NANODECOH_HD inline Cplx operator+(Cplx a, Cplx b) { return {a.re + b.re, a.im + b.im}; }
-NANODECOH_HD inline Cplx operator*(double s, Cplx a) { return {s * a.re, s * a.im}; }
+NANODECOH_HD inline Cplx operator+(Cplx a, Cplx b) {
+  return {a.re + b.re, a.im + b.im};
+}
+NANODECOH_HD inline Cplx operator*(double s, Cplx a) {
+  return {s * a.re, s * a.im};
+}
 
 inline constexpr double k_sqrt_pi = 1.7724538509055160273;
 inline constexpr double k_pi = 3.14159265358979323846;
@@ -57,7 +61,8 @@ inline constexpr double k_pi = 3.14159265358979323846;
 /// Dawson's integral D(x) = exp(-x^2) int_0^x exp(t^2) dt by Rybicki's sum
 /// D(x) = (1/sqrt(pi)) sum_{n odd} exp(-(x - n h)^2) / n with h = 0.2; its error
 /// is below exp(-(pi/(2h))^2) ~ 1e-27, and terms beyond |x - n h| > 6.6 are
-/// below 1e-19 of the result. Below |x| = 0.2 the Taylor series is used. Accurate to ~1e-15 relative for |x| <= 10.
+/// below 1e-19 of the result. Below |x| = 0.2 the Taylor series is used. Accurate to ~1e-15
+/// relative for |x| <= 10.
 NANODECOH_HD inline double dawson(double x) {
   if (std::fabs(x) < 0.2) {
     // Taylor series x sum_k (-2 x^2)^k / (2k+1)!!: Rybicki's sum loses relative accuracy here
@@ -76,8 +81,8 @@ NANODECOH_HD inline double dawson(double x) {
   const double xp = x - m * h;  // in [-h, h]
   const double e1 = std::exp(2.0 * xp * h);
   const double e2 = e1 * e1;
-  double ej = e1;                   // e1^j for odd j
-  double cj = 0.96078943915232320;  // exp(-(j h)^2) for j = 1, i.e. exp(-0.04)
+  double ej = e1;                      // e1^j for odd j
+  double cj = 0.96078943915232320;     // exp(-(j h)^2) for j = 1, i.e. exp(-0.04)
   double ratio = 0.72614903707369083;  // c_{j+2}/c_j = exp(-4 (j+1) h^2), starts at exp(-0.32)
   double sum = 0.0;
   for (int i = 0; i < terms; ++i) {
@@ -155,9 +160,12 @@ struct Vec3 {
 };
 
 NANODECOH_HD inline Vec3 apply(const double* m, double x, double y, double z) {
-  return {m[0] * x + m[1] * y + m[2] * z, m[3] * x + m[4] * y + m[5] * z, m[6] * x + m[7] * y + m[8] * z};
+  return {m[0] * x + m[1] * y + m[2] * z, m[3] * x + m[4] * y + m[5] * z,
+          m[6] * x + m[7] * y + m[8] * z};
 }
-NANODECOH_HD inline double dot(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+NANODECOH_HD inline double dot(Vec3 a, Vec3 b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 NANODECOH_HD inline Vec3 cross(Vec3 a, Vec3 b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
@@ -236,11 +244,11 @@ struct FluxLawView {
 
 /// Lab-frame quantities of one surface node for one job.
 struct LuneFrame {
-  Vec3 d;       ///< dX + (R - R') s
-  double pu;    ///< d . a      (a = R n_s, first lune boundary direction)
-  double pv;    ///< d . (e x a)
-  double pe;    ///< d . e
-  double gamma; ///< angle between a and b = R' n_s
+  Vec3 d;        ///< dX + (R - R') s
+  double pu;     ///< d . a      (a = R n_s, first lune boundary direction)
+  double pv;     ///< d . (e x a)
+  double pe;     ///< d . e
+  double gamma;  ///< angle between a and b = R' n_s
 };
 
 NANODECOH_HD inline LuneFrame lune_frame(const NodeBankView& bank, const Job& job, int s) {
@@ -281,8 +289,9 @@ NANODECOH_HD inline LuneFrame lune_frame(const NodeBankView& bank, const Job& jo
 /// Contribution of surface node s and lune azimuth node j, summed over the beta
 /// nodes: w_s * dpsi_j * amp_j * sum_i wbeta_i <exp(-i k n_ij . d_s)>_E.
 /// This is THE formula both backends evaluate.
-NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job, const SpectrumView& sp,
-                                      const FluxLawView& law, const LuneFrame& f, int s, int j) {
+NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job,
+                                      const SpectrumView& sp, const FluxLawView& law,
+                                      const LuneFrame& f, int s, int j) {
   const double width = k_pi - f.gamma;  // psi in (gamma - pi/2, pi/2)
   if (width <= 0.0) return {};
   const double psi = (f.gamma - 0.5 * k_pi) + width * bank.psi_u[job.psi_offset + j];
@@ -290,7 +299,8 @@ NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job, 
   const double cpg = std::cos(psi - f.gamma);
   const double prod = cp * cpg;
   if (prod <= 0.0) return {};
-  const double amp = law.power == 1.0 ? std::sqrt(prod) : (law.power == 0.0 ? 1.0 : std::pow(prod, 0.5 * law.power));
+  const double amp = law.power == 1.0 ? std::sqrt(prod)
+                                      : (law.power == 0.0 ? 1.0 : std::pow(prod, 0.5 * law.power));
   const double outer = bank.sw[s] * width * bank.psi_w[job.psi_offset + j] * law.norm * amp;
   const double pperp = cp * f.pu + sp_ * f.pv;  // d . (cos psi a + sin psi v)
   Cplx acc;
@@ -303,10 +313,12 @@ NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job, 
 }
 
 /// Volume emission: contribution w_s <sinc(k |d_s|)>_E of volume node s.
-NANODECOH_HD inline double volume_partial(const NodeBankView& bank, const Job& job, const SpectrumView& sp, int s) {
+NANODECOH_HD inline double volume_partial(const NodeBankView& bank, const Job& job,
+                                          const SpectrumView& sp, int s) {
   const Vec3 rs = apply(job.r, bank.sx[s], bank.sy[s], bank.sz[s]);
   const Vec3 rps = apply(job.rp, bank.sx[s], bank.sy[s], bank.sz[s]);
-  const double dxv = job.dx[0] + rs.x - rps.x, dyv = job.dx[1] + rs.y - rps.y, dzv = job.dx[2] + rs.z - rps.z;
+  const double dxv = job.dx[0] + rs.x - rps.x, dyv = job.dx[1] + rs.y - rps.y,
+               dzv = job.dx[2] + rs.z - rps.z;
   return bank.sw[s] * sinc_average(sp, std::sqrt(dxv * dxv + dyv * dyv + dzv * dzv));
 }
 

@@ -6,8 +6,11 @@
 
 namespace nanodecoh::localization::detail {
 
-std::vector<Cplx> evaluate_jobs_cuda(const NodeBank&, const BatchSettings&, const std::vector<Job>&) {
-  throw NotCompiled("localization: the CUDA backend is not compiled into this build (configure with -DNANODECOH_CUDA=ON)");
+std::vector<Cplx> evaluate_jobs_cuda(const NodeBank&, const BatchSettings&,
+                                     const std::vector<Job>&) {
+  throw NotCompiled(
+      "localization: the CUDA backend is not compiled into this build (configure with "
+      "-DNANODECOH_CUDA=ON)");
 }
 
 }  // namespace nanodecoh::localization::detail

@@ -39,8 +39,9 @@ int bucket_index_at_least(double n) {
 
 int bucket(int index) {
   if (index >= static_cast<int>(k_buckets.size()))
-    throw NumericalError("localization rate: resolution beyond " + std::to_string(k_buckets.back()) +
-                         " nodes per direction needed; raise --tolerance or reduce the phases (|dX|, angle)");
+    throw NumericalError(
+        "localization rate: resolution beyond " + std::to_string(k_buckets.back()) +
+        " nodes per direction needed; raise --tolerance or reduce the phases (|dX|, angle)");
   return k_buckets[index];
 }
 
@@ -70,7 +71,8 @@ WaveNumbers wave_numbers(const EmissionModel& m) {
   switch (m.spectrum.kind) {
     case Spectrum::Kind::thermal:
       out.thermal = true;
-      out.k_thermal = std::sqrt(two_m * constants::k_boltzmann * m.spectrum.temperature) / constants::hbar;
+      out.k_thermal =
+          std::sqrt(two_m * constants::k_boltzmann * m.spectrum.temperature) / constants::hbar;
       out.k_max = out.k_thermal;
       break;
     case Spectrum::Kind::mono:
@@ -162,44 +164,51 @@ class Integrator {
     settings.law.power = power_;
     settings.law.norm = (power_ + 1.0) / (2.0 * constants::pi);
     settings.volume = volume_;
-    const std::vector<Cplx> sums = backend == Backend::cuda ? detail::evaluate_jobs_cuda(bank_, settings, jobs)
-                                                            : detail::evaluate_jobs_cpu(bank_, settings, jobs);
+    const std::vector<Cplx> sums = backend == Backend::cuda
+                                       ? detail::evaluate_jobs_cuda(bank_, settings, jobs)
+                                       : detail::evaluate_jobs_cpu(bank_, settings, jobs);
     std::vector<std::complex<double>> out(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const Job& job = jobs[i];
       double norm = 1.0;
       if (!volume_) {
         norm = lune_normaliser(job);
-        evaluations_ += static_cast<std::uint64_t>(job.surface_count) * job.beta_count * job.psi_count;
+        evaluations_ +=
+            static_cast<std::uint64_t>(job.surface_count) * job.beta_count * job.psi_count;
       } else {
         evaluations_ += static_cast<std::uint64_t>(job.surface_count);
       }
       const std::complex<double> s(sums[i].re / norm, sums[i].im / norm);
       out[i] = model_.rate * (1.0 - s);
       if (!std::isfinite(out[i].real()) || !std::isfinite(out[i].imag()))
-        throw NumericalError("localization rate: non-finite F at dX = (" + format_number(job.dx[0]) + ", " +
-                             format_number(job.dx[1]) + ", " + format_number(job.dx[2]) + ")");
+        throw NumericalError("localization rate: non-finite F at dX = (" +
+                             format_number(job.dx[0]) + ", " + format_number(job.dx[1]) + ", " +
+                             format_number(job.dx[2]) + ")");
     }
     return out;
   }
 
   std::uint64_t evaluations() const { return evaluations_; }
 
-  /// Surface (or volume) node set at resolution n: positions, normals, emission weights summing to 1.
+  /// Surface (or volume) node set at resolution n: positions, normals, emission weights summing
+  /// to 1.
   std::pair<int, int> surface_set(int n) {
     auto it = bank_.surface_sets.find(n);
     if (it != bank_.surface_sets.end()) return it->second;
-    const QuadratureNodes nodes = volume_ ? model_.body->volume_nodes(n) : model_.body->surface_nodes(n);
+    const QuadratureNodes nodes =
+        volume_ ? model_.body->volume_nodes(n) : model_.body->surface_nodes(n);
     std::vector<double> w(nodes.size());
     double total = 0;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       const double c = model_.coverage ? model_.coverage(nodes.position[i]) : 1.0;
       if (!(std::isfinite(c) && c >= 0))
-        throw InvalidArgument("coverage", format_number(c), "a finite coverage >= 0 everywhere on the surface");
+        throw InvalidArgument("coverage", format_number(c),
+                              "a finite coverage >= 0 everywhere on the surface");
       w[i] = nodes.weight[i] * c;
       total += w[i];
     }
-    if (!(total > 0)) throw InvalidArgument("coverage", "zero everywhere", "a coverage > 0 somewhere");
+    if (!(total > 0))
+      throw InvalidArgument("coverage", "zero everywhere", "a coverage > 0 somewhere");
     const int offset = static_cast<int>(bank_.sw.size());
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       bank_.sx.push_back(nodes.position[i].x());
@@ -274,7 +283,8 @@ class Integrator {
 };
 
 void validate_options(const RateOptions& options) {
-  if (!(std::isfinite(options.tolerance) && options.tolerance >= minimum_tolerance && options.tolerance < 1.0))
+  if (!(std::isfinite(options.tolerance) && options.tolerance >= minimum_tolerance &&
+        options.tolerance < 1.0))
     throw InvalidArgument("--tolerance", format_number(options.tolerance),
                           "a tolerance in [" + format_number(minimum_tolerance) +
                               ", 1) in units of Gamma (double precision limits F to ~1e-13 Gamma)");
@@ -282,9 +292,11 @@ void validate_options(const RateOptions& options) {
 }
 
 void require_rotation(const Eigen::Matrix3d& r, const std::string& parameter) {
-  if (!r.allFinite() || (r * r.transpose() - Eigen::Matrix3d::Identity()).cwiseAbs().maxCoeff() > 1e-9 ||
+  if (!r.allFinite() ||
+      (r * r.transpose() - Eigen::Matrix3d::Identity()).cwiseAbs().maxCoeff() > 1e-9 ||
       r.determinant() < 0)
-    throw InvalidArgument(parameter, "a matrix that is not a rotation", "an orthogonal matrix with determinant +1");
+    throw InvalidArgument(parameter, "a matrix that is not a rotation",
+                          "an orthogonal matrix with determinant +1");
 }
 
 /// Converges every spec; returns values, errors and evaluation count.
@@ -293,8 +305,8 @@ struct Converged {
   std::uint64_t evaluations = 0;
 };
 
-Converged converge(const EmissionModel& model, const std::vector<Integrator::Spec>& specs, const RateOptions& options,
-                   Backend backend) {
+Converged converge(const EmissionModel& model, const std::vector<Integrator::Spec>& specs,
+                   const RateOptions& options, Backend backend) {
   Integrator integrator(model);
   Converged out;
   out.values.resize(specs.size());
@@ -306,7 +318,8 @@ Converged converge(const EmissionModel& model, const std::vector<Integrator::Spe
     for (std::size_t start = 0; start < which.size(); start += batch_limit) {
       const std::size_t end = std::min(which.size(), start + batch_limit);
       std::vector<Job> jobs;
-      for (std::size_t i = start; i < end; ++i) jobs.push_back(integrator.make_job(specs[which[i]], levels[i]));
+      for (std::size_t i = start; i < end; ++i)
+        jobs.push_back(integrator.make_job(specs[which[i]], levels[i]));
       const auto v = integrator.evaluate(jobs, backend);
       values.insert(values.end(), v.begin(), v.end());
     }
@@ -327,8 +340,9 @@ Converged converge(const EmissionModel& model, const std::vector<Integrator::Spe
     if (level > options.max_level) {
       const RateValue& worst = out.values[active.front()];
       throw NumericalError("localization rate: " + std::to_string(active.size()) +
-                           " values did not converge to --tolerance " + format_number(options.tolerance) +
-                           " within " + std::to_string(options.max_level) + " resolution levels (last change " +
+                           " values did not converge to --tolerance " +
+                           format_number(options.tolerance) + " within " +
+                           std::to_string(options.max_level) + " resolution levels (last change " +
                            format_number(worst.error_estimate / model.rate) + " Gamma)");
     }
     const auto current = run(active, std::vector<int>(active.size(), level));
@@ -358,20 +372,25 @@ bool symmetric_sphere(const EmissionModel& model) {
 
 }  // namespace
 
-LocalizationRate::LocalizationRate(EmissionModel model) : model_(std::move(model)) { model_.validate(); }
+LocalizationRate::LocalizationRate(EmissionModel model) : model_(std::move(model)) {
+  model_.validate();
+}
 
 RateValue LocalizationRate::evaluate(const Eigen::Matrix3d& r, const Eigen::Matrix3d& r_prime,
-                                     const Eigen::Vector3d& dx, const RateOptions& options, Backend backend) const {
+                                     const Eigen::Vector3d& dx, const RateOptions& options,
+                                     Backend backend) const {
   const RateTable t = table({r, r_prime}, {dx}, options, backend);
   return {t.at(0, 1, 0), t.error_estimates[1], t.max_level};
 }
 
 RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientations,
-                                  const std::vector<Eigen::Vector3d>& displacements, const RateOptions& options,
-                                  Backend backend) const {
+                                  const std::vector<Eigen::Vector3d>& displacements,
+                                  const RateOptions& options, Backend backend) const {
   validate_options(options);
-  if (orientations.empty()) throw InvalidArgument("orientations", "empty", "at least one orientation");
-  if (displacements.empty()) throw InvalidArgument("displacements", "empty", "at least one displacement");
+  if (orientations.empty())
+    throw InvalidArgument("orientations", "empty", "at least one orientation");
+  if (displacements.empty())
+    throw InvalidArgument("displacements", "empty", "at least one displacement");
   for (const auto& r : orientations) require_rotation(r, "orientations");
   for (const auto& d : displacements)
     if (!d.allFinite()) throw InvalidArgument("--dx", "NaN or inf", "finite displacements (m)");
@@ -428,7 +447,8 @@ double LocalizationRate::mean_momentum() const {
   const Spectrum& s = model_.spectrum;
   switch (s.kind) {
     case Spectrum::Kind::thermal:  // <sqrt(u)> = Gamma(5/2) = 3 sqrt(pi)/4
-      return std::sqrt(two_m * constants::k_boltzmann * s.temperature) * 0.75 * std::sqrt(constants::pi);
+      return std::sqrt(two_m * constants::k_boltzmann * s.temperature) * 0.75 *
+             std::sqrt(constants::pi);
     case Spectrum::Kind::mono:
       return std::sqrt(two_m * s.energy);
     case Spectrum::Kind::table: {
@@ -476,7 +496,8 @@ DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
   const auto set = integrator.surface_set(resolution);
   const NodeBank& bank = integrator.bank();
   const double p1 = mean_momentum(), p2 = mean_momentum_squared();
-  const int angular = std::max(resolution, 24);  // the solid-angle integrand is a low-order trigonometric polynomial
+  const int angular = std::max(
+      resolution, 24);  // the solid-angle integrand is a low-order trigonometric polynomial
   const GaussLegendreRule rule = gauss_legendre(angular);
   const double power = flux_power(model_);
   const double norm = (power + 1.0) / (2.0 * constants::pi);
@@ -490,16 +511,20 @@ DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
     if (volume) a = Eigen::Vector3d::UnitZ();
     const Eigen::Vector3d e = a.unitOrthogonal();
     const Eigen::Vector3d v = e.cross(a);
-    // surface: hemisphere about a (beta from e, psi in (-pi/2, pi/2)); volume: full sphere (psi in (-pi, pi))
+    // surface: hemisphere about a (beta from e, psi in (-pi/2, pi/2)); volume: full sphere (psi in
+    // (-pi, pi))
     const double psi_width = volume ? 2.0 * constants::pi : constants::pi;
     for (int i = 0; i < angular; ++i) {
       const double beta = 0.5 * constants::pi * (rule.nodes[i] + 1.0);
       for (int j = 0; j < angular; ++j) {
         const double psi = -0.5 * psi_width + 0.5 * psi_width * (rule.nodes[j] + 1.0);
-        const Eigen::Vector3d n = std::sin(beta) * (std::cos(psi) * a + std::sin(psi) * v) + std::cos(beta) * e;
+        const Eigen::Vector3d n =
+            std::sin(beta) * (std::cos(psi) * a + std::sin(psi) * v) + std::cos(beta) * e;
         const double mu = std::sin(beta) * std::cos(psi);
-        const double g = volume ? 1.0 / (4.0 * constants::pi) : norm * std::pow(std::max(mu, 0.0), power);
-        const double dw = 0.5 * constants::pi * rule.weights[i] * std::sin(beta) * 0.5 * psi_width * rule.weights[j];
+        const double g =
+            volume ? 1.0 / (4.0 * constants::pi) : norm * std::pow(std::max(mu, 0.0), power);
+        const double dw = 0.5 * constants::pi * rule.weights[i] * std::sin(beta) * 0.5 * psi_width *
+                          rule.weights[j];
         Eigen::Matrix<double, 6, 1> xi;
         xi << n, pos.cross(n);
         const double weight = model_.rate * bank.sw[s] * g * dw;
@@ -513,7 +538,8 @@ DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
 
 Eigen::Matrix<double, 6, 6> LocalizationRate::lambertian_diffusion_analytic(int resolution) const {
   if (model_.kind != EmissionKind::surface || model_.flux_law != FluxLaw::lambertian)
-    throw InvalidArgument("--flux", "non-Lambertian or volume emission", "lambertian surface emission for eq. (9)");
+    throw InvalidArgument("--flux", "non-Lambertian or volume emission",
+                          "lambertian surface emission for eq. (9)");
   resolution = default_resolution(model_, resolution);
   Integrator integrator(model_);
   const auto set = integrator.surface_set(resolution);
@@ -534,7 +560,8 @@ Eigen::Matrix<double, 6, 6> LocalizationRate::lambertian_diffusion_analytic(int 
   return model_.rate * mean_momentum_squared() / 8.0 * d;
 }
 
-std::complex<double> LocalizationRate::diffusive_approximation(const DiffusiveLimit& limit, const Eigen::Matrix3d& r,
+std::complex<double> LocalizationRate::diffusive_approximation(const DiffusiveLimit& limit,
+                                                               const Eigen::Matrix3d& r,
                                                                const Eigen::Matrix3d& r_prime,
                                                                const Eigen::Vector3d& dx) {
   const Eigen::AngleAxisd rel(r * r_prime.transpose());
@@ -547,7 +574,8 @@ std::complex<double> LocalizationRate::diffusive_approximation(const DiffusiveLi
 
 namespace detail {
 
-std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings, const std::vector<Job>& jobs) {
+std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
+                                    const std::vector<Job>& jobs) {
   // Work items are (job, chunk of surface nodes) so one large job still uses every thread;
   // partial sums are added per job in a fixed order, so results do not depend on the thread count.
   constexpr int chunk = 16;
@@ -569,12 +597,14 @@ std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& s
         continue;
       }
       const LuneFrame frame = lune_frame(view, job, s);
-      for (int j = 0; j < job.psi_count; ++j) acc = acc + lune_partial(view, job, settings.spectrum, settings.law, frame, s, j);
+      for (int j = 0; j < job.psi_count; ++j)
+        acc = acc + lune_partial(view, job, settings.spectrum, settings.law, frame, s, j);
     }
     partial[it] = acc;
   }
   std::vector<Cplx> out(jobs.size());
-  for (std::size_t it = 0; it < items.size(); ++it) out[items[it].first] = out[items[it].first] + partial[it];
+  for (std::size_t it = 0; it < items.size(); ++it)
+    out[items[it].first] = out[items[it].first] + partial[it];
   return out;
 }
 

@@ -31,7 +31,8 @@ TriangleMesh parse_obj(const std::string& text, const std::filesystem::path& pat
   std::string line;
   int line_number = 0;
   auto fail = [&](const std::string& what) {
-    throw IoError("--mesh " + path.string() + ": line " + std::to_string(line_number) + ": " + what);
+    throw IoError("--mesh " + path.string() + ": line " + std::to_string(line_number) + ": " +
+                  what);
   };
   while (std::getline(in, line)) {
     ++line_number;
@@ -61,11 +62,13 @@ TriangleMesh parse_obj(const std::string& text, const std::filesystem::path& pat
         idx.push_back(static_cast<int>(index));
       }
       if (idx.size() < 3) fail("a face needs at least 3 vertices");
-      for (std::size_t k = 1; k + 1 < idx.size(); ++k) mesh.triangles.push_back({idx[0], idx[k], idx[k + 1]});
+      for (std::size_t k = 1; k + 1 < idx.size(); ++k)
+        mesh.triangles.push_back({idx[0], idx[k], idx[k + 1]});
     }
     // other records (vn, vt, o, g, s, usemtl, mtllib) do not affect the geometry
   }
-  if (mesh.triangles.empty()) throw IoError("--mesh " + path.string() + ": no faces found (expected OBJ 'f' records)");
+  if (mesh.triangles.empty())
+    throw IoError("--mesh " + path.string() + ": no faces found (expected OBJ 'f' records)");
   return mesh;
 }
 
@@ -83,7 +86,8 @@ struct Welder {
   }
 };
 
-TriangleMesh parse_stl_ascii(const std::string& text, const std::filesystem::path& path, double scale) {
+TriangleMesh parse_stl_ascii(const std::string& text, const std::filesystem::path& path,
+                             double scale) {
   Welder w;
   std::istringstream in(text);
   std::string token;
@@ -93,7 +97,8 @@ TriangleMesh parse_stl_ascii(const std::string& text, const std::filesystem::pat
     if (token == "vertex") {
       double x, y, z;
       if (!(in >> x >> y >> z))
-        throw IoError("--mesh " + path.string() + ": facet " + std::to_string(record) + ": expected 'vertex x y z'");
+        throw IoError("--mesh " + path.string() + ": facet " + std::to_string(record) +
+                      ": expected 'vertex x y z'");
       corners.push_back(w.add(scale * x, scale * y, scale * z));
     } else if (token == "endfacet") {
       if (corners.size() != 3)
@@ -104,17 +109,20 @@ TriangleMesh parse_stl_ascii(const std::string& text, const std::filesystem::pat
       ++record;
     }
   }
-  if (w.mesh.triangles.empty()) throw IoError("--mesh " + path.string() + ": no facets found in ASCII STL");
+  if (w.mesh.triangles.empty())
+    throw IoError("--mesh " + path.string() + ": no facets found in ASCII STL");
   return std::move(w.mesh);
 }
 
-TriangleMesh parse_stl_binary(const std::string& data, const std::filesystem::path& path, double scale) {
-  if (data.size() < 84) throw IoError("--mesh " + path.string() + ": binary STL shorter than its 84-byte header");
+TriangleMesh parse_stl_binary(const std::string& data, const std::filesystem::path& path,
+                              double scale) {
+  if (data.size() < 84)
+    throw IoError("--mesh " + path.string() + ": binary STL shorter than its 84-byte header");
   std::uint32_t count = 0;
   std::memcpy(&count, data.data() + 80, 4);
   if (data.size() < 84 + 50ull * count)
-    throw IoError("--mesh " + path.string() + ": binary STL declares " + std::to_string(count) + " triangles but has " +
-                  std::to_string(data.size()) + " bytes");
+    throw IoError("--mesh " + path.string() + ": binary STL declares " + std::to_string(count) +
+                  " triangles but has " + std::to_string(data.size()) + " bytes");
   Welder w;
   for (std::uint32_t t = 0; t < count; ++t) {
     const char* rec = data.data() + 84 + 50ull * t;
@@ -126,7 +134,8 @@ TriangleMesh parse_stl_binary(const std::string& data, const std::filesystem::pa
     }
     w.mesh.triangles.push_back({c[0], c[1], c[2]});
   }
-  if (w.mesh.triangles.empty()) throw IoError("--mesh " + path.string() + ": binary STL has no triangles");
+  if (w.mesh.triangles.empty())
+    throw IoError("--mesh " + path.string() + ": binary STL has no triangles");
   return std::move(w.mesh);
 }
 
@@ -143,7 +152,8 @@ TriangleMesh read_mesh(const std::filesystem::path& path, double scale) {
                        data.find("endfacet") != std::string::npos;
     return ascii ? parse_stl_ascii(data, path, scale) : parse_stl_binary(data, path, scale);
   }
-  throw IoError("--mesh " + path.string() + ": unknown mesh format '" + ext + "' (expected .obj or .stl)");
+  throw IoError("--mesh " + path.string() + ": unknown mesh format '" + ext +
+                "' (expected .obj or .stl)");
 }
 
 void write_obj(const std::filesystem::path& path, const TriangleMesh& mesh) {
@@ -151,7 +161,8 @@ void write_obj(const std::filesystem::path& path, const TriangleMesh& mesh) {
   out.precision(17);
   out << "# written by nanodecoh\n";
   for (const auto& v : mesh.vertices) out << "v " << v.x() << ' ' << v.y() << ' ' << v.z() << '\n';
-  for (const auto& t : mesh.triangles) out << "f " << t[0] + 1 << ' ' << t[1] + 1 << ' ' << t[2] + 1 << '\n';
+  for (const auto& t : mesh.triangles)
+    out << "f " << t[0] + 1 << ' ' << t[1] + 1 << ' ' << t[2] + 1 << '\n';
   io::write_text_atomically(path, out.str());
 }
 
@@ -161,8 +172,9 @@ void write_binary_stl(const std::filesystem::path& path, const TriangleMesh& mes
   const auto count = static_cast<std::uint32_t>(mesh.triangles.size());
   data.append(reinterpret_cast<const char*>(&count), 4);
   for (const auto& t : mesh.triangles) {
-    const Eigen::Vector3d n =
-        (mesh.vertices[t[1]] - mesh.vertices[t[0]]).cross(mesh.vertices[t[2]] - mesh.vertices[t[0]]).normalized();
+    const Eigen::Vector3d n = (mesh.vertices[t[1]] - mesh.vertices[t[0]])
+                                  .cross(mesh.vertices[t[2]] - mesh.vertices[t[0]])
+                                  .normalized();
     float rec[12];
     for (int k = 0; k < 3; ++k) rec[k] = static_cast<float>(n[k]);
     for (int v = 0; v < 3; ++v)

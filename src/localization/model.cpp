@@ -47,7 +47,8 @@ Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
     double e = 0, w = 0;
     std::string rest;
     if (!(ls >> e >> w) || (ls >> rest)) {
-      if (s.energies.empty() && line_number == 1 && line.find_first_of("0123456789") == std::string::npos)
+      if (s.energies.empty() && line_number == 1 &&
+          line.find_first_of("0123456789") == std::string::npos)
         continue;  // header line
       throw IoError("--spectrum-file " + path.string() + ": line " + std::to_string(line_number) +
                     ": expected two numbers 'energy_J, weight'");
@@ -67,7 +68,8 @@ Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
 
 void EmissionModel::validate() const {
   if (!body) throw InvalidArgument("--body", "(none)", "a body");
-  if (kind == EmissionKind::volume) (void)body->volume_nodes(1);  // throws for bodies without volume nodes
+  if (kind == EmissionKind::volume)
+    (void)body->volume_nodes(1);  // throws for bodies without volume nodes
   if (flux_law == FluxLaw::cosine_power) require_in_range("--power", power, 0.0, 64.0);
   require_positive("--emitted-mass-amu", emitted_mass / constants::atomic_mass_unit);
   require_positive("--rate", rate);
@@ -80,7 +82,8 @@ void EmissionModel::validate() const {
       break;
     case Spectrum::Kind::table: {
       if (spectrum.energies.empty() || spectrum.energies.size() != spectrum.weights.size())
-        throw InvalidArgument("--spectrum-file", std::to_string(spectrum.energies.size()) + " energies",
+        throw InvalidArgument("--spectrum-file",
+                              std::to_string(spectrum.energies.size()) + " energies",
                               "as many energies as weights, at least one");
       double total = 0;
       for (std::size_t i = 0; i < spectrum.energies.size(); ++i) {
@@ -98,7 +101,8 @@ OutgassingUnit parse_outgassing_unit(const std::string& text, const std::string&
   if (text == "pa-m3-per-s-m2") return OutgassingUnit::pa_m3_per_s_m2;
   if (text == "torr-l-per-s-cm2") return OutgassingUnit::torr_l_per_s_cm2;
   if (text == "mbar-l-per-s-cm2") return OutgassingUnit::mbar_l_per_s_cm2;
-  throw InvalidArgument(parameter, text, "one of pa-m3-per-s-m2, torr-l-per-s-cm2, mbar-l-per-s-cm2");
+  throw InvalidArgument(parameter, text,
+                        "one of pa-m3-per-s-m2, torr-l-per-s-cm2, mbar-l-per-s-cm2");
 }
 
 double outgassing_to_si(double q, OutgassingUnit unit) {
@@ -124,12 +128,14 @@ double outgassing_rate(double q, OutgassingUnit unit, double gas_temperature, do
   return outgassing_particle_flux(q, unit, gas_temperature) * area;
 }
 
-Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle, const std::string& parameter) {
+Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
+                               const std::string& parameter) {
   const double norm = axis.norm();
   if (!std::isfinite(norm) || !(norm > 0))
-    throw InvalidArgument(parameter,
-                          format_number(axis.x()) + "," + format_number(axis.y()) + "," + format_number(axis.z()),
-                          "a non-zero finite rotation axis");
+    throw InvalidArgument(
+        parameter,
+        format_number(axis.x()) + "," + format_number(axis.y()) + "," + format_number(axis.z()),
+        "a non-zero finite rotation axis");
   require_finite("--angle", angle);
   return Eigen::AngleAxisd(angle, axis / norm).toRotationMatrix();
 }
@@ -150,14 +156,16 @@ std::vector<double> libration_angles(int count, double step, double centre) {
   return a;
 }
 
-std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis, const std::vector<double>& angles) {
+std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis,
+                                             const std::vector<double>& angles) {
   std::vector<Eigen::Matrix3d> out;
   out.reserve(angles.size());
   for (double a : angles) out.push_back(rotation_about(axis, a, "orientations.axis"));
   return out;
 }
 
-std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count, double step, double centre) {
+std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count,
+                                                 double step, double centre) {
   require_at_least("displacements.count", count, 1);
   require_positive("displacements.step", step);
   require_finite("displacements.centre", centre);

@@ -11,7 +11,9 @@ namespace nanodecoh::localization {
 
 namespace {
 
-std::string name(const ModelInputs& in, const char* cli, const char* key) { return in.toml ? key : cli; }
+std::string name(const ModelInputs& in, const char* cli, const char* key) {
+  return in.toml ? key : cli;
+}
 
 double need(const ModelInputs& in, const std::optional<double>& v, const char* cli, const char* key,
             const std::string& why) {
@@ -30,7 +32,8 @@ EmissionModel build_model(const ModelInputs& in) {
   } else if (in.body == "janus") {
     const double r = need(in, in.radius, "--radius", "body.radius", why_body);
     if (!in.cap_angle)
-      throw InvalidArgument(name(in, "--cap-angle", "body.cap_angle"), "(missing)", "a half-angle in (0, pi] " + why_body);
+      throw InvalidArgument(name(in, "--cap-angle", "body.cap_angle"), "(missing)",
+                            "a half-angle in (0, pi] " + why_body);
     m.body = make_janus_sphere(r, *in.cap_angle);
   } else if (in.body == "spheroid") {
     const double a = need(in, in.semi_axis_a, "--semi-axes", "body.semi_axes", why_body);
@@ -40,10 +43,13 @@ EmissionModel build_model(const ModelInputs& in) {
     m.body = make_cylinder(need(in, in.radius, "--radius", "body.radius", why_body),
                            need(in, in.length, "--length", "body.length", why_body));
   } else if (in.body == "mesh") {
-    if (in.mesh.empty()) throw InvalidArgument(name(in, "--mesh", "body.mesh"), "(missing)", "a mesh file " + why_body);
+    if (in.mesh.empty())
+      throw InvalidArgument(name(in, "--mesh", "body.mesh"), "(missing)",
+                            "a mesh file " + why_body);
     m.body = make_mesh_body(read_mesh(in.mesh), name(in, "--mesh", "body.mesh") + " " + in.mesh);
   } else {
-    throw InvalidArgument(name(in, "--body", "body.kind"), in.body, "one of sphere, janus, spheroid, cylinder, mesh");
+    throw InvalidArgument(name(in, "--body", "body.kind"), in.body,
+                          "one of sphere, janus, spheroid, cylinder, mesh");
   }
 
   if (in.emission == "surface")
@@ -51,7 +57,8 @@ EmissionModel build_model(const ModelInputs& in) {
   else if (in.emission == "volume")
     m.kind = EmissionKind::volume;
   else
-    throw InvalidArgument(name(in, "--emission", "emission.kind"), in.emission, "surface or volume");
+    throw InvalidArgument(name(in, "--emission", "emission.kind"), in.emission,
+                          "surface or volume");
 
   if (in.flux == "lambertian") {
     m.flux_law = FluxLaw::lambertian;
@@ -62,7 +69,8 @@ EmissionModel build_model(const ModelInputs& in) {
     require_in_range(name(in, "--power", "emission.power"), in.power, 0.0, 64.0);
     m.power = in.power;
   } else {
-    throw InvalidArgument(name(in, "--flux", "emission.flux"), in.flux, "one of lambertian, isotropic, cosine-power");
+    throw InvalidArgument(name(in, "--flux", "emission.flux"), in.flux,
+                          "one of lambertian, isotropic, cosine-power");
   }
 
   if (in.spectrum == "thermal") {
@@ -70,17 +78,21 @@ EmissionModel build_model(const ModelInputs& in) {
     require_positive(name(in, "--surface-temperature", "spectrum.surface_temperature"), t);
     m.spectrum = Spectrum::thermal(t);
   } else if (in.spectrum == "mono") {
-    m.spectrum = Spectrum::mono(need(in, in.energy, "--energy", "spectrum.energy", "for --spectrum mono"));
+    m.spectrum =
+        Spectrum::mono(need(in, in.energy, "--energy", "spectrum.energy", "for --spectrum mono"));
   } else if (in.spectrum == "table") {
     if (in.spectrum_file.empty())
-      throw InvalidArgument(name(in, "--spectrum-file", "spectrum.file"), "(missing)", "a CSV file for --spectrum table");
+      throw InvalidArgument(name(in, "--spectrum-file", "spectrum.file"), "(missing)",
+                            "a CSV file for --spectrum table");
     m.spectrum = Spectrum::from_csv(in.spectrum_file);
   } else {
-    throw InvalidArgument(name(in, "--spectrum", "spectrum.kind"), in.spectrum, "one of thermal, mono, table");
+    throw InvalidArgument(name(in, "--spectrum", "spectrum.kind"), in.spectrum,
+                          "one of thermal, mono, table");
   }
 
   m.emitted_mass =
-      need(in, in.emitted_mass_amu, "--emitted-mass-amu", "emission.emitted_mass_amu", "") * constants::atomic_mass_unit;
+      need(in, in.emitted_mass_amu, "--emitted-mass-amu", "emission.emitted_mass_amu", "") *
+      constants::atomic_mass_unit;
 
   if (in.rate && in.outgassing)
     throw InvalidArgument(name(in, "--rate", "emission.rate"), format_number(*in.rate),
@@ -90,14 +102,17 @@ EmissionModel build_model(const ModelInputs& in) {
     m.rate = *in.rate;
   } else if (in.outgassing) {
     require_positive(name(in, "--outgassing", "emission.outgassing"), *in.outgassing);
-    const OutgassingUnit unit =
-        parse_outgassing_unit(in.outgassing_unit, name(in, "--outgassing-unit", "emission.outgassing_unit"));
-    const double t = need(in, in.gas_temperature, "--gas-temperature", "emission.gas_temperature", "with an outgassing rate");
-    const double area = m.kind == EmissionKind::volume ? m.body->surface_area() : m.body->emitting_area();
+    const OutgassingUnit unit = parse_outgassing_unit(
+        in.outgassing_unit, name(in, "--outgassing-unit", "emission.outgassing_unit"));
+    const double t = need(in, in.gas_temperature, "--gas-temperature", "emission.gas_temperature",
+                          "with an outgassing rate");
+    const double area =
+        m.kind == EmissionKind::volume ? m.body->surface_area() : m.body->emitting_area();
     m.rate = outgassing_rate(*in.outgassing, unit, t, area);
   } else {
-    throw InvalidArgument(name(in, "--rate", "emission.rate"), "(missing)",
-                          "a total emission rate (Hz) or an outgassing rate with unit and gas temperature");
+    throw InvalidArgument(
+        name(in, "--rate", "emission.rate"), "(missing)",
+        "a total emission rate (Hz) or an outgassing rate with unit and gas temperature");
   }
   m.validate();
   return m;

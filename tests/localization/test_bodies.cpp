@@ -38,14 +38,17 @@ EmissionModel water_model(std::shared_ptr<const Body> body) {
 TEST(BodyNodes, AreasAndVolumesMatchClosedForms) {
   const double a = 75e-9, pi = constants::pi;
   EXPECT_NEAR(total_weight(make_sphere(a)->surface_nodes(8)), 4 * pi * a * a, 1e-12 * a * a);
-  EXPECT_NEAR(total_weight(make_sphere(a)->volume_nodes(8)), 4 * pi * a * a * a / 3, 1e-12 * a * a * a);
-  EXPECT_NEAR(total_weight(make_janus_sphere(a, 1.0)->surface_nodes(6)), 2 * pi * a * a * (1 - std::cos(1.0)),
-              1e-12 * a * a);
+  EXPECT_NEAR(total_weight(make_sphere(a)->volume_nodes(8)), 4 * pi * a * a * a / 3,
+              1e-12 * a * a * a);
+  EXPECT_NEAR(total_weight(make_janus_sphere(a, 1.0)->surface_nodes(6)),
+              2 * pi * a * a * (1 - std::cos(1.0)), 1e-12 * a * a);
   EXPECT_NEAR(total_weight(make_cylinder(2.0, 3.0)->surface_nodes(6)), 2 * pi * 2 * (3 + 2), 1e-12);
   // prolate spheroid a = 1, c = 2: area 2 pi a^2 (1 + c/(a e) asin e), e = sqrt(1 - a^2/c^2)
   const double e = std::sqrt(1 - 0.25);
-  EXPECT_NEAR(total_weight(make_spheroid(1.0, 2.0)->surface_nodes(40)), 2 * pi * (1 + 2 / e * std::asin(e)), 1e-10);
-  for (const auto& n : make_spheroid(1.0, 2.0)->surface_nodes(5).normal) EXPECT_NEAR(n.norm(), 1.0, 1e-14);
+  EXPECT_NEAR(total_weight(make_spheroid(1.0, 2.0)->surface_nodes(40)),
+              2 * pi * (1 + 2 / e * std::asin(e)), 1e-10);
+  for (const auto& n : make_spheroid(1.0, 2.0)->surface_nodes(5).normal)
+    EXPECT_NEAR(n.norm(), 1.0, 1e-14);
   EXPECT_THROW((void)make_cylinder(1.0, 1.0)->volume_nodes(3), InvalidArgument);
 }
 
@@ -57,8 +60,10 @@ TEST(MeshBody, TriangulatedSphereMatchesAnalyticSphere) {
   write_binary_stl(dir + "/sphere.stl", ico);
   const auto from_obj = make_mesh_body(read_mesh(dir + "/sphere.obj"));
   const auto from_stl = make_mesh_body(read_mesh(dir + "/sphere.stl"));
-  EXPECT_NEAR(from_obj->surface_area(), 4 * constants::pi * a * a, 1e-2 * 4 * constants::pi * a * a);
-  EXPECT_NEAR(total_weight(from_obj->volume_nodes(2)), 4 * constants::pi * a * a * a / 3, 1.5e-2 * a * a * a * 4.19);
+  EXPECT_NEAR(from_obj->surface_area(), 4 * constants::pi * a * a,
+              1e-2 * 4 * constants::pi * a * a);
+  EXPECT_NEAR(total_weight(from_obj->volume_nodes(2)), 4 * constants::pi * a * a * a / 3,
+              1.5e-2 * a * a * a * 4.19);
 
   const LocalizationRate sphere(water_model(make_sphere(a)));
   const LocalizationRate obj(water_model(from_obj)), stl(water_model(from_stl));
@@ -76,7 +81,8 @@ TEST(MeshBody, TriangulatedSphereMatchesAnalyticSphere) {
   EXPECT_NEAR(std::abs(f_stl - f_obj), 0.0, 1e-5 * std::abs(f_obj));  // float coordinates in STL
   const auto d_mesh = obj.diffusive_limit(2).diffusion;
   const auto d_sphere = sphere.diffusive_limit(16).diffusion;
-  EXPECT_NEAR((d_mesh - d_sphere).cwiseAbs().maxCoeff() / d_sphere.cwiseAbs().maxCoeff(), 0.0, 2e-2);
+  EXPECT_NEAR((d_mesh - d_sphere).cwiseAbs().maxCoeff() / d_sphere.cwiseAbs().maxCoeff(), 0.0,
+              2e-2);
 }
 
 TEST(MeshValidation, RejectsOpenInconsistentDegenerateAndMalformed) {
@@ -121,6 +127,7 @@ TEST(SpectrumTable, CsvReadAndRejected) {
   m.spectrum = Spectrum::mono(4e-21);
   const LocalizationRate mono(m);
   const Eigen::Matrix3d id = Eigen::Matrix3d::Identity();
-  EXPECT_NEAR(std::abs(table.evaluate(id, id, {1e-11, 0, 0}).value - mono.evaluate(id, id, {1e-11, 0, 0}).value), 0.0,
-              1e-12);
+  EXPECT_NEAR(std::abs(table.evaluate(id, id, {1e-11, 0, 0}).value -
+                       mono.evaluate(id, id, {1e-11, 0, 0}).value),
+              0.0, 1e-12);
 }

@@ -20,7 +20,8 @@ namespace {
 constexpr double amu = constants::atomic_mass_unit;
 constexpr double radius = 75e-9;
 
-EmissionModel model_for(std::shared_ptr<const Body> body, Spectrum spectrum = Spectrum::thermal(300.0)) {
+EmissionModel model_for(std::shared_ptr<const Body> body,
+                        Spectrum spectrum = Spectrum::thermal(300.0)) {
   EmissionModel m;
   m.body = std::move(body);
   m.spectrum = spectrum;
@@ -45,7 +46,9 @@ double sinc_average_direct(double d, double temperature) {
       .value;
 }
 
-Eigen::Matrix3d rot(double angle, Eigen::Vector3d axis) { return rotation_about(axis, angle); }
+Eigen::Matrix3d rot(double angle, Eigen::Vector3d axis) {
+  return rotation_about(axis, angle);
+}
 
 RateOptions tol(double t, bool symmetry = true) {
   RateOptions o;
@@ -64,7 +67,8 @@ TEST(LocalizationSphere, LambertianSincFormulaThermal) {
     const double expected = 2.5 * (1.0 - sinc_average_direct(d, 300.0));
     for (bool symmetry : {true, false}) {
       const RateValue f = engine.evaluate(r, r, dx, tol(1e-11, symmetry));
-      EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected) << "d = " << d << " symmetry " << symmetry;
+      EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected)
+          << "d = " << d << " symmetry " << symmetry;
       EXPECT_NEAR(f.value.imag(), 0.0, 1e-11) << "d = " << d;
     }
   }
@@ -76,7 +80,8 @@ TEST(LocalizationSphere, IsotropicAndMonoSincFormula) {
   const LocalizationRate engine(m);
   const double k = std::sqrt(2.0 * 18.0 * amu * 4e-21) / constants::hbar;
   const double d = 4e-11;
-  const RateValue f = engine.evaluate(Eigen::Matrix3d::Identity(), Eigen::Matrix3d::Identity(), {0, 0, d}, tol(1e-12));
+  const RateValue f = engine.evaluate(Eigen::Matrix3d::Identity(), Eigen::Matrix3d::Identity(),
+                                      {0, 0, d}, tol(1e-12));
   const double expected = 2.5 * (1.0 - std::sin(k * d) / (k * d));
   EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected);
 }
@@ -86,7 +91,8 @@ TEST(LocalizationSphere, VolumeEmissionSincFormula) {
   m.kind = EmissionKind::volume;
   const LocalizationRate engine(m);
   const double d = 2.5e-11;
-  const RateValue f = engine.evaluate(Eigen::Matrix3d::Identity(), Eigen::Matrix3d::Identity(), {d, 0, 0}, tol(1e-12));
+  const RateValue f = engine.evaluate(Eigen::Matrix3d::Identity(), Eigen::Matrix3d::Identity(),
+                                      {d, 0, 0}, tol(1e-12));
   const double expected = 2.5 * (1.0 - sinc_average_direct(d, 300.0));
   EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected);
 }
@@ -104,7 +110,8 @@ TEST(LocalizationSymmetry, ReducedSpherePathEqualsFullPath) {
 }
 
 TEST(LocalizationProperties, ZeroAtEqualOrientationsAndZeroDisplacement) {
-  for (const auto& body : {make_spheroid(60e-9, 90e-9), make_cylinder(40e-9, 120e-9), make_janus_sphere(radius, 1.0)}) {
+  for (const auto& body : {make_spheroid(60e-9, 90e-9), make_cylinder(40e-9, 120e-9),
+                           make_janus_sphere(radius, 1.0)}) {
     const LocalizationRate engine(model_for(body));
     const Eigen::Matrix3d r = rot(0.7, {1, -1, 0.5});
     const RateValue f = engine.evaluate(r, r, Eigen::Vector3d::Zero(), tol(1e-10));
@@ -153,14 +160,17 @@ TEST(LocalizationJanus, ImaginaryPartAlongAxisOnlyAndEqualRealParts) {
   EXPECT_GT(std::abs(along.imag()), 1e-3 * 2.5);
   EXPECT_NEAR(across.imag(), 0.0, 1e-9);
   EXPECT_NEAR(along.real(), across.real(), 1e-9);
-  // the atoms leave along +z, the recoil pushes the body to -z (F0_z < 0), so Im F ~ -dX.F0/hbar > 0
+  // the atoms leave along +z, the recoil pushes the body to -z (F0_z < 0), so Im F ~ -dX.F0/hbar >
+  // 0
   EXPECT_GT(along.imag(), 0.0);
 }
 
 TEST(LocalizationProperties, SaturatesAtGammaForLargeDisplacement) {
-  const LocalizationRate engine(model_for(make_janus_sphere(radius, 1.0), Spectrum::thermal(300.0)));
+  const LocalizationRate engine(
+      model_for(make_janus_sphere(radius, 1.0), Spectrum::thermal(300.0)));
   const Eigen::Matrix3d id = Eigen::Matrix3d::Identity();
-  const auto f = engine.evaluate(id, id, {2e-10, 1e-10, -1.5e-10}, tol(1e-4)).value;  // k_T |dX| ~ 40
+  const auto f =
+      engine.evaluate(id, id, {2e-10, 1e-10, -1.5e-10}, tol(1e-4)).value;  // k_T |dX| ~ 40
   EXPECT_NEAR(f.real(), 2.5, 1e-3 * 2.5);
   EXPECT_NEAR(f.imag(), 0.0, 1e-3 * 2.5);
 }
@@ -196,12 +206,14 @@ TEST(DiffusiveLimit, LambertianSphereClosedForm) {
 }
 
 TEST(DiffusiveLimit, EquationNineMatchesQuadrature) {
-  for (const auto& body : {make_spheroid(50e-9, 90e-9), make_cylinder(40e-9, 100e-9), make_janus_sphere(radius, 0.8)}) {
+  for (const auto& body : {make_spheroid(50e-9, 90e-9), make_cylinder(40e-9, 100e-9),
+                           make_janus_sphere(radius, 0.8)}) {
     const LocalizationRate engine(model_for(body));
     const DiffusiveLimit lim = engine.diffusive_limit(32);
     const auto analytic = engine.lambertian_diffusion_analytic(32);
     const double scale = analytic.cwiseAbs().maxCoeff();
-    EXPECT_NEAR((lim.diffusion - analytic).cwiseAbs().maxCoeff(), 0.0, 1e-10 * scale) << body->kind();
+    EXPECT_NEAR((lim.diffusion - analytic).cwiseAbs().maxCoeff(), 0.0, 1e-10 * scale)
+        << body->kind();
   }
 }
 
@@ -233,7 +245,8 @@ TEST(OutgassingRate, PaperGoldEstimate) {
   // 8.5e-8 Torr l/(cm^2 s) at 300 K on a 150 nm-diameter sphere: q/(k_B T) * pi d^2
   const double q_si = 8.5e-8 * 133.32236842105263 * 1e-3 / 1e-4;
   const double expected = q_si / (1.380649e-23 * 300.0) * constants::pi * 150e-9 * 150e-9;
-  const double rate = outgassing_rate(8.5e-8, OutgassingUnit::torr_l_per_s_cm2, 300.0, constants::pi * 150e-9 * 150e-9);
+  const double rate = outgassing_rate(8.5e-8, OutgassingUnit::torr_l_per_s_cm2, 300.0,
+                                      constants::pi * 150e-9 * 150e-9);
   EXPECT_NEAR(rate, expected, 1e-12 * expected);
   EXPECT_NEAR(rate, 1.94e3, 0.01e3);  // the paper: "about 2 kHz"
   EXPECT_NEAR(outgassing_to_si(1.0, OutgassingUnit::mbar_l_per_s_cm2), 1000.0, 1e-9);

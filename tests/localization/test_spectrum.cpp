@@ -17,15 +17,18 @@ namespace {
 // G(z) = 2 int_0^inf x^3 e^{-x^2} e^{-izx} dx (u = x^2); the integrand is below 1e-30 beyond x = 9.
 std::complex<double> g_direct(double z) {
   return nanodecoh::integrate_complex(
-             [z](double x) { return 2.0 * x * x * x * std::exp(-x * x) * std::exp(std::complex<double>(0, -z * x)); },
+             [z](double x) {
+               return 2.0 * x * x * x * std::exp(-x * x) *
+                      std::exp(std::complex<double>(0, -z * x));
+             },
              0.0, 9.5, 4e-16, 1e-13, 20000)
       .value;
 }
 
 double sinc_direct(double z) {
   return nanodecoh::integrate(
-             [z](double x) { return 2.0 * x * x * std::exp(-x * x) * std::sin(z * x) / z; }, 0.0, 9.5, 1e-18, 1e-14,
-             20000)
+             [z](double x) { return 2.0 * x * x * std::exp(-x * x) * std::sin(z * x) / z; }, 0.0,
+             9.5, 1e-18, 1e-14, 20000)
       .value;
 }
 
@@ -34,7 +37,8 @@ double sinc_direct(double z) {
 TEST(SpectrumThermal, DawsonMatchesDefiningIntegral) {
   for (double x : {1e-6, 0.05, 0.3, 1.0, 2.5, 5.0, 7.9, 8.1, 9.5}) {
     const double direct =
-        std::exp(-x * x) * nanodecoh::integrate([](double t) { return std::exp(t * t); }, 0.0, x, 0.0, 1e-15).value;
+        std::exp(-x * x) *
+        nanodecoh::integrate([](double t) { return std::exp(t * t); }, 0.0, x, 0.0, 1e-15).value;
     EXPECT_NEAR(ld::dawson(x), direct, 4e-16 + 1e-14 * std::fabs(direct)) << "x = " << x;
     EXPECT_NEAR(ld::dawson(-x), -ld::dawson(x), 1e-17 + 4e-15 * std::fabs(direct));
   }
@@ -63,7 +67,8 @@ TEST(SpectrumThermal, PhaseAverageMatchesQuadratureSmallMediumLarge) {
 TEST(SpectrumThermal, SincAverageMatchesQuadrature) {
   for (double z : {1e-5, 5e-4, 2e-3, 0.5, 2.0, 6.0, 15.9, 16.1, 30.0, 80.0}) {
     const double direct = sinc_direct(z);
-    EXPECT_NEAR(ld::thermal_sinc_average(z), direct, 2e-14 + 1e-9 * std::fabs(direct)) << "z = " << z;
+    EXPECT_NEAR(ld::thermal_sinc_average(z), direct, 2e-14 + 1e-9 * std::fabs(direct))
+        << "z = " << z;
   }
   EXPECT_DOUBLE_EQ(ld::thermal_sinc_average(0.0), 1.0);
 }

@@ -60,7 +60,7 @@ struct EmissionModel {
   std::function<double(const Eigen::Vector3d&)> coverage;
   Spectrum spectrum;
   double emitted_mass = 18.0 * 1.66053906660e-27;  ///< mass of one atom (kg)
-  double rate = 1.0;                                ///< Gamma: total emission rate (1/s)
+  double rate = 1.0;                               ///< Gamma: total emission rate (1/s)
 
   /// Throws InvalidArgument naming the bad field.
   void validate() const;
@@ -69,7 +69,8 @@ struct EmissionModel {
 /// Units of a specific outgassing rate (throughput per area).
 enum class OutgassingUnit { pa_m3_per_s_m2, torr_l_per_s_cm2, mbar_l_per_s_cm2 };
 /// Parses "pa-m3-per-s-m2", "torr-l-per-s-cm2" or "mbar-l-per-s-cm2".
-OutgassingUnit parse_outgassing_unit(const std::string& text, const std::string& parameter = "--outgassing-unit");
+OutgassingUnit parse_outgassing_unit(const std::string& text,
+                                     const std::string& parameter = "--outgassing-unit");
 /// q in SI units (Pa m / s = Pa m^3 s^-1 m^-2).
 double outgassing_to_si(double q, OutgassingUnit unit);
 /// Particle flux per area q / (k_B T) (1/(m^2 s)) for q in `unit` at gas temperature T (K).
@@ -78,15 +79,18 @@ double outgassing_particle_flux(double q, OutgassingUnit unit, double gas_temper
 double outgassing_rate(double q, OutgassingUnit unit, double gas_temperature, double area);
 
 /// Rotation by `angle` (rad) about `axis` (normalised; zero axis throws naming `parameter`).
-Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle, const std::string& parameter = "--axis");
+Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
+                               const std::string& parameter = "--axis");
 /// N angles 2 pi i / N, i = 0..N-1 (a periodic full circle).
 std::vector<double> periodic_angles(int count);
 /// N angles centre + (i - (N-1)/2) step (a libration window).
 std::vector<double> libration_angles(int count, double step, double centre);
 /// Rotations about one axis by the given angles.
-std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis, const std::vector<double>& angles);
+std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis,
+                                             const std::vector<double>& angles);
 /// N displacements (centre + (i - (N-1)/2) step) * unit(axis) (m).
-std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count, double step, double centre);
+std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count,
+                                                 double step, double centre);
 
 /// One complex rate with its convergence estimate.
 struct RateValue {
@@ -126,7 +130,7 @@ inline constexpr double minimum_tolerance = 1e-13;
 
 /// Diffusive limit of an emission model (desorption eqs. 4, 6).
 struct DiffusiveLimit {
-  Eigen::Matrix<double, 6, 6> diffusion;  ///< D0, body frame, blocks (P, J): kg^2 m^2/s^3 etc.
+  Eigen::Matrix<double, 6, 6> diffusion;     ///< D0, body frame, blocks (P, J): kg^2 m^2/s^3 etc.
   Eigen::Matrix<double, 6, 1> force_torque;  ///< F0 = (force N, torque N m), body frame
 };
 
@@ -137,10 +141,12 @@ class LocalizationRate {
   const EmissionModel& model() const noexcept { return model_; }
 
   /// F_{R,R'}(dX) converged to options.tolerance * Gamma.
-  RateValue evaluate(const Eigen::Matrix3d& r, const Eigen::Matrix3d& r_prime, const Eigen::Vector3d& dx,
-                     const RateOptions& options = {}, Backend backend = Backend::cpu) const;
+  RateValue evaluate(const Eigen::Matrix3d& r, const Eigen::Matrix3d& r_prime,
+                     const Eigen::Vector3d& dx, const RateOptions& options = {},
+                     Backend backend = Backend::cpu) const;
   /// The full table over all orientation pairs and displacements.
-  RateTable table(const std::vector<Eigen::Matrix3d>& orientations, const std::vector<Eigen::Vector3d>& displacements,
+  RateTable table(const std::vector<Eigen::Matrix3d>& orientations,
+                  const std::vector<Eigen::Vector3d>& displacements,
                   const RateOptions& options = {}, Backend backend = Backend::cpu) const;
 
   /// D0 (eq. 4) and F0 (eq. 6) by quadrature of the model's flux; `resolution` is the
@@ -150,8 +156,10 @@ class LocalizationRate {
   Eigen::Matrix<double, 6, 6> lambertian_diffusion_analytic(int resolution = -1) const;
   /// Diffusive approximation F ~ -i xi.F0/hbar + xi.D0.xi/hbar^2 (physics.md property 7),
   /// xi = (R'^T dX, R'^T w), w the rotation vector of R R'^T.
-  static std::complex<double> diffusive_approximation(const DiffusiveLimit& limit, const Eigen::Matrix3d& r,
-                                                      const Eigen::Matrix3d& r_prime, const Eigen::Vector3d& dx);
+  static std::complex<double> diffusive_approximation(const DiffusiveLimit& limit,
+                                                      const Eigen::Matrix3d& r,
+                                                      const Eigen::Matrix3d& r_prime,
+                                                      const Eigen::Vector3d& dx);
   /// Spectral moments <p> (kg m/s) and <p^2> (kg^2 m^2/s^2) of the emitted atoms.
   double mean_momentum() const;
   double mean_momentum_squared() const;
