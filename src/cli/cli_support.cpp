@@ -1,10 +1,18 @@
 // Implementation of the shared CLI pieces (cli_support.hpp).
 #include "cli/cli_support.hpp"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <ostream>
+#include <vector>
 
 #include "nanodecoh/error.hpp"
+
+extern char** environ;
 
 namespace nanodecoh::cli {
 
@@ -24,6 +32,26 @@ void require_finite_json(const nlohmann::json& value, const std::string& path) {
 void print_json(std::ostream& out, const nlohmann::json& value) {
   require_finite_json(value);
   out << value.dump() << '\n';
+}
+
+void run_plot_script(const std::string& script, const std::string& h5_path, const std::string& png_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  fs::path path = exe.parent_path() / ".." / "share" / "nanodecoh" / "scripts" / script;
+  if (ec || !fs::exists(path)) path = fs::path(NANODECOH_SCRIPTS_DIR) / script;
+  if (!fs::exists(path)) throw IoError("--plot: plotting script " + script + " not found");
+  std::vector<std::string> args{"/usr/bin/python3", path.string(), h5_path, png_path};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
+    throw IoError("--plot: cannot start /usr/bin/python3 (install Debian's python3-matplotlib and python3-h5py)");
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw IoError("--plot " + png_path + ": " + path.string() +
+                  " failed (needs Debian's python3-matplotlib and python3-h5py)");
 }
 
 CLI::Option* add_backend_option(CLI::App& app, std::string& text) {

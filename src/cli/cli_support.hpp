@@ -26,6 +26,12 @@ void require_finite_json(const nlohmann::json& value, const std::string& path = 
 /// Checks with require_finite_json, then prints `value` on one line to `out`.
 void print_json(std::ostream& out, const nlohmann::json& value);
 
+/// Runs Debian's /usr/bin/python3 (which has python3-matplotlib and python3-h5py) on the
+/// plotting script `script` (e.g. "plot_evolution.py") with the HDF5 input and the PNG output,
+/// without a shell. The script is looked up next to the installed binary
+/// (../share/nanodecoh/scripts), then in the source tree. Throws IoError if it fails.
+void run_plot_script(const std::string& script, const std::string& h5_path, const std::string& png_path);
+
 /// Adds `--backend auto|cpu|cuda` (default auto) bound to `text`.
 CLI::Option* add_backend_option(CLI::App& app, std::string& text);
 

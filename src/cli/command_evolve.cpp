@@ -3,8 +3,6 @@
 // nanoparticle on a grid (physics.md section 4). Without CONFIG it runs the
 // built-in default scenario. SIGINT/SIGTERM write a checkpoint and stop
 // cleanly (exit code 130); errors are one line and exit code 2 (main.cpp).
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <csignal>
@@ -17,7 +15,6 @@
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/version.hpp"
 
-extern char** environ;
 
 namespace nanodecoh::cli {
 namespace {
@@ -47,21 +44,6 @@ nlohmann::json summarize(const evolution::Observables& o, const evolution::Simul
                                     {"momentum_mean", o.axes[a].momentum_mean},
                                     {"momentum_variance", o.axes[a].momentum_variance}};
   return j;
-}
-
-void run_plot(const std::string& h5, const std::string& png) {
-  const std::string script = std::string(NANODECOH_SCRIPTS_DIR) + "/plot_evolution.py";
-  std::vector<std::string> args{"/usr/bin/python3", script, h5, png};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
-    throw IoError("--plot: cannot start /usr/bin/python3 " + script);
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw IoError("--plot: " + script +
-                  " failed (needs Debian's python3-matplotlib and python3-h5py)");
 }
 
 int run_evolve(const EvolveOptions& opt) {
@@ -108,7 +90,7 @@ int run_evolve(const EvolveOptions& opt) {
               << result.checkpoint_written << '\n';
     return 130;
   }
-  if (!opt.plot.empty()) run_plot(spec.output.file, opt.plot);
+  if (!opt.plot.empty()) run_plot_script("plot_evolution.py", spec.output.file, opt.plot);
   const Observables& last = result.series.back();
   if (opt.json) {
     nlohmann::json j{

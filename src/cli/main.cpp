@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands;
   commands.push_back(register_device_command(root));
+  commands.push_back(register_localization_command(root));
+  commands.push_back(register_outgassing_command(root));
+  commands.push_back(register_ftable_command(root));
   commands.push_back(register_rates_command(root));
   commands.push_back(register_evolve_command(root));
 

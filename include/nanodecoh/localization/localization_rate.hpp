@@ -1,0 +1,171 @@
+// The complex localization rate F_{R,R'}(dX) of a body that emits atoms
+// (desorption eqs. 2-3 and 48; volume emission eqs. 43 and 47), its
+// diffusive limit (eqs. 4, 6, 9) and tables of F over orientation pairs and
+// displacements. Conventions follow physics.md section 2: dX = X - X', R on the
+// ket side, R' on the bra side, and the dissipator is -F rho(X,R; X',R').
+#pragma once
+
+#include <Eigen/Core>
+#include <complex>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nanodecoh/backend.hpp"
+#include "nanodecoh/localization/body.hpp"
+
+namespace nanodecoh::localization {
+
+/// Angular law of the flux leaving a surface element with normal n_s,
+/// normalised so that int d2n g = 1.
+enum class FluxLaw {
+  lambertian,    ///< g = n.n_s Theta(n.n_s) / pi (desorption eq. 9)
+  isotropic,     ///< g = Theta(n.n_s) / (2 pi): isotropic into the outer half-space
+  cosine_power,  ///< g = (k + 1)/(2 pi) (n.n_s)^k Theta(n.n_s)
+};
+
+/// Where the atoms come from.
+enum class EmissionKind {
+  surface,  ///< desorption from the surface (Sec. II)
+  volume,   ///< transparent volume emitter, isotropic (Sec. III, eq. 43)
+};
+
+/// Energy distribution of the emitted atoms (a flux distribution f(E), int f = 1).
+struct Spectrum {
+  enum class Kind { thermal, mono, table };
+  Kind kind = Kind::thermal;
+  double temperature = 300.0;    ///< surface temperature (K), thermal: f = E e^{-E/kT}/(kT)^2
+  double energy = 0.0;           ///< mono: kinetic energy (J)
+  std::vector<double> energies;  ///< table: energies (J)
+  std::vector<double> weights;   ///< table: weights (normalised on use)
+
+  static Spectrum thermal(double temperature);
+  static Spectrum mono(double energy);
+  /// Reads a two-column CSV (energy in J, weight); '#' lines and a header line
+  /// that does not parse as numbers are skipped. Throws IoError.
+  static Spectrum from_csv(const std::filesystem::path& path);
+};
+
+/// A complete emission model; validate() checks every field once.
+struct EmissionModel {
+  std::shared_ptr<const Body> body;
+  EmissionKind kind = EmissionKind::surface;
+  FluxLaw flux_law = FluxLaw::lambertian;
+  double power = 1.0;  ///< exponent k of FluxLaw::cosine_power (>= 0)
+  /// Optional surface coverage c(s) >= 0 (body frame): emission per area is
+  /// proportional to it. Empty: uniform.
+  std::function<double(const Eigen::Vector3d&)> coverage;
+  Spectrum spectrum;
+  double emitted_mass = 18.0 * 1.66053906660e-27;  ///< mass of one atom (kg)
+  double rate = 1.0;                               ///< Gamma: total emission rate (1/s)
+
+  /// Throws InvalidArgument naming the bad field.
+  void validate() const;
+};
+
+/// Units of a specific outgassing rate (throughput per area).
+enum class OutgassingUnit { pa_m3_per_s_m2, torr_l_per_s_cm2, mbar_l_per_s_cm2 };
+/// Parses "pa-m3-per-s-m2", "torr-l-per-s-cm2" or "mbar-l-per-s-cm2".
+OutgassingUnit parse_outgassing_unit(const std::string& text,
+                                     const std::string& parameter = "--outgassing-unit");
+/// q in SI units (Pa m / s = Pa m^3 s^-1 m^-2).
+double outgassing_to_si(double q, OutgassingUnit unit);
+/// Particle flux per area q / (k_B T) (1/(m^2 s)) for q in `unit` at gas temperature T (K).
+double outgassing_particle_flux(double q, OutgassingUnit unit, double gas_temperature);
+/// Total emission rate Gamma = q/(k_B T) * area (1/s).
+double outgassing_rate(double q, OutgassingUnit unit, double gas_temperature, double area);
+
+/// Rotation by `angle` (rad) about `axis` (normalised; zero axis throws naming `parameter`).
+Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
+                               const std::string& parameter = "--axis");
+/// N angles 2 pi i / N, i = 0..N-1 (a periodic full circle).
+std::vector<double> periodic_angles(int count);
+/// N angles centre + (i - (N-1)/2) step (a libration window).
+std::vector<double> libration_angles(int count, double step, double centre);
+/// Rotations about one axis by the given angles.
+std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis,
+                                             const std::vector<double>& angles);
+/// N displacements (centre + (i - (N-1)/2) step) * unit(axis) (m).
+std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count,
+                                                 double step, double centre);
+
+/// One complex rate with its convergence estimate.
+struct RateValue {
+  std::complex<double> value;  ///< F (1/s)
+  double error_estimate = 0;   ///< |F_L - F_{L-1}| of the last two resolutions (1/s)
+  int level = 0;               ///< resolution level that converged
+};
+
+/// A table F[i][j][k] = F_{R_i, R_j}(dX_k), row-major in (i, j, k).
+struct RateTable {
+  std::size_t orientation_count = 0;
+  std::size_t displacement_count = 0;
+  std::vector<std::complex<double>> values;  ///< (1/s)
+  std::vector<double> error_estimates;       ///< (1/s)
+  double max_error_estimate = 0;             ///< (1/s)
+  std::uint64_t node_evaluations = 0;        ///< integrand evaluations, all levels
+  std::size_t unique_jobs = 0;               ///< F values actually integrated (after symmetry)
+  int max_level = 0;                         ///< highest resolution level any value needed
+  Backend backend = Backend::cpu;
+  const std::complex<double>& at(std::size_t i, std::size_t j, std::size_t k) const {
+    return values[(i * orientation_count + j) * displacement_count + k];
+  }
+};
+
+/// Options of the convergence loop.
+struct RateOptions {
+  double tolerance = 1e-6;   ///< absolute tolerance in units of Gamma (>= 1e-13)
+  bool use_symmetry = true;  ///< use BodySymmetry where it provably holds
+  int max_level = 9;         ///< give up (NumericalError) beyond this level
+  int fixed_level = -1;      ///< >= 0: evaluate at this level only, no convergence loop
+  /// Called with (jobs done, jobs total) after each batch; may be empty.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+/// Minimum tolerance (units of Gamma) double precision supports for F.
+inline constexpr double minimum_tolerance = 1e-13;
+
+/// Diffusive limit of an emission model (desorption eqs. 4, 6).
+struct DiffusiveLimit {
+  Eigen::Matrix<double, 6, 6> diffusion;     ///< D0, body frame, blocks (P, J): kg^2 m^2/s^3 etc.
+  Eigen::Matrix<double, 6, 1> force_torque;  ///< F0 = (force N, torque N m), body frame
+};
+
+/// The engine: validates the model once, then evaluates F on either backend.
+class LocalizationRate {
+ public:
+  explicit LocalizationRate(EmissionModel model);
+  const EmissionModel& model() const noexcept { return model_; }
+
+  /// F_{R,R'}(dX) converged to options.tolerance * Gamma.
+  RateValue evaluate(const Eigen::Matrix3d& r, const Eigen::Matrix3d& r_prime,
+                     const Eigen::Vector3d& dx, const RateOptions& options = {},
+                     Backend backend = Backend::cpu) const;
+  /// The full table over all orientation pairs and displacements.
+  RateTable table(const std::vector<Eigen::Matrix3d>& orientations,
+                  const std::vector<Eigen::Vector3d>& displacements,
+                  const RateOptions& options = {}, Backend backend = Backend::cpu) const;
+
+  /// D0 (eq. 4) and F0 (eq. 6) by quadrature of the model's flux; `resolution` is the
+  /// surface resolution (-1: 24, or 1 for meshes, whose facets are flat).
+  DiffusiveLimit diffusive_limit(int resolution = -1) const;
+  /// D0 of eq. (9) for a Lambertian surface flux (throws for other models).
+  Eigen::Matrix<double, 6, 6> lambertian_diffusion_analytic(int resolution = -1) const;
+  /// Diffusive approximation F ~ -i xi.F0/hbar + xi.D0.xi/hbar^2 (physics.md property 7),
+  /// xi = (R'^T dX, R'^T w), w the rotation vector of R R'^T.
+  static std::complex<double> diffusive_approximation(const DiffusiveLimit& limit,
+                                                      const Eigen::Matrix3d& r,
+                                                      const Eigen::Matrix3d& r_prime,
+                                                      const Eigen::Vector3d& dx);
+  /// Spectral moments <p> (kg m/s) and <p^2> (kg^2 m^2/s^2) of the emitted atoms.
+  double mean_momentum() const;
+  double mean_momentum_squared() const;
+
+ private:
+  EmissionModel model_;
+};
+
+}  // namespace nanodecoh::localization

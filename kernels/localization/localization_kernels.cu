@@ -1,0 +1,102 @@
+// CUDA backend of the localization-rate engine (desorption eqs. 2-3, 43, 47,
+// 48). One thread block per job (an (R, R', dX) triple at a given resolution);
+// its threads stride over the (surface node, lune azimuth node) pairs and call
+// the same lune_partial()/volume_partial() as the CPU backend
+// (src/localization/f_integrand.hpp), then a CUB block reduction sums them.
+// All device memory is owned by RAII buffers; every CUDA call is checked.
+#include <cub/block/block_reduce.cuh>
+#include <vector>
+
+#include "cuda_check.cuh"
+#include "localization/engine.hpp"
+
+namespace nanodecoh::localization::detail {
+
+namespace {
+
+constexpr int k_block = 256;
+
+/// Owns one device allocation; copies from a host vector on construction.
+template <typename T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(const std::vector<T>& host) : size_(host.size()) {
+    if (size_ == 0) return;
+    NANODECOH_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
+    NANODECOH_CUDA_CHECK(cudaMemcpy(data_, host.data(), size_ * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  explicit DeviceBuffer(std::size_t size) : size_(size) {
+    if (size_ != 0)
+      NANODECOH_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer() {
+    if (data_) cudaFree(data_);  // never throws from a destructor
+  }
+  T* get() const { return data_; }
+  std::vector<T> to_host() const {
+    std::vector<T> host(size_);
+    if (size_ != 0)
+      NANODECOH_CUDA_CHECK(
+          cudaMemcpy(host.data(), data_, size_ * sizeof(T), cudaMemcpyDeviceToHost));
+    return host;
+  }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+__global__ void lune_kernel(NodeBankView bank, const Job* jobs, SpectrumView spectrum,
+                            FluxLawView law, int volume, Cplx* out) {
+  using Reduce = cub::BlockReduce<double, k_block>;
+  __shared__ typename Reduce::TempStorage storage;
+  const Job job = jobs[blockIdx.x];
+  double re = 0.0, im = 0.0;
+  if (volume) {
+    for (int s = threadIdx.x; s < job.surface_count; s += blockDim.x)
+      re += volume_partial(bank, job, spectrum, job.surface_offset + s);
+  } else {
+    const long items = static_cast<long>(job.surface_count) * job.psi_count;
+    for (long item = threadIdx.x; item < items; item += blockDim.x) {
+      const int s = job.surface_offset + static_cast<int>(item / job.psi_count);
+      const int j = static_cast<int>(item % job.psi_count);
+      const LuneFrame frame = lune_frame(bank, job, s);
+      const Cplx c = lune_partial(bank, job, spectrum, law, frame, s, j);
+      re += c.re;
+      im += c.im;
+    }
+  }
+  const double sum_re = Reduce(storage).Sum(re);
+  __syncthreads();  // storage is reused
+  const double sum_im = Reduce(storage).Sum(im);
+  if (threadIdx.x == 0) out[blockIdx.x] = {sum_re, sum_im};
+}
+
+}  // namespace
+
+std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
+                                     const std::vector<Job>& jobs) {
+  if (jobs.empty()) return {};
+  const DeviceBuffer<double> sx(bank.sx), sy(bank.sy), sz(bank.sz), nx(bank.nx), ny(bank.ny),
+      nz(bank.nz), sw(bank.sw);
+  const DeviceBuffer<double> bc(bank.beta_cos), bs(bank.beta_sin), bw(bank.beta_w), pu(bank.psi_u),
+      pw(bank.psi_w);
+  const DeviceBuffer<double> sk(bank.spectrum_k), swt(bank.spectrum_w);
+  const DeviceBuffer<Job> d_jobs(jobs);
+  const DeviceBuffer<Cplx> d_out(jobs.size());
+  const NodeBankView view{sx.get(), sy.get(), sz.get(), nx.get(), ny.get(), nz.get(),
+                          sw.get(), bc.get(), bs.get(), bw.get(), pu.get(), pw.get()};
+  SpectrumView spectrum = settings.spectrum;
+  spectrum.k = sk.get();
+  spectrum.w = swt.get();
+  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(
+      view, d_jobs.get(), spectrum, settings.law, settings.volume ? 1 : 0, d_out.get());
+  NANODECOH_CUDA_CHECK_LAUNCH();
+  NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
+  return d_out.to_host();
+}
+
+}  // namespace nanodecoh::localization::detail

@@ -1,0 +1,325 @@
+// The hot loop of the localization-rate engine, written once for the CPU
+// backend and the CUDA kernels (desorption eqs. 2-3, 43, 47, 48; physics.md
+// section 2 and "Scales"). Everything here is plain C++17 on flat
+// struct-of-arrays node buffers, marked __host__ __device__ under nvcc, so
+// both backends evaluate identical arithmetic.
+//
+// Surface emission. With Phi(n, s, E) = Gamma w(s) g(n.n_s) f(E) and the
+// angular law g(mu) = c_k mu^k Theta(mu) (k = 1 Lambertian, eq. 9; k = 0
+// isotropic into the outer half-space), desorption eq. (48) plus its
+// imaginary part becomes
+//     F = Gamma [1 - sum_s w_s int_lune d2n sqrt(g_a g_b) <exp(-i k n.d_s)>_E],
+//     a = R n_s, b = R' n_s, d_s = dX + (R - R') s,
+// because the (Phi_R + Phi_R')/2 term integrates to Gamma. The lune
+// {n.a > 0, n.b > 0} is an azimuth interval psi in (gamma - pi/2, pi/2) in
+// spherical coordinates (beta, psi) about e = a x b / |a x b|, with
+// n.a = sin(beta) cos(psi), n.b = sin(beta) cos(psi - gamma), gamma = angle(a, b).
+// psi is mapped by psi = psi_a + (psi_b - psi_a)(1 - cos t)/2 so the sqrt end
+// points become smooth and Gauss-Legendre converges exponentially.
+//
+// Thermal spectrum: <exp(-i k n.d)>_E = G(k_T n.d) with
+//     G(z) = int_0^inf u e^-u e^{-i z sqrt(u)} du = 2 J3(z),
+// in closed form (derived from the J_n recurrence of physics.md with
+// J0 = (sqrt(pi)/2) w(-z/2), w(x) = exp(-x^2) + 2i/sqrt(pi) Dawson(x)), y = z/2:
+//     Re G = 1 - y^2 - y (3 - 2 y^2) Dawson(y),
+//     Im G = -sqrt(pi) (3z/4 - z^3/8) exp(-y^2).
+// Re G cancels catastrophically for large y (it decays like 3/(4 y^4)), so for
+// |y| >= 8 the asymptotic series Re G = 2 sum_j (2j+3)!/(j! z^(2j+4)) is used.
+//
+// Volume emission from a transparent emitter (desorption eq. 43, 47): the
+// emission is isotropic, so the solid-angle integral is exact:
+//     F = Gamma sum_s w_s [1 - <sin(k|d_s|)/(k|d_s|)>_E],
+// and for the thermal spectrum <sinc>_E = -2 Im J2(z)/z = (y + (1 - 2 y^2) D(y))/z.
+#pragma once
+
+#include <cmath>
+
+#if defined(__CUDACC__)
+#define NANODECOH_HD __host__ __device__
+#else
+#define NANODECOH_HD
+#endif
+
+namespace nanodecoh::localization::detail {
+
+/// Minimal complex number shared by host and device code.
+struct Cplx {
+  double re = 0.0;
+  double im = 0.0;
+};
+
+NANODECOH_HD inline Cplx operator+(Cplx a, Cplx b) {
+  return {a.re + b.re, a.im + b.im};
+}
+NANODECOH_HD inline Cplx operator*(double s, Cplx a) {
+  return {s * a.re, s * a.im};
+}
+
+inline constexpr double k_sqrt_pi = 1.7724538509055160273;
+inline constexpr double k_pi = 3.14159265358979323846;
+
+/// Dawson's integral D(x) = exp(-x^2) int_0^x exp(t^2) dt by Rybicki's sum
+/// D(x) = (1/sqrt(pi)) sum_{n odd} exp(-(x - n h)^2) / n with h = 0.2; its error
+/// is below exp(-(pi/(2h))^2) ~ 1e-27, and terms beyond |x - n h| > 6.6 are
+/// below 1e-19 of the result. Below |x| = 0.2 the Taylor series is used. Accurate to ~1e-15
+/// relative for |x| <= 10.
+NANODECOH_HD inline double dawson(double x) {
+  if (std::fabs(x) < 0.2) {
+    // Taylor series x sum_k (-2 x^2)^k / (2k+1)!!: Rybicki's sum loses relative accuracy here
+    const double x2 = x * x;
+    double term = x, sum = x;
+    for (int k = 1; k < 12; ++k) {
+      term *= -2.0 * x2 / (2.0 * k + 1.0);
+      sum += term;
+    }
+    return sum;
+  }
+  constexpr double h = 0.2;
+  constexpr int terms = 18;  // j = 1, 3, ..., 35: j h up to 7
+  // nearest even multiple of h
+  const double m = 2.0 * std::nearbyint(x / (2.0 * h));
+  const double xp = x - m * h;  // in [-h, h]
+  const double e1 = std::exp(2.0 * xp * h);
+  const double e2 = e1 * e1;
+  double ej = e1;                      // e1^j for odd j
+  double cj = 0.96078943915232320;     // exp(-(j h)^2) for j = 1, i.e. exp(-0.04)
+  double ratio = 0.72614903707369083;  // c_{j+2}/c_j = exp(-4 (j+1) h^2), starts at exp(-0.32)
+  double sum = 0.0;
+  for (int i = 0; i < terms; ++i) {
+    const double j = 2.0 * i + 1.0;
+    sum += cj * (ej / (m + j) + 1.0 / (ej * (m - j)));
+    ej *= e2;
+    cj *= ratio;
+    ratio *= 0.72614903707369083;  // exp(-8 h^2)
+  }
+  return std::exp(-xp * xp) * sum / k_sqrt_pi;
+}
+
+/// Real part of G(z) = 2 J3(z) (see the file header).
+NANODECOH_HD inline double thermal_phase_average_re(double z) {
+  const double az = std::fabs(z);
+  const double y = 0.5 * az;
+  if (y < 8.0) return 1.0 - y * y - y * (3.0 - 2.0 * y * y) * dawson(y);
+  // asymptotic series, terms t_j = 2 (2j+3)! / (j! z^(2j+4)); ratio (2j+5)(2j+4)/((j+1) z^2)
+  const double inv_z2 = 1.0 / (az * az);
+  double term = 12.0 * inv_z2 * inv_z2;
+  double sum = term;
+  for (int j = 0; j < 60; ++j) {
+    term *= (2.0 * j + 5.0) * (2.0 * j + 4.0) / (j + 1.0) * inv_z2;
+    sum += term;
+    if (term < 1e-18 * sum) break;
+  }
+  return sum;
+}
+
+/// Imaginary part of G(z) = 2 J3(z): exact for every z.
+NANODECOH_HD inline double thermal_phase_average_im(double z) {
+  const double y = 0.5 * z;
+  if (std::fabs(y) > 27.0) return 0.0;  // exp(-y^2) underflows relative to any Re G
+  return -k_sqrt_pi * (0.75 * z - 0.125 * z * z * z) * std::exp(-y * y);
+}
+
+/// G(z) = int_0^inf u e^-u exp(-i z sqrt(u)) du: the average of exp(-i k n.d)
+/// over the flux-weighted Maxwell spectrum, z = k_T n.d, k_T = sqrt(2 m k_B T)/hbar.
+NANODECOH_HD inline Cplx thermal_phase_average(double z) {
+  return {thermal_phase_average_re(z), thermal_phase_average_im(z)};
+}
+
+/// <sin(k d)/(k d)> over the flux-weighted Maxwell spectrum, z = k_T d >= 0:
+/// int_0^inf u e^-u sin(z sqrt(u))/(z sqrt(u)) du = (2/z) int_0^inf x^2 e^{-x^2} sin(z x) dx,
+/// and int_0^inf x^2 e^{-x^2} sin(zx) dx = (y + (1 - 2 y^2) D(y)) / 2 with y = z/2,
+/// so <sinc> = (y + (1 - 2 y^2) D(y)) / z; the series 1 - z^2/3 + z^4/20 near 0 and,
+/// for y >= 8, the asymptotic series -(2/z) sum_j (2j+2)!/(j! z^(2j+3)).
+NANODECOH_HD inline double thermal_sinc_average(double z) {
+  const double az = std::fabs(z);
+  const double y = 0.5 * az;
+  if (az < 1e-3) {
+    const double z2 = az * az;  // 1 - <u> z^2/6 + <u^2> z^4/120, <u> = 2, <u^2> = 6
+    return 1.0 - z2 / 3.0 + z2 * z2 / 20.0;
+  }
+  if (y < 8.0) return (y + (1.0 - 2.0 * y * y) * dawson(y)) / az;
+  // sine transform of h(x) = x^2 e^{-x^2} = sum_j (-1)^j x^(2j+2)/j! from its derivatives at 0:
+  // int_0^inf h sin(zx) dx ~ -sum_j (2j+2)!/(j! z^(2j+3)); so <sinc> ~ -4/z^4
+  const double inv_z2 = 1.0 / (az * az);
+  double term = 2.0 * inv_z2 / az;  // (2)!/0! / z^3
+  double sum = term;
+  for (int j = 0; j < 60; ++j) {
+    term *= (2.0 * j + 4.0) * (2.0 * j + 3.0) / (j + 1.0) * inv_z2;
+    sum += term;
+    if (term < 1e-18 * sum) break;
+  }
+  return -2.0 * sum / az;
+}
+
+/// Host/device copy of a 3x3 rotation matrix (row-major) and a 3-vector.
+struct Mat3 {
+  double m[9];
+};
+struct Vec3 {
+  double x, y, z;
+};
+
+NANODECOH_HD inline Vec3 apply(const double* m, double x, double y, double z) {
+  return {m[0] * x + m[1] * y + m[2] * z, m[3] * x + m[4] * y + m[5] * z,
+          m[6] * x + m[7] * y + m[8] * z};
+}
+NANODECOH_HD inline double dot(Vec3 a, Vec3 b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+NANODECOH_HD inline Vec3 cross(Vec3 a, Vec3 b) {
+  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+}
+
+/// Energy spectrum as the kernels see it: the thermal closed form, or discrete
+/// energy nodes (monoenergetic: one node; a table: its rows) with wave numbers
+/// k_i = p(E_i)/hbar and weights summing to 1.
+struct SpectrumView {
+  int thermal = 1;            ///< 1: closed form with k_scale = k_T; 0: discrete nodes
+  double k_scale = 0.0;       ///< k_T = sqrt(2 m k_B T)/hbar (1/m)
+  const double* k = nullptr;  ///< discrete wave numbers (1/m)
+  const double* w = nullptr;  ///< discrete weights
+  int count = 0;
+};
+
+/// <exp(-i k n.d)>_E for a given projection nd = n.d (m).
+NANODECOH_HD inline Cplx phase_average(const SpectrumView& sp, double nd) {
+  if (sp.thermal) return thermal_phase_average(sp.k_scale * nd);
+  Cplx acc;
+  for (int i = 0; i < sp.count; ++i) {
+    const double ph = sp.k[i] * nd;
+    acc.re += sp.w[i] * std::cos(ph);
+    acc.im -= sp.w[i] * std::sin(ph);
+  }
+  return acc;
+}
+
+/// <sin(k d)/(k d)>_E for a distance d >= 0 (m).
+NANODECOH_HD inline double sinc_average(const SpectrumView& sp, double d) {
+  if (sp.thermal) return thermal_sinc_average(sp.k_scale * d);
+  double acc = 0.0;
+  for (int i = 0; i < sp.count; ++i) {
+    const double x = sp.k[i] * d;
+    acc += sp.w[i] * (std::fabs(x) < 1e-4 ? 1.0 - x * x / 6.0 : std::sin(x) / x);
+  }
+  return acc;
+}
+
+/// Flat node buffers (struct of arrays). Surface nodes: position s (m), outward
+/// normal n_s, weight w_s (emission weight, sums to 1 per node set). Volume nodes
+/// use the same arrays with the normal unused. Beta rule on [0, pi]: cos, sin and
+/// the Gauss-Legendre weight times sin(beta)^(k+1) (measure and flux law). Psi
+/// rule on the unit interval: u = (1 - cos t)/2, t = pi (x + 1)/2, weight
+/// (pi/4) sin(t) w_x, so psi = psi_a + (psi_b - psi_a) u, dpsi = (psi_b - psi_a) du.
+struct NodeBankView {
+  const double* sx = nullptr;
+  const double* sy = nullptr;
+  const double* sz = nullptr;
+  const double* nx = nullptr;
+  const double* ny = nullptr;
+  const double* nz = nullptr;
+  const double* sw = nullptr;
+  const double* beta_cos = nullptr;
+  const double* beta_sin = nullptr;
+  const double* beta_w = nullptr;
+  const double* psi_u = nullptr;
+  const double* psi_w = nullptr;
+};
+
+/// One F value to evaluate: orientations, displacement and which node sets.
+struct Job {
+  double r[9];   ///< ket orientation R, row-major
+  double rp[9];  ///< bra orientation R'
+  double dx[3];  ///< dX = X - X' (m)
+  int surface_offset, surface_count;
+  int beta_offset, beta_count;
+  int psi_offset, psi_count;
+};
+
+/// The flux law's exponent k and its square-root normalisation: the lune
+/// integrand is amp = c_k sin(beta)^k (cos(psi) cos(psi - gamma))^(k/2).
+struct FluxLawView {
+  double power = 1.0;
+  double norm = 1.0 / k_pi;  ///< c_k = (k + 1)/(2 pi)
+};
+
+/// Lab-frame quantities of one surface node for one job.
+struct LuneFrame {
+  Vec3 d;        ///< dX + (R - R') s
+  double pu;     ///< d . a      (a = R n_s, first lune boundary direction)
+  double pv;     ///< d . (e x a)
+  double pe;     ///< d . e
+  double gamma;  ///< angle between a and b = R' n_s
+};
+
+NANODECOH_HD inline LuneFrame lune_frame(const NodeBankView& bank, const Job& job, int s) {
+  const double sx = bank.sx[s], sy = bank.sy[s], sz = bank.sz[s];
+  const Vec3 rs = apply(job.r, sx, sy, sz);
+  const Vec3 rps = apply(job.rp, sx, sy, sz);
+  LuneFrame f;
+  f.d = {job.dx[0] + rs.x - rps.x, job.dx[1] + rs.y - rps.y, job.dx[2] + rs.z - rps.z};
+  const Vec3 a = apply(job.r, bank.nx[s], bank.ny[s], bank.nz[s]);
+  const Vec3 b = apply(job.rp, bank.nx[s], bank.ny[s], bank.nz[s]);
+  Vec3 e = cross(a, b);
+  const double sin_gamma = std::sqrt(dot(e, e));
+  f.gamma = std::atan2(sin_gamma, dot(a, b));
+  if (sin_gamma > 1e-13) {
+    // a x b of nearly parallel vectors carries rounding errors of relative size
+    // eps/gamma: re-orthogonalise against a so the lune coordinates stay exact about a
+    e = {e.x / sin_gamma, e.y / sin_gamma, e.z / sin_gamma};
+    const double ea = dot(e, a);
+    e = {e.x - ea * a.x, e.y - ea * a.y, e.z - ea * a.z};
+    const double ne = std::sqrt(dot(e, e));
+    e = {e.x / ne, e.y / ne, e.z / ne};
+  } else {
+    // a = b to rounding (R = R' or s on the rotation axis): any unit vector
+    // orthogonal to a; the lune is the full hemisphere
+    f.gamma = 0.0;
+    const Vec3 t = std::fabs(a.x) < 0.6 ? Vec3{1.0, 0.0, 0.0} : Vec3{0.0, 1.0, 0.0};
+    e = cross(a, t);
+    const double ne = std::sqrt(dot(e, e));
+    e = {e.x / ne, e.y / ne, e.z / ne};
+  }
+  const Vec3 v = cross(e, a);
+  f.pu = dot(f.d, a);
+  f.pv = dot(f.d, v);
+  f.pe = dot(f.d, e);
+  return f;
+}
+
+/// Contribution of surface node s and lune azimuth node j, summed over the beta
+/// nodes: w_s * dpsi_j * amp_j * sum_i wbeta_i <exp(-i k n_ij . d_s)>_E.
+/// This is THE formula both backends evaluate.
+NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job,
+                                      const SpectrumView& sp, const FluxLawView& law,
+                                      const LuneFrame& f, int s, int j) {
+  const double width = k_pi - f.gamma;  // psi in (gamma - pi/2, pi/2)
+  if (width <= 0.0) return {};
+  const double psi = (f.gamma - 0.5 * k_pi) + width * bank.psi_u[job.psi_offset + j];
+  const double cp = std::cos(psi), sp_ = std::sin(psi);
+  const double cpg = std::cos(psi - f.gamma);
+  const double prod = cp * cpg;
+  if (prod <= 0.0) return {};
+  const double amp = law.power == 1.0 ? std::sqrt(prod)
+                                      : (law.power == 0.0 ? 1.0 : std::pow(prod, 0.5 * law.power));
+  const double outer = bank.sw[s] * width * bank.psi_w[job.psi_offset + j] * law.norm * amp;
+  const double pperp = cp * f.pu + sp_ * f.pv;  // d . (cos psi a + sin psi v)
+  Cplx acc;
+  for (int i = 0; i < job.beta_count; ++i) {
+    const int q = job.beta_offset + i;
+    const double nd = bank.beta_sin[q] * pperp + bank.beta_cos[q] * f.pe;
+    acc = acc + bank.beta_w[q] * phase_average(sp, nd);
+  }
+  return outer * acc;
+}
+
+/// Volume emission: contribution w_s <sinc(k |d_s|)>_E of volume node s.
+NANODECOH_HD inline double volume_partial(const NodeBankView& bank, const Job& job,
+                                          const SpectrumView& sp, int s) {
+  const Vec3 rs = apply(job.r, bank.sx[s], bank.sy[s], bank.sz[s]);
+  const Vec3 rps = apply(job.rp, bank.sx[s], bank.sy[s], bank.sz[s]);
+  const double dxv = job.dx[0] + rs.x - rps.x, dyv = job.dx[1] + rs.y - rps.y,
+               dzv = job.dx[2] + rs.z - rps.z;
+  return bank.sw[s] * sinc_average(sp, std::sqrt(dxv * dxv + dyv * dyv + dzv * dzv));
+}
+
+}  // namespace nanodecoh::localization::detail

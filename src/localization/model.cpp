@@ -1,0 +1,180 @@
+// Model inputs of the localization-rate engine: energy spectra, validation of
+// the emission model, orientation and displacement grids, and the conversion
+// of a specific outgassing rate to an emission rate (physics.md section 3:
+// Gamma = q/(k_B T) * area; desorption paper end of Sec. IV D).
+#include <Eigen/Geometry>
+#include <cmath>
+#include <sstream>
+
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/io/atomic_file.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/validate.hpp"
+
+namespace nanodecoh::localization {
+
+Spectrum Spectrum::thermal(double temperature) {
+  require_positive("--surface-temperature", temperature);
+  Spectrum s;
+  s.kind = Kind::thermal;
+  s.temperature = temperature;
+  return s;
+}
+
+Spectrum Spectrum::mono(double energy) {
+  require_positive("--energy", energy);
+  Spectrum s;
+  s.kind = Kind::mono;
+  s.energy = energy;
+  return s;
+}
+
+Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
+  const std::string text = io::read_file(path);
+  Spectrum s;
+  s.kind = Kind::table;
+  std::istringstream in(text);
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    for (char& c : line)
+      if (c == ',' || c == ';' || c == '\t') c = ' ';
+    std::istringstream ls(line);
+    double e = 0, w = 0;
+    std::string rest;
+    if (!(ls >> e >> w) || (ls >> rest)) {
+      if (s.energies.empty() && line_number == 1 &&
+          line.find_first_of("0123456789") == std::string::npos)
+        continue;  // header line
+      throw IoError("--spectrum-file " + path.string() + ": line " + std::to_string(line_number) +
+                    ": expected two numbers 'energy_J, weight'");
+    }
+    if (!(std::isfinite(e) && e > 0) || !(std::isfinite(w) && w >= 0))
+      throw IoError("--spectrum-file " + path.string() + ": line " + std::to_string(line_number) +
+                    ": expected energy > 0 and weight >= 0");
+    s.energies.push_back(e);
+    s.weights.push_back(w);
+  }
+  double total = 0;
+  for (double w : s.weights) total += w;
+  if (s.energies.empty() || !(total > 0))
+    throw IoError("--spectrum-file " + path.string() + ": no rows with positive weight");
+  return s;
+}
+
+void EmissionModel::validate() const {
+  if (!body) throw InvalidArgument("--body", "(none)", "a body");
+  if (kind == EmissionKind::volume)
+    (void)body->volume_nodes(1);  // throws for bodies without volume nodes
+  if (flux_law == FluxLaw::cosine_power) require_in_range("--power", power, 0.0, 64.0);
+  require_positive("--emitted-mass-amu", emitted_mass / constants::atomic_mass_unit);
+  require_positive("--rate", rate);
+  switch (spectrum.kind) {
+    case Spectrum::Kind::thermal:
+      require_positive("--surface-temperature", spectrum.temperature);
+      break;
+    case Spectrum::Kind::mono:
+      require_positive("--energy", spectrum.energy);
+      break;
+    case Spectrum::Kind::table: {
+      if (spectrum.energies.empty() || spectrum.energies.size() != spectrum.weights.size())
+        throw InvalidArgument("--spectrum-file",
+                              std::to_string(spectrum.energies.size()) + " energies",
+                              "as many energies as weights, at least one");
+      double total = 0;
+      for (std::size_t i = 0; i < spectrum.energies.size(); ++i) {
+        require_positive("--spectrum-file energy", spectrum.energies[i]);
+        require_nonnegative("--spectrum-file weight", spectrum.weights[i]);
+        total += spectrum.weights[i];
+      }
+      require_positive("--spectrum-file total weight", total);
+      break;
+    }
+  }
+}
+
+OutgassingUnit parse_outgassing_unit(const std::string& text, const std::string& parameter) {
+  if (text == "pa-m3-per-s-m2") return OutgassingUnit::pa_m3_per_s_m2;
+  if (text == "torr-l-per-s-cm2") return OutgassingUnit::torr_l_per_s_cm2;
+  if (text == "mbar-l-per-s-cm2") return OutgassingUnit::mbar_l_per_s_cm2;
+  throw InvalidArgument(parameter, text,
+                        "one of pa-m3-per-s-m2, torr-l-per-s-cm2, mbar-l-per-s-cm2");
+}
+
+double outgassing_to_si(double q, OutgassingUnit unit) {
+  switch (unit) {
+    case OutgassingUnit::pa_m3_per_s_m2:
+      return q;
+    case OutgassingUnit::torr_l_per_s_cm2:
+      return q * constants::pascal_per_torr * 1e-3 / 1e-4;  // Torr l -> Pa m^3, per cm^2 -> per m^2
+    case OutgassingUnit::mbar_l_per_s_cm2:
+      return q * constants::pascal_per_mbar * 1e-3 / 1e-4;
+  }
+  throw Error("outgassing_to_si: unknown unit");
+}
+
+double outgassing_particle_flux(double q, OutgassingUnit unit, double gas_temperature) {
+  require_positive("--outgassing", q);
+  require_positive("--gas-temperature", gas_temperature);
+  return outgassing_to_si(q, unit) / (constants::k_boltzmann * gas_temperature);
+}
+
+double outgassing_rate(double q, OutgassingUnit unit, double gas_temperature, double area) {
+  require_positive("area", area);
+  return outgassing_particle_flux(q, unit, gas_temperature) * area;
+}
+
+Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
+                               const std::string& parameter) {
+  const double norm = axis.norm();
+  if (!std::isfinite(norm) || !(norm > 0))
+    throw InvalidArgument(
+        parameter,
+        format_number(axis.x()) + "," + format_number(axis.y()) + "," + format_number(axis.z()),
+        "a non-zero finite rotation axis");
+  require_finite("--angle", angle);
+  return Eigen::AngleAxisd(angle, axis / norm).toRotationMatrix();
+}
+
+std::vector<double> periodic_angles(int count) {
+  require_at_least("orientations.count", count, 1);
+  std::vector<double> a(count);
+  for (int i = 0; i < count; ++i) a[i] = 2.0 * constants::pi * i / count;
+  return a;
+}
+
+std::vector<double> libration_angles(int count, double step, double centre) {
+  require_at_least("orientations.count", count, 1);
+  require_positive("orientations.step", step);
+  require_finite("orientations.centre", centre);
+  std::vector<double> a(count);
+  for (int i = 0; i < count; ++i) a[i] = centre + (i - 0.5 * (count - 1)) * step;
+  return a;
+}
+
+std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis,
+                                             const std::vector<double>& angles) {
+  std::vector<Eigen::Matrix3d> out;
+  out.reserve(angles.size());
+  for (double a : angles) out.push_back(rotation_about(axis, a, "orientations.axis"));
+  return out;
+}
+
+std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count,
+                                                 double step, double centre) {
+  require_at_least("displacements.count", count, 1);
+  require_positive("displacements.step", step);
+  require_finite("displacements.centre", centre);
+  const double norm = axis.norm();
+  if (!std::isfinite(norm) || !(norm > 0))
+    throw InvalidArgument("displacements.axis", "zero vector", "a non-zero finite axis");
+  std::vector<Eigen::Vector3d> out(count);
+  for (int i = 0; i < count; ++i) out[i] = (centre + (i - 0.5 * (count - 1)) * step) * axis / norm;
+  return out;
+}
+
+}  // namespace nanodecoh::localization

@@ -1,0 +1,188 @@
+// CLI contract of `nanodecoh localization`, `outgassing` and `ftable`: JSON
+// fields, HDF5 output, and bad input (one stderr line naming the parameter,
+// exit code 2). Physics values are checked against closed forms only.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "nanodecoh/io/hdf5_file.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
+#include "run_cli.hpp"
+
+using nanodecoh::testing::count_lines;
+using nanodecoh::testing::make_temp_dir;
+using nanodecoh::testing::run_cli;
+
+namespace {
+
+std::vector<std::string> sphere_args(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"localization",       "--body", "sphere", "--radius", "75e-9",
+                                   "--emitted-mass-amu", "18",     "--rate", "2",        "--dx",
+                                   "1e-11,0,0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+void expect_bad(const std::vector<std::string>& args, const std::string& parameter) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(r.err)), 1) << r.err;
+  EXPECT_NE(r.err.find(parameter), std::string::npos)
+      << "expected '" << parameter << "' in: " << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+}  // namespace
+
+TEST(LocalizationCli, JsonFieldsAndSincValue) {
+  const auto r = run_cli(sphere_args({"--json", "--backend", "cpu", "--tolerance", "1e-9"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"re", "im", "rate", "error_estimate", "backend", "diffusive",
+                          "diffusion_tensor", "force_torque"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["backend"], "cpu");
+  EXPECT_EQ(j["diffusion_tensor"].size(), 6u);
+  EXPECT_EQ(j["force_torque"].size(), 6u);
+  EXPECT_DOUBLE_EQ(j["rate"].get<double>(), 2.0);
+  // property 8: Re F = Gamma [1 - <sinc>]; small k dX: ~ Gamma <k^2> dX^2 / 6, checked loosely here
+  const double re = j["re"].get<double>();
+  EXPECT_GT(re, 0.0);
+  EXPECT_LT(re, 2.0);
+  EXPECT_NEAR(j["im"].get<double>(), 0.0, 1e-8);
+  const double diffusive = j["diffusive"]["re"].get<double>();
+  EXPECT_GT(diffusive, re);  // the quadratic form overestimates the saturating F
+}
+
+TEST(LocalizationCli, OutgassingNormalisationAndOtherBodies) {
+  const auto r = run_cli({"localization", "--body", "janus", "--radius", "75e-9", "--cap-angle",
+                          "1.5707963267948966", "--emitted-mass-amu", "18", "--outgassing",
+                          "8.5e-8", "--outgassing-unit", "torr-l-per-s-cm2", "--gas-temperature",
+                          "300", "--dx", "0,0,1e-11", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  // half of a 150 nm sphere emits: Gamma = q/(kT) * 2 pi a^2
+  const double expected =
+      8.5e-8 * 133.32236842105263 * 10.0 / (1.380649e-23 * 300.0) * 2.0 * M_PI * 75e-9 * 75e-9;
+  EXPECT_NEAR(j["rate"].get<double>(), expected, 1e-9 * expected);
+  EXPECT_GT(j["im"].get<double>(), 0.0);
+  for (const std::vector<std::string>& body :
+       {std::vector<std::string>{"--body", "spheroid", "--semi-axes", "50e-9,80e-9"},
+        std::vector<std::string>{"--body", "cylinder", "--radius", "30e-9", "--length", "90e-9"}}) {
+    std::vector<std::string> args = {"localization",
+                                     "--emitted-mass-amu",
+                                     "18",
+                                     "--rate",
+                                     "1",
+                                     "--dx",
+                                     "5e-12,0,0",
+                                     "--angle",
+                                     "1e-4",
+                                     "--axis",
+                                     "1,0,0",
+                                     "--json"};
+    args.insert(args.end(), body.begin(), body.end());
+    const auto rr = run_cli(args);
+    EXPECT_EQ(rr.exit_code, 0) << rr.err;
+  }
+}
+
+TEST(OutgassingCli, SilicaAndGoldPaperEstimates) {
+  auto rate = [](const std::string& q, const std::string& unit) {
+    const auto r = run_cli({"outgassing", "--q", q, "--unit", unit, "--radius", "75e-9",
+                            "--temperature", "300", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const auto silica = rate("6.6e-9", "pa-m3-per-s-m2");
+  const double area = 4.0 * M_PI * 75e-9 * 75e-9;
+  EXPECT_NEAR(silica["particle_flux_per_area"].get<double>(), 6.6e-9 / (1.380649e-23 * 300.0), 1e3);
+  EXPECT_NEAR(silica["rate"].get<double>(), 6.6e-9 / (1.380649e-23 * 300.0) * area,
+              1e-6);  // 0.113 Hz, paper: 0.33 Hz
+  const auto gold = rate("8.5e-8", "torr-l-per-s-cm2");
+  EXPECT_NEAR(gold["rate"].get<double>(), 1935.0, 5.0);  // paper: about 2 kHz
+  expect_bad({"outgassing", "--q", "-1", "--unit", "pa-m3-per-s-m2", "--radius", "1e-7",
+              "--temperature", "300"},
+             "--q");
+  expect_bad(
+      {"outgassing", "--q", "1", "--unit", "psi", "--radius", "1e-7", "--temperature", "300"},
+      "--unit");
+}
+
+TEST(LocalizationCli, BadInputNamesTheParameter) {
+  expect_bad({"localization", "--body", "sphere", "--radius", "-75e-9", "--emitted-mass-amu", "18",
+              "--rate", "1", "--dx", "0,0,0"},
+             "--radius");
+  expect_bad(sphere_args({"--emitted-mass-amu", "0"}), "--emitted-mass-amu");
+  expect_bad(sphere_args({"--surface-temperature", "-3"}), "--surface-temperature");
+  expect_bad({"localization", "--body", "sphere", "--radius", "75e-9", "--emitted-mass-amu", "18",
+              "--rate", "0", "--dx", "0,0,0"},
+             "--rate");
+  expect_bad(sphere_args({"--angle", "0.1", "--axis", "0,0,0"}), "--axis");
+  expect_bad(sphere_args({"--tolerance", "1e-16"}), "--tolerance");
+  expect_bad(sphere_args({"--backend", "cuda"}), "--backend");
+  expect_bad(sphere_args({"--spectrum", "table", "--spectrum-file", "/nonexistent/spectrum.csv"}),
+             "spectrum.csv");
+  expect_bad({"localization", "--body", "cube", "--emitted-mass-amu", "18", "--rate", "1", "--dx",
+              "0,0,0"},
+             "--body");
+  expect_bad(sphere_args({"--dx", "1,2"}), "--dx");
+
+  const std::string dir = make_temp_dir("cli_bad_mesh");
+  nanodecoh::localization::TriangleMesh open = nanodecoh::localization::make_icosphere(75e-9, 1);
+  open.triangles.pop_back();
+  nanodecoh::localization::write_obj(dir + "/open.obj", open);
+  nanodecoh::localization::TriangleMesh degenerate =
+      nanodecoh::localization::make_icosphere(75e-9, 1);
+  degenerate.vertices[degenerate.triangles[0][2]] = degenerate.vertices[degenerate.triangles[0][0]];
+  nanodecoh::localization::write_obj(dir + "/degenerate.obj", degenerate);
+  nanodecoh::localization::TriangleMesh flipped = nanodecoh::localization::make_icosphere(75e-9, 1);
+  std::swap(flipped.triangles[0][1], flipped.triangles[0][2]);
+  nanodecoh::localization::write_obj(dir + "/flipped.obj", flipped);
+  std::ofstream(dir + "/garbage.stl") << "solid x\n facet normal 0 0 1\n vertex 1 2\n endfacet\n";
+  for (const char* name : {"open.obj", "degenerate.obj", "flipped.obj", "garbage.stl"})
+    expect_bad({"localization", "--body", "mesh", "--mesh", dir + "/" + name, "--emitted-mass-amu",
+                "18", "--rate", "1", "--dx", "0,0,0"},
+               "--mesh");
+  std::ofstream(dir + "/bad.csv") << "1e-21, x\n";
+  expect_bad(sphere_args({"--spectrum", "table", "--spectrum-file", dir + "/bad.csv"}),
+             "--spectrum-file");
+}
+
+TEST(FTableCli, WritesHdf5WithAxesAndProvenance) {
+  const std::string dir = make_temp_dir("ftable_cli");
+  const std::string out = dir + "/table.h5";
+  const auto r =
+      run_cli({"ftable", std::string(NANODECOH_SOURCE_DIR) + "/examples/ftable.toml", "--out", out,
+               "--set", "orientations.count=3", "--set", "displacements.count=4", "--set",
+               "numerics.tolerance=1e-5", "--backend", "cpu", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  const auto f = nanodecoh::io::Hdf5File::open_read(out);
+  std::vector<std::size_t> shape;
+  const auto values = f.read_complex("F", &shape);
+  ASSERT_EQ(shape, (std::vector<std::size_t>{3, 3, 4}));
+  // F_{R,R}(dX) with dX symmetric about 0 on a sphere: Hermiticity gives F(dX) = F(-dX), real
+  EXPECT_NEAR(std::abs(values[0 * 4 + 0] - values[0 * 4 + 3]), 0.0, 3e-5);
+  EXPECT_EQ(f.read_string_attribute("/", "backend"), "cpu");
+  EXPECT_NE(f.read_string_attribute("/", "config").find("libration"), std::string::npos);
+  EXPECT_NEAR(f.read_double_attribute("/", "tolerance"), 1e-5, 1e-20);
+  EXPECT_EQ(f.read_doubles("displacements", &shape).size(), 12u);
+  EXPECT_FALSE(f.read_string_attribute("/", "version").empty());
+}
+
+TEST(FTableCli, BadConfigNamesTheKey) {
+  const std::string dir = make_temp_dir("ftable_bad");
+  const std::string example = std::string(NANODECOH_SOURCE_DIR) + "/examples/ftable.toml";
+  expect_bad({"ftable", example, "--out", dir + "/x.h5", "--set", "body.radius=-1"}, "body.radius");
+  expect_bad({"ftable", example, "--out", dir + "/x.h5", "--set", "body.radiuss=1e-7"},
+             "body.radiuss");
+  expect_bad({"ftable", example, "--out", dir + "/x.h5", "--set", "orientations.axis=[0,0,0]"},
+             "orientations.axis");
+  std::ofstream(dir + "/broken.toml") << "[body\nkind = \n";
+  expect_bad({"ftable", dir + "/broken.toml", "--out", dir + "/x.h5"}, "broken.toml");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/x.h5"));
+}

@@ -1,0 +1,253 @@
+// Physics oracles for the localization rate F (physics.md section 2,
+// properties 1-9; desorption eqs. 4, 6, 9, 48). Each expected value comes from
+// an independent closed form, a symmetry or a limit, never from the engine.
+#include <gtest/gtest.h>
+
+#include <Eigen/Geometry>
+#include <cmath>
+#include <complex>
+
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/quadrature.hpp"
+#include "run_cli.hpp"
+
+using namespace nanodecoh;
+using namespace nanodecoh::localization;
+
+namespace {
+
+constexpr double amu = constants::atomic_mass_unit;
+constexpr double radius = 75e-9;
+
+EmissionModel model_for(std::shared_ptr<const Body> body,
+                        Spectrum spectrum = Spectrum::thermal(300.0)) {
+  EmissionModel m;
+  m.body = std::move(body);
+  m.spectrum = spectrum;
+  m.emitted_mass = 18.0 * amu;
+  m.rate = 2.5;
+  return m;
+}
+
+double k_thermal(double temperature) {
+  return std::sqrt(2.0 * 18.0 * amu * constants::k_boltzmann * temperature) / constants::hbar;
+}
+
+/// <sin(kd)/(kd)> over f(E) = E e^{-E/kT}/(kT)^2 by direct quadrature in u = E/kT.
+double sinc_average_direct(double d, double temperature) {
+  const double kt = k_thermal(temperature);
+  return integrate(
+             [&](double u) {
+               const double x = kt * std::sqrt(u) * d;
+               return u * std::exp(-u) * (x < 1e-8 ? 1.0 : std::sin(x) / x);
+             },
+             0.0, 80.0, 1e-16, 1e-14, 20000)
+      .value;
+}
+
+Eigen::Matrix3d rot(double angle, Eigen::Vector3d axis) {
+  return rotation_about(axis, angle);
+}
+
+RateOptions tol(double t, bool symmetry = true) {
+  RateOptions o;
+  o.tolerance = t;
+  o.use_symmetry = symmetry;
+  return o;
+}
+
+}  // namespace
+
+TEST(LocalizationSphere, LambertianSincFormulaThermal) {
+  const LocalizationRate engine(model_for(make_sphere(radius)));
+  const Eigen::Matrix3d r = rot(0.3, {1, 2, 3});
+  for (double d : {3e-12, 1.5e-11}) {
+    const Eigen::Vector3d dx = d * Eigen::Vector3d(0.3, -0.5, 0.8).normalized();
+    const double expected = 2.5 * (1.0 - sinc_average_direct(d, 300.0));
+    for (bool symmetry : {true, false}) {
+      const RateValue f = engine.evaluate(r, r, dx, tol(1e-11, symmetry));
+      EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected)
+          << "d = " << d << " symmetry " << symmetry;
+      EXPECT_NEAR(f.value.imag(), 0.0, 1e-11) << "d = " << d;
+    }
+  }
+}
+
+TEST(LocalizationSphere, IsotropicAndMonoSincFormula) {
+  EmissionModel m = model_for(make_sphere(radius), Spectrum::mono(4e-21));
+  m.flux_law = FluxLaw::isotropic;
+  const LocalizationRate engine(m);
+  const double k = std::sqrt(2.0 * 18.0 * amu * 4e-21) / constants::hbar;
+  const double d = 4e-11;
+  const RateValue f = engine.evaluate(Eigen::Matrix3d::Identity(), Eigen::Matrix3d::Identity(),
+                                      {0, 0, d}, tol(1e-12));
+  const double expected = 2.5 * (1.0 - std::sin(k * d) / (k * d));
+  EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected);
+}
+
+TEST(LocalizationSphere, VolumeEmissionSincFormula) {
+  EmissionModel m = model_for(make_sphere(radius));
+  m.kind = EmissionKind::volume;
+  const LocalizationRate engine(m);
+  const double d = 2.5e-11;
+  const RateValue f = engine.evaluate(Eigen::Matrix3d::Identity(), Eigen::Matrix3d::Identity(),
+                                      {d, 0, 0}, tol(1e-12));
+  const double expected = 2.5 * (1.0 - sinc_average_direct(d, 300.0));
+  EXPECT_NEAR(f.value.real(), expected, 1e-9 * expected);
+}
+
+TEST(LocalizationSymmetry, ReducedSpherePathEqualsFullPath) {
+  const LocalizationRate engine(model_for(make_sphere(radius)));
+  const auto rs = rotations_about({0.2, 0.1, 1.0}, libration_angles(3, 2e-4, 0.1));
+  const auto dxs = displacements_along({1, 0, 0}, 2, 1e-11, 0.0);
+  const RateTable reduced = engine.table(rs, dxs, tol(1e-8, true));
+  const RateTable full = engine.table(rs, dxs, tol(1e-8, false));
+  EXPECT_EQ(reduced.unique_jobs, 5u * 2u);  // relative angles -2, -1, 0, 1, 2 steps
+  EXPECT_EQ(full.unique_jobs, 9u * 2u);
+  for (std::size_t i = 0; i < full.values.size(); ++i)
+    EXPECT_NEAR(std::abs(reduced.values[i] - full.values[i]), 0.0, 4e-8 * 2.5) << "entry " << i;
+}
+
+TEST(LocalizationProperties, ZeroAtEqualOrientationsAndZeroDisplacement) {
+  for (const auto& body : {make_spheroid(60e-9, 90e-9), make_cylinder(40e-9, 120e-9),
+                           make_janus_sphere(radius, 1.0)}) {
+    const LocalizationRate engine(model_for(body));
+    const Eigen::Matrix3d r = rot(0.7, {1, -1, 0.5});
+    const RateValue f = engine.evaluate(r, r, Eigen::Vector3d::Zero(), tol(1e-10));
+    EXPECT_NEAR(std::abs(f.value), 0.0, 1e-13) << body->kind();
+  }
+}
+
+TEST(LocalizationProperties, HermiticityAndBounds) {
+  const LocalizationRate engine(model_for(make_janus_sphere(radius, 1.2)));
+  const Eigen::Matrix3d r = rot(4e-4, {0.3, 1, 0.2}), rp = rot(-3e-4, {1, 0, 1});
+  const Eigen::Vector3d dx(1e-11, -2e-11, 5e-12);
+  const auto f = engine.evaluate(r, rp, dx, tol(1e-9)).value;
+  const auto g = engine.evaluate(rp, r, -dx, tol(1e-9)).value;
+  EXPECT_NEAR(std::abs(f - std::conj(g)), 0.0, 4e-9 * 2.5);
+  EXPECT_GT(f.real(), 0.0);
+  EXPECT_LT(f.real(), 2.0 * 2.5);
+  EXPECT_GT(std::abs(f.imag()), 1e-6);  // no inversion symmetry
+}
+
+TEST(LocalizationProperties, LabRotationCovariance) {
+  const LocalizationRate engine(model_for(make_spheroid(50e-9, 80e-9)));
+  const Eigen::Matrix3d rp = rot(0.5, {1, 0, 0}), r = rot(2e-4, {0, 1, 0.3}) * rp;
+  const Eigen::Matrix3d q = rot(1.1, {0.4, -0.2, 1});
+  const Eigen::Vector3d dx(3e-12, 1e-11, -7e-12);
+  const auto f = engine.evaluate(r, rp, dx, tol(1e-9)).value;
+  const auto g = engine.evaluate(q * r, q * rp, q * dx, tol(1e-9)).value;
+  EXPECT_NEAR(std::abs(f - g), 0.0, 4e-9 * 2.5);
+}
+
+TEST(LocalizationProperties, InversionSymmetricFluxHasRealF) {
+  for (const auto& body : {make_spheroid(50e-9, 80e-9), make_cylinder(40e-9, 100e-9)}) {
+    const LocalizationRate engine(model_for(body));
+    const Eigen::Matrix3d rp = rot(0.2, {0, 0, 1}), r = rot(3e-4, {1, 1, 0}) * rp;
+    const auto f = engine.evaluate(r, rp, {4e-12, -9e-12, 2e-12}, tol(1e-9)).value;
+    EXPECT_GT(f.real(), 1e-4) << body->kind();
+    EXPECT_NEAR(f.imag(), 0.0, 4e-9 * 2.5) << body->kind();
+  }
+}
+
+TEST(LocalizationJanus, ImaginaryPartAlongAxisOnlyAndEqualRealParts) {
+  const LocalizationRate engine(model_for(make_janus_sphere(radius, constants::pi / 2)));
+  const Eigen::Matrix3d id = Eigen::Matrix3d::Identity();
+  const double d = 1.5e-11;
+  const auto along = engine.evaluate(id, id, {0, 0, d}, tol(1e-10)).value;
+  const auto across = engine.evaluate(id, id, {d, 0, 0}, tol(1e-10)).value;
+  EXPECT_GT(std::abs(along.imag()), 1e-3 * 2.5);
+  EXPECT_NEAR(across.imag(), 0.0, 1e-9);
+  EXPECT_NEAR(along.real(), across.real(), 1e-9);
+  // the atoms leave along +z, the recoil pushes the body to -z (F0_z < 0), so Im F ~ -dX.F0/hbar >
+  // 0
+  EXPECT_GT(along.imag(), 0.0);
+}
+
+TEST(LocalizationProperties, SaturatesAtGammaForLargeDisplacement) {
+  const LocalizationRate engine(
+      model_for(make_janus_sphere(radius, 1.0), Spectrum::thermal(300.0)));
+  const Eigen::Matrix3d id = Eigen::Matrix3d::Identity();
+  const auto f =
+      engine.evaluate(id, id, {2e-10, 1e-10, -1.5e-10}, tol(1e-4)).value;  // k_T |dX| ~ 40
+  EXPECT_NEAR(f.real(), 2.5, 1e-3 * 2.5);
+  EXPECT_NEAR(f.imag(), 0.0, 1e-3 * 2.5);
+}
+
+TEST(LocalizationConvergence, OscillatoryRotationAgreesWithFinerResolutions) {
+  // 1 mrad relative rotation on a 75 nm sphere, water at 300 K: recoil phases ~ 10 rad
+  const LocalizationRate engine(model_for(make_sphere(radius)));
+  const Eigen::Matrix3d r = rot(1e-3, {0, 0, 1}), id = Eigen::Matrix3d::Identity();
+  const Eigen::Vector3d dx(0, 0, 0);
+  const RateValue c = engine.evaluate(r, id, dx, tol(1e-5));
+  for (int finer : {c.level + 1, c.level + 2}) {
+    RateOptions fixed;
+    fixed.fixed_level = finer;
+    const auto f = engine.evaluate(r, id, dx, fixed).value;
+    EXPECT_NEAR(std::abs(f - c.value), 0.0, 1e-5 * 2.5) << "level " << finer;
+  }
+  const std::complex<double> converged = c.value;
+  EXPECT_GT(converged.real(), 0.5);  // strongly decohering: phases of several rad
+}
+
+TEST(DiffusiveLimit, LambertianSphereClosedForm) {
+  const LocalizationRate engine(model_for(make_sphere(radius)));
+  const DiffusiveLimit lim = engine.diffusive_limit(24);
+  const double p2 = 4.0 * 18.0 * amu * constants::k_boltzmann * 300.0;  // <p^2> = 4 m k T
+  const double dt = 2.5 * p2 / 6.0, dr = 2.5 * radius * radius * p2 / 12.0;
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j) {
+      const double expected = i != j ? 0.0 : (i < 3 ? dt : dr);
+      const double scale = i < 3 && j < 3 ? dt : (i >= 3 && j >= 3 ? dr : std::sqrt(dt * dr));
+      EXPECT_NEAR(lim.diffusion(i, j), expected, 1e-10 * scale) << i << "," << j;
+    }
+  EXPECT_NEAR(lim.force_torque.head<3>().norm(), 0.0, 1e-12 * std::sqrt(dt * 2.5));
+}
+
+TEST(DiffusiveLimit, EquationNineMatchesQuadrature) {
+  for (const auto& body : {make_spheroid(50e-9, 90e-9), make_cylinder(40e-9, 100e-9),
+                           make_janus_sphere(radius, 0.8)}) {
+    const LocalizationRate engine(model_for(body));
+    const DiffusiveLimit lim = engine.diffusive_limit(32);
+    const auto analytic = engine.lambertian_diffusion_analytic(32);
+    const double scale = analytic.cwiseAbs().maxCoeff();
+    EXPECT_NEAR((lim.diffusion - analytic).cwiseAbs().maxCoeff(), 0.0, 1e-10 * scale)
+        << body->kind();
+  }
+}
+
+TEST(DiffusiveLimit, SmallArgumentsMatchD0AndF0) {
+  // Janus sphere: F0 != 0. Translation only (dX small) and a small rotation of a sphere.
+  {
+    const LocalizationRate engine(model_for(make_janus_sphere(radius, 1.0)));
+    const DiffusiveLimit lim = engine.diffusive_limit(24);
+    EXPECT_GT(lim.force_torque.head<3>().norm(), 0.0);
+    const Eigen::Matrix3d r = rot(0.4, {1, 0, 0});
+    const Eigen::Vector3d dx(2e-14, -1e-14, 3e-14);
+    const auto f = engine.evaluate(r, r, dx, tol(1e-13)).value;
+    const auto approx = LocalizationRate::diffusive_approximation(lim, r, r, dx);
+    EXPECT_NEAR(f.imag(), approx.imag(), 1e-3 * std::abs(approx.imag()));
+    EXPECT_NEAR(f.real(), approx.real(), 2e-2 * approx.real());
+  }
+  {
+    const LocalizationRate engine(model_for(make_sphere(radius)));
+    const DiffusiveLimit lim = engine.diffusive_limit(24);
+    const Eigen::Matrix3d r = rot(2e-7, {0.2, 1, 0.5}), rp = rot(0.3, {0, 0, 1});
+    const Eigen::Vector3d dx(5e-15, 0, 0);
+    const auto f = engine.evaluate(r * rp, rp, dx, tol(1e-13)).value;
+    const auto approx = LocalizationRate::diffusive_approximation(lim, r * rp, rp, dx);
+    EXPECT_NEAR(f.real(), approx.real(), 2e-2 * approx.real());
+  }
+}
+
+TEST(OutgassingRate, PaperGoldEstimate) {
+  // 8.5e-8 Torr l/(cm^2 s) at 300 K on a 150 nm-diameter sphere: q/(k_B T) * pi d^2
+  const double q_si = 8.5e-8 * 133.32236842105263 * 1e-3 / 1e-4;
+  const double expected = q_si / (1.380649e-23 * 300.0) * constants::pi * 150e-9 * 150e-9;
+  const double rate = outgassing_rate(8.5e-8, OutgassingUnit::torr_l_per_s_cm2, 300.0,
+                                      constants::pi * 150e-9 * 150e-9);
+  EXPECT_NEAR(rate, expected, 1e-12 * expected);
+  EXPECT_NEAR(rate, 1.94e3, 0.01e3);  // the paper: "about 2 kHz"
+  EXPECT_NEAR(outgassing_to_si(1.0, OutgassingUnit::mbar_l_per_s_cm2), 1000.0, 1e-9);
+}
