@@ -9,6 +9,7 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/validate.hpp"
 
@@ -59,6 +60,87 @@ std::shared_ptr<const DissipationChannel> make_isotropic_channel(
 /// Mean momentum of a thermal photon, 2.701 k_B T/c (its recoil is always resolved).
 double thermal_photon_momentum(double temperature) {
   return 2.701 * constants::k_boltzmann * temperature / constants::speed_of_light;
+}
+
+/// The desorption channel from the localization engine (desorption eq. 48, complex F): the
+/// i-th translation axis of the grid moves the body along lab axis e_i (x, y, z in the order of
+/// the translation axes), and a rotation axis of the grid turns it about `rotation_axis`.
+/// F is integrated once per distinct (dX, phi, phi') of the grid to `tolerance` * Gamma.
+std::shared_ptr<const DissipationChannel> make_desorption_channel(const io::Config& c) {
+  namespace loc = localization;
+  loc::EmissionModel model;
+  const std::string body = c.get_string("body", "sphere");
+  const double radius = c.get_double("radius");
+  require_positive(c.full_key("radius"), radius);
+  if (body == "sphere")
+    model.body = loc::make_sphere(radius);
+  else if (body == "janus")
+    model.body = loc::make_janus_sphere(radius, c.get_double("cap_angle", constants::pi / 2));
+  else
+    throw InvalidArgument(c.full_key("body"), "\"" + body + "\"", "\"sphere\" | \"janus\"");
+  const std::string flux = c.get_string("flux", "lambertian");
+  if (flux == "lambertian")
+    model.flux_law = loc::FluxLaw::lambertian;
+  else if (flux == "isotropic")
+    model.flux_law = loc::FluxLaw::isotropic;
+  else if (flux == "cosine-power") {
+    model.flux_law = loc::FluxLaw::cosine_power;
+    model.power = c.get_double("power");
+  } else
+    throw InvalidArgument(c.full_key("flux"), "\"" + flux + "\"",
+                          "\"lambertian\" | \"isotropic\" | \"cosine-power\"");
+  const double temperature = c.get_double("temperature", 300.0);
+  require_positive(c.full_key("temperature"), temperature);
+  model.spectrum = loc::Spectrum::thermal(temperature);
+  const double amu = c.get_double("atom_mass", 18.0);
+  require_positive(c.full_key("atom_mass"), amu);
+  model.emitted_mass = amu * constants::atomic_mass_unit;
+  model.rate = c.get_double("rate");
+  require_positive(c.full_key("rate"), model.rate);
+  loc::RateOptions options;
+  options.tolerance = c.get_double("tolerance", 1e-6);
+  require_in_range(c.full_key("tolerance"), options.tolerance, loc::minimum_tolerance, 1.0);
+  Eigen::Vector3d axis(0, 0, 1);
+  if (c.has("rotation_axis")) {
+    const auto v = c.get_doubles("rotation_axis");
+    if (v.size() != 3) throw InvalidArgument(c.full_key("rotation_axis"), std::to_string(v.size()) + " numbers", "3 numbers");
+    axis = Eigen::Vector3d(v[0], v[1], v[2]);
+  }
+  loc::rotation_about(axis, 0.0, c.full_key("rotation_axis"));  // rejects a zero axis
+  auto engine = std::make_shared<const loc::LocalizationRate>(model);
+  // Diffusive comparison (physics.md property 7): Lambda = e.D0.e/hbar^2 along x,
+  // Lambda_phi = u.D0_JJ.u/hbar^2 about the rotation axis.
+  const auto limit = engine->diffusive_limit();
+  const Eigen::Vector3d u = axis.normalized();
+  const double hbar2 = constants::hbar * constants::hbar;
+  const double lambda = limit.diffusion(0, 0) / hbar2;
+  const double angular_lambda = u.dot(limit.diffusion.bottomRightCorner<3, 3>() * u) / hbar2;
+  using Key = std::vector<double>;
+  auto cache = std::make_shared<std::map<Key, std::complex<double>>>();
+  auto mutex = std::make_shared<std::mutex>();
+  auto function = [engine, options, u, cache, mutex, key_name = c.full_key("kind")](
+                      const std::vector<double>& displacement, const std::vector<double>& angle_ket,
+                      const std::vector<double>& angle_bra) {
+    if (displacement.size() > 3 || angle_ket.size() > 1)
+      throw InvalidArgument(key_name, "\"desorption\"",
+                            "a grid of at most 3 translation axes and 1 rotation axis");
+    Key key(displacement);
+    key.insert(key.end(), angle_ket.begin(), angle_ket.end());
+    key.insert(key.end(), angle_bra.begin(), angle_bra.end());
+    std::lock_guard<std::mutex> lock(*mutex);
+    if (auto it = cache->find(key); it != cache->end()) return it->second;
+    Eigen::Vector3d dx = Eigen::Vector3d::Zero();
+    for (std::size_t i = 0; i < displacement.size(); ++i) dx[static_cast<Eigen::Index>(i)] = displacement[i];
+    const Eigen::Matrix3d r = loc::rotation_about(u, angle_ket.empty() ? 0.0 : angle_ket[0]);
+    const Eigen::Matrix3d r_prime = loc::rotation_about(u, angle_bra.empty() ? 0.0 : angle_bra[0]);
+    const std::complex<double> f = engine->evaluate(r, r_prime, dx, options).value;
+    cache->emplace(std::move(key), f);
+    return f;
+  };
+  return std::make_shared<FunctionChannel>(
+      function, "desorption(" + body + ", radius=" + format_number(radius) + ", rate=" +
+                    format_number(model.rate) + ", T=" + format_number(temperature) + ")",
+      lambda, angular_lambda, engine->mean_momentum());
 }
 
 }  // namespace
@@ -120,6 +202,8 @@ ChannelList make_channels(const std::vector<io::Config>& tables) {
           "dielectric(radius=" + format_number(radius) + ", eps=" + format_number(permittivity) +
               ", T=" + format_number(temperature) + ")",
           lambda, thermal_photon_momentum(temperature)));
+    } else if (kind == "desorption") {
+      channels.push_back(make_desorption_channel(c));
     } else if (kind == "desorption_sphere") {
       const double amu = c.get_double("atom_mass", 18.0);
       require_positive(c.full_key("atom_mass"), amu);
@@ -139,7 +223,7 @@ ChannelList make_channels(const std::vector<io::Config>& tables) {
           c.get_double("diffusive_lambda", 0.0)));
     } else {
       throw InvalidArgument(c.full_key("kind"), "\"" + kind + "\"",
-                            "\"desorption_sphere\" | \"gaussian\" | \"diffusive\" | \"magnetic\" | "
+                            "\"desorption\" | \"desorption_sphere\" | \"gaussian\" | \"diffusive\" | \"magnetic\" | "
                             "\"dielectric\" | \"table\"");
     }
   }

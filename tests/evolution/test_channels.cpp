@@ -171,3 +171,40 @@ permittivity = 5.7
     EXPECT_EQ(e.parameter(), "channels[0].radius");
   }
 }
+
+// The `desorption` kind calls the localization engine. For a Lambertian sphere without rotation
+// it must reproduce the closed form of `desorption_sphere` (physics.md property 8) to the
+// engine's tolerance; for a Janus sphere with a rotation axis F is complex and Hermitian
+// (physics.md property 2: F_{R',R}(-dX) = conj F_{R,R'}(dX)).
+TEST(ChannelFactory, DesorptionFromTheLocalizationEngine) {
+  const auto config = nanodecoh::io::Config::from_string(R"(
+[[channels]]
+kind = "desorption"
+radius = 75e-9
+rate = 100.0
+tolerance = 1e-7
+[[channels]]
+kind = "desorption_sphere"
+rate = 100.0
+[[channels]]
+kind = "desorption"
+body = "janus"
+radius = 75e-9
+rate = 100.0
+rotation_axis = [1.0, 0.0, 0.0]
+)");
+  const auto channels = ne::make_channels(config.get_tables("channels"));
+  ASSERT_EQ(channels.size(), 3u);
+  for (double dx : {5e-12, 2e-11, 6e-11}) {
+    const auto engine = channels[0]->evaluate({dx}, {}, {});
+    const auto closed = channels[1]->evaluate({dx}, {}, {});
+    EXPECT_NEAR(engine.real(), closed.real(), 1e-5 * 100.0) << dx;
+    EXPECT_NEAR(engine.imag(), 0.0, 1e-5 * 100.0) << dx;
+  }
+  const auto f = channels[2]->evaluate({0.0, 0.0, 2e-11}, {2e-4}, {0.0});
+  const auto g = channels[2]->evaluate({0.0, 0.0, -2e-11}, {0.0}, {2e-4});
+  EXPECT_GT(std::abs(f.imag()), 1e-6 * 100.0);  // no inversion symmetry: Im F != 0 along the axis
+  EXPECT_NEAR(f.real(), g.real(), 1e-5 * 100.0);
+  EXPECT_NEAR(f.imag(), -g.imag(), 1e-5 * 100.0);
+  EXPECT_NEAR(channels[2]->evaluate({0.0}, {0.1}, {0.1}).real(), 0.0, 1e-9);  // F_{R,R}(0) = 0
+}
