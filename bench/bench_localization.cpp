@@ -5,6 +5,9 @@
 // reduced table for quick runs. Reports node evaluations per second.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include "nanodecoh/backend.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
@@ -14,7 +17,8 @@ namespace {
 using namespace nanodecoh;
 using namespace nanodecoh::localization;
 
-void run_table(benchmark::State& state, Backend backend, int angles, int displacements) {
+void run_table(benchmark::State& state, Backend backend, int angles, int displacements,
+               double tolerance = 1e-6) {
   if (backend == Backend::cuda && !cuda_device_status().usable) {
     state.SkipWithError(("no usable CUDA device: " + cuda_device_status().reason).c_str());
     return;
@@ -28,7 +32,7 @@ void run_table(benchmark::State& state, Backend backend, int angles, int displac
   const auto rs = rotations_about({0, 0, 1}, libration_angles(angles, 1e-4, 0.0));
   const auto dxs = displacements_along({1, 0, 0}, displacements, 5e-12, 0.0);
   RateOptions options;
-  options.tolerance = 1e-6;
+  options.tolerance = tolerance;
   std::uint64_t evaluations = 0;
   for (auto _ : state) {
     const RateTable t = engine.table(rs, dxs, options, backend);
@@ -39,15 +43,30 @@ void run_table(benchmark::State& state, Backend backend, int angles, int displac
   state.counters["values"] = static_cast<double>(angles) * angles * displacements;
 }
 
-void BM_reference_table_cpu(benchmark::State& s) { run_table(s, Backend::cpu, 32, 512); }
+// The reference table takes hours on a CPU (docs/localization.md, "Performance"); it runs
+// only when NANODECOH_BENCH_REFERENCE_CPU=1 is set.
+void BM_reference_table_cpu(benchmark::State& s) {
+  if (!std::getenv("NANODECOH_BENCH_REFERENCE_CPU")) {
+    s.SkipWithError("hours on a CPU; set NANODECOH_BENCH_REFERENCE_CPU=1 to run it");
+    return;
+  }
+  run_table(s, Backend::cpu, 32, 512);
+}
 void BM_reference_table_cuda(benchmark::State& s) { run_table(s, Backend::cuda, 32, 512); }
-void BM_small_table_cpu(benchmark::State& s) { run_table(s, Backend::cpu, 4, 32); }
-void BM_small_table_cuda(benchmark::State& s) { run_table(s, Backend::cuda, 4, 32); }
+// A range of sizes: angles x displacements (5 pm apart) at tolerance 10^-arg2 Gamma.
+void BM_table_cpu(benchmark::State& s) {
+  run_table(s, Backend::cpu, static_cast<int>(s.range(0)), static_cast<int>(s.range(1)),
+            std::pow(10.0, -static_cast<double>(s.range(2))));
+}
+void BM_table_cuda(benchmark::State& s) {
+  run_table(s, Backend::cuda, static_cast<int>(s.range(0)), static_cast<int>(s.range(1)),
+            std::pow(10.0, -static_cast<double>(s.range(2))));
+}
 
 }  // namespace
 
-BENCHMARK(BM_small_table_cpu)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_small_table_cuda)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_table_cpu)->Args({2, 8, 4})->Args({4, 8, 4})->Args({4, 16, 4})->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_table_cuda)->Args({2, 8, 4})->Args({4, 8, 4})->Args({4, 16, 4})->Args({4, 32, 6})->Args({8, 128, 6})->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_reference_table_cpu)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_reference_table_cuda)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK_MAIN();
