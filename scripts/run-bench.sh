@@ -82,7 +82,28 @@ for name in "${expected[@]}"; do
   [[ -n "${seen[$name]:-}" ]] || bench_args+=(--bench "$name" - "not built in $build (module not merged yet, or NANODECOH_BENCH=OFF)")
 done
 
-"$python" "$root/bench/format_results.py" --append "$results" \
+# The CPU goal of the split step (issue: faster than a plain numpy split-step of the same
+# size, measured in the same run): numpy's Strang step at N = 1024 (bench/peers) against
+# bench_split_step's cpu_1024_c128.
+numpy_meta=()
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null && [[ -s "$tmp/bench_split_step.json" ]]; then
+  numpy_json=$(cd "$root/bench/peers" && /usr/bin/python3 numpy_splitstep.py --n 1024 --steps 20 --repeats 2 2>/dev/null || true)
+  comparison=$("$python" - "$tmp/bench_split_step.json" "$numpy_json" <<'PY' || true
+import json, sys
+bench = json.load(open(sys.argv[1]))
+numpy_run = json.loads(sys.argv[2])
+ours = [b for b in bench.get("benchmarks", []) if b["name"].startswith("cpu_1024_c128") and "s_per_step" in b]
+numpy_step = numpy_run["wall_s"] / numpy_run["steps"]
+if ours:
+    s = ours[0]["s_per_step"]
+    print(f"numpy {numpy_step*1e3:.3g} ms/step vs nanodecoh cpu_1024_c128 {s*1e3:.3g} ms/step: nanodecoh {numpy_step/s:.2f}x faster" if s < numpy_step else
+          f"numpy {numpy_step*1e3:.3g} ms/step vs nanodecoh cpu_1024_c128 {s*1e3:.3g} ms/step: numpy {s/numpy_step:.2f}x faster")
+PY
+)
+  [[ -n "$comparison" ]] && numpy_meta=(--meta "CPU split step vs numpy (N 1024, same run)=$comparison (numpy $(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)') on one thread; nanodecoh with OpenMP on every core)")
+fi
+
+"$python" "$root/bench/format_results.py" --append "$results" "${numpy_meta[@]}" \
   --meta "Machine=$cpu, $cores cores, GPU: $gpu" \
   --meta "Date=$date_utc" \
   --meta "Backend=$backend (CUDA compiled: $cuda_compiled${cuda_arch:+, architectures $cuda_arch})" \
