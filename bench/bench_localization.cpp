@@ -39,7 +39,8 @@ void run_table(benchmark::State& state, Backend backend, int angles, int displac
     evaluations += t.node_evaluations;
     benchmark::DoNotOptimize(t.values.data());
   }
-  state.counters["node_evals_per_s"] = benchmark::Counter(static_cast<double>(evaluations), benchmark::Counter::kIsRate);
+  state.counters["node_evals_per_s"] =
+      benchmark::Counter(static_cast<double>(evaluations), benchmark::Counter::kIsRate);
   state.counters["values"] = static_cast<double>(angles) * angles * displacements;
 }
 
@@ -52,7 +53,9 @@ void BM_reference_table_cpu(benchmark::State& s) {
   }
   run_table(s, Backend::cpu, 32, 512);
 }
-void BM_reference_table_cuda(benchmark::State& s) { run_table(s, Backend::cuda, 32, 512); }
+void BM_reference_table_cuda(benchmark::State& s) {
+  run_table(s, Backend::cuda, 32, 512);
+}
 // A range of sizes: angles x displacements (5 pm apart) at tolerance 10^-arg2 Gamma.
 void BM_table_cpu(benchmark::State& s) {
   run_table(s, Backend::cpu, static_cast<int>(s.range(0)), static_cast<int>(s.range(1)),
@@ -65,8 +68,20 @@ void BM_table_cuda(benchmark::State& s) {
 
 }  // namespace
 
-BENCHMARK(BM_table_cpu)->Args({2, 8, 4})->Args({4, 8, 4})->Args({4, 16, 4})->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_table_cuda)->Args({2, 8, 4})->Args({4, 8, 4})->Args({4, 16, 4})->Args({4, 32, 6})->Args({8, 128, 6})->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_table_cpu)
+    ->Args({2, 8, 4})
+    ->Args({4, 8, 4})
+    ->Args({4, 16, 4})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_table_cuda)
+    ->Args({2, 8, 4})
+    ->Args({4, 8, 4})
+    ->Args({4, 16, 4})
+    ->Args({4, 32, 6})
+    ->Args({8, 128, 6})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_reference_table_cpu)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_reference_table_cuda)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK_MAIN();

@@ -9,7 +9,9 @@
 
 namespace nanodecoh::detail {
 namespace {
-__global__ void probe_kernel(int* out) { *out = 42; }
+__global__ void probe_kernel(int* out) {
+  *out = 42;
+}
 }  // namespace
 
 DeviceStatus query_cuda_device() {
@@ -18,8 +20,9 @@ DeviceStatus query_cuda_device() {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess || count == 0) {
-    status.reason = err != cudaSuccess ? std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err)
-                                       : std::string("no CUDA device found");
+    status.reason = err != cudaSuccess
+                        ? std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err)
+                        : std::string("no CUDA device found");
     cudaGetLastError();  // clear the sticky-free error so later calls start clean
     return status;
   }
@@ -40,7 +43,8 @@ DeviceStatus query_cuda_device() {
     cudaFree(d_out);
   }
   if (err != cudaSuccess || h_out != 42) {
-    status.reason = std::string("probe kernel failed on ") + prop.name + ": " + cudaGetErrorString(err);
+    status.reason =
+        std::string("probe kernel failed on ") + prop.name + ": " + cudaGetErrorString(err);
     return status;
   }
   status.usable = true;

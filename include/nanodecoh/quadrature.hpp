@@ -34,7 +34,8 @@ struct QuadratureResult {
 /// the total error estimate is below max(abs_tol, rel_tol |value|). Throws NumericalError if
 /// max_intervals is reached before that, or if f returns a non-finite value.
 QuadratureResult<double> integrate(const std::function<double(double)>& f, double a, double b,
-                                   double abs_tol = 0.0, double rel_tol = 1e-12, int max_intervals = 4000);
+                                   double abs_tol = 0.0, double rel_tol = 1e-12,
+                                   int max_intervals = 4000);
 /// Complex-valued integrand, same algorithm (error on |.|).
 QuadratureResult<std::complex<double>> integrate_complex(
     const std::function<std::complex<double>(double)>& f, double a, double b, double abs_tol = 0.0,
@@ -42,8 +43,8 @@ QuadratureResult<std::complex<double>> integrate_complex(
 
 /// Integral over [a, inf) by the map x = a + scale * t / (1 - t), t in [0, 1).
 /// `scale` should be the width over which f varies (e.g. k_B T / hbar for a Planck integrand).
-QuadratureResult<double> integrate_to_infinity(const std::function<double(double)>& f, double a, double scale,
-                                               double abs_tol = 0.0, double rel_tol = 1e-12,
-                                               int max_intervals = 4000);
+QuadratureResult<double> integrate_to_infinity(const std::function<double(double)>& f, double a,
+                                               double scale, double abs_tol = 0.0,
+                                               double rel_tol = 1e-12, int max_intervals = 4000);
 
 }  // namespace nanodecoh

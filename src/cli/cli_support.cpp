@@ -34,7 +34,8 @@ void print_json(std::ostream& out, const nlohmann::json& value) {
   out << value.dump() << '\n';
 }
 
-void run_plot_script(const std::string& script, const std::string& h5_path, const std::string& png_path) {
+void run_plot_script(const std::string& script, const std::string& h5_path,
+                     const std::string& png_path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -47,7 +48,9 @@ void run_plot_script(const std::string& script, const std::string& h5_path, cons
   argv.push_back(nullptr);
   pid_t pid = 0;
   if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
-    throw IoError("--plot: cannot start /usr/bin/python3 (install Debian's python3-matplotlib and python3-h5py)");
+    throw IoError(
+        "--plot: cannot start /usr/bin/python3 (install Debian's python3-matplotlib and "
+        "python3-h5py)");
   int status = 0;
   if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw IoError("--plot " + png_path + ": " + path.string() +

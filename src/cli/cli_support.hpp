@@ -30,7 +30,8 @@ void print_json(std::ostream& out, const nlohmann::json& value);
 /// plotting script `script` (e.g. "plot_evolution.py") with the HDF5 input and the PNG output,
 /// without a shell. The script is looked up next to the installed binary
 /// (../share/nanodecoh/scripts), then in the source tree. Throws IoError if it fails.
-void run_plot_script(const std::string& script, const std::string& h5_path, const std::string& png_path);
+void run_plot_script(const std::string& script, const std::string& h5_path,
+                     const std::string& png_path);
 
 /// Adds `--backend auto|cpu|cuda` (default auto) bound to `text`.
 CLI::Option* add_backend_option(CLI::App& app, std::string& text);

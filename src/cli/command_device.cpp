@@ -8,30 +8,33 @@
 namespace nanodecoh::cli {
 
 Command register_device_command(CLI::App& root) {
-  auto* app = root.add_subcommand("device", "Report the CUDA device status and the backend auto selects");
+  auto* app =
+      root.add_subcommand("device", "Report the CUDA device status and the backend auto selects");
   auto json = std::make_shared<bool>(false);
   app->add_flag("--json", *json, "Print one JSON object");
-  return {app, [json] {
-            const DeviceStatus& status = cuda_device_status();
-            const Backend chosen = status.usable ? Backend::cuda : Backend::cpu;
-            if (*json) {
-              print_json(std::cout, {{"cuda_compiled", status.compiled},
-                                     {"cuda_usable", status.usable},
-                                     {"device_count", status.device_count},
-                                     {"device_name", status.device_name},
-                                     {"reason", status.reason},
-                                     {"auto_backend", std::string(to_string(chosen))},
-                                     {"version", version_string},
-                                     {"git_revision", git_revision}});
-            } else {
-              std::cout << "nanodecoh " << version_string << " (" << git_revision << ")\n"
-                        << "CUDA compiled: " << (status.compiled ? "yes" : "no") << '\n'
-                        << "CUDA usable:   " << (status.usable ? "yes, " + status.device_name : "no (" + status.reason + ")")
-                        << '\n'
-                        << "auto backend:  " << to_string(chosen) << '\n';
-            }
-            return 0;
-          }};
+  return {
+      app, [json] {
+        const DeviceStatus& status = cuda_device_status();
+        const Backend chosen = status.usable ? Backend::cuda : Backend::cpu;
+        if (*json) {
+          print_json(std::cout, {{"cuda_compiled", status.compiled},
+                                 {"cuda_usable", status.usable},
+                                 {"device_count", status.device_count},
+                                 {"device_name", status.device_name},
+                                 {"reason", status.reason},
+                                 {"auto_backend", std::string(to_string(chosen))},
+                                 {"version", version_string},
+                                 {"git_revision", git_revision}});
+        } else {
+          std::cout << "nanodecoh " << version_string << " (" << git_revision << ")\n"
+                    << "CUDA compiled: " << (status.compiled ? "yes" : "no") << '\n'
+                    << "CUDA usable:   "
+                    << (status.usable ? "yes, " + status.device_name : "no (" + status.reason + ")")
+                    << '\n'
+                    << "auto backend:  " << to_string(chosen) << '\n';
+        }
+        return 0;
+      }};
 }
 
 }  // namespace nanodecoh::cli

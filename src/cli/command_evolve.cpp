@@ -15,7 +15,6 @@
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/version.hpp"
 
-
 namespace nanodecoh::cli {
 namespace {
 

@@ -13,7 +13,8 @@
 int main(int argc, char** argv) {
   using namespace nanodecoh::cli;
   CLI::App root{"nanodecoh: decoherence of levitated nanoparticles (Lindblad master equation)"};
-  root.set_version_flag("--version", std::string(nanodecoh::version_string) + " (" + nanodecoh::git_revision + ")");
+  root.set_version_flag(
+      "--version", std::string(nanodecoh::version_string) + " (" + nanodecoh::git_revision + ")");
   root.require_subcommand(1);
 
   std::vector<Command> commands;

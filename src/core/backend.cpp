@@ -24,14 +24,16 @@ Backend select_backend(BackendChoice choice, std::ostream& notice) {
       return Backend::cpu;
     case BackendChoice::cuda:
       if (!status.usable)
-        throw InvalidArgument("--backend", "cuda", "auto or cpu: no usable CUDA device (" + status.reason + ")");
+        throw InvalidArgument("--backend", "cuda",
+                              "auto or cpu: no usable CUDA device (" + status.reason + ")");
       return Backend::cuda;
     case BackendChoice::automatic:
       if (status.usable) return Backend::cuda;
       if (status.compiled) {
         static std::once_flag announced;
         std::call_once(announced, [&] {
-          notice << "nanodecoh: no usable CUDA device (" << status.reason << "); using the CPU backend\n";
+          notice << "nanodecoh: no usable CUDA device (" << status.reason
+                 << "); using the CPU backend\n";
         });
       }
       return Backend::cpu;
@@ -39,7 +41,9 @@ Backend select_backend(BackendChoice choice, std::ostream& notice) {
   throw Error("select_backend: unknown BackendChoice");
 }
 
-Backend select_backend(BackendChoice choice) { return select_backend(choice, std::cerr); }
+Backend select_backend(BackendChoice choice) {
+  return select_backend(choice, std::cerr);
+}
 
 BackendChoice parse_backend_choice(std::string_view text, std::string_view parameter) {
   if (text == "auto") return BackendChoice::automatic;
@@ -48,6 +52,8 @@ BackendChoice parse_backend_choice(std::string_view text, std::string_view param
   throw InvalidArgument(std::string(parameter), std::string(text), "one of auto, cpu, cuda");
 }
 
-std::string_view to_string(Backend backend) { return backend == Backend::cuda ? "cuda" : "cpu"; }
+std::string_view to_string(Backend backend) {
+  return backend == Backend::cuda ? "cuda" : "cpu";
+}
 
 }  // namespace nanodecoh

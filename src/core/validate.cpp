@@ -16,7 +16,8 @@ std::string format_number(double x) {
 }
 
 void require_finite(std::string_view parameter, double x) {
-  if (!std::isfinite(x)) throw InvalidArgument(std::string(parameter), format_number(x), "a finite value");
+  if (!std::isfinite(x))
+    throw InvalidArgument(std::string(parameter), format_number(x), "a finite value");
 }
 
 void require_positive(std::string_view parameter, double x) {
@@ -31,13 +32,15 @@ void require_nonnegative(std::string_view parameter, double x) {
 
 void require_in_range(std::string_view parameter, double x, double lo, double hi) {
   if (!std::isfinite(x) || x < lo || x > hi)
-    throw InvalidArgument(std::string(parameter), format_number(x),
-                          "a finite value in [" + format_number(lo) + ", " + format_number(hi) + "]");
+    throw InvalidArgument(
+        std::string(parameter), format_number(x),
+        "a finite value in [" + format_number(lo) + ", " + format_number(hi) + "]");
 }
 
 void require_at_least(std::string_view parameter, long long n, long long lo) {
   if (n < lo)
-    throw InvalidArgument(std::string(parameter), std::to_string(n), "an integer >= " + std::to_string(lo));
+    throw InvalidArgument(std::string(parameter), std::to_string(n),
+                          "an integer >= " + std::to_string(lo));
 }
 
 }  // namespace nanodecoh

@@ -103,7 +103,9 @@ std::shared_ptr<const DissipationChannel> make_desorption_channel(const io::Conf
   Eigen::Vector3d axis(0, 0, 1);
   if (c.has("rotation_axis")) {
     const auto v = c.get_doubles("rotation_axis");
-    if (v.size() != 3) throw InvalidArgument(c.full_key("rotation_axis"), std::to_string(v.size()) + " numbers", "3 numbers");
+    if (v.size() != 3)
+      throw InvalidArgument(c.full_key("rotation_axis"), std::to_string(v.size()) + " numbers",
+                            "3 numbers");
     axis = Eigen::Vector3d(v[0], v[1], v[2]);
   }
   loc::rotation_about(axis, 0.0, c.full_key("rotation_axis"));  // rejects a zero axis
@@ -130,7 +132,8 @@ std::shared_ptr<const DissipationChannel> make_desorption_channel(const io::Conf
     std::lock_guard<std::mutex> lock(*mutex);
     if (auto it = cache->find(key); it != cache->end()) return it->second;
     Eigen::Vector3d dx = Eigen::Vector3d::Zero();
-    for (std::size_t i = 0; i < displacement.size(); ++i) dx[static_cast<Eigen::Index>(i)] = displacement[i];
+    for (std::size_t i = 0; i < displacement.size(); ++i)
+      dx[static_cast<Eigen::Index>(i)] = displacement[i];
     const Eigen::Matrix3d r = loc::rotation_about(u, angle_ket.empty() ? 0.0 : angle_ket[0]);
     const Eigen::Matrix3d r_prime = loc::rotation_about(u, angle_bra.empty() ? 0.0 : angle_bra[0]);
     const std::complex<double> f = engine->evaluate(r, r_prime, dx, options).value;
@@ -138,8 +141,9 @@ std::shared_ptr<const DissipationChannel> make_desorption_channel(const io::Conf
     return f;
   };
   return std::make_shared<FunctionChannel>(
-      function, "desorption(" + body + ", radius=" + format_number(radius) + ", rate=" +
-                    format_number(model.rate) + ", T=" + format_number(temperature) + ")",
+      function,
+      "desorption(" + body + ", radius=" + format_number(radius) +
+          ", rate=" + format_number(model.rate) + ", T=" + format_number(temperature) + ")",
       lambda, angular_lambda, engine->mean_momentum());
 }
 
@@ -194,7 +198,8 @@ ChannelList make_channels(const std::vector<io::Config>& tables) {
       if (permittivity == 1.0 || permittivity == -2.0)
         throw InvalidArgument(c.full_key("permittivity"), format_number(permittivity),
                               "a finite value other than 1 and -2");
-      const double lambda = dielectric_decoherence_rate_longwave(radius, permittivity, temperature, 1.0);
+      const double lambda =
+          dielectric_decoherence_rate_longwave(radius, permittivity, temperature, 1.0);
       channels.push_back(make_isotropic_channel(
           [radius, permittivity, temperature](double dx) {
             return dielectric_decoherence_rate(radius, permittivity, temperature, dx);
@@ -222,9 +227,10 @@ ChannelList make_channels(const std::vector<io::Config>& tables) {
           std::move(distances), std::move(angles), std::move(values), "table(" + path + ")",
           c.get_double("diffusive_lambda", 0.0)));
     } else {
-      throw InvalidArgument(c.full_key("kind"), "\"" + kind + "\"",
-                            "\"desorption\" | \"desorption_sphere\" | \"gaussian\" | \"diffusive\" | \"magnetic\" | "
-                            "\"dielectric\" | \"table\"");
+      throw InvalidArgument(
+          c.full_key("kind"), "\"" + kind + "\"",
+          "\"desorption\" | \"desorption_sphere\" | \"gaussian\" | \"diffusive\" | \"magnetic\" | "
+          "\"dielectric\" | \"table\"");
     }
   }
   return channels;

@@ -14,8 +14,9 @@ namespace nanodecoh::evolution {
 void check_dissipation_table(const PropagatorLayout& layout,
                              const std::vector<std::complex<double>>& f_table) {
   if (!f_table.empty() && f_table.size() != layout.table_size)
-    throw InvalidArgument("dissipation table", std::to_string(f_table.size()),
-                          std::to_string(layout.table_size) + " entries (Grid::difference_table_size)");
+    throw InvalidArgument(
+        "dissipation table", std::to_string(f_table.size()),
+        std::to_string(layout.table_size) + " entries (Grid::difference_table_size)");
 }
 
 SplitFactors make_split_factors(const PropagatorLayout& layout, double dt,
@@ -23,7 +24,8 @@ SplitFactors make_split_factors(const PropagatorLayout& layout, double dt,
                                 const std::vector<std::complex<double>>& f_table) {
   const std::size_t nk = layout.ket_size();
   if (potential.size() != nk)
-    throw InvalidArgument("potential", std::to_string(potential.size()), std::to_string(nk) + " ket points");
+    throw InvalidArgument("potential", std::to_string(potential.size()),
+                          std::to_string(nk) + " ket points");
   check_dissipation_table(layout, f_table);
   const double norm = 1.0 / static_cast<double>(nk);  // 1/sqrt(nk^2)
   SplitFactors f;

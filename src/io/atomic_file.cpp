@@ -26,7 +26,9 @@ void fsync_path(const fs::path& path) {
 
 void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir)) throw IoError("cannot write " + path.string() + ": directory " + dir.string() + " does not exist");
+  if (!fs::is_directory(dir))
+    throw IoError("cannot write " + path.string() + ": directory " + dir.string() +
+                  " does not exist");
   std::random_device rd;
   // Built with append: GCC 12 warns falsely (-Wrestrict) on a chain of operator+ here.
   std::string name(".");

@@ -49,7 +49,8 @@ hid_t complex_type(hid_t real_type, std::size_t size) {
   return type;
 }
 
-std::vector<hsize_t> to_dims(const std::vector<std::size_t>& shape, std::size_t size, const std::string& path) {
+std::vector<hsize_t> to_dims(const std::vector<std::size_t>& shape, std::size_t size,
+                             const std::string& path) {
   const std::size_t product =
       std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<std::size_t>());
   if (product != size) throw IoError("HDF5: shape does not match data size for " + path);
@@ -58,7 +59,8 @@ std::vector<hsize_t> to_dims(const std::vector<std::size_t>& shape, std::size_t 
 
 }  // namespace
 
-Hdf5File::Hdf5File(long long id, std::filesystem::path path) : file_id_(id), path_(std::move(path)) {}
+Hdf5File::Hdf5File(long long id, std::filesystem::path path)
+    : file_id_(id), path_(std::move(path)) {}
 
 Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   silence_hdf5_errors();
@@ -69,7 +71,8 @@ Hdf5File Hdf5File::create(const std::filesystem::path& path) {
 
 Hdf5File Hdf5File::open_read(const std::filesystem::path& path) {
   silence_hdf5_errors();
-  if (!std::filesystem::exists(path)) throw IoError("cannot open " + path.string() + ": no such file");
+  if (!std::filesystem::exists(path))
+    throw IoError("cannot open " + path.string() + ": no such file");
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) throw IoError("cannot open " + path.string() + ": not a readable HDF5 file");
   return Hdf5File(id, path);
@@ -108,21 +111,27 @@ void Hdf5File::create_group(const std::string& path) {
 }
 
 namespace {
-void write_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path, hid_t type,
-               const void* data, const std::vector<hsize_t>& dims) {
-  Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+void write_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path,
+               hid_t type, const void* data, const std::vector<hsize_t>& dims) {
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                H5Sclose);
   Handle plist(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(plist.get(), 1);
-  Handle set(H5Dcreate2(file, path.c_str(), type, space.get(), plist.get(), H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!set.valid()) throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string());
-  check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing " + path, file_path);
+  Handle set(
+      H5Dcreate2(file, path.c_str(), type, space.get(), plist.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
+  if (!set.valid())
+    throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string());
+  check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing " + path,
+        file_path);
 }
 }  // namespace
 
-void Hdf5File::write(const std::string& path, const std::vector<double>& data, const std::vector<std::size_t>& shape,
-                     const std::string& unit) {
-  write_raw(file_id_, path_, path, H5T_NATIVE_DOUBLE, data.data(), to_dims(shape, data.size(), path));
+void Hdf5File::write(const std::string& path, const std::vector<double>& data,
+                     const std::vector<std::size_t>& shape, const std::string& unit) {
+  write_raw(file_id_, path_, path, H5T_NATIVE_DOUBLE, data.data(),
+            to_dims(shape, data.size(), path));
   if (!unit.empty()) set_attribute(path, "unit", unit);
 }
 
@@ -142,7 +151,8 @@ void Hdf5File::write(const std::string& path, const std::vector<std::complex<flo
 
 void Hdf5File::write(const std::string& path, const std::vector<unsigned long long>& data,
                      const std::vector<std::size_t>& shape) {
-  write_raw(file_id_, path_, path, H5T_NATIVE_ULLONG, data.data(), to_dims(shape, data.size(), path));
+  write_raw(file_id_, path_, path, H5T_NATIVE_ULLONG, data.data(),
+            to_dims(shape, data.size(), path));
 }
 
 void Hdf5File::write_scalar(const std::string& path, double value, const std::string& unit) {
@@ -152,7 +162,8 @@ void Hdf5File::write_scalar(const std::string& path, double value, const std::st
 
 namespace {
 template <typename Fn>
-void with_attribute_target(hid_t file, const std::filesystem::path& file_path, const std::string& object, Fn fn) {
+void with_attribute_target(hid_t file, const std::filesystem::path& file_path,
+                           const std::string& object, Fn fn) {
   Handle target(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
   if (!target.valid()) throw IoError("HDF5: no object " + object + " in " + file_path.string());
   fn(target.get());
@@ -162,13 +173,16 @@ void write_attribute(hid_t target, const std::string& name, hid_t type, const vo
                      const std::filesystem::path& file_path) {
   if (H5Aexists(target, name.c_str()) > 0) H5Adelete(target, name.c_str());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(target, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr.valid()) throw IoError("HDF5: cannot create attribute " + name + " in " + file_path.string());
+  Handle attr(H5Acreate2(target, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+  if (!attr.valid())
+    throw IoError("HDF5: cannot create attribute " + name + " in " + file_path.string());
   check(H5Awrite(attr.get(), type, value), "writing attribute " + name, file_path);
 }
 }  // namespace
 
-void Hdf5File::set_attribute(const std::string& object, const std::string& name, const std::string& value) {
+void Hdf5File::set_attribute(const std::string& object, const std::string& name,
+                             const std::string& value) {
   with_attribute_target(file_id_, path_, object, [&](hid_t target) {
     Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(type.get(), value.empty() ? 1 : value.size());
@@ -178,19 +192,21 @@ void Hdf5File::set_attribute(const std::string& object, const std::string& name,
 }
 
 void Hdf5File::set_attribute(const std::string& object, const std::string& name, double value) {
-  with_attribute_target(file_id_, path_, object,
-                        [&](hid_t target) { write_attribute(target, name, H5T_NATIVE_DOUBLE, &value, path_); });
+  with_attribute_target(file_id_, path_, object, [&](hid_t target) {
+    write_attribute(target, name, H5T_NATIVE_DOUBLE, &value, path_);
+  });
 }
 
 void Hdf5File::set_attribute(const std::string& object, const std::string& name, long long value) {
-  with_attribute_target(file_id_, path_, object,
-                        [&](hid_t target) { write_attribute(target, name, H5T_NATIVE_LLONG, &value, path_); });
+  with_attribute_target(file_id_, path_, object, [&](hid_t target) {
+    write_attribute(target, name, H5T_NATIVE_LLONG, &value, path_);
+  });
 }
 
 namespace {
 template <typename T>
-std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path, hid_t mem_type,
-                        std::vector<std::size_t>* shape) {
+std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path,
+                        hid_t mem_type, std::vector<std::size_t>* shape) {
   Handle set(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
   if (!set.valid()) throw IoError("HDF5: no dataset " + path + " in " + file_path.string());
   Handle space(H5Dget_space(set.get()), H5Sclose);
@@ -200,13 +216,15 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
   std::size_t count = 1;
   for (auto d : dims) count *= d;
   std::vector<T> data(count);
-  check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "reading " + path, file_path);
+  check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "reading " + path,
+        file_path);
   if (shape) shape->assign(dims.begin(), dims.end());
   return data;
 }
 }  // namespace
 
-std::vector<double> Hdf5File::read_doubles(const std::string& path, std::vector<std::size_t>* shape) const {
+std::vector<double> Hdf5File::read_doubles(const std::string& path,
+                                           std::vector<std::size_t>* shape) const {
   return read_raw<double>(file_id_, path_, path, H5T_NATIVE_DOUBLE, shape);
 }
 
@@ -216,15 +234,18 @@ std::vector<std::complex<double>> Hdf5File::read_complex(const std::string& path
   return read_raw<std::complex<double>>(file_id_, path_, path, type.get(), shape);
 }
 
-std::vector<unsigned long long> Hdf5File::read_u64(const std::string& path, std::vector<std::size_t>* shape) const {
+std::vector<unsigned long long> Hdf5File::read_u64(const std::string& path,
+                                                   std::vector<std::size_t>* shape) const {
   return read_raw<unsigned long long>(file_id_, path_, path, H5T_NATIVE_ULLONG, shape);
 }
 
-std::string Hdf5File::read_string_attribute(const std::string& object, const std::string& name) const {
+std::string Hdf5File::read_string_attribute(const std::string& object,
+                                            const std::string& name) const {
   std::string value;
   with_attribute_target(file_id_, path_, object, [&](hid_t target) {
     Handle attr(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
-    if (!attr.valid()) throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
+    if (!attr.valid())
+      throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
     Handle type(H5Aget_type(attr.get()), H5Tclose);
     if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
       throw IoError("HDF5: attribute " + name + " is not a fixed-length string");
@@ -239,7 +260,8 @@ double Hdf5File::read_double_attribute(const std::string& object, const std::str
   double value = 0;
   with_attribute_target(file_id_, path_, object, [&](hid_t target) {
     Handle attr(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
-    if (!attr.valid()) throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
+    if (!attr.valid())
+      throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
     check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "reading attribute " + name, path_);
   });
   return value;

@@ -9,7 +9,8 @@
 
 namespace nanodecoh::io {
 
-ProgressReporter::ProgressReporter(std::string label, std::size_t total, bool enabled, std::string unit)
+ProgressReporter::ProgressReporter(std::string label, std::size_t total, bool enabled,
+                                   std::string unit)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
@@ -17,7 +18,9 @@ ProgressReporter::ProgressReporter(std::string label, std::size_t total, bool en
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-ProgressReporter::~ProgressReporter() { finish(); }
+ProgressReporter::~ProgressReporter() {
+  finish();
+}
 
 std::string ProgressReporter::format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -40,10 +43,12 @@ void ProgressReporter::update(std::size_t done, const std::string& extra) {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
   const double left = rate > 0 ? static_cast<double>(total_ - done) / rate : NAN;
-  const double percent = total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
+  const double percent =
+      total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0;
   char line[256];
-  std::snprintf(line, sizeof line, "\r%s: %zu/%zu (%.0f%%) %.3g %s/s, %s left", label_.c_str(), done, total_, percent,
-                rate, unit_.empty() ? "units" : unit_.c_str(), format_duration(left).c_str());
+  std::snprintf(line, sizeof line, "\r%s: %zu/%zu (%.0f%%) %.3g %s/s, %s left", label_.c_str(),
+                done, total_, percent, rate, unit_.empty() ? "units" : unit_.c_str(),
+                format_duration(left).c_str());
   std::cerr << line << (extra.empty() ? "" : ", ") << extra << "\x1b[K" << std::flush;
   drawn_ = true;
 }

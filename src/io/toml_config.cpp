@@ -1,8 +1,8 @@
 // Implementation of the typed TOML configuration (toml_config.hpp), on toml++.
 #include "io/toml_config.hpp"
 
-#include <sstream>
 #include <toml++/toml.h>
+#include <sstream>
 
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
@@ -10,14 +10,17 @@
 
 namespace nanodecoh::io {
 
-Config::Config() : root_(std::make_shared<toml::table>()), used_(std::make_shared<std::set<std::string>>()) {
+Config::Config()
+    : root_(std::make_shared<toml::table>()), used_(std::make_shared<std::set<std::string>>()) {
   table_ = root_.get();
 }
 Config::Config(const Config&) = default;
 Config& Config::operator=(const Config&) = default;
 Config::~Config() = default;
 
-Config Config::empty() { return Config(); }
+Config Config::empty() {
+  return Config();
+}
 
 Config Config::from_string(std::string_view text, const std::string& source) {
   Config config;
@@ -26,25 +29,36 @@ Config Config::from_string(std::string_view text, const std::string& source) {
   } catch (const toml::parse_error& e) {
     std::ostringstream where;
     where << source << ":" << e.source().begin.line << ":" << e.source().begin.column;
-    throw InvalidArgument(where.str(), "malformed TOML", "valid TOML (" + std::string(e.description()) + ")");
+    throw InvalidArgument(where.str(), "malformed TOML",
+                          "valid TOML (" + std::string(e.description()) + ")");
   }
   return config;
 }
 
-Config Config::from_file(const std::filesystem::path& path) { return from_string(read_file(path), path.string()); }
+Config Config::from_file(const std::filesystem::path& path) {
+  return from_string(read_file(path), path.string());
+}
 
-std::string Config::full_key(std::string_view key) const { return prefix_ + std::string(key); }
+std::string Config::full_key(std::string_view key) const {
+  return prefix_ + std::string(key);
+}
 
 const void* Config::find(std::string_view key) const {
   return table_->at_path(key).node();
 }
 
-void Config::mark_used(std::string_view key) const { used_->insert(full_key(key)); }
+void Config::mark_used(std::string_view key) const {
+  used_->insert(full_key(key));
+}
 
-bool Config::has(std::string_view key) const { return find(key) != nullptr; }
+bool Config::has(std::string_view key) const {
+  return find(key) != nullptr;
+}
 
 namespace {
-const toml::node* as_node(const void* p) { return static_cast<const toml::node*>(p); }
+const toml::node* as_node(const void* p) {
+  return static_cast<const toml::node*>(p);
+}
 std::string describe(const toml::node& node) {
   std::ostringstream out;
   if (node.is_string())
@@ -131,7 +145,8 @@ std::vector<Config> Config::get_tables(std::string_view key) const {
   mark_used(key);
   const auto* array = node->as_array();
   if (!array || !array->is_array_of_tables())
-    throw InvalidArgument(full_key(key), describe(*node), "an array of tables ([[" + std::string(key) + "]])");
+    throw InvalidArgument(full_key(key), describe(*node),
+                          "an array of tables ([[" + std::string(key) + "]])");
   std::vector<Config> views;
   for (std::size_t i = 0; i < array->size(); ++i) {
     Config view(*this);
@@ -143,7 +158,8 @@ std::vector<Config> Config::get_tables(std::string_view key) const {
 }
 
 namespace {
-void collect_leaves(const toml::table& table, const std::string& prefix, std::vector<std::string>& out) {
+void collect_leaves(const toml::table& table, const std::string& prefix,
+                    std::vector<std::string>& out) {
   for (auto&& [k, v] : table) {
     const std::string path = prefix + std::string(k.str());
     if (const auto* sub = v.as_table())
@@ -162,7 +178,8 @@ void Config::require_all_used() const {
   std::vector<std::string> leaves;
   collect_leaves(*table_, prefix_, leaves);
   for (const auto& leaf : leaves)
-    if (!used_->count(leaf)) throw InvalidArgument(leaf, "set", "no such key (see docs/configuration.md)");
+    if (!used_->count(leaf))
+      throw InvalidArgument(leaf, "set", "no such key (see docs/configuration.md)");
 }
 
 void Config::apply_override(std::string_view assignment) {
@@ -180,7 +197,9 @@ void Config::apply_override(std::string_view assignment) {
   // Walk/create the parent tables; "name[i]" steps into element i of an array of tables.
   toml::table* table = table_;
   std::string_view rest = key;
-  auto bad_path = [&](const std::string& allowed) { return InvalidArgument("--set", std::string(assignment), allowed); };
+  auto bad_path = [&](const std::string& allowed) {
+    return InvalidArgument("--set", std::string(assignment), allowed);
+  };
   for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
     std::string part(rest.substr(0, dot));
     rest.remove_prefix(dot + 1);

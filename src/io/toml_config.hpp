@@ -22,7 +22,8 @@ namespace nanodecoh::io {
 
 class Config {
  public:
-  /// Parses a TOML file. Throws IoError (unreadable) or InvalidArgument (malformed, with line:column).
+  /// Parses a TOML file. Throws IoError (unreadable) or InvalidArgument (malformed, with
+  /// line:column).
   static Config from_file(const std::filesystem::path& path);
   /// Parses TOML text; `source` names it in messages.
   static Config from_string(std::string_view text, const std::string& source = "config");
@@ -61,9 +62,9 @@ class Config {
   Config();
   const void* find(std::string_view key) const;  // toml::node*
   void mark_used(std::string_view key) const;
-  std::shared_ptr<toml::table> root_;    // owns the document
-  toml::table* table_ = nullptr;         // this view (root or a sub-table)
-  std::string prefix_;                   // "protocol[1]." for sub-views
+  std::shared_ptr<toml::table> root_;  // owns the document
+  toml::table* table_ = nullptr;       // this view (root or a sub-table)
+  std::string prefix_;                 // "protocol[1]." for sub-views
   std::shared_ptr<std::set<std::string>> used_;
 };
 

@@ -58,17 +58,20 @@ GaussLegendreRule gauss_legendre(int n) {
 
 namespace {
 
-constexpr std::array<double, 8> kronrod_x = {0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-                                             0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-                                             0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-                                             0.207784955007898467600689403773245, 0.0};
-constexpr std::array<double, 8> kronrod_w = {0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-                                             0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-                                             0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-                                             0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
+constexpr std::array<double, 8> kronrod_x = {
+    0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+    0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+    0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+    0.207784955007898467600689403773245, 0.0};
+constexpr std::array<double, 8> kronrod_w = {
+    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
 // Gauss 7-point weights, at kronrod_x[1], [3], [5], [7].
-constexpr std::array<double, 4> gauss_w = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-                                           0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
+constexpr std::array<double, 4> gauss_w = {
+    0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+    0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 
 template <typename T>
 struct Segment {
@@ -94,12 +97,14 @@ Segment<T> gk15(const F& f, double a, double b, int& evaluations) {
   const T value = kronrod * h;
   const double error = std::abs((kronrod - gauss) * h);
   if (!std::isfinite(std::abs(value)))
-    throw NumericalError("quadrature: integrand is not finite on [" + format_number(a) + ", " + format_number(b) + "]");
+    throw NumericalError("quadrature: integrand is not finite on [" + format_number(a) + ", " +
+                         format_number(b) + "]");
   return {a, b, value, error};
 }
 
 template <typename T, typename F>
-QuadratureResult<T> adaptive(const F& f, double a, double b, double abs_tol, double rel_tol, int max_intervals) {
+QuadratureResult<T> adaptive(const F& f, double a, double b, double abs_tol, double rel_tol,
+                             int max_intervals) {
   require_finite("integration lower limit", a);
   require_finite("integration upper limit", b);
   QuadratureResult<T> result;
@@ -111,9 +116,10 @@ QuadratureResult<T> adaptive(const F& f, double a, double b, double abs_tol, dou
   int intervals = 1;
   while (error > std::max(abs_tol, rel_tol * std::abs(total))) {
     if (intervals >= max_intervals)
-      throw NumericalError("quadrature did not converge on [" + format_number(a) + ", " + format_number(b) +
-                           "] in " + std::to_string(max_intervals) + " intervals (error " + format_number(error) +
-                           ", value " + format_number(std::abs(total)) + ")");
+      throw NumericalError("quadrature did not converge on [" + format_number(a) + ", " +
+                           format_number(b) + "] in " + std::to_string(max_intervals) +
+                           " intervals (error " + format_number(error) + ", value " +
+                           format_number(std::abs(total)) + ")");
     Segment<T> worst = heap.top();
     heap.pop();
     const double mid = 0.5 * (worst.a + worst.b);
@@ -140,19 +146,20 @@ QuadratureResult<T> adaptive(const F& f, double a, double b, double abs_tol, dou
 
 }  // namespace
 
-QuadratureResult<double> integrate(const std::function<double(double)>& f, double a, double b, double abs_tol,
-                                   double rel_tol, int max_intervals) {
+QuadratureResult<double> integrate(const std::function<double(double)>& f, double a, double b,
+                                   double abs_tol, double rel_tol, int max_intervals) {
   return adaptive<double>(f, a, b, abs_tol, rel_tol, max_intervals);
 }
 
-QuadratureResult<std::complex<double>> integrate_complex(const std::function<std::complex<double>(double)>& f,
-                                                         double a, double b, double abs_tol, double rel_tol,
-                                                         int max_intervals) {
+QuadratureResult<std::complex<double>> integrate_complex(
+    const std::function<std::complex<double>(double)>& f, double a, double b, double abs_tol,
+    double rel_tol, int max_intervals) {
   return adaptive<std::complex<double>>(f, a, b, abs_tol, rel_tol, max_intervals);
 }
 
-QuadratureResult<double> integrate_to_infinity(const std::function<double(double)>& f, double a, double scale,
-                                               double abs_tol, double rel_tol, int max_intervals) {
+QuadratureResult<double> integrate_to_infinity(const std::function<double(double)>& f, double a,
+                                               double scale, double abs_tol, double rel_tol,
+                                               int max_intervals) {
   require_positive("integration scale", scale);
   // x = a + scale t/(1-t), dx = scale dt/(1-t)^2; the GK nodes never touch t = 1.
   auto mapped = [&](double t) {

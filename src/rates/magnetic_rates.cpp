@@ -2,9 +2,8 @@
 // (magnetic-nanoparticle paper, "(M n)"; see magnetic_rates.hpp for the list).
 //
 // All integrals over frequency are written in u = hbar omega/(k_B T) = k/kappa,
-// kappa = k_B T/(hbar c) (inverse thermal wavelength). With alpha = (a3/mu0) g, a3 = 4 pi a^3 (the SI
-// polarizability; (M 25) omits the 4 pi, see polarizability_volume),
-// g = chi/(3 + chi) (M 25):
+// kappa = k_B T/(hbar c) (inverse thermal wavelength). With alpha = (a3/mu0) g, a3 = 4 pi a^3 (the
+// SI polarizability; (M 25) omits the 4 pi, see polarizability_volume), g = chi/(3 + chi) (M 25):
 //   <dp^2>/dt  (M 23) = (2 hbar^2 c a3^2 kappa^9 / 9 pi^3) int u^8 n(n+1) |g|^2
 //                     + (4 hbar^2 c a3 kappa^6 / 3 pi^2 beta) int u^5 n(n+1) Im g
 //   F(dx)      (M 54) = (c a3^2 kappa^7 / 6 pi^3) int u^6 n |g|^2 S(u y)
@@ -58,7 +57,9 @@ constexpr double asymptotic_y = 1.0e3;
 // the magnetic dual of alpha_E = 4 pi eps0 a^3 (eps-1)/(eps+2). (M 25) prints a^3/mu0 g, without
 // the 4 pi (docs/paper-notes.md); every formula below that the paper writes with a^3 from (M 25)
 // uses this volume instead.
-double polarizability_volume(double radius) { return 4.0 * pi * radius * radius * radius; }
+double polarizability_volume(double radius) {
+  return 4.0 * pi * radius * radius * radius;
+}
 
 double inverse_thermal_wavelength(double temperature) {
   return k_boltzmann * temperature / (hbar * speed_of_light);
@@ -146,7 +147,8 @@ double dielectric_cm_squared(double permittivity) {
 
 // int u^8 n(n+1) |g(u)|^2 du and int u^5 n(n+1) Im g(u) du: the two frequency integrals that
 // momentum diffusion (M 23) and drag (M 78) share (hence their fixed ratio, M E2).
-std::pair<double, double> bose_pair_integrals(const SusceptibilityFunction& chi, double temperature) {
+std::pair<double, double> bose_pair_integrals(const SusceptibilityFunction& chi,
+                                              double temperature) {
   auto g_at = [&](double u) { return clausius_mossotti_factor(chi(omega_of_u(u, temperature))); };
   const double scattering = integrate_u(
       [&](double u) {

@@ -73,8 +73,8 @@ TEST(CliRates, JsonHasTheContractKeys) {
               m["momentum_diffusion"].get<double>() / (2 * hbar * hbar),
               1e-12 * m["localization_parameter"].get<double>());
   const double g = -2.2e-5 / (3 - 2.2e-5), e = 4.7 / 7.7;
-  EXPECT_NEAR(j["ratio_decoherence_magnetic_to_dielectric"].get<double>(),
-              g * g / (e * e), 1e-22);  // (M 62) with the SI polarizability
+  EXPECT_NEAR(j["ratio_decoherence_magnetic_to_dielectric"].get<double>(), g * g / (e * e),
+              1e-22);  // (M 62) with the SI polarizability
   EXPECT_NEAR(j["magnetic"]["decoherence_rate_longwave"].get<double>() /
                   j["dielectric"]["decoherence_rate_longwave"].get<double>(),
               j["ratio_decoherence_magnetic_to_dielectric"].get<double>(), 1e-24);

@@ -9,7 +9,9 @@
 namespace nanodecoh {
 namespace {
 
-TEST(Validate, PositiveAcceptsPositiveFinite) { EXPECT_NO_THROW(require_positive("--radius", 1e-7)); }
+TEST(Validate, PositiveAcceptsPositiveFinite) {
+  EXPECT_NO_THROW(require_positive("--radius", 1e-7));
+}
 
 TEST(Validate, PositiveRejectsZeroNegativeNanInf) {
   for (double bad : {0.0, -1e-7, std::nan(""), std::numeric_limits<double>::infinity()})

@@ -66,9 +66,9 @@ TEST(Config, OverridesReachIntoArraysOfTables) {
   const auto segments = c.get_tables("protocol");
   EXPECT_DOUBLE_EQ(segments[1].get_double("duration"), 5e-3);
   EXPECT_DOUBLE_EQ(segments[0].get_double("frequency"), 1e5);
-  EXPECT_THROW(c.apply_override("protocol[2].duration=1"), InvalidArgument);   // out of range
-  EXPECT_THROW(c.apply_override("grid[0].points=1"), InvalidArgument);         // not an array
-  EXPECT_THROW(c.apply_override("protocol[x].duration=1"), InvalidArgument);   // bad index
+  EXPECT_THROW(c.apply_override("protocol[2].duration=1"), InvalidArgument);  // out of range
+  EXPECT_THROW(c.apply_override("grid[0].points=1"), InvalidArgument);        // not an array
+  EXPECT_THROW(c.apply_override("protocol[x].duration=1"), InvalidArgument);  // bad index
 }
 
 TEST(Config, UnusedKeyIsRejected) {

@@ -26,12 +26,12 @@ loc::EmissionModel model_of(std::shared_ptr<const loc::Body> body, loc::FluxLaw 
 
 TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSameNodes) {
   NANODECOH_REQUIRE_CUDA_DEVICE();
-  const auto orientations =
-      loc::rotations_about({0, 0, 1}, loc::libration_angles(4, 1e-4, 0.0));
+  const auto orientations = loc::rotations_about({0, 0, 1}, loc::libration_angles(4, 1e-4, 0.0));
   const auto displacements = loc::displacements_along({1, 0, 0}, 16, 5e-12, 0.0);
-  for (const auto& model : {model_of(loc::make_sphere(75e-9), loc::FluxLaw::lambertian),
-                            model_of(loc::make_janus_sphere(75e-9, 1.2), loc::FluxLaw::isotropic),
-                            model_of(loc::make_spheroid(60e-9, 90e-9), loc::FluxLaw::cosine_power)}) {
+  for (const auto& model :
+       {model_of(loc::make_sphere(75e-9), loc::FluxLaw::lambertian),
+        model_of(loc::make_janus_sphere(75e-9, 1.2), loc::FluxLaw::isotropic),
+        model_of(loc::make_spheroid(60e-9, 90e-9), loc::FluxLaw::cosine_power)}) {
     const loc::LocalizationRate engine(model);
     loc::RateOptions options;
     options.fixed_level = 2;
@@ -41,17 +41,19 @@ TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSameNodes) {
     ASSERT_EQ(cpu.values.size(), cuda.values.size());
     EXPECT_EQ(cuda.backend, nanodecoh::Backend::cuda);
     for (std::size_t i = 0; i < cpu.values.size(); ++i)
-      EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0, 1e-12 * std::abs(cpu.values[i]) + 1e-15)
+      EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0,
+                  1e-12 * std::abs(cpu.values[i]) + 1e-15)
           << "entry " << i;
   }
 }
 
 TEST(LocalizationBackends, CudaWithoutDeviceIsRefused) {
   if (nanodecoh::cuda_device_status().usable) GTEST_SKIP() << "a CUDA device is usable here";
-  EXPECT_THROW(nanodecoh::select_backend(nanodecoh::BackendChoice::cuda), nanodecoh::InvalidArgument);
-  const auto r = nanodecoh::testing::run_cli({"localization", "--body", "sphere", "--radius", "75e-9",
-                                              "--emitted-mass-amu", "18", "--rate", "1", "--dx",
-                                              "1e-11,0,0", "--backend", "cuda"});
+  EXPECT_THROW(nanodecoh::select_backend(nanodecoh::BackendChoice::cuda),
+               nanodecoh::InvalidArgument);
+  const auto r = nanodecoh::testing::run_cli({"localization", "--body", "sphere", "--radius",
+                                              "75e-9", "--emitted-mass-amu", "18", "--rate", "1",
+                                              "--dx", "1e-11,0,0", "--backend", "cuda"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--backend"), std::string::npos) << r.err;
 }

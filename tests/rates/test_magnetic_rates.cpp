@@ -53,7 +53,9 @@ cplx alpha_m25(double a, cplx chi) {
 }
 // The printed closed forms below are written with the a^3 of (M 25); with the SI polarizability
 // every a^3 becomes 4 pi a^3 and every a^6 becomes (4 pi a^3)^2.
-double si_a3(double a) { return 4.0 * pi * a * a * a; }
+double si_a3(double a) {
+  return 4.0 * pi * a * a * a;
+}
 
 struct Case {
   double radius, temperature, beta;
@@ -131,14 +133,15 @@ TEST(MomentumDiffusion, PartsAreM15M16M18AndD1toD4) {
   const Case& k = cases[0];  // chi_I = 0: Appendix D
   const double g = k.chi.real() / (3 + k.chi.real());
   const double kt = k_boltzmann * k.temperature;
-  const double common = hbar * hbar * std::pow(si_a3(k.radius), 2) / (std::pow(pi, 3) * std::pow(c, 8)) *
-                        g * g * std::pow(kt / hbar, 9) * zeta8 * 40320.0;
+  const double common = hbar * hbar * std::pow(si_a3(k.radius), 2) /
+                        (std::pow(pi, 3) * std::pow(c, 8)) * g * g * std::pow(kt / hbar, 9) *
+                        zeta8 * 40320.0;
   const MomentumDiffusion d = momentum_diffusion(k.radius, k.chi, k.temperature, k.beta);
   EXPECT_NEAR(d.electric, common / 3, 1e-12 * common);    // (D1)
   EXPECT_NEAR(d.magnetic, common / 9, 1e-12 * common);    // (D2)
   EXPECT_NEAR(d.cross, -2 * common / 9, 1e-12 * common);  // (D3)
-  const double d4 = 2 * hbar * hbar * std::pow(si_a3(k.radius), 2) * c / (9 * std::pow(pi, 3)) * g * g *
-                    std::pow(kt / (hbar * c), 9) * zeta8 * 40320.0;
+  const double d4 = 2 * hbar * hbar * std::pow(si_a3(k.radius), 2) * c / (9 * std::pow(pi, 3)) * g *
+                    g * std::pow(kt / (hbar * c), 9) * zeta8 * 40320.0;
   EXPECT_NEAR(d.total, d4, 1e-12 * d4);                                                // (D4)
   EXPECT_NEAR(d.magnetic + d.electric + d.cross, d.scattering, 1e-12 * d.scattering);  // (M 11)
   // (M 24): |E| > |cross| > |M|
@@ -494,7 +497,8 @@ TEST(Ratios, ElectromagneticDualityOfScatteringRates) {
     const double g = chi_r / (3 + chi_r);
     const double eps = (1 + 2 * g) / (1 - g);
     for (double dx : {1e-9, 1e-7}) {
-      const double magnetic = decoherence_rate_longwave(1e-7, {chi_r, 0.0}, 300.0, 0.5, dx).scattering;
+      const double magnetic =
+          decoherence_rate_longwave(1e-7, {chi_r, 0.0}, 300.0, 0.5, dx).scattering;
       const double dielectric = dielectric_decoherence_rate_longwave(1e-7, eps, 300.0, dx);
       // 1e-9: eps -> (eps-1)/(eps+2) loses digits for small g.
       EXPECT_NEAR(magnetic, dielectric, 1e-9 * dielectric) << chi_r << " " << dx;

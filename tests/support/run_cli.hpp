@@ -32,8 +32,9 @@ std::string make_temp_dir(const std::string& tag);
 }  // namespace nanodecoh::testing
 
 /// Skips the current test when no CUDA device is usable, saying why.
-#define NANODECOH_REQUIRE_CUDA_DEVICE()                                                 \
-  do {                                                                                  \
-    const auto& nanodecoh_status_ = ::nanodecoh::cuda_device_status();                  \
-    if (!nanodecoh_status_.usable) GTEST_SKIP() << "no usable CUDA device: " << nanodecoh_status_.reason; \
+#define NANODECOH_REQUIRE_CUDA_DEVICE()                                      \
+  do {                                                                       \
+    const auto& nanodecoh_status_ = ::nanodecoh::cuda_device_status();       \
+    if (!nanodecoh_status_.usable)                                           \
+      GTEST_SKIP() << "no usable CUDA device: " << nanodecoh_status_.reason; \
   } while (0)

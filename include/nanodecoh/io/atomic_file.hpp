@@ -12,8 +12,9 @@ namespace nanodecoh::io {
 /// Calls `write(temporary_path)`, fsyncs the file and renames it to `path`.
 /// If `write` throws, the temporary is removed and the exception propagates.
 /// Throws IoError when the directory does not exist or the rename fails.
-void write_atomically(const std::filesystem::path& path,
-                      const std::function<void(const std::filesystem::path& temporary_path)>& write);
+void write_atomically(
+    const std::filesystem::path& path,
+    const std::function<void(const std::filesystem::path& temporary_path)>& write);
 
 /// Writes `content` to `path` atomically (text or binary).
 void write_text_atomically(const std::filesystem::path& path, const std::string& content);

@@ -31,8 +31,8 @@ class Hdf5File {
 
   /// Writes a row-major dataset of the given shape (product of shape == data.size()).
   /// `unit` (may be empty) is stored as the attribute "unit".
-  void write(const std::string& path, const std::vector<double>& data, const std::vector<std::size_t>& shape,
-             const std::string& unit = "");
+  void write(const std::string& path, const std::vector<double>& data,
+             const std::vector<std::size_t>& shape, const std::string& unit = "");
   void write(const std::string& path, const std::vector<std::complex<double>>& data,
              const std::vector<std::size_t>& shape, const std::string& unit = "");
   void write(const std::string& path, const std::vector<std::complex<float>>& data,
@@ -47,11 +47,14 @@ class Hdf5File {
   void set_attribute(const std::string& object, const std::string& name, double value);
   void set_attribute(const std::string& object, const std::string& name, long long value);
 
-  /// Reads a dataset; `shape` receives its dimensions. Throws IoError on a missing path or wrong type.
-  std::vector<double> read_doubles(const std::string& path, std::vector<std::size_t>* shape = nullptr) const;
+  /// Reads a dataset; `shape` receives its dimensions. Throws IoError on a missing path or wrong
+  /// type.
+  std::vector<double> read_doubles(const std::string& path,
+                                   std::vector<std::size_t>* shape = nullptr) const;
   std::vector<std::complex<double>> read_complex(const std::string& path,
                                                  std::vector<std::size_t>* shape = nullptr) const;
-  std::vector<unsigned long long> read_u64(const std::string& path, std::vector<std::size_t>* shape = nullptr) const;
+  std::vector<unsigned long long> read_u64(const std::string& path,
+                                           std::vector<std::size_t>* shape = nullptr) const;
   std::string read_string_attribute(const std::string& object, const std::string& name) const;
   double read_double_attribute(const std::string& object, const std::string& name) const;
 
