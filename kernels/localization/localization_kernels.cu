@@ -75,7 +75,40 @@ __global__ void lune_kernel(NodeBankView bank, const Job* jobs, SpectrumView spe
   if (threadIdx.x == 0) out[blockIdx.x] = {sum_re, sum_im};
 }
 
+/// Sphere fast path: one thread per (job, polar node t) item, each integrating its
+/// slice over p and u with the graded rules of sphere_integrand.hpp (scratch for the
+/// panel edges lives in local memory). The host sums the slices in item order, exactly as
+/// the CPU backend does.
+__global__ void sphere_kernel(const SphereJob* jobs, const SphereItem* items, long count, double k,
+                              const double* gauss_x, const double* gauss_w, int q,
+                              SliceSum* out) {
+  const long i = static_cast<long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  double scratch[2 * k_max_edges];
+  const GaussRuleView rule{gauss_x, gauss_w, q};
+  out[i] = sphere_slice(jobs[items[i].job], k, rule, items[i].t, scratch);
+}
+
 }  // namespace
+
+std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>& jobs,
+                                           const std::vector<SphereItem>& items, double k,
+                                           const std::vector<double>& gauss_x,
+                                           const std::vector<double>& gauss_w) {
+  if (items.empty()) return {};
+  const DeviceBuffer<SphereJob> d_jobs(jobs);
+  const DeviceBuffer<SphereItem> d_items(items);
+  const DeviceBuffer<double> d_x(gauss_x), d_w(gauss_w);
+  const DeviceBuffer<SliceSum> d_out(items.size());
+  constexpr int block = 128;
+  const long count = static_cast<long>(items.size());
+  sphere_kernel<<<static_cast<unsigned>((count + block - 1) / block), block>>>(
+      d_jobs.get(), d_items.get(), count, k, d_x.get(), d_w.get(),
+      static_cast<int>(gauss_x.size()), d_out.get());
+  NANODECOH_CUDA_CHECK_LAUNCH();
+  NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
+  return d_out.to_host();
+}
 
 std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
                                      const std::vector<Job>& jobs) {

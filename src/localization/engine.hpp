@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "localization/f_integrand.hpp"
+#include "localization/sphere_integrand.hpp"
 
 namespace nanodecoh::localization::detail {
 
@@ -41,5 +42,23 @@ std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& s
 /// Same on the GPU. Throws NotCompiled in builds without CUDA, CudaError on failure.
 std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
                                      const std::vector<Job>& jobs);
+
+/// One polar slice t of a sphere fast-path job; `weight` is the t-rule weight times sin t.
+struct SphereItem {
+  int job;
+  double t;
+  double weight;
+};
+
+/// sphere_slice() for every item: k is k_T, (gauss_x, gauss_w) the per-panel rule.
+std::vector<SliceSum> evaluate_sphere_cpu(const std::vector<SphereJob>& jobs,
+                                          const std::vector<SphereItem>& items, double k,
+                                          const std::vector<double>& gauss_x,
+                                          const std::vector<double>& gauss_w);
+/// Same on the GPU. Throws NotCompiled in builds without CUDA, CudaError on failure.
+std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>& jobs,
+                                           const std::vector<SphereItem>& items, double k,
+                                           const std::vector<double>& gauss_x,
+                                           const std::vector<double>& gauss_w);
 
 }  // namespace nanodecoh::localization::detail

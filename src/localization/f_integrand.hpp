@@ -87,7 +87,8 @@ NANODECOH_HD inline double dawson(double x) {
   double sum = 0.0;
   for (int i = 0; i < terms; ++i) {
     const double j = 2.0 * i + 1.0;
-    sum += cj * (ej / (m + j) + 1.0 / (ej * (m - j)));
+    // e/(m+j) + 1/(e (m-j)) over one common denominator: one division per term
+    sum += cj * (ej * ej * (m - j) + (m + j)) / (ej * ((m + j) * (m - j)));
     ej *= e2;
     cj *= ratio;
     ratio *= 0.72614903707369083;  // exp(-8 h^2)

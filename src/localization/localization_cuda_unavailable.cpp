@@ -14,3 +14,16 @@ std::vector<Cplx> evaluate_jobs_cuda(const NodeBank&, const BatchSettings&,
 }
 
 }  // namespace nanodecoh::localization::detail
+
+namespace nanodecoh::localization::detail {
+
+std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>&,
+                                           const std::vector<SphereItem>&, double,
+                                           const std::vector<double>&,
+                                           const std::vector<double>&) {
+  throw NotCompiled(
+      "localization: the CUDA backend is not compiled into this build (configure with "
+      "-DNANODECOH_CUDA=ON)");
+}
+
+}  // namespace nanodecoh::localization::detail

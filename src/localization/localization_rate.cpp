@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 
 #include "localization/engine.hpp"
+#include "localization/sphere_fast_path.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/quadrature.hpp"
@@ -299,58 +301,46 @@ void require_rotation(const Eigen::Matrix3d& r, const std::string& parameter) {
                           "an orthogonal matrix with determinant +1");
 }
 
-/// Converges every spec; returns values, errors and evaluation count.
+/// Converged values with their estimates and the work done.
 struct Converged {
   std::vector<RateValue> values;
   std::uint64_t evaluations = 0;
 };
 
-Converged converge(const EmissionModel& model, const std::vector<Integrator::Spec>& specs,
-                   const RateOptions& options, Backend backend) {
-  Integrator integrator(model);
-  Converged out;
-  out.values.resize(specs.size());
-  const double tol = options.tolerance * model.rate;
-  constexpr std::size_t batch_limit = 4096;  // jobs per backend call (progress granularity)
-  auto run = [&](const std::vector<std::size_t>& which, const std::vector<int>& levels) {
-    std::vector<std::complex<double>> values;
-    values.reserve(which.size());
-    for (std::size_t start = 0; start < which.size(); start += batch_limit) {
-      const std::size_t end = std::min(which.size(), start + batch_limit);
-      std::vector<Job> jobs;
-      for (std::size_t i = start; i < end; ++i)
-        jobs.push_back(integrator.make_job(specs[which[i]], levels[i]));
-      const auto v = integrator.evaluate(jobs, backend);
-      values.insert(values.end(), v.begin(), v.end());
-    }
-    return values;
-  };
+/// Evaluates the values `which` at one resolution level (F in 1/s).
+using LevelEvaluator =
+    std::function<std::vector<std::complex<double>>(const std::vector<std::size_t>& which, int level)>;
 
-  std::vector<std::size_t> active(specs.size());
-  for (std::size_t i = 0; i < specs.size(); ++i) active[i] = i;
+/// The convergence loop shared by both integration methods: raise the level of every
+/// value until two successive levels agree within options.tolerance * Gamma.
+std::vector<RateValue> converge_levels(std::size_t count, double rate, const RateOptions& options,
+                                       const LevelEvaluator& run) {
+  std::vector<RateValue> values(count);
+  std::vector<std::size_t> active(count);
+  for (std::size_t i = 0; i < count; ++i) active[i] = i;
   if (options.fixed_level >= 0) {
-    const auto v = run(active, std::vector<int>(active.size(), options.fixed_level));
-    for (std::size_t i = 0; i < specs.size(); ++i) out.values[i] = {v[i], 0.0, options.fixed_level};
-    out.evaluations = integrator.evaluations();
-    return out;
+    const auto v = run(active, options.fixed_level);
+    for (std::size_t i = 0; i < count; ++i) values[i] = {v[i], 0.0, options.fixed_level};
+    return values;
   }
-  std::vector<std::complex<double>> previous = run(active, std::vector<int>(active.size(), 0));
+  const double tol = options.tolerance * rate;
+  std::vector<std::complex<double>> previous = run(active, 0);
   std::size_t done = 0;
   for (int level = 1; !active.empty(); ++level) {
     if (level > options.max_level) {
-      const RateValue& worst = out.values[active.front()];
+      const RateValue& worst = values[active.front()];
       throw NumericalError("localization rate: " + std::to_string(active.size()) +
                            " values did not converge to --tolerance " +
                            format_number(options.tolerance) + " within " +
                            std::to_string(options.max_level) + " resolution levels (last change " +
-                           format_number(worst.error_estimate / model.rate) + " Gamma)");
+                           format_number(worst.error_estimate / rate) + " Gamma)");
     }
-    const auto current = run(active, std::vector<int>(active.size(), level));
+    const auto current = run(active, level);
     std::vector<std::size_t> still;
     std::vector<std::complex<double>> still_values;
     for (std::size_t i = 0; i < active.size(); ++i) {
       const double change = std::abs(current[i] - previous[i]);
-      out.values[active[i]] = {current[i], change, level};
+      values[active[i]] = {current[i], change, level};
       if (change <= tol) {
         ++done;
       } else {
@@ -360,8 +350,31 @@ Converged converge(const EmissionModel& model, const std::vector<Integrator::Spe
     }
     active = std::move(still);
     previous = std::move(still_values);
-    if (options.progress) options.progress(done, specs.size());
+    if (options.progress) options.progress(done, count);
   }
+  return values;
+}
+
+/// The general method: surface nodes times the lune quadrature (f_integrand.hpp).
+Converged converge(const EmissionModel& model, const std::vector<Integrator::Spec>& specs,
+                   const RateOptions& options, Backend backend) {
+  Integrator integrator(model);
+  constexpr std::size_t batch_limit = 4096;  // jobs per backend call (progress granularity)
+  auto run = [&](const std::vector<std::size_t>& which, int level) {
+    std::vector<std::complex<double>> values;
+    values.reserve(which.size());
+    for (std::size_t start = 0; start < which.size(); start += batch_limit) {
+      const std::size_t end = std::min(which.size(), start + batch_limit);
+      std::vector<Job> jobs;
+      for (std::size_t i = start; i < end; ++i)
+        jobs.push_back(integrator.make_job(specs[which[i]], level));
+      const auto v = integrator.evaluate(jobs, backend);
+      values.insert(values.end(), v.begin(), v.end());
+    }
+    return values;
+  };
+  Converged out;
+  out.values = converge_levels(specs.size(), model.rate, options, run);
   out.evaluations = integrator.evaluations();
   return out;
 }
@@ -395,6 +408,8 @@ RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientatio
   for (const auto& d : displacements)
     if (!d.allFinite()) throw InvalidArgument("--dx", "NaN or inf", "finite displacements (m)");
   const std::size_t p = orientations.size(), nd = displacements.size();
+  if (options.use_symmetry && options.sphere_fast_path && detail::sphere_fast_path_applies(model_))
+    return sphere_table(orientations, displacements, options, backend);
 
   // map every (i, j) to a representative pair (the reduced path uses R R'^T only)
   const bool reduce = options.use_symmetry && symmetric_sphere(model_);
@@ -439,6 +454,71 @@ RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientatio
   t.node_evaluations = c.evaluations;
   t.unique_jobs = specs.size();
   t.backend = backend;
+  t.method = "surface-lune";
+  return t;
+}
+
+RateTable LocalizationRate::sphere_table(const std::vector<Eigen::Matrix3d>& orientations,
+                                         const std::vector<Eigen::Vector3d>& displacements,
+                                         const RateOptions& options, Backend backend) const {
+  // F of a uniform sphere depends on the relative rotation angle theta and on the parts of
+  // dX along and across its axis only (sphere_integrand.hpp); equal geometries, to a phase
+  // quantum of 1e-10 rad, are integrated once.
+  const double k = detail::thermal_wave_number(model_);
+  const double radius = model_.body->bounding_radius();
+  const double quantum = 1e-10 / k;  // length whose phase is 1e-10 rad
+  const std::size_t p = orientations.size(), nd = displacements.size();
+  std::map<std::array<long long, 3>, std::size_t> index;
+  std::vector<detail::SphereJob> jobs;
+  std::vector<std::size_t> job_of(p * p * nd);
+  for (std::size_t i = 0; i < p; ++i)
+    for (std::size_t j = 0; j < p; ++j) {
+      const Eigen::AngleAxisd rel(orientations[i] * orientations[j].transpose());
+      const double sin_half = std::fabs(std::sin(0.5 * rel.angle()));
+      const Eigen::Vector3d axis = rel.axis();
+      for (std::size_t d = 0; d < nd; ++d) {
+        const Eigen::Vector3d& dx = displacements[d];
+        detail::SphereJob job{std::fabs(dx.dot(axis)), dx.cross(axis).norm(), sin_half, radius};
+        if (sin_half * radius < quantum) job = {0.0, dx.norm(), 0.0, radius};  // any axis
+        const std::array<long long, 3> key{std::llround(job.dx_par / quantum),
+                                           std::llround(job.dx_perp / quantum),
+                                           std::llround(job.sin_half * radius / quantum)};
+        const auto [it, inserted] = index.emplace(key, jobs.size());
+        if (inserted) jobs.push_back(job);
+        job_of[(i * p + j) * nd + d] = it->second;
+      }
+    }
+  std::uint64_t evaluations = 0;
+  constexpr std::size_t batch_limit = 2048;  // jobs per backend call (progress granularity)
+  auto run = [&](const std::vector<std::size_t>& which, int level) {
+    std::vector<std::complex<double>> values;
+    values.reserve(which.size());
+    for (std::size_t start = 0; start < which.size(); start += batch_limit) {
+      const std::size_t end = std::min(which.size(), start + batch_limit);
+      std::vector<detail::SphereJob> batch;
+      for (std::size_t i = start; i < end; ++i) batch.push_back(jobs[which[i]]);
+      const auto v = detail::sphere_rates(model_, batch, bucket(level), backend, evaluations);
+      values.insert(values.end(), v.begin(), v.end());
+    }
+    return values;
+  };
+  const std::vector<RateValue> converged = converge_levels(jobs.size(), model_.rate, options, run);
+  RateTable t;
+  t.orientation_count = p;
+  t.displacement_count = nd;
+  t.values.resize(p * p * nd);
+  t.error_estimates.resize(p * p * nd);
+  for (std::size_t n = 0; n < job_of.size(); ++n) {
+    const RateValue& v = converged[job_of[n]];
+    t.values[n] = v.value;
+    t.error_estimates[n] = v.error_estimate;
+    t.max_error_estimate = std::max(t.max_error_estimate, v.error_estimate);
+    t.max_level = std::max(t.max_level, v.level);
+  }
+  t.node_evaluations = evaluations;
+  t.unique_jobs = jobs.size();
+  t.backend = backend;
+  t.method = "sphere-lune-density";
   return t;
 }
 

@@ -110,6 +110,7 @@ struct RateTable {
   std::size_t unique_jobs = 0;               ///< F values actually integrated (after symmetry)
   int max_level = 0;                         ///< highest resolution level any value needed
   Backend backend = Backend::cpu;
+  std::string method;  ///< "sphere-lune-density" (fast path) or "surface-lune" (general)
   const std::complex<double>& at(std::size_t i, std::size_t j, std::size_t k) const {
     return values[(i * orientation_count + j) * displacement_count + k];
   }
@@ -119,6 +120,10 @@ struct RateTable {
 struct RateOptions {
   double tolerance = 1e-6;   ///< absolute tolerance in units of Gamma (>= 1e-13)
   bool use_symmetry = true;  ///< use BodySymmetry where it provably holds
+  /// For a uniformly emitting Lambertian sphere with a thermal spectrum (and use_symmetry),
+  /// integrate with the closed-form lune density and graded panels (docs/localization.md,
+  /// "Sphere fast path"); false forces the general surface-times-lune quadrature.
+  bool sphere_fast_path = true;
   int max_level = 9;         ///< give up (NumericalError) beyond this level
   int fixed_level = -1;      ///< >= 0: evaluate at this level only, no convergence loop
   /// Called with (jobs done, jobs total) after each batch; may be empty.
@@ -165,6 +170,11 @@ class LocalizationRate {
   double mean_momentum_squared() const;
 
  private:
+  /// table() for the sphere fast path (RateOptions::sphere_fast_path).
+  RateTable sphere_table(const std::vector<Eigen::Matrix3d>& orientations,
+                         const std::vector<Eigen::Vector3d>& displacements,
+                         const RateOptions& options, Backend backend) const;
+
   EmissionModel model_;
 };
 
