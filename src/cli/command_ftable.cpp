@@ -40,6 +40,8 @@ localization::ModelInputs model_inputs(const io::Config& c) {
   in.toml = true;
   in.body = c.get_string("body.kind");
   in.mesh = c.get_string("body.mesh", "");
+  in.mesh_unit = c.get_string("body.mesh_unit", "m");
+  in.coverage_file = c.get_string("emission.coverage_file", "");
   in.radius = optional_double(c, "body.radius");
   in.length = optional_double(c, "body.length");
   in.cap_angle = optional_double(c, "body.cap_angle");
@@ -158,6 +160,7 @@ Command register_ftable_command(CLI::App& root) {
             RateOptions options;
             options.tolerance = config.get_double("numerics.tolerance", 1e-6);
             options.use_symmetry = config.get_bool("numerics.use_symmetry", true);
+            options.sphere_fast_path = config.get_bool("numerics.sphere_fast_path", true);
             config.require_all_used();
             const Backend backend = select_backend(parse_backend_choice(o->backend));
             const LocalizationRate engine(build_model(inputs));
@@ -207,6 +210,7 @@ Command register_ftable_command(CLI::App& root) {
               f.set_attribute("/", "tolerance_unit", "Gamma");
               f.set_attribute("/", "max_error_estimate", table.max_error_estimate);
               f.set_attribute("/", "backend", std::string(to_string(table.backend)));
+              f.set_attribute("/", "method", table.method);
               f.set_attribute("/", "version", std::string(version_string));
               f.set_attribute("/", "git_revision", std::string(git_revision));
               f.set_attribute("/", "config", config.to_toml());

@@ -312,22 +312,20 @@ using LevelEvaluator =
     std::function<std::vector<std::complex<double>>(const std::vector<std::size_t>& which, int level)>;
 
 /// The convergence loop shared by both integration methods: raise the level of every
-/// value until two successive levels agree within options.tolerance * Gamma.
+/// value until two successive levels agree within options.tolerance * Gamma. Values are
+/// evaluated in batches of `batch` so that progress is reported during a level.
 std::vector<RateValue> converge_levels(std::size_t count, double rate, const RateOptions& options,
-                                       const LevelEvaluator& run) {
+                                       const LevelEvaluator& run, std::size_t batch) {
   std::vector<RateValue> values(count);
+  std::vector<std::complex<double>> previous(count);
   std::vector<std::size_t> active(count);
   for (std::size_t i = 0; i < count; ++i) active[i] = i;
-  if (options.fixed_level >= 0) {
-    const auto v = run(active, options.fixed_level);
-    for (std::size_t i = 0; i < count; ++i) values[i] = {v[i], 0.0, options.fixed_level};
-    return values;
-  }
   const double tol = options.tolerance * rate;
-  std::vector<std::complex<double>> previous = run(active, 0);
+  const int first = options.fixed_level >= 0 ? options.fixed_level : 0;
   std::size_t done = 0;
-  for (int level = 1; !active.empty(); ++level) {
-    if (level > options.max_level) {
+  for (int level = first; !active.empty(); ++level) {
+    const bool compare = options.fixed_level < 0 && level > first;
+    if (compare && level > options.max_level) {
       const RateValue& worst = values[active.front()];
       throw NumericalError("localization rate: " + std::to_string(active.size()) +
                            " values did not converge to --tolerance " +
@@ -335,22 +333,24 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
                            std::to_string(options.max_level) + " resolution levels (last change " +
                            format_number(worst.error_estimate / rate) + " Gamma)");
     }
-    const auto current = run(active, level);
     std::vector<std::size_t> still;
-    std::vector<std::complex<double>> still_values;
-    for (std::size_t i = 0; i < active.size(); ++i) {
-      const double change = std::abs(current[i] - previous[i]);
-      values[active[i]] = {current[i], change, level};
-      if (change <= tol) {
-        ++done;
-      } else {
-        still.push_back(active[i]);
-        still_values.push_back(current[i]);
+    for (std::size_t start = 0; start < active.size(); start += batch) {
+      const std::vector<std::size_t> which(active.begin() + start,
+                                           active.begin() + std::min(active.size(), start + batch));
+      const auto current = run(which, level);
+      for (std::size_t i = 0; i < which.size(); ++i) {
+        const std::size_t v = which[i];
+        const double change = compare ? std::abs(current[i] - previous[v]) : 0.0;
+        values[v] = {current[i], change, level};
+        previous[v] = current[i];
+        if (options.fixed_level >= 0 || (compare && change <= tol))
+          ++done;
+        else
+          still.push_back(v);
       }
+      if (options.progress && compare) options.progress(done, count);
     }
     active = std::move(still);
-    previous = std::move(still_values);
-    if (options.progress) options.progress(done, count);
   }
   return values;
 }
@@ -359,22 +359,14 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
 Converged converge(const EmissionModel& model, const std::vector<Integrator::Spec>& specs,
                    const RateOptions& options, Backend backend) {
   Integrator integrator(model);
-  constexpr std::size_t batch_limit = 4096;  // jobs per backend call (progress granularity)
   auto run = [&](const std::vector<std::size_t>& which, int level) {
-    std::vector<std::complex<double>> values;
-    values.reserve(which.size());
-    for (std::size_t start = 0; start < which.size(); start += batch_limit) {
-      const std::size_t end = std::min(which.size(), start + batch_limit);
-      std::vector<Job> jobs;
-      for (std::size_t i = start; i < end; ++i)
-        jobs.push_back(integrator.make_job(specs[which[i]], level));
-      const auto v = integrator.evaluate(jobs, backend);
-      values.insert(values.end(), v.begin(), v.end());
-    }
-    return values;
+    std::vector<Job> jobs;
+    jobs.reserve(which.size());
+    for (std::size_t i : which) jobs.push_back(integrator.make_job(specs[i], level));
+    return integrator.evaluate(jobs, backend);
   };
   Converged out;
-  out.values = converge_levels(specs.size(), model.rate, options, run);
+  out.values = converge_levels(specs.size(), model.rate, options, run, 4096);
   out.evaluations = integrator.evaluations();
   return out;
 }
@@ -489,20 +481,17 @@ RateTable LocalizationRate::sphere_table(const std::vector<Eigen::Matrix3d>& ori
       }
     }
   std::uint64_t evaluations = 0;
-  constexpr std::size_t batch_limit = 2048;  // jobs per backend call (progress granularity)
   auto run = [&](const std::vector<std::size_t>& which, int level) {
-    std::vector<std::complex<double>> values;
-    values.reserve(which.size());
-    for (std::size_t start = 0; start < which.size(); start += batch_limit) {
-      const std::size_t end = std::min(which.size(), start + batch_limit);
-      std::vector<detail::SphereJob> batch;
-      for (std::size_t i = start; i < end; ++i) batch.push_back(jobs[which[i]]);
-      const auto v = detail::sphere_rates(model_, batch, bucket(level), backend, evaluations);
-      values.insert(values.end(), v.begin(), v.end());
-    }
-    return values;
+    std::vector<detail::SphereJob> batch;
+    batch.reserve(which.size());
+    for (std::size_t i : which) batch.push_back(jobs[i]);
+    return detail::sphere_rates(model_, batch, bucket(level), backend, evaluations);
   };
-  const std::vector<RateValue> converged = converge_levels(jobs.size(), model_.rate, options, run);
+  // batches: a few seconds each on a CPU at the reference table's phases; on a GPU, enough
+  // (value, polar node) threads (~150 per value) to fill every SM
+  const std::size_t batch = backend == Backend::cuda ? 16384 : 512;
+  const std::vector<RateValue> converged =
+      converge_levels(jobs.size(), model_.rate, options, run, batch);
   RateTable t;
   t.orientation_count = p;
   t.displacement_count = nd;

@@ -3,6 +3,7 @@
 // of a specific outgassing rate to an emission rate (physics.md section 3:
 // Gamma = q/(k_B T) * area; desorption paper end of Sec. IV D).
 #include <Eigen/Geometry>
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -30,10 +31,20 @@ Spectrum Spectrum::mono(double energy) {
   return s;
 }
 
-Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
-  const std::string text = io::read_file(path);
-  Spectrum s;
-  s.kind = Kind::table;
+namespace {
+
+/// Rows of a two-column CSV (',', ';', tab or blank separated; '#' comments; an optional
+/// header line without digits). `parameter` and `columns` name the file in errors.
+std::vector<std::pair<double, double>> read_two_columns(const std::filesystem::path& path,
+                                                        const std::string& parameter,
+                                                        const std::string& columns) {
+  std::string text;
+  try {
+    text = io::read_file(path);
+  } catch (const IoError& e) {
+    throw IoError(parameter + ": " + e.what());
+  }
+  std::vector<std::pair<double, double>> rows;
   std::istringstream in(text);
   std::string line;
   int line_number = 0;
@@ -44,26 +55,73 @@ Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
     for (char& c : line)
       if (c == ',' || c == ';' || c == '\t') c = ' ';
     std::istringstream ls(line);
-    double e = 0, w = 0;
+    double a = 0, b = 0;
     std::string rest;
-    if (!(ls >> e >> w) || (ls >> rest)) {
-      if (s.energies.empty() && line_number == 1 &&
-          line.find_first_of("0123456789") == std::string::npos)
+    if (!(ls >> a >> b) || (ls >> rest)) {
+      if (rows.empty() && line_number == 1 && line.find_first_of("0123456789") == std::string::npos)
         continue;  // header line
-      throw IoError("--spectrum-file " + path.string() + ": line " + std::to_string(line_number) +
-                    ": expected two numbers 'energy_J, weight'");
+      throw IoError(parameter + " " + path.string() + ": line " + std::to_string(line_number) +
+                    ": expected two numbers '" + columns + "'");
     }
+    rows.emplace_back(a, b);
+  }
+  return rows;
+}
+
+}  // namespace
+
+Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
+  Spectrum s;
+  s.kind = Kind::table;
+  double total = 0;
+  for (const auto& [e, w] : read_two_columns(path, "--spectrum-file", "energy_J, weight")) {
     if (!(std::isfinite(e) && e > 0) || !(std::isfinite(w) && w >= 0))
-      throw IoError("--spectrum-file " + path.string() + ": line " + std::to_string(line_number) +
-                    ": expected energy > 0 and weight >= 0");
+      throw IoError("--spectrum-file " + path.string() + ": row (" + format_number(e) + ", " +
+                    format_number(w) + "): expected energy > 0 and weight >= 0");
     s.energies.push_back(e);
     s.weights.push_back(w);
+    total += w;
   }
-  double total = 0;
-  for (double w : s.weights) total += w;
   if (s.energies.empty() || !(total > 0))
     throw IoError("--spectrum-file " + path.string() + ": no rows with positive weight");
   return s;
+}
+
+std::function<double(const Eigen::Vector3d&)> polar_coverage(std::vector<double> angles,
+                                                              std::vector<double> weights,
+                                                              const std::string& parameter) {
+  if (angles.size() < 2 || angles.size() != weights.size())
+    throw InvalidArgument(parameter, std::to_string(angles.size()) + " rows",
+                          "at least two (polar angle, weight) rows");
+  double total = 0;
+  for (std::size_t i = 0; i < angles.size(); ++i) {
+    if (!(std::isfinite(angles[i]) && angles[i] >= 0 && angles[i] <= constants::pi) ||
+        (i > 0 && !(angles[i] > angles[i - 1])))
+      throw InvalidArgument(parameter + " polar angle", format_number(angles[i]),
+                            "strictly increasing angles in [0, pi] (rad)");
+    if (!(std::isfinite(weights[i]) && weights[i] >= 0))
+      throw InvalidArgument(parameter + " weight", format_number(weights[i]), "finite, >= 0");
+    total += weights[i];
+  }
+  if (!(total > 0)) throw InvalidArgument(parameter, "all weights zero", "a weight > 0");
+  return [angles = std::move(angles), weights = std::move(weights)](const Eigen::Vector3d& s) {
+    const double theta = std::atan2(std::hypot(s.x(), s.y()), s.z());
+    if (theta <= angles.front()) return weights.front();
+    if (theta >= angles.back()) return weights.back();
+    const auto hi = std::upper_bound(angles.begin(), angles.end(), theta) - angles.begin();
+    const double f = (theta - angles[hi - 1]) / (angles[hi] - angles[hi - 1]);
+    return (1.0 - f) * weights[hi - 1] + f * weights[hi];
+  };
+}
+
+std::function<double(const Eigen::Vector3d&)> polar_coverage_from_csv(
+    const std::filesystem::path& path, const std::string& parameter) {
+  std::vector<double> angles, weights;
+  for (const auto& [a, w] : read_two_columns(path, parameter, "polar_angle_rad, weight")) {
+    angles.push_back(a);
+    weights.push_back(w);
+  }
+  return polar_coverage(std::move(angles), std::move(weights), parameter + " " + path.string());
 }
 
 void EmissionModel::validate() const {

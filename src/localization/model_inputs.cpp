@@ -22,6 +22,16 @@ double need(const ModelInputs& in, const std::optional<double>& v, const char* c
   return *v;
 }
 
+/// Metres per unit of the mesh file.
+double mesh_unit_scale(const ModelInputs& in) {
+  if (in.mesh_unit == "m") return 1.0;
+  if (in.mesh_unit == "mm") return 1e-3;
+  if (in.mesh_unit == "um") return 1e-6;
+  if (in.mesh_unit == "nm") return 1e-9;
+  throw InvalidArgument(name(in, "--mesh-unit", "body.mesh_unit"), in.mesh_unit,
+                        "one of m, mm, um, nm");
+}
+
 }  // namespace
 
 EmissionModel build_model(const ModelInputs& in) {
@@ -46,10 +56,18 @@ EmissionModel build_model(const ModelInputs& in) {
     if (in.mesh.empty())
       throw InvalidArgument(name(in, "--mesh", "body.mesh"), "(missing)",
                             "a mesh file " + why_body);
-    m.body = make_mesh_body(read_mesh(in.mesh), name(in, "--mesh", "body.mesh") + " " + in.mesh);
+    m.body = make_mesh_body(read_mesh(in.mesh, mesh_unit_scale(in)),
+                            name(in, "--mesh", "body.mesh") + " " + in.mesh);
   } else {
     throw InvalidArgument(name(in, "--body", "body.kind"), in.body,
                           "one of sphere, janus, spheroid, cylinder, mesh");
+  }
+
+  if (!in.coverage_file.empty()) {
+    const std::string parameter = name(in, "--coverage-file", "emission.coverage_file");
+    if (in.emission != "surface")
+      throw InvalidArgument(parameter, in.coverage_file, "a coverage for surface emission only");
+    m.coverage = polar_coverage_from_csv(in.coverage_file, parameter);
   }
 
   if (in.emission == "surface")

@@ -13,7 +13,9 @@ namespace nanodecoh::localization {
 /// Raw model inputs; `names` maps each field to the flag/key used in messages.
 struct ModelInputs {
   std::string body = "sphere";  ///< sphere|janus|spheroid|cylinder|mesh
-  std::string mesh;             ///< mesh file (m)
+  std::string mesh;             ///< mesh file
+  std::string mesh_unit = "m";  ///< length unit of the mesh file: m|mm|um|nm
+  std::string coverage_file;    ///< optional polar coverage CSV (angle rad, weight)
   std::optional<double> radius, semi_axis_a, semi_axis_c, length, cap_angle;
   std::string emission = "surface";  ///< surface|volume
   std::string flux = "lambertian";   ///< lambertian|isotropic|cosine-power

@@ -108,7 +108,7 @@ struct GaussRuleView {
 
 /// Most panel edges one graded rule may use; grading stops earlier (the rule then
 /// only gets coarser, which the convergence check sees).
-inline constexpr int k_max_edges = 256;
+inline constexpr int k_max_edges = 128;
 /// Plain panels every graded rule starts from, so smooth integrands are resolved too.
 inline constexpr int k_min_panels = 4;
 /// Panels of width 1 (in units of the recoil phase) next to a feature before the widths

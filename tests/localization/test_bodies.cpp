@@ -131,3 +131,46 @@ TEST(SpectrumTable, CsvReadAndRejected) {
                        mono.evaluate(id, id, {1e-11, 0, 0}).value),
               0.0, 1e-12);
 }
+
+TEST(Coverage, UniformTableEqualsTheUniformSphere) {
+  // a constant tabulated coverage must reproduce the uniform sphere; the coverage switches the
+  // engine to the general quadrature, the uniform sphere uses the sphere fast path
+  EmissionModel uniform = water_model(make_sphere(75e-9));
+  EmissionModel tabulated = uniform;
+  tabulated.coverage = polar_coverage({0.0, 1.0, constants::pi}, {2.0, 2.0, 2.0});
+  const Eigen::Matrix3d r = rotation_about({0.3, 0, 1}, 3e-4), id = Eigen::Matrix3d::Identity();
+  const Eigen::Vector3d dx(1e-11, 0, 1e-11);
+  RateOptions o;
+  o.tolerance = 1e-9;
+  const auto a = LocalizationRate(uniform).evaluate(r, id, dx, o).value;
+  const auto b = LocalizationRate(tabulated).evaluate(r, id, dx, o).value;
+  EXPECT_NEAR(std::abs(a - b), 0.0, 3e-9);
+}
+
+TEST(Coverage, ForceFollowsTheCoverage) {
+  // coverage 1 + cos(theta): a Lambertian element emits on average (2/3) n_s, and
+  // <cos theta> over the coverage is (2/3)/2 = 1/3, so F0 = -Gamma <p> (2/9) e_z
+  std::vector<double> angles, weights;
+  for (int i = 0; i <= 360; ++i) {
+    angles.push_back(constants::pi * i / 360.0);
+    weights.push_back(1.0 + std::cos(angles.back()));
+  }
+  EmissionModel m = water_model(make_sphere(75e-9));
+  m.coverage = polar_coverage(angles, weights);
+  const LocalizationRate engine(m);
+  const auto f0 = engine.diffusive_limit(32).force_torque;
+  const double expected = -engine.mean_momentum() * m.rate * 2.0 / 9.0;
+  EXPECT_NEAR(f0[2], expected, 1e-4 * std::abs(expected));
+  EXPECT_NEAR(f0[0], 0.0, 1e-10 * std::abs(expected));
+  EXPECT_NEAR(f0[1], 0.0, 1e-10 * std::abs(expected));
+  EXPECT_NEAR(f0.tail<3>().norm(), 0.0, 1e-12 * std::abs(expected) * 75e-9);  // radial emission
+}
+
+TEST(Coverage, RejectsBadTables) {
+  EXPECT_THROW(polar_coverage({0.0}, {1.0}), InvalidArgument);
+  EXPECT_THROW(polar_coverage({0.0, 0.0}, {1.0, 1.0}), InvalidArgument);
+  EXPECT_THROW(polar_coverage({0.0, 4.0}, {1.0, 1.0}), InvalidArgument);
+  EXPECT_THROW(polar_coverage({0.0, 1.0}, {1.0, -1.0}), InvalidArgument);
+  EXPECT_THROW(polar_coverage({0.0, 1.0}, {0.0, 0.0}), InvalidArgument);
+  EXPECT_THROW(polar_coverage_from_csv("/nonexistent/coverage.csv"), IoError);
+}

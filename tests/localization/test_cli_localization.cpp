@@ -152,6 +152,40 @@ TEST(LocalizationCli, BadInputNamesTheParameter) {
              "--spectrum-file");
 }
 
+TEST(LocalizationCli, CoverageFileAndMeshUnit) {
+  const std::string dir = make_temp_dir("cli_coverage");
+  std::ofstream(dir + "/flat.csv") << "# angle_rad, weight\n0, 3\n3.14159, 3\n";
+  const auto plain = run_cli(sphere_args({"--json", "--tolerance", "1e-9", "--angle", "2e-4"}));
+  const auto flat = run_cli(sphere_args(
+      {"--json", "--tolerance", "1e-9", "--angle", "2e-4", "--coverage-file", dir + "/flat.csv"}));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(flat.exit_code, 0) << flat.err;
+  EXPECT_NEAR(nlohmann::json::parse(flat.out)["re"].get<double>(),
+              nlohmann::json::parse(plain.out)["re"].get<double>(), 1e-8);
+  std::ofstream(dir + "/backwards.csv") << "1, 1\n0.5, 1\n";
+  expect_bad(sphere_args({"--coverage-file", dir + "/backwards.csv"}), "--coverage-file");
+  expect_bad(sphere_args({"--coverage-file", dir + "/missing.csv"}), "--coverage-file");
+
+  // the same icosphere written in nm and in m
+  namespace loc = nanodecoh::localization;
+  loc::TriangleMesh in_m = loc::make_icosphere(75e-9, 2), in_nm = in_m;
+  for (auto& v : in_nm.vertices) v *= 1e9;
+  loc::write_obj(dir + "/m.obj", in_m);
+  loc::write_obj(dir + "/nm.obj", in_nm);
+  auto mesh_args = [&](const std::string& file, const std::string& unit) {
+    return std::vector<std::string>{"localization", "--body", "mesh", "--mesh", file, "--mesh-unit",
+                                    unit, "--emitted-mass-amu", "18", "--rate", "1", "--dx",
+                                    "1e-11,0,0", "--tolerance", "1e-5", "--json"};
+  };
+  const auto m = run_cli(mesh_args(dir + "/m.obj", "m"));
+  const auto nm = run_cli(mesh_args(dir + "/nm.obj", "nm"));
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  ASSERT_EQ(nm.exit_code, 0) << nm.err;
+  EXPECT_NEAR(nlohmann::json::parse(nm.out)["re"].get<double>(),
+              nlohmann::json::parse(m.out)["re"].get<double>(), 1e-9);
+  expect_bad(mesh_args(dir + "/m.obj", "inch"), "--mesh-unit");
+}
+
 TEST(FTableCli, WritesHdf5WithAxesAndProvenance) {
   const std::string dir = make_temp_dir("ftable_cli");
   const std::string out = dir + "/table.h5";
@@ -168,6 +202,7 @@ TEST(FTableCli, WritesHdf5WithAxesAndProvenance) {
   // F_{R,R}(dX) with dX symmetric about 0 on a sphere: Hermiticity gives F(dX) = F(-dX), real
   EXPECT_NEAR(std::abs(values[0 * 4 + 0] - values[0 * 4 + 3]), 0.0, 3e-5);
   EXPECT_EQ(f.read_string_attribute("/", "backend"), "cpu");
+  EXPECT_EQ(f.read_string_attribute("/", "method"), "sphere-lune-density");
   EXPECT_NE(f.read_string_attribute("/", "config").find("libration"), std::string::npos);
   EXPECT_NEAR(f.read_double_attribute("/", "tolerance"), 1e-5, 1e-20);
   EXPECT_EQ(f.read_doubles("displacements", &shape).size(), 12u);

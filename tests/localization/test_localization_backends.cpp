@@ -1,6 +1,6 @@
 // CPU and CUDA backends of the localization engine on the same nodes (fixed resolution
-// level): they evaluate the same integrand header (src/localization/f_integrand.hpp) and
-// differ only in summation order, so they agree to 1e-12 relative in double precision.
+// level): they evaluate the same integrand headers (src/localization/f_integrand.hpp and,
+// for the sphere fast path, sphere_integrand.hpp) and differ only in summation order, so they agree to 1e-12 relative in double precision.
 // Skipped, with the reason, when no CUDA device is usable.
 #include <gtest/gtest.h>
 
@@ -45,6 +45,24 @@ TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSameNodes) {
                   1e-12 * std::abs(cpu.values[i]) + 1e-15)
           << "entry " << i;
   }
+}
+
+TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSphereFastPath) {
+  // the same slices (src/localization/sphere_integrand.hpp), summed in the same order on the host
+  NANODECOH_REQUIRE_CUDA_DEVICE();
+  const auto orientations = loc::rotations_about({0, 0, 1}, loc::libration_angles(4, 1e-3, 0.0));
+  const auto displacements = loc::displacements_along({1, 0.2, 0.1}, 16, 8e-11, 0.0);
+  const loc::LocalizationRate engine(model_of(loc::make_sphere(75e-9), loc::FluxLaw::lambertian));
+  loc::RateOptions options;
+  options.fixed_level = 1;
+  const auto cpu = engine.table(orientations, displacements, options, nanodecoh::Backend::cpu);
+  const auto cuda = engine.table(orientations, displacements, options, nanodecoh::Backend::cuda);
+  ASSERT_EQ(cpu.method, "sphere-lune-density");
+  ASSERT_EQ(cpu.values.size(), cuda.values.size());
+  EXPECT_EQ(cpu.node_evaluations, cuda.node_evaluations);
+  for (std::size_t i = 0; i < cpu.values.size(); ++i)
+    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0, 1e-12 * std::abs(cpu.values[i]) + 1e-15)
+        << "entry " << i;
 }
 
 TEST(LocalizationBackends, CudaWithoutDeviceIsRefused) {

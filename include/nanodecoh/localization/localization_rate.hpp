@@ -66,6 +66,18 @@ struct EmissionModel {
   void validate() const;
 };
 
+/// A coverage that depends on the body-frame polar angle theta of the surface point (about
+/// body z) only, linearly interpolated between (angle, weight) rows and constant beyond
+/// them. Angles strictly increasing in [0, pi], weights finite, >= 0, not all zero; errors
+/// name `parameter`.
+std::function<double(const Eigen::Vector3d&)> polar_coverage(
+    std::vector<double> angles, std::vector<double> weights,
+    const std::string& parameter = "--coverage-file");
+/// The same from a two-column CSV (polar angle in rad, weight). Throws IoError or
+/// InvalidArgument naming `parameter` and the file.
+std::function<double(const Eigen::Vector3d&)> polar_coverage_from_csv(
+    const std::filesystem::path& path, const std::string& parameter = "--coverage-file");
+
 /// Units of a specific outgassing rate (throughput per area).
 enum class OutgassingUnit { pa_m3_per_s_m2, torr_l_per_s_cm2, mbar_l_per_s_cm2 };
 /// Parses "pa-m3-per-s-m2", "torr-l-per-s-cm2" or "mbar-l-per-s-cm2".

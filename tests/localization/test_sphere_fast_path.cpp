@@ -1,0 +1,207 @@
+// The sphere fast path (src/localization/sphere_integrand.hpp) against independent
+// oracles: the elliptic integrals and the lune density W_sigma against quadrature of
+// their defining integrals, the graded panel rule's invariants, and F against the
+// general surface-times-lune quadrature of the same defining integral (desorption
+// eq. 48) on geometries where both converge, plus convergence at the reference table's
+// largest recoil phases.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <vector>
+
+#include "localization/sphere_integrand.hpp"
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/quadrature.hpp"
+
+using namespace nanodecoh;
+using namespace nanodecoh::localization;
+namespace detail = nanodecoh::localization::detail;
+
+namespace {
+
+constexpr double pi = constants::pi;
+
+EmissionModel water_sphere() {
+  EmissionModel m;
+  m.body = make_sphere(75e-9);
+  m.spectrum = Spectrum::thermal(300.0);
+  m.emitted_mass = 18.0 * constants::atomic_mass_unit;
+  m.rate = 2.5;
+  return m;
+}
+
+RateOptions options(double tolerance, bool fast) {
+  RateOptions o;
+  o.tolerance = tolerance;
+  o.sphere_fast_path = fast;
+  return o;
+}
+
+/// int_0^{pi/2} f(phi) dphi to near machine precision.
+double quarter(const std::function<double(double)>& f) {
+  return integrate(f, 0.0, 0.5 * pi, 0.0, 1e-13, 100000).value;
+}
+
+}  // namespace
+
+TEST(SphereFastPath, EllipticIntegralsMatchTheirDefiningIntegrals) {
+  for (double q : {1.0, 0.5, 1e-2, 2e-5, 5e-6, 1e-7}) {
+    // 1 - m sin^2 p = cos^2 p + q sin^2 p, without cancellation near m = 1
+    auto delta = [q](double p) {
+      return std::sqrt(std::cos(p) * std::cos(p) + q * std::sin(p) * std::sin(p));
+    };
+    const double k = quarter([&](double p) { return 1.0 / delta(p); });
+    const double e = quarter(delta);
+    const detail::EllipticKE agm = detail::complete_elliptic_complementary(q);
+    EXPECT_NEAR(agm.k, k, 1e-12 * k) << "q = " << q;
+    EXPECT_NEAR(agm.e, e, 1e-12) << "q = " << q;
+    // both branches of E - qK (series below q = 1e-5)
+    EXPECT_NEAR(detail::elliptic_e_minus_qk(q), e - q * k, 1e-12) << "q = " << q;
+  }
+}
+
+TEST(SphereFastPath, LuneDensityMatchesTheLuneIntegral) {
+  // int W_sigma(u) f(u) du = (1/pi) int_0^pi dbeta int_{|phi| < acos(sigma)} dphi
+  //   sin^2(beta) sqrt(cos^2(phi) - sigma^2) f(sin(beta) sin(phi))   (the lune in its coordinates)
+  const std::vector<std::function<double(double)>> tests = {
+      [](double) { return 1.0; }, [](double u) { return u * u; },
+      [](double u) { return std::cos(5.0 * u); }, [](double u) { return u * u * u * u * u * u; }};
+  for (double sigma : {0.0, 1e-3, 0.3, 0.8}) {
+    const double phi_max = std::acos(sigma), c = std::sqrt(1.0 - sigma * sigma);
+    for (std::size_t t = 0; t < tests.size(); ++t) {
+      const auto& f = tests[t];
+      const double lune = integrate(
+                              [&](double beta) {
+                                const double sb = std::sin(beta);
+                                return sb * sb *
+                                       integrate(
+                                           [&](double phi) {
+                                             const double cp = std::cos(phi);
+                                             return std::sqrt(std::max(0.0, cp * cp - sigma * sigma)) *
+                                                    f(sb * std::sin(phi));
+                                           },
+                                           -phi_max, phi_max, 0.0, 1e-13)
+                                           .value;
+                              },
+                              0.0, pi, 0.0, 1e-12)
+                              .value /
+                          pi;
+      // the density in u = c sin(v), whose end points are square-root like
+      const double density =
+          integrate(
+              [&](double v) {
+                const double u = c * std::sin(v);
+                return c * std::cos(v) * detail::lune_projection_density(sigma, u) * f(u);
+              },
+              -0.5 * pi, 0.5 * pi, 0.0, 1e-13)
+              .value;
+      EXPECT_NEAR(density, lune, 1e-10) << "sigma " << sigma << " test " << t;
+      if (t == 0) {
+        EXPECT_NEAR(detail::lune_overlap(sigma), lune, 1e-10) << "sigma " << sigma;
+      }
+    }
+  }
+  EXPECT_DOUBLE_EQ(detail::lune_overlap(0.0), 1.0);
+}
+
+TEST(SphereFastPath, GradedEdgesAreSortedBoundedAndFineNextToFeatures) {
+  const detail::Feature features[3] = {{0.3, 1e-4, 2}, {-0.5, 1e-3, 2}, {2.0, 1e-2, 2}};
+  std::vector<double> edges(detail::k_max_edges);
+  const int m = detail::graded_edges(-1.0, 1.0, features, 3, edges.data());
+  ASSERT_GE(m, 2 + 3);
+  ASSERT_LE(m, detail::k_max_edges);
+  EXPECT_EQ(edges[0], -1.0);
+  EXPECT_EQ(edges[m - 1], 1.0);
+  for (int i = 1; i < m; ++i) EXPECT_LT(edges[i - 1], edges[i]) << "edge " << i;
+  auto panel_at = [&](double x) {
+    for (int i = 1; i < m; ++i)
+      if (x <= edges[i]) return edges[i] - edges[i - 1];
+    return 0.0;
+  };
+  EXPECT_LE(panel_at(0.3 + 0.5e-4), 1e-4 * (1 + 1e-12));
+  EXPECT_LE(panel_at(-0.5 - 0.5e-3), 1e-3 * (1 + 1e-12));
+  // the feature outside the interval grades towards the nearer end with scale 1e-2 + 1
+  EXPECT_LE(panel_at(0.99), 1.01);
+  // in a feature's cell (up to the midpoint to the next feature) a panel is never wider
+  // than the larger of twice the feature's scale and its distance from the feature
+  struct Cell {
+    double at, scale, lo, hi;
+  };
+  for (const Cell& cell : {Cell{0.3, 1e-4, -0.1, 0.65}, Cell{-0.5, 1e-3, -1.0, -0.1}})
+    for (int i = 1; i < m; ++i) {
+      const double a = edges[i - 1], b = edges[i];
+      if (a < cell.lo || b > cell.hi) continue;
+      const double distance = a >= cell.at ? a - cell.at : (b <= cell.at ? cell.at - b : 0.0);
+      EXPECT_LE(b - a, std::max(2.0 * cell.scale, distance) * (1 + 1e-12))
+          << "panel [" << a << ", " << b << "] near " << cell.at;
+    }
+  // no features: the k_min_panels plain panels
+  EXPECT_EQ(detail::graded_edges(0.0, 1.0, features, 0, edges.data()), detail::k_min_panels + 1);
+}
+
+TEST(SphereFastPath, AgreesWithTheGeneralQuadrature) {
+  // recoil phases up to ~10 rad, where the general quadrature converges quickly
+  const LocalizationRate engine(water_sphere());
+  struct Case {
+    double angle;
+    Eigen::Vector3d axis, dx;
+  };
+  const std::vector<Case> cases = {{0.0, {0, 0, 1}, {2e-11, 0, 0}},
+                                   {4e-4, {0, 0, 1}, {0, 0, 0}},
+                                   {3e-4, {0, 0, 1}, {2e-11, 0, 0}},
+                                   {3e-4, {0, 0, 1}, {0, 0, 2e-11}},
+                                   {3e-4, {1, 2, -1}, {1e-11, -1e-11, 1.5e-11}}};
+  const Eigen::Matrix3d rp = rotation_about({1, 1, 0}, 0.4);
+  for (const Case& c : cases) {
+    const Eigen::Matrix3d r = rotation_about(c.axis, c.angle) * rp;
+    const RateValue fast = engine.evaluate(r, rp, c.dx, options(1e-10, true));
+    const RateValue general = engine.evaluate(r, rp, c.dx, options(1e-9, false));
+    EXPECT_NEAR(std::abs(fast.value - general.value), 0.0, 3e-9 * 2.5)
+        << "angle " << c.angle << " dx " << c.dx.transpose() << ": " << fast.value << " vs "
+        << general.value;
+    EXPECT_NEAR(fast.value.imag(), 0.0, 1e-12);  // inversion symmetry (property 5)
+  }
+}
+
+TEST(SphereFastPath, ReferenceTablePhasesConvergeAndStayBounded) {
+  // the corner of the reference table: |dX| = 1.28 nm, relative rotation 3.1 mrad
+  // (recoil phases ~ 190 and ~ 35 rad)
+  const LocalizationRate engine(water_sphere());
+  const Eigen::Matrix3d r = rotation_about({0, 0, 1}, 3.1e-3), id = Eigen::Matrix3d::Identity();
+  for (const Eigen::Vector3d& dx : {Eigen::Vector3d(1.28e-9, 0, 0), Eigen::Vector3d(2.5e-11, 0, 0),
+                                   Eigen::Vector3d(0, 0, 3e-10)}) {
+    const RateValue c = engine.evaluate(r, id, dx, options(1e-7, true));
+    for (int finer : {c.level + 1, c.level + 2}) {
+      RateOptions fixed;
+      fixed.fixed_level = finer;
+      EXPECT_NEAR(std::abs(engine.evaluate(r, id, dx, fixed).value - c.value), 0.0, 1e-7 * 2.5)
+          << "dx " << dx.transpose() << " level " << finer;
+    }
+    EXPECT_GT(c.value.real(), 0.0);
+    EXPECT_LT(c.value.real(), 2.0 * 2.5);
+  }
+}
+
+TEST(SphereFastPath, EqualOrientationsAtZeroDisplacementGiveZero) {
+  const LocalizationRate engine(water_sphere());
+  const Eigen::Matrix3d r = rotation_about({0.3, -1, 2}, 1.1);
+  const RateValue f = engine.evaluate(r, r, Eigen::Vector3d::Zero(), options(1e-10, true));
+  EXPECT_NEAR(std::abs(f.value), 0.0, 1e-14);
+}
+
+TEST(SphereFastPath, TableUsesTheReducedGeometry) {
+  const LocalizationRate engine(water_sphere());
+  const auto rs = rotations_about({0, 0, 1}, libration_angles(4, 1e-4, 0.0));
+  const auto dxs = displacements_along({1, 0, 0}, 4, 5e-12, 0.0);
+  const RateTable t = engine.table(rs, dxs, options(1e-8, true));
+  EXPECT_EQ(t.method, "sphere-lune-density");
+  // F depends on |theta| (0..3 steps) and |dX| (two values) only
+  EXPECT_EQ(t.unique_jobs, 4u * 2u);
+  // Hermiticity (property 2): F_{R',R}(-dX) = conj F_{R,R'}(dX)
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 4; ++j)
+      for (std::size_t k = 0; k < 4; ++k)
+        EXPECT_NEAR(std::abs(t.at(i, j, k) - std::conj(t.at(j, i, 3 - k))), 0.0, 1e-15);
+}
