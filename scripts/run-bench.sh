@@ -5,7 +5,8 @@
 # markdown table per program (bench/format_results.py, standard-library Python).
 # Usage: scripts/run-bench.sh BUILD_DIR        (called by `make bench`)
 # Environment: BENCH_MIN_TIME (seconds per benchmark, default 0.05),
-#              BENCH_TIMEOUT (seconds per program, default 240),
+#              BENCH_TIMEOUT (seconds per program, default 1800: the localization
+#              reference table takes ~7 min on 2 cores),
 #              BENCH_RESULTS (file to append to, default bench/RESULTS.md).
 set -euo pipefail
 
@@ -17,7 +18,7 @@ build=$1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 results=${BENCH_RESULTS:-$root/bench/RESULTS.md}
 min_time=${BENCH_MIN_TIME:-0.05}
-per_program_timeout=${BENCH_TIMEOUT:-240}
+per_program_timeout=${BENCH_TIMEOUT:-1800}
 if [[ ! -d "$build/bin" ]]; then
   echo "run-bench.sh: $build/bin does not exist; build first (make build)" >&2
   exit 2
