@@ -1,8 +1,9 @@
 // CUDA backend of the localization-rate engine (desorption eqs. 2-3, 43, 47,
 // 48). One thread block per job (an (R, R', dX) triple at a given resolution);
-// its threads stride over the (surface node, lune azimuth node) pairs and call
-// the same lune_partial()/volume_partial() as the CPU backend
-// (src/localization/f_integrand.hpp), then a CUB block reduction sums them.
+// its threads stride over the surface nodes and call the same job_partial() as
+// the CPU backend (src/localization/engine.hpp, f_integrand.hpp), then CUB block
+// reductions sum them. The sphere fast path has its own kernel (one thread per
+// (value, polar node)) over sphere_integrand.hpp.
 // All device memory is owned by RAII buffers; every CUDA call is checked.
 #include <cub/block/block_reduce.cuh>
 #include <vector>
@@ -49,30 +50,33 @@ class DeviceBuffer {
   std::size_t size_ = 0;
 };
 
-__global__ void lune_kernel(NodeBankView bank, const Job* jobs, SpectrumView spectrum,
-                            FluxLawView law, int volume, Cplx* out) {
+/// One block per job; its threads stride over the job's surface nodes and call the
+/// shared job_partial() (graded, fixed-rule or volume sums), then CUB block reductions add
+/// the four accumulators.
+__global__ void lune_kernel(NodeBankView bank, const Job* jobs, BatchSettings settings,
+                            LuneSum* out) {
   using Reduce = cub::BlockReduce<double, k_block>;
   __shared__ typename Reduce::TempStorage storage;
   const Job job = jobs[blockIdx.x];
-  double re = 0.0, im = 0.0;
-  if (volume) {
-    for (int s = threadIdx.x; s < job.surface_count; s += blockDim.x)
-      re += volume_partial(bank, job, spectrum, job.surface_offset + s);
-  } else {
-    const long items = static_cast<long>(job.surface_count) * job.psi_count;
-    for (long item = threadIdx.x; item < items; item += blockDim.x) {
-      const int s = job.surface_offset + static_cast<int>(item / job.psi_count);
-      const int j = static_cast<int>(item % job.psi_count);
-      const LuneFrame frame = lune_frame(bank, job, s);
-      const Cplx c = lune_partial(bank, job, spectrum, law, frame, s, j);
-      re += c.re;
-      im += c.im;
-    }
+  double scratch[2 * k_max_edges];
+  LuneSum acc;
+  for (int s = threadIdx.x; s < job.surface_count; s += blockDim.x) {
+    const LuneSum c = job_partial(bank, settings, job, job.surface_offset + s,
+                                  job.surface_offset + s + 1, scratch);
+    acc.re += c.re;
+    acc.im += c.im;
+    acc.norm += c.norm;
+    acc.evaluations += c.evaluations;
   }
-  const double sum_re = Reduce(storage).Sum(re);
+  LuneSum total;
+  total.re = Reduce(storage).Sum(acc.re);
   __syncthreads();  // storage is reused
-  const double sum_im = Reduce(storage).Sum(im);
-  if (threadIdx.x == 0) out[blockIdx.x] = {sum_re, sum_im};
+  total.im = Reduce(storage).Sum(acc.im);
+  __syncthreads();
+  total.norm = Reduce(storage).Sum(acc.norm);
+  __syncthreads();
+  total.evaluations = Reduce(storage).Sum(acc.evaluations);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
 /// Sphere fast path: one thread per (job, polar node t) item, each integrating its
@@ -110,23 +114,24 @@ std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>& jobs,
   return d_out.to_host();
 }
 
-std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
-                                     const std::vector<Job>& jobs) {
+std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
+                                        const std::vector<Job>& jobs) {
   if (jobs.empty()) return {};
   const DeviceBuffer<double> sx(bank.sx), sy(bank.sy), sz(bank.sz), nx(bank.nx), ny(bank.ny),
       nz(bank.nz), sw(bank.sw);
   const DeviceBuffer<double> bc(bank.beta_cos), bs(bank.beta_sin), bw(bank.beta_w), pu(bank.psi_u),
-      pw(bank.psi_w);
+      pw(bank.psi_w), gx(bank.gauss_x), gw(bank.gauss_w);
   const DeviceBuffer<double> sk(bank.spectrum_k), swt(bank.spectrum_w);
   const DeviceBuffer<Job> d_jobs(jobs);
-  const DeviceBuffer<Cplx> d_out(jobs.size());
-  const NodeBankView view{sx.get(), sy.get(), sz.get(), nx.get(), ny.get(), nz.get(),
-                          sw.get(), bc.get(), bs.get(), bw.get(), pu.get(), pw.get()};
-  SpectrumView spectrum = settings.spectrum;
-  spectrum.k = sk.get();
-  spectrum.w = swt.get();
-  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(
-      view, d_jobs.get(), spectrum, settings.law, settings.volume ? 1 : 0, d_out.get());
+  const DeviceBuffer<LuneSum> d_out(jobs.size());
+  const NodeBankView view{sx.get(), sy.get(), sz.get(), nx.get(), ny.get(),
+                          nz.get(), sw.get(), bc.get(), bs.get(), bw.get(),
+                          pu.get(), pw.get(), gx.get(), gw.get()};
+  BatchSettings device_settings = settings;
+  device_settings.spectrum.k = sk.get();
+  device_settings.spectrum.w = swt.get();
+  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(view, d_jobs.get(),
+                                                               device_settings, d_out.get());
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
   return d_out.to_host();

@@ -19,12 +19,14 @@ struct NodeBank {
   std::vector<double> sx, sy, sz, nx, ny, nz, sw;
   std::vector<double> beta_cos, beta_sin, beta_w;
   std::vector<double> psi_u, psi_w;
+  std::vector<double> gauss_x, gauss_w;
   std::vector<double> spectrum_k, spectrum_w;
-  std::map<int, std::pair<int, int>> surface_sets, beta_sets, psi_sets;
+  std::map<int, std::pair<int, int>> surface_sets, beta_sets, psi_sets, gauss_sets;
 
   NodeBankView view() const {
-    return {sx.data(), sy.data(),       sz.data(),       nx.data(),     ny.data(),    nz.data(),
-            sw.data(), beta_cos.data(), beta_sin.data(), beta_w.data(), psi_u.data(), psi_w.data()};
+    return {sx.data(),     sy.data(),     sz.data(),       nx.data(),       ny.data(),
+            nz.data(),     sw.data(),     beta_cos.data(), beta_sin.data(), beta_w.data(),
+            psi_u.data(),  psi_w.data(),  gauss_x.data(),  gauss_w.data()};
   }
 };
 
@@ -35,13 +37,37 @@ struct BatchSettings {
   bool volume = false;  ///< volume emission (volume_partial) instead of the lune sum
 };
 
-/// Sum over nodes for each job: sum_s sum_j lune_partial (surface) or
-/// sum_s volume_partial (volume).
-std::vector<Cplx> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
-                                    const std::vector<Job>& jobs);
+/// The node sums of one job over surface nodes [s_begin, s_end): graded_surface_partial
+/// (graded jobs), the fixed lune rule (sum_j lune_partial) or volume_partial. Both
+/// backends call it, the CPU per chunk of surface nodes, the GPU per surface node.
+NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSettings& settings,
+                                        const Job& job, int s_begin, int s_end, double* scratch) {
+  LuneSum acc;
+  for (int s = s_begin; s < s_end; ++s) {
+    if (settings.volume) {
+      acc.re += volume_partial(bank, job, settings.spectrum, s);
+      acc.evaluations += 1.0;
+    } else if (job.graded) {
+      graded_surface_partial(bank, job, settings.spectrum, settings.law, s, scratch, acc);
+    } else {
+      const LuneFrame frame = lune_frame(bank, job, s);
+      for (int j = 0; j < job.psi_count; ++j) {
+        const Cplx c = lune_partial(bank, job, settings.spectrum, settings.law, frame, s, j);
+        acc.re += c.re;
+        acc.im += c.im;
+      }
+      acc.evaluations += static_cast<double>(job.psi_count) * job.beta_count;
+    }
+  }
+  return acc;
+}
+
+/// Sum over nodes for each job (job_partial over all its surface nodes).
+std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
+                                       const std::vector<Job>& jobs);
 /// Same on the GPU. Throws NotCompiled in builds without CUDA, CudaError on failure.
-std::vector<Cplx> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
-                                     const std::vector<Job>& jobs);
+std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
+                                        const std::vector<Job>& jobs);
 
 /// One polar slice t of a sphere fast-path job; `weight` is the t-rule weight times sin t.
 struct SphereItem {

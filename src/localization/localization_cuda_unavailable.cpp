@@ -6,8 +6,8 @@
 
 namespace nanodecoh::localization::detail {
 
-std::vector<Cplx> evaluate_jobs_cuda(const NodeBank&, const BatchSettings&,
-                                     const std::vector<Job>&) {
+std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank&, const BatchSettings&,
+                                        const std::vector<Job>&) {
   throw NotCompiled(
       "localization: the CUDA backend is not compiled into this build (configure with "
       "-DNANODECOH_CUDA=ON)");

@@ -175,7 +175,7 @@ TEST(LocalizationCli, CoverageFileAndMeshUnit) {
   auto mesh_args = [&](const std::string& file, const std::string& unit) {
     return std::vector<std::string>{"localization", "--body", "mesh", "--mesh", file, "--mesh-unit",
                                     unit, "--emitted-mass-amu", "18", "--rate", "1", "--dx",
-                                    "1e-11,0,0", "--tolerance", "1e-5", "--json"};
+                                    "1e-11,0,0", "--tolerance", "1e-4", "--json"};
   };
   const auto m = run_cli(mesh_args(dir + "/m.obj", "m"));
   const auto nm = run_cli(mesh_args(dir + "/nm.obj", "nm"));
