@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "nanodecoh/backend.hpp"
 #include "nanodecoh/error.hpp"
@@ -45,6 +46,24 @@ TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSameNodes) {
                   1e-12 * std::abs(cpu.values[i]) + 1e-15)
           << "entry " << i;
   }
+}
+
+TEST(LocalizationBackends, CudaAgreesWithCpuOnTheGradedPanels) {
+  // recoil phases >= 40: the general quadrature's graded panels (graded_surface_partial)
+  NANODECOH_REQUIRE_CUDA_DEVICE();
+  const loc::LocalizationRate engine(
+      model_of(loc::make_janus_sphere(75e-9, 1.2), loc::FluxLaw::lambertian));
+  const auto orientations = loc::rotations_about({1, 0, 0}, {0.0, 1e-3});
+  const std::vector<Eigen::Vector3d> displacements = {{3e-10, 0, 0}, {0, 1e-10, 2.5e-10}};
+  loc::RateOptions options;
+  options.fixed_level = 0;
+  const auto cpu = engine.table(orientations, displacements, options, nanodecoh::Backend::cpu);
+  const auto cuda = engine.table(orientations, displacements, options, nanodecoh::Backend::cuda);
+  ASSERT_EQ(cpu.values.size(), cuda.values.size());
+  EXPECT_EQ(cpu.node_evaluations, cuda.node_evaluations);
+  for (std::size_t i = 0; i < cpu.values.size(); ++i)
+    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0, 1e-12 * std::abs(cpu.values[i]) + 1e-15)
+        << "entry " << i;
 }
 
 TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSphereFastPath) {
