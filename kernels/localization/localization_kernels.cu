@@ -84,8 +84,7 @@ __global__ void lune_kernel(NodeBankView bank, const Job* jobs, BatchSettings se
 /// panel edges lives in local memory). The host sums the slices in item order, exactly as
 /// the CPU backend does.
 __global__ void sphere_kernel(const SphereJob* jobs, const SphereItem* items, long count, double k,
-                              const double* gauss_x, const double* gauss_w, int q,
-                              SliceSum* out) {
+                              const double* gauss_x, const double* gauss_w, int q, SliceSum* out) {
   const long i = static_cast<long>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= count) return;
   double scratch[2 * k_max_edges];
@@ -107,8 +106,8 @@ std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>& jobs,
   constexpr int block = 128;
   const long count = static_cast<long>(items.size());
   sphere_kernel<<<static_cast<unsigned>((count + block - 1) / block), block>>>(
-      d_jobs.get(), d_items.get(), count, k, d_x.get(), d_w.get(),
-      static_cast<int>(gauss_x.size()), d_out.get());
+      d_jobs.get(), d_items.get(), count, k, d_x.get(), d_w.get(), static_cast<int>(gauss_x.size()),
+      d_out.get());
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
   return d_out.to_host();
@@ -124,14 +123,13 @@ std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank& bank, const BatchSetting
   const DeviceBuffer<double> sk(bank.spectrum_k), swt(bank.spectrum_w);
   const DeviceBuffer<Job> d_jobs(jobs);
   const DeviceBuffer<LuneSum> d_out(jobs.size());
-  const NodeBankView view{sx.get(), sy.get(), sz.get(), nx.get(), ny.get(),
-                          nz.get(), sw.get(), bc.get(), bs.get(), bw.get(),
-                          pu.get(), pw.get(), gx.get(), gw.get()};
+  const NodeBankView view{sx.get(), sy.get(), sz.get(), nx.get(), ny.get(), nz.get(), sw.get(),
+                          bc.get(), bs.get(), bw.get(), pu.get(), pw.get(), gx.get(), gw.get()};
   BatchSettings device_settings = settings;
   device_settings.spectrum.k = sk.get();
   device_settings.spectrum.w = swt.get();
-  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(view, d_jobs.get(),
-                                                               device_settings, d_out.get());
+  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(view, d_jobs.get(), device_settings,
+                                                               d_out.get());
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
   return d_out.to_host();

@@ -57,7 +57,8 @@ Command register_localization_command(CLI::App& root) {
                                   "Complex localization rate F_{R,R'}(dX) of an emitting body");
   app->add_option("--body", o->model.body, "sphere|janus|spheroid|cylinder|mesh")->required();
   app->add_option("--mesh", o->model.mesh, "Mesh file (OBJ or STL) for --body mesh");
-  app->add_option("--mesh-unit", o->model.mesh_unit, "Length unit of --mesh: m|mm|um|nm (default m)");
+  app->add_option("--mesh-unit", o->model.mesh_unit,
+                  "Length unit of --mesh: m|mm|um|nm (default m)");
   app->add_option("--coverage-file", o->model.coverage_file,
                   "Surface coverage CSV (body polar angle rad, weight), linear in the angle");
   auto* radius = app->add_option("--radius", o->radius, "Radius (m)");

@@ -24,9 +24,9 @@ struct NodeBank {
   std::map<int, std::pair<int, int>> surface_sets, beta_sets, psi_sets, gauss_sets;
 
   NodeBankView view() const {
-    return {sx.data(),     sy.data(),     sz.data(),       nx.data(),       ny.data(),
-            nz.data(),     sw.data(),     beta_cos.data(), beta_sin.data(), beta_w.data(),
-            psi_u.data(),  psi_w.data(),  gauss_x.data(),  gauss_w.data()};
+    return {sx.data(),    sy.data(),    sz.data(),       nx.data(),       ny.data(),
+            nz.data(),    sw.data(),    beta_cos.data(), beta_sin.data(), beta_w.data(),
+            psi_u.data(), psi_w.data(), gauss_x.data(),  gauss_w.data()};
   }
 };
 

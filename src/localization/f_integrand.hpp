@@ -35,14 +35,7 @@
 #include <cmath>
 
 #include "localization/graded_rule.hpp"
-
-#ifndef NANODECOH_HD
-#if defined(__CUDACC__)
-#define NANODECOH_HD __host__ __device__
-#else
-#define NANODECOH_HD
-#endif
-#endif
+#include "localization/host_device.hpp"
 
 namespace nanodecoh::localization::detail {
 

@@ -9,13 +9,7 @@
 
 #include <cmath>
 
-#ifndef NANODECOH_HD
-#if defined(__CUDACC__)
-#define NANODECOH_HD __host__ __device__
-#else
-#define NANODECOH_HD
-#endif
-#endif
+#include "localization/host_device.hpp"
 
 namespace nanodecoh::localization::detail {
 
@@ -126,7 +120,8 @@ NANODECOH_HD inline Feature cosine_feature(double z_f, double z_c, double z_a, d
   if (w <= -1.0) return {hi_angle, std::sqrt(2.0 * (dz - z_a * (w + 1.0)) / z_a), n};
   const double x = std::acos(w);
   const double slope = z_a * std::sin(x);
-  const double turn = std::sqrt(2.0 * dz * z_a);  // |dz/dx| where z moves by dz from a turning point
+  const double turn =
+      std::sqrt(2.0 * dz * z_a);  // |dz/dx| where z moves by dz from a turning point
   return {x, dz / (slope > turn ? slope : turn), n};
 }
 

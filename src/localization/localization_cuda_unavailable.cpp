@@ -19,8 +19,7 @@ namespace nanodecoh::localization::detail {
 
 std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>&,
                                            const std::vector<SphereItem>&, double,
-                                           const std::vector<double>&,
-                                           const std::vector<double>&) {
+                                           const std::vector<double>&, const std::vector<double>&) {
   throw NotCompiled(
       "localization: the CUDA backend is not compiled into this build (configure with "
       "-DNANODECOH_CUDA=ON)");

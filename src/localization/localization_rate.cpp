@@ -330,8 +330,8 @@ struct Converged {
 };
 
 /// Evaluates the values `which` at one resolution level (F in 1/s).
-using LevelEvaluator =
-    std::function<std::vector<std::complex<double>>(const std::vector<std::size_t>& which, int level)>;
+using LevelEvaluator = std::function<std::vector<std::complex<double>>(
+    const std::vector<std::size_t>& which, int level)>;
 
 /// The convergence loop shared by both integration methods: raise the level of every
 /// value until two successive levels agree within options.tolerance * Gamma. Values are

@@ -88,8 +88,8 @@ Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
 }
 
 std::function<double(const Eigen::Vector3d&)> polar_coverage(std::vector<double> angles,
-                                                              std::vector<double> weights,
-                                                              const std::string& parameter) {
+                                                             std::vector<double> weights,
+                                                             const std::string& parameter) {
   if (angles.size() < 2 || angles.size() != weights.size())
     throw InvalidArgument(parameter, std::to_string(angles.size()) + " rows",
                           "at least two (polar angle, weight) rows");

@@ -164,8 +164,8 @@ NANODECOH_HD inline SliceSum sphere_slice(const SphereJob& job, double k, const 
     const double half = 0.5 * (p_edges[e + 1] - p_edges[e]);
     for (int i = 0; i < rule.q; ++i) {
       const double p = mid + half * rule.x[i];
-      const Cplx l =
-          lune_average(z_c + z_a * std::cos(p), amp, sigma, overlap, rule, u_edges, out.evaluations);
+      const Cplx l = lune_average(z_c + z_a * std::cos(p), amp, sigma, overlap, rule, u_edges,
+                                  out.evaluations);
       out.re += 2.0 * half * rule.w[i] * l.re;
       out.im += 2.0 * half * rule.w[i] * l.im;
     }

@@ -173,9 +173,10 @@ TEST(LocalizationCli, CoverageFileAndMeshUnit) {
   loc::write_obj(dir + "/m.obj", in_m);
   loc::write_obj(dir + "/nm.obj", in_nm);
   auto mesh_args = [&](const std::string& file, const std::string& unit) {
-    return std::vector<std::string>{"localization", "--body", "mesh", "--mesh", file, "--mesh-unit",
-                                    unit, "--emitted-mass-amu", "18", "--rate", "1", "--dx",
-                                    "1e-11,0,0", "--tolerance", "1e-4", "--json"};
+    return std::vector<std::string>{"localization", "--body",      "mesh", "--mesh",
+                                    file,           "--mesh-unit", unit,   "--emitted-mass-amu",
+                                    "18",           "--rate",      "1",    "--dx",
+                                    "1e-11,0,0",    "--tolerance", "1e-4", "--json"};
   };
   const auto m = run_cli(mesh_args(dir + "/m.obj", "m"));
   const auto nm = run_cli(mesh_args(dir + "/nm.obj", "nm"));

@@ -11,29 +11,16 @@
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
+#include "sphere_test_model.hpp"
 
 using namespace nanodecoh;
 using namespace nanodecoh::localization;
+using nanodecoh::testing::rate_options;
+using nanodecoh::testing::water_sphere;
 
 namespace {
 
 constexpr double pi = constants::pi;
-
-EmissionModel water_sphere() {
-  EmissionModel m;
-  m.body = make_sphere(75e-9);
-  m.spectrum = Spectrum::thermal(300.0);
-  m.emitted_mass = 18.0 * constants::atomic_mass_unit;
-  m.rate = 2.5;
-  return m;
-}
-
-RateOptions options(double tolerance, bool fast) {
-  RateOptions o;
-  o.tolerance = tolerance;
-  o.sphere_fast_path = fast;
-  return o;
-}
 
 }  // namespace
 
@@ -52,8 +39,8 @@ TEST(SphereFastPath, AgreesWithTheGeneralQuadrature) {
   const Eigen::Matrix3d rp = rotation_about({1, 1, 0}, 0.4);
   for (const Case& c : cases) {
     const Eigen::Matrix3d r = rotation_about(c.axis, c.angle) * rp;
-    const RateValue fast = engine.evaluate(r, rp, c.dx, options(1e-10, true));
-    const RateValue general = engine.evaluate(r, rp, c.dx, options(1e-9, false));
+    const RateValue fast = engine.evaluate(r, rp, c.dx, rate_options(1e-10, true));
+    const RateValue general = engine.evaluate(r, rp, c.dx, rate_options(1e-9, false));
     EXPECT_NEAR(std::abs(fast.value - general.value), 0.0, 3e-9 * 2.5)
         << "angle " << c.angle << " dx " << c.dx.transpose() << ": " << fast.value << " vs "
         << general.value;
@@ -67,8 +54,8 @@ TEST(SphereFastPath, ReferenceTablePhasesConvergeAndStayBounded) {
   const LocalizationRate engine(water_sphere());
   const Eigen::Matrix3d r = rotation_about({0, 0, 1}, 3.1e-3), id = Eigen::Matrix3d::Identity();
   for (const Eigen::Vector3d& dx : {Eigen::Vector3d(1.28e-9, 0, 0), Eigen::Vector3d(2.5e-11, 0, 0),
-                                   Eigen::Vector3d(0, 0, 3e-10)}) {
-    const RateValue c = engine.evaluate(r, id, dx, options(1e-7, true));
+                                    Eigen::Vector3d(0, 0, 3e-10)}) {
+    const RateValue c = engine.evaluate(r, id, dx, rate_options(1e-7, true));
     for (int finer : {c.level + 1, c.level + 2}) {
       RateOptions fixed;
       fixed.fixed_level = finer;
@@ -89,15 +76,15 @@ TEST(GradedGeneralPath, AgreesWithTheSphereFastPathAtLargePhases) {
     Eigen::Matrix3d r;
     Eigen::Vector3d dx;
   };
-  for (const Case& c : {Case{id, {3e-10, 0, 0}},
-                        Case{rotation_about({0, 1, 0}, 1e-3), {2e-10, 0, 1e-10}}}) {
+  for (const Case& c :
+       {Case{id, {3e-10, 0, 0}}, Case{rotation_about({0, 1, 0}, 1e-3), {2e-10, 0, 1e-10}}}) {
     RateOptions general;
     general.sphere_fast_path = false;
     general.fixed_level = 2;
     const auto g = engine.evaluate(c.r, id, c.dx, general).value;
-    const auto f = engine.evaluate(c.r, id, c.dx, options(1e-9, true)).value;
-    EXPECT_NEAR(std::abs(g - f), 0.0, 1e-5 * 2.5) << "dx " << c.dx.transpose() << ": " << g
-                                                  << " vs " << f;
+    const auto f = engine.evaluate(c.r, id, c.dx, rate_options(1e-9, true)).value;
+    EXPECT_NEAR(std::abs(g - f), 0.0, 1e-5 * 2.5)
+        << "dx " << c.dx.transpose() << ": " << g << " vs " << f;
   }
 }
 

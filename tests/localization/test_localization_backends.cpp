@@ -1,7 +1,7 @@
 // CPU and CUDA backends of the localization engine on the same nodes (fixed resolution
 // level): they evaluate the same integrand headers (src/localization/f_integrand.hpp and,
-// for the sphere fast path, sphere_integrand.hpp) and differ only in summation order, so they agree to 1e-12 relative in double precision.
-// Skipped, with the reason, when no CUDA device is usable.
+// for the sphere fast path, sphere_integrand.hpp) and differ only in summation order, so they agree
+// to 1e-12 relative in double precision. Skipped, with the reason, when no CUDA device is usable.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -62,7 +62,8 @@ TEST(LocalizationBackends, CudaAgreesWithCpuOnTheGradedPanels) {
   ASSERT_EQ(cpu.values.size(), cuda.values.size());
   EXPECT_EQ(cpu.node_evaluations, cuda.node_evaluations);
   for (std::size_t i = 0; i < cpu.values.size(); ++i)
-    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0, 1e-12 * std::abs(cpu.values[i]) + 1e-15)
+    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0,
+                1e-12 * std::abs(cpu.values[i]) + 1e-15)
         << "entry " << i;
 }
 
@@ -80,7 +81,8 @@ TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSphereFastPath) {
   ASSERT_EQ(cpu.values.size(), cuda.values.size());
   EXPECT_EQ(cpu.node_evaluations, cuda.node_evaluations);
   for (std::size_t i = 0; i < cpu.values.size(); ++i)
-    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0, 1e-12 * std::abs(cpu.values[i]) + 1e-15)
+    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0,
+                1e-12 * std::abs(cpu.values[i]) + 1e-15)
         << "entry " << i;
 }
 

@@ -14,30 +14,17 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "sphere_test_model.hpp"
 
 using namespace nanodecoh;
 using namespace nanodecoh::localization;
+using nanodecoh::testing::rate_options;
+using nanodecoh::testing::water_sphere;
 namespace detail = nanodecoh::localization::detail;
 
 namespace {
 
 constexpr double pi = constants::pi;
-
-EmissionModel water_sphere() {
-  EmissionModel m;
-  m.body = make_sphere(75e-9);
-  m.spectrum = Spectrum::thermal(300.0);
-  m.emitted_mass = 18.0 * constants::atomic_mass_unit;
-  m.rate = 2.5;
-  return m;
-}
-
-RateOptions options(double tolerance, bool fast) {
-  RateOptions o;
-  o.tolerance = tolerance;
-  o.sphere_fast_path = fast;
-  return o;
-}
 
 /// int_0^{pi/2} f(phi) dphi to near machine precision.
 double quarter(const std::function<double(double)>& f) {
@@ -72,22 +59,23 @@ TEST(SphereFastPath, LuneDensityMatchesTheLuneIntegral) {
     const double phi_max = std::acos(sigma), c = std::sqrt(1.0 - sigma * sigma);
     for (std::size_t t = 0; t < tests.size(); ++t) {
       const auto& f = tests[t];
-      const double lune = integrate(
-                              [&](double beta) {
-                                const double sb = std::sin(beta);
-                                return sb * sb *
-                                       integrate(
-                                           [&](double phi) {
-                                             const double cp = std::cos(phi);
-                                             return std::sqrt(std::max(0.0, cp * cp - sigma * sigma)) *
-                                                    f(sb * std::sin(phi));
-                                           },
-                                           -phi_max, phi_max, 0.0, 1e-13)
-                                           .value;
-                              },
-                              0.0, pi, 0.0, 1e-12)
-                              .value /
-                          pi;
+      const double lune =
+          integrate(
+              [&](double beta) {
+                const double sb = std::sin(beta);
+                return sb * sb *
+                       integrate(
+                           [&](double phi) {
+                             const double cp = std::cos(phi);
+                             return std::sqrt(std::max(0.0, cp * cp - sigma * sigma)) *
+                                    f(sb * std::sin(phi));
+                           },
+                           -phi_max, phi_max, 0.0, 1e-13)
+                           .value;
+              },
+              0.0, pi, 0.0, 1e-12)
+              .value /
+          pi;
       // the density in u = c sin(v), whose end points are square-root like
       const double density =
           integrate(
@@ -144,7 +132,7 @@ TEST(SphereFastPath, GradedEdgesAreSortedBoundedAndFineNextToFeatures) {
 TEST(SphereFastPath, EqualOrientationsAtZeroDisplacementGiveZero) {
   const LocalizationRate engine(water_sphere());
   const Eigen::Matrix3d r = rotation_about({0.3, -1, 2}, 1.1);
-  const RateValue f = engine.evaluate(r, r, Eigen::Vector3d::Zero(), options(1e-10, true));
+  const RateValue f = engine.evaluate(r, r, Eigen::Vector3d::Zero(), rate_options(1e-10, true));
   EXPECT_NEAR(std::abs(f.value), 0.0, 1e-14);
 }
 
@@ -152,7 +140,7 @@ TEST(SphereFastPath, TableUsesTheReducedGeometry) {
   const LocalizationRate engine(water_sphere());
   const auto rs = rotations_about({0, 0, 1}, libration_angles(4, 1e-4, 0.0));
   const auto dxs = displacements_along({1, 0, 0}, 4, 5e-12, 0.0);
-  const RateTable t = engine.table(rs, dxs, options(1e-8, true));
+  const RateTable t = engine.table(rs, dxs, rate_options(1e-8, true));
   EXPECT_EQ(t.method, "sphere-lune-density");
   // F depends on |theta| (0..3 steps) and |dX| (two values) only
   EXPECT_EQ(t.unique_jobs, 4u * 2u);

@@ -136,8 +136,8 @@ struct RateOptions {
   /// integrate with the closed-form lune density and graded panels (docs/localization.md,
   /// "Sphere fast path"); false forces the general surface-times-lune quadrature.
   bool sphere_fast_path = true;
-  int max_level = 9;         ///< give up (NumericalError) beyond this level
-  int fixed_level = -1;      ///< >= 0: evaluate at this level only, no convergence loop
+  int max_level = 9;     ///< give up (NumericalError) beyond this level
+  int fixed_level = -1;  ///< >= 0: evaluate at this level only, no convergence loop
   /// Called with (jobs done, jobs total) after each batch; may be empty.
   std::function<void(std::size_t, std::size_t)> progress;
 };
