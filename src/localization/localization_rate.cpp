@@ -236,47 +236,49 @@ class Integrator {
     return set;
   }
 
+  /// A node set built from the n-point Gauss-Legendre rule: looked up in `sets`, or
+  /// appended once by `append(rule)` to arrays whose current length is `size`.
+  template <typename Append>
+  static std::pair<int, int> rule_set(std::map<int, std::pair<int, int>>& sets, std::size_t size,
+                                      int n, Append append) {
+    if (auto it = sets.find(n); it != sets.end()) return it->second;
+    append(gauss_legendre(n));
+    const std::pair<int, int> set{static_cast<int>(size), n};
+    sets.emplace(n, set);
+    return set;
+  }
+
+  /// Polar rule on [0, pi]: cos, sin and the weight times sin(beta)^(k+1).
   std::pair<int, int> beta_set(int n) {
-    auto it = bank_.beta_sets.find(n);
-    if (it != bank_.beta_sets.end()) return it->second;
-    const GaussLegendreRule rule = gauss_legendre(n);
-    const int offset = static_cast<int>(bank_.beta_w.size());
-    for (int i = 0; i < n; ++i) {
-      const double beta = 0.5 * constants::pi * (rule.nodes[i] + 1.0);
-      const double sb = std::sin(beta);
-      bank_.beta_cos.push_back(std::cos(beta));
-      bank_.beta_sin.push_back(sb);
-      // measure sin(beta) times the flux law's sin(beta)^k
-      bank_.beta_w.push_back(0.5 * constants::pi * rule.weights[i] * sb * std::pow(sb, power_));
-    }
-    bank_.beta_sets.emplace(n, std::pair<int, int>{offset, n});
-    return {offset, n};
+    return rule_set(bank_.beta_sets, bank_.beta_w.size(), n, [&](const GaussLegendreRule& rule) {
+      for (int i = 0; i < n; ++i) {
+        const double beta = 0.5 * constants::pi * (rule.nodes[i] + 1.0);
+        const double sb = std::sin(beta);
+        bank_.beta_cos.push_back(std::cos(beta));
+        bank_.beta_sin.push_back(sb);
+        // measure sin(beta) times the flux law's sin(beta)^k
+        bank_.beta_w.push_back(0.5 * constants::pi * rule.weights[i] * sb * std::pow(sb, power_));
+      }
+    });
   }
 
   /// Gauss-Legendre nodes and weights on [-1, 1] for the graded panels.
   std::pair<int, int> gauss_set(int n) {
-    auto it = bank_.gauss_sets.find(n);
-    if (it != bank_.gauss_sets.end()) return it->second;
-    const GaussLegendreRule rule = gauss_legendre(n);
-    const int offset = static_cast<int>(bank_.gauss_x.size());
-    bank_.gauss_x.insert(bank_.gauss_x.end(), rule.nodes.begin(), rule.nodes.end());
-    bank_.gauss_w.insert(bank_.gauss_w.end(), rule.weights.begin(), rule.weights.end());
-    bank_.gauss_sets.emplace(n, std::pair<int, int>{offset, n});
-    return {offset, n};
+    return rule_set(bank_.gauss_sets, bank_.gauss_x.size(), n, [&](const GaussLegendreRule& rule) {
+      bank_.gauss_x.insert(bank_.gauss_x.end(), rule.nodes.begin(), rule.nodes.end());
+      bank_.gauss_w.insert(bank_.gauss_w.end(), rule.weights.begin(), rule.weights.end());
+    });
   }
 
+  /// Azimuth rule on the unit interval with the (1 - cos t)/2 end-point map.
   std::pair<int, int> psi_set(int n) {
-    auto it = bank_.psi_sets.find(n);
-    if (it != bank_.psi_sets.end()) return it->second;
-    const GaussLegendreRule rule = gauss_legendre(n);
-    const int offset = static_cast<int>(bank_.psi_w.size());
-    for (int i = 0; i < n; ++i) {
-      const double t = 0.5 * constants::pi * (rule.nodes[i] + 1.0);
-      bank_.psi_u.push_back(0.5 * (1.0 - std::cos(t)));
-      bank_.psi_w.push_back(0.25 * constants::pi * std::sin(t) * rule.weights[i]);
-    }
-    bank_.psi_sets.emplace(n, std::pair<int, int>{offset, n});
-    return {offset, n};
+    return rule_set(bank_.psi_sets, bank_.psi_w.size(), n, [&](const GaussLegendreRule& rule) {
+      for (int i = 0; i < n; ++i) {
+        const double t = 0.5 * constants::pi * (rule.nodes[i] + 1.0);
+        bank_.psi_u.push_back(0.5 * (1.0 - std::cos(t)));
+        bank_.psi_w.push_back(0.25 * constants::pi * std::sin(t) * rule.weights[i]);
+      }
+    });
   }
 
   /// The same quadrature applied to int d2n g(n.n_s) over the hemisphere (= 1
