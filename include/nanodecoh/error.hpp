@@ -58,4 +58,11 @@ class NumericalError : public Error {
   using Error::Error;
 };
 
+/// A long computation stopped on request (SIGINT/SIGTERM in the CLI) before it finished;
+/// nothing was written. The CLI exits with code 130.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace nanodecoh

@@ -1,6 +1,8 @@
 // Implementation of the shared CLI pieces (cli_support.hpp).
 #include "cli/cli_support.hpp"
 
+#include <csignal>
+
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,6 +63,28 @@ CLI::Option* add_backend_option(CLI::App& app, std::string& text) {
   text = "auto";
   return app.add_option("--backend", text, "Compute backend: auto (CUDA if usable), cpu or cuda")
       ->capture_default_str();
+}
+
+namespace {
+std::atomic<bool> stop_requested{false};
+extern "C" void request_stop(int) {
+  stop_requested.store(true);
+}
+}  // namespace
+
+StopOnSignals::StopOnSignals() {
+  stop_requested.store(false);
+  previous_int_ = std::signal(SIGINT, request_stop);
+  previous_term_ = std::signal(SIGTERM, request_stop);
+}
+
+StopOnSignals::~StopOnSignals() {
+  std::signal(SIGINT, previous_int_);
+  std::signal(SIGTERM, previous_term_);
+}
+
+const std::atomic<bool>* StopOnSignals::flag() {
+  return &stop_requested;
 }
 
 }  // namespace nanodecoh::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 #include <iosfwd>
 #include <nlohmann/json.hpp>
@@ -32,6 +33,23 @@ void print_json(std::ostream& out, const nlohmann::json& value);
 /// (../share/nanodecoh/scripts), then in the source tree. Throws IoError if it fails.
 void run_plot_script(const std::string& script, const std::string& h5_path,
                      const std::string& png_path);
+
+/// While alive, SIGINT and SIGTERM set flag() instead of killing the process, so long
+/// computations can stop cleanly (a checkpoint, or nothing half-written); the previous
+/// handlers are restored on destruction. One at a time.
+class StopOnSignals {
+ public:
+  StopOnSignals();
+  ~StopOnSignals();
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+  /// The flag the handlers set.
+  static const std::atomic<bool>* flag();
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
+};
 
 /// Adds `--backend auto|cpu|cuda` (default auto) bound to `text`.
 CLI::Option* add_backend_option(CLI::App& app, std::string& text);

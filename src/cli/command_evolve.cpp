@@ -18,11 +18,6 @@
 namespace nanodecoh::cli {
 namespace {
 
-std::atomic<bool> stop_requested{false};
-extern "C" void request_stop(int) {
-  stop_requested.store(true);
-}
-
 struct EvolveOptions {
   std::string config, backend, out, resume, plot;
   std::vector<std::string> overrides;
@@ -67,20 +62,11 @@ int run_evolve(const EvolveOptions& opt) {
   const Backend backend = select_backend(
       parse_backend_choice(backend_text, opt.backend.empty() ? "run.backend" : "--backend"));
 
+  const StopOnSignals stop_on_signals;  // SIGINT/SIGTERM: checkpoint and stop
   RunControl control;
-  control.stop = &stop_requested;
+  control.stop = StopOnSignals::flag();
   control.progress = !opt.quiet && !opt.json;
   control.resume_from = opt.resume;
-  stop_requested.store(false);
-  auto previous_int = std::signal(SIGINT, request_stop);
-  auto previous_term = std::signal(SIGTERM, request_stop);
-  struct Restore {
-    decltype(previous_int) i, t;
-    ~Restore() {
-      std::signal(SIGINT, i);
-      std::signal(SIGTERM, t);
-    }
-  } restore{previous_int, previous_term};
 
   const RunResult result = run_simulation(spec, backend, control);
   if (result.interrupted) {

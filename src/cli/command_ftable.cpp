@@ -12,6 +12,7 @@
 #include "io/toml_config.hpp"
 #include "localization/model_inputs.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
+#include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
@@ -68,6 +69,7 @@ localization::ModelInputs model_inputs(const io::Config& c) {
 }
 
 struct Orientations {
+  std::string kind;  // periodic | libration | list
   std::vector<Eigen::Matrix3d> matrices;
   std::vector<double> angles;  // empty for an explicit list
   Eigen::Vector3d axis = Eigen::Vector3d::UnitZ();
@@ -76,6 +78,7 @@ struct Orientations {
 Orientations orientations(const io::Config& c) {
   Orientations o;
   const std::string kind = c.get_string("orientations.kind");
+  o.kind = kind;
   if (kind == "list") {
     const auto v = c.get_doubles("orientations.matrices");
     if (v.empty() || v.size() % 9 != 0)
@@ -105,15 +108,19 @@ Orientations orientations(const io::Config& c) {
 }
 
 struct Displacements {
+  std::string kind;  // line | list
   std::vector<Eigen::Vector3d> points;
   std::vector<double> coordinate;  // along the axis for a line
+  Eigen::Vector3d axis = Eigen::Vector3d::UnitX();
 };
 
 Displacements displacements(const io::Config& c) {
   Displacements d;
   const std::string kind = c.get_string("displacements.kind");
+  d.kind = kind;
   if (kind == "line") {
     const Eigen::Vector3d axis = vector3(c, "displacements.axis", Eigen::Vector3d::UnitX());
+    d.axis = axis.normalized();
     const long long count = c.get_int("displacements.count");
     require_at_least("displacements.count", count, 1);
     const double step = c.get_double("displacements.step");
@@ -172,6 +179,8 @@ Command register_ftable_command(CLI::App& root) {
                     std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
               progress->update(done);
             };
+            const StopOnSignals stop_on_signals;  // SIGINT/SIGTERM: stop, write nothing
+            options.stop = StopOnSignals::flag();
             const RateTable table = engine.table(ors.matrices, dis.points, options, backend);
             if (progress) progress->finish();
 
@@ -183,39 +192,40 @@ Command register_ftable_command(CLI::App& root) {
                 for (std::size_t k = 0; k < nd; ++k)
                   diffusive[(i * p + j) * nd + k] = LocalizationRate::diffusive_approximation(
                       lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
-            std::vector<double> matrices, points, dtensor, ft;
+            io::FTable ftable;
             for (const auto& m : ors.matrices)
-              for (int a = 0; a < 3; ++a)
-                for (int b = 0; b < 3; ++b) matrices.push_back(m(a, b));
-            for (const auto& d : dis.points) points.insert(points.end(), {d.x(), d.y(), d.z()});
+              ftable.orientations.push_back({m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2),
+                                             m(2, 0), m(2, 1), m(2, 2)});
+            for (const auto& d : dis.points) ftable.displacements.push_back({d.x(), d.y(), d.z()});
+            ftable.values = table.values;
+            ftable.error_estimates = table.error_estimates;
+            ftable.orientation_kind = ors.kind;
+            ftable.angles = ors.angles;
+            const Eigen::Vector3d u = ors.axis.normalized();
+            ftable.rotation_axis = {u.x(), u.y(), u.z()};
+            ftable.displacement_kind = dis.kind;
+            ftable.displacement_coordinate = dis.coordinate;
+            ftable.displacement_axis = {dis.axis.x(), dis.axis.y(), dis.axis.z()};
+            ftable.rate = engine.model().rate;
+            ftable.tolerance = options.tolerance;
+            std::vector<double> dtensor, ft;
             for (int a = 0; a < 6; ++a) {
               ft.push_back(lim.force_torque(a));
               for (int b = 0; b < 6; ++b) dtensor.push_back(lim.diffusion(a, b));
             }
             io::write_atomically(o->out, [&](const std::filesystem::path& tmp) {
               io::Hdf5File f = io::Hdf5File::create(tmp);
-              f.write("F", table.values, {p, p, nd}, "1/s");
-              f.write("error_estimate", table.error_estimates, {p, p, nd}, "1/s");
+              io::write_ftable(f, ftable);
+              // beyond the schema: the diffusive approximation and the run's provenance
               f.write("diffusive", diffusive, {p, p, nd}, "1/s");
-              f.write("orientations", matrices, {p, 3, 3}, "");
-              if (!ors.angles.empty()) f.write("angles", ors.angles, {p}, "rad");
-              f.write("displacements", points, {nd, 3}, "m");
-              if (!dis.coordinate.empty())
-                f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
               f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");
               f.write("force_torque", ft, {6}, "N, N m");
-              f.set_attribute("/", "rate", engine.model().rate);
-              f.set_attribute("/", "rate_unit", "1/s");
-              f.set_attribute("/", "tolerance", options.tolerance);
-              f.set_attribute("/", "tolerance_unit", "Gamma");
               f.set_attribute("/", "max_error_estimate", table.max_error_estimate);
               f.set_attribute("/", "backend", std::string(to_string(table.backend)));
               f.set_attribute("/", "method", table.method);
               f.set_attribute("/", "version", std::string(version_string));
               f.set_attribute("/", "git_revision", std::string(git_revision));
               f.set_attribute("/", "config", config.to_toml());
-              f.set_attribute("/", "layout",
-                              "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
             });
             if (!o->plot.empty()) {
               run_plot_script("plot_ftable.py", o->out, o->plot);

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   try {
     for (const Command& command : commands)
       if (command.app->parsed()) return command.run();
+  } catch (const nanodecoh::Interrupted& e) {
+    std::cerr << "nanodecoh: interrupted: " << e.what() << " (nothing written)\n";
+    return 130;
   } catch (const nanodecoh::Error& e) {
     std::cerr << "nanodecoh: error: " << e.what() << '\n';
     return 2;

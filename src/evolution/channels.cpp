@@ -189,72 +189,6 @@ double DesorptionSphereChannel::recoil_momentum() const {
   return std::sqrt(4.0 * atom_mass_member_ * constants::k_boltzmann * temperature_member_);
 }
 
-// ---- Tabulated ------------------------------------------------------------------
-TabulatedChannel::TabulatedChannel(std::vector<double> distances,
-                                   std::vector<double> angle_differences,
-                                   std::vector<std::complex<double>> values, std::string label,
-                                   double diffusive_lambda, double recoil_momentum)
-    : distances_member_(std::move(distances)),
-      angles_member_(std::move(angle_differences)),
-      values_member_(std::move(values)),
-      label_member_(std::move(label)),
-      lambda_member_(diffusive_lambda),
-      recoil_member_(recoil_momentum) {
-  const std::size_t nr = distances_member_.size();
-  const std::size_t na = std::max<std::size_t>(1, angles_member_.size());
-  if (nr < 2)
-    throw InvalidArgument("channels.distance", std::to_string(nr) + " points", "at least 2 points");
-  if (distances_member_[0] != 0.0)
-    throw InvalidArgument("channels.distance[0]", format_number(distances_member_[0]),
-                          "0 (F is tabulated from dx = 0)");
-  for (std::size_t i = 1; i < nr; ++i)
-    if (!(distances_member_[i] > distances_member_[i - 1]))
-      throw InvalidArgument("channels.distance", "not ascending at index " + std::to_string(i),
-                            "ascending values");
-  for (std::size_t i = 1; i < angles_member_.size(); ++i)
-    if (!(angles_member_[i] > angles_member_[i - 1]))
-      throw InvalidArgument("channels.angle_difference",
-                            "not ascending at index " + std::to_string(i), "ascending values");
-  if (values_member_.size() != nr * na)
-    throw InvalidArgument("channels.F", std::to_string(values_member_.size()) + " values",
-                          std::to_string(nr * na) + " values (angles x distances)");
-  for (const auto& v : values_member_)
-    if (!std::isfinite(v.real()) || !std::isfinite(v.imag()) || v.real() < 0)
-      throw InvalidArgument(
-          "channels.F", "a value " + format_number(v.real()) + "+" + format_number(v.imag()) + "i",
-          "finite values with Re F >= 0");
-  require_nonnegative("channels.diffusive_lambda", diffusive_lambda);
-}
-std::string TabulatedChannel::name() const {
-  return label_member_;
-}
-namespace {
-/// Index i and weight w such that x lies between grid[i] and grid[i+1] (clamped).
-std::pair<std::size_t, double> locate(const std::vector<double>& grid, double x) {
-  if (x <= grid.front()) return {0, 0.0};
-  if (x >= grid.back()) return {grid.size() - 2, 1.0};
-  const std::size_t i =
-      static_cast<std::size_t>(std::upper_bound(grid.begin(), grid.end(), x) - grid.begin()) - 1;
-  return {i, (x - grid[i]) / (grid[i + 1] - grid[i])};
-}
-}  // namespace
-std::complex<double> TabulatedChannel::evaluate(const std::vector<double>& displacement,
-                                                const std::vector<double>& angle_ket,
-                                                const std::vector<double>& angle_bra) const {
-  const std::size_t nr = distances_member_.size();
-  const auto [ir, wr] = locate(distances_member_, std::sqrt(norm2(displacement)));
-  auto row = [&](std::size_t ia) {
-    const std::complex<double>* v = values_member_.data() + ia * nr;
-    return v[ir] * (1.0 - wr) + v[ir + 1] * wr;
-  };
-  if (angles_member_.size() < 2 || angle_ket.empty()) return row(0);
-  const auto [ia, wa] = locate(angles_member_, wrap_angle(angle_ket[0] - angle_bra[0]));
-  return row(ia) * (1.0 - wa) + row(ia + 1) * wa;
-}
-std::unique_ptr<DissipationChannel> TabulatedChannel::diffusive_approximation() const {
-  return std::make_unique<DiffusiveChannel>(lambda_member_);
-}
-
 // ---- Function -------------------------------------------------------------------
 FunctionChannel::FunctionChannel(Function function, std::string label, double diffusive_lambda,
                                  double angular_lambda, double recoil_momentum)
@@ -275,19 +209,79 @@ std::unique_ptr<DissipationChannel> FunctionChannel::diffusive_approximation() c
 }
 
 // ---- Table over the grid -----------------------------------------------------------
-std::vector<std::complex<double>> evaluate_channels(const Grid& grid, const ChannelList& channels) {
-  std::vector<std::complex<double>> table(grid.difference_table_size(), {0.0, 0.0});
+std::vector<std::complex<double>> DissipationChannel::tabulate(const Grid& grid,
+                                                               const ChannelTableContext&) const {
+  std::vector<std::complex<double>> table(grid.difference_table_size());
   std::vector<double> displacement, angle_ket, angle_bra;
+  for (std::size_t t = 0; t < table.size(); ++t) {
+    grid.table_entry(t, displacement, angle_ket, angle_bra);
+    table[t] = evaluate(displacement, angle_ket, angle_bra);
+  }
+  return table;
+}
+
+std::vector<std::complex<double>> DesorptionSphereChannel::tabulate(
+    const Grid& grid, const ChannelTableContext& context) const {
+  for (const Axis& axis : grid.axes())
+    if (axis.kind == AxisKind::rotation)
+      throw InvalidArgument("channels.kind", "\"desorption_sphere\" on rotation axis " + axis.name,
+                            "translation axes only (the emission sites move with the body, so a "
+                            "sphere's rotational F is not zero: use kind = \"desorption\")");
+  return DissipationChannel::tabulate(grid, context);
+}
+
+std::string describe_table_entry(const Grid& grid, std::size_t t) {
+  std::vector<double> displacement, angle_ket, angle_bra;
+  grid.table_entry(t, displacement, angle_ket, angle_bra);
+  std::ostringstream out;
+  std::size_t it = 0, ir = 0;
+  for (const Axis& axis : grid.axes()) {
+    if (it + ir > 0) out << ", ";
+    if (axis.kind == AxisKind::translation)
+      out << axis.name << " - " << axis.name << "' = " << format_number(displacement[it++]) << " m";
+    else {
+      out << axis.name << " = " << format_number(angle_ket[ir]) << " rad (ket), "
+          << format_number(angle_bra[ir]) << " rad (bra)";
+      ++ir;
+    }
+  }
+  return out.str();
+}
+
+std::vector<std::complex<double>> evaluate_channels(const Grid& grid, const ChannelList& channels,
+                                                    const ChannelTableContext& context,
+                                                    ChannelTableReport* report) {
+  std::vector<std::complex<double>> table(grid.difference_table_size(), {0.0, 0.0});
+  if (report) *report = ChannelTableReport{};
   for (const auto& channel : channels) {
-    for (std::size_t t = 0; t < table.size(); ++t) {
-      grid.table_entry(t, displacement, angle_ket, angle_bra);
-      const std::complex<double> f = channel->evaluate(displacement, angle_ket, angle_bra);
-      if (!std::isfinite(f.real()) || !std::isfinite(f.imag()) || f.real() < -1e-12 * std::abs(f))
-        throw NumericalError("channel " + channel->name() +
-                             " gives F = " + format_number(f.real()) + " + " +
-                             format_number(f.imag()) + "i at table entry " + std::to_string(t) +
-                             " (expected finite with Re F >= 0)");
-      table[t] += f;
+    std::vector<std::complex<double>> f = channel->tabulate(grid, context);
+    if (f.size() != table.size())
+      throw NumericalError("channel " + channel->name() + " gave " + std::to_string(f.size()) +
+                           " table entries, the grid has " + std::to_string(table.size()));
+    double largest = channel->rate_scale();
+    for (const auto& v : f) largest = std::max(largest, std::abs(v));
+    // Rounding near F = 0 (e.g. F_{R,R}(0) from a quadrature) may give a tiny negative Re F;
+    // within the channel's stated accuracy it is set to 0, beyond it the channel is wrong.
+    const double tolerance = channel->relative_accuracy() * largest;
+    std::size_t rounded = 0;
+    double worst = 0.0;
+    for (std::size_t t = 0; t < f.size(); ++t) {
+      const std::complex<double> v = f[t];
+      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()) || v.real() < -tolerance)
+        throw NumericalError(
+            "channel " + channel->name() + " gives F = " + format_number(v.real()) + " + " +
+            format_number(v.imag()) + "i 1/s at " + describe_table_entry(grid, t) +
+            " (expected finite with Re F >= 0 within " + format_number(tolerance) + " 1/s)");
+      if (v.real() < 0) {
+        ++rounded;
+        worst = std::max(worst, -v.real());
+        f[t].real(0.0);
+      }
+      table[t] += f[t];
+    }
+    if (report) {
+      report->rounded_to_zero.push_back(rounded);
+      report->largest_rounding.push_back(worst);
     }
   }
   return table;

@@ -8,6 +8,8 @@
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/localization_channels.hpp"
+#include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
@@ -62,10 +64,20 @@ double thermal_photon_momentum(double temperature) {
   return 2.701 * constants::k_boltzmann * temperature / constants::speed_of_light;
 }
 
-/// The desorption channel from the localization engine (desorption eq. 48, complex F): the
-/// i-th translation axis of the grid moves the body along lab axis e_i (x, y, z in the order of
-/// the translation axes), and a rotation axis of the grid turns it about `rotation_axis`.
-/// F is integrated once per distinct (dX, phi, phi') of the grid to `tolerance` * Gamma.
+/// An optional [x, y, z] key (a rotation axis), `fallback` when absent.
+Eigen::Vector3d axis_key(const io::Config& c, const std::string& key,
+                         const Eigen::Vector3d& fallback) {
+  if (!c.has(key)) return fallback;
+  const auto v = c.get_doubles(key);
+  if (v.size() != 3)
+    throw InvalidArgument(c.full_key(key), std::to_string(v.size()) + " numbers", "3 numbers");
+  const Eigen::Vector3d axis(v[0], v[1], v[2]);
+  localization::rotation_about(axis, 0.0, c.full_key(key));  // rejects a zero axis
+  return axis;
+}
+
+/// The desorption channel from the localization engine (desorption eq. 48, complex F),
+/// tabulated for the run's grid on the run's backend (localization_channels.hpp).
 std::shared_ptr<const DissipationChannel> make_desorption_channel(const io::Config& c) {
   namespace loc = localization;
   loc::EmissionModel model;
@@ -97,54 +109,29 @@ std::shared_ptr<const DissipationChannel> make_desorption_channel(const io::Conf
   model.emitted_mass = amu * constants::atomic_mass_unit;
   model.rate = c.get_double("rate");
   require_positive(c.full_key("rate"), model.rate);
-  loc::RateOptions options;
-  options.tolerance = c.get_double("tolerance", 1e-6);
-  require_in_range(c.full_key("tolerance"), options.tolerance, loc::minimum_tolerance, 1.0);
-  Eigen::Vector3d axis(0, 0, 1);
-  if (c.has("rotation_axis")) {
-    const auto v = c.get_doubles("rotation_axis");
-    if (v.size() != 3)
-      throw InvalidArgument(c.full_key("rotation_axis"), std::to_string(v.size()) + " numbers",
-                            "3 numbers");
-    axis = Eigen::Vector3d(v[0], v[1], v[2]);
-  }
-  loc::rotation_about(axis, 0.0, c.full_key("rotation_axis"));  // rejects a zero axis
-  auto engine = std::make_shared<const loc::LocalizationRate>(model);
-  // Diffusive comparison (physics.md property 7): Lambda = e.D0.e/hbar^2 along x,
-  // Lambda_phi = u.D0_JJ.u/hbar^2 about the rotation axis.
-  const auto limit = engine->diffusive_limit();
-  const Eigen::Vector3d u = axis.normalized();
-  const double hbar2 = constants::hbar * constants::hbar;
-  const double lambda = limit.diffusion(0, 0) / hbar2;
-  const double angular_lambda = u.dot(limit.diffusion.bottomRightCorner<3, 3>() * u) / hbar2;
-  using Key = std::vector<double>;
-  auto cache = std::make_shared<std::map<Key, std::complex<double>>>();
-  auto mutex = std::make_shared<std::mutex>();
-  auto function = [engine, options, u, cache, mutex, key_name = c.full_key("kind")](
-                      const std::vector<double>& displacement, const std::vector<double>& angle_ket,
-                      const std::vector<double>& angle_bra) {
-    if (displacement.size() > 3 || angle_ket.size() > 1)
-      throw InvalidArgument(key_name, "\"desorption\"",
-                            "a grid of at most 3 translation axes and 1 rotation axis");
-    Key key(displacement);
-    key.insert(key.end(), angle_ket.begin(), angle_ket.end());
-    key.insert(key.end(), angle_bra.begin(), angle_bra.end());
-    std::lock_guard<std::mutex> lock(*mutex);
-    if (auto it = cache->find(key); it != cache->end()) return it->second;
-    Eigen::Vector3d dx = Eigen::Vector3d::Zero();
-    for (std::size_t i = 0; i < displacement.size(); ++i)
-      dx[static_cast<Eigen::Index>(i)] = displacement[i];
-    const Eigen::Matrix3d r = loc::rotation_about(u, angle_ket.empty() ? 0.0 : angle_ket[0]);
-    const Eigen::Matrix3d r_prime = loc::rotation_about(u, angle_bra.empty() ? 0.0 : angle_bra[0]);
-    const std::complex<double> f = engine->evaluate(r, r_prime, dx, options).value;
-    cache->emplace(std::move(key), f);
-    return f;
-  };
-  return std::make_shared<FunctionChannel>(
-      function,
+  const double tolerance = c.get_double("tolerance", 1e-6);
+  require_in_range(c.full_key("tolerance"), tolerance, loc::minimum_tolerance, 1.0);
+  const Eigen::Vector3d axis = axis_key(c, "rotation_axis", Eigen::Vector3d::UnitZ());
+  return std::make_shared<LocalizationChannel>(
+      std::make_shared<const loc::LocalizationRate>(model), tolerance, axis,
       "desorption(" + body + ", radius=" + format_number(radius) +
-          ", rate=" + format_number(model.rate) + ", T=" + format_number(temperature) + ")",
-      lambda, angular_lambda, engine->mean_momentum());
+          ", rate=" + format_number(model.rate) + ", T=" + format_number(temperature) + ")");
+}
+
+/// The table channel: an F-table file as `nanodecoh ftable` writes it (docs/ftable-format.md).
+std::shared_ptr<const DissipationChannel> make_table_channel(const io::Config& c) {
+  const std::string path = c.get_string("file");
+  io::FTable table = io::read_ftable(path);
+  // A rotation grid axis turns the body about the table's own axis unless the config says
+  // otherwise.
+  const Eigen::Vector3d table_axis(table.rotation_axis[0], table.rotation_axis[1],
+                                   table.rotation_axis[2]);
+  const Eigen::Vector3d axis = axis_key(c, "rotation_axis", table_axis);
+  const double lambda = c.get_double("diffusive_lambda", 0.0);
+  require_nonnegative(c.full_key("diffusive_lambda"), lambda);
+  const double angular_lambda = c.get_double("angular_lambda", 0.0);
+  require_nonnegative(c.full_key("angular_lambda"), angular_lambda);
+  return std::make_shared<FTableChannel>(std::move(table), path, axis, lambda, angular_lambda);
 }
 
 }  // namespace
@@ -216,16 +203,7 @@ ChannelList make_channels(const std::vector<io::Config>& tables) {
           c.get_double("rate"), c.get_double("temperature", 300.0),
           amu * constants::atomic_mass_unit));
     } else if (kind == "table") {
-      const std::string path = c.get_string("file");
-      const io::Hdf5File file = io::Hdf5File::open_read(path);
-      auto distances = file.read_doubles(c.get_string("distance_dataset", "distance"));
-      auto values = file.read_complex(c.get_string("values_dataset", "F"));
-      std::vector<double> angles;
-      const std::string angle_ds = c.get_string("angle_dataset", "angle_difference");
-      if (file.exists(angle_ds)) angles = file.read_doubles(angle_ds);
-      channels.push_back(std::make_shared<TabulatedChannel>(
-          std::move(distances), std::move(angles), std::move(values), "table(" + path + ")",
-          c.get_double("diffusive_lambda", 0.0)));
+      channels.push_back(make_table_channel(c));
     } else {
       throw InvalidArgument(
           c.full_key("kind"), "\"" + kind + "\"",

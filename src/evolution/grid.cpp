@@ -141,6 +141,25 @@ void Grid::table_entry(std::size_t t, std::vector<double>& displacement,
   }
 }
 
+void Grid::table_entry_indices(std::size_t t, std::vector<long long>& difference,
+                               std::vector<std::size_t>& ket_point,
+                               std::vector<std::size_t>& bra_point) const {
+  difference.clear();
+  ket_point.clear();
+  bra_point.clear();
+  for (std::size_t a = 0; a < axes_member_.size(); ++a) {
+    const std::size_t u = t / table_strides_member_[a];
+    t %= table_strides_member_[a];
+    const std::size_t n = axes_member_[a].points;
+    if (axes_member_[a].kind == AxisKind::translation) {
+      difference.push_back(static_cast<long long>(u) - static_cast<long long>(n - 1));
+    } else {
+      ket_point.push_back(u / n);
+      bra_point.push_back(u % n);
+    }
+  }
+}
+
 MemoryEstimate estimate_memory(const Grid& grid, Precision precision, bool cuda) {
   const std::size_t element = precision == Precision::complex128 ? 16 : 8;
   MemoryEstimate estimate;

@@ -637,7 +637,15 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
     rho0 = make_initial_state(grid, spec.initial);
     check_resolution(grid, rho0);
   }
-  const auto f_table = evaluate_channels(grid, spec.channels);
+  ChannelTableContext table_context{backend, control.stop, control.progress};
+  ChannelTableReport table_report;
+  const auto f_table = evaluate_channels(grid, spec.channels, table_context, &table_report);
+  for (std::size_t c = 0; c < spec.channels.size(); ++c)
+    if (table_report.rounded_to_zero[c] > 0)
+      notices << "nanodecoh: notice: channel " << spec.channels[c]->name() << ": "
+              << table_report.rounded_to_zero[c] << " table entries with Re F in [-"
+              << format_number(table_report.largest_rounding[c])
+              << ", 0) 1/s (within its stated accuracy) set to 0\n";
   Runner main{spec, grid, backend, control, true, notices, recoil_warned};
   std::vector<cplx> rho_initial_copy;
   if (spec.compare_diffusive)
@@ -653,9 +661,9 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   if (spec.compare_diffusive) {
     Runner comparison{spec, grid, backend, control, false, notices, true};
     RunResult scratch;
-    diffusive = std::make_unique<Record>(
-        comparison.run(evaluate_channels(grid, diffusive_approximations(spec.channels)),
-                       std::move(rho_initial_copy), nullptr, scratch));
+    diffusive = std::make_unique<Record>(comparison.run(
+        evaluate_channels(grid, diffusive_approximations(spec.channels), table_context),
+        std::move(rho_initial_copy), nullptr, scratch));
     result.diffusive_series = diffusive->series;
   }
   result.wall_seconds =

@@ -359,6 +359,9 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
     }
     std::vector<std::size_t> still;
     for (std::size_t start = 0; start < active.size(); start += batch) {
+      if (options.stop && options.stop->load())
+        throw Interrupted("localization rate: stopped on request after " + std::to_string(done) +
+                          " of " + std::to_string(count) + " values");
       const std::vector<std::size_t> which(active.begin() + start,
                                            active.begin() + std::min(active.size(), start + batch));
       const auto current = run(which, level);
@@ -390,7 +393,10 @@ Converged converge(const EmissionModel& model, const std::vector<Integrator::Spe
     return integrator.evaluate(jobs, backend);
   };
   Converged out;
-  out.values = converge_levels(specs.size(), model.rate, options, run, 4096);
+  // batches: enough jobs to fill a GPU; on a CPU small enough that progress and a stop
+  // request are seen within seconds at moderate phases
+  const std::size_t batch = backend == Backend::cuda ? 4096 : 256;
+  out.values = converge_levels(specs.size(), model.rate, options, run, batch);
   out.evaluations = integrator.evaluations();
   return out;
 }
@@ -462,6 +468,12 @@ RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientatio
   for (std::size_t ij = 0; ij < p * p; ++ij)
     for (std::size_t k = 0; k < nd; ++k) {
       const RateValue& v = c.values[pair_rep[ij] * nd + k];
+      // F_{R,R}(0) = 0 by symmetry (property 1): exactly, not to quadrature rounding
+      if (orientations[ij / p] == orientations[ij % p] && displacements[k].isZero(0.0)) {
+        t.values[ij * nd + k] = 0.0;
+        t.error_estimates[ij * nd + k] = 0.0;
+        continue;
+      }
       t.values[ij * nd + k] = v.value;
       t.error_estimates[ij * nd + k] = v.error_estimate;
       t.max_error_estimate = std::max(t.max_error_estimate, v.error_estimate);
@@ -523,6 +535,13 @@ RateTable LocalizationRate::sphere_table(const std::vector<Eigen::Matrix3d>& ori
   t.error_estimates.resize(p * p * nd);
   for (std::size_t n = 0; n < job_of.size(); ++n) {
     const RateValue& v = converged[job_of[n]];
+    const detail::SphereJob& job = jobs[job_of[n]];
+    // no relative rotation and no displacement: F = 0 by symmetry (property 1), exactly
+    if (job.dx_par == 0.0 && job.dx_perp == 0.0 && job.sin_half == 0.0) {
+      t.values[n] = 0.0;
+      t.error_estimates[n] = 0.0;
+      continue;
+    }
     t.values[n] = v.value;
     t.error_estimates[n] = v.error_estimate;
     t.max_error_estimate = std::max(t.max_error_estimate, v.error_estimate);

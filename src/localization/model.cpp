@@ -210,7 +210,8 @@ std::vector<double> libration_angles(int count, double step, double centre) {
   require_positive("orientations.step", step);
   require_finite("orientations.centre", centre);
   std::vector<double> a(count);
-  for (int i = 0; i < count; ++i) a[i] = centre + (i - 0.5 * (count - 1)) * step;
+  for (int i = 0; i < count; ++i)
+    a[i] = centre + (i - count / 2) * step;  // evolution grid convention
   return a;
 }
 
@@ -231,7 +232,7 @@ std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, in
   if (!std::isfinite(norm) || !(norm > 0))
     throw InvalidArgument("displacements.axis", "zero vector", "a non-zero finite axis");
   std::vector<Eigen::Vector3d> out(count);
-  for (int i = 0; i < count; ++i) out[i] = (centre + (i - 0.5 * (count - 1)) * step) * axis / norm;
+  for (int i = 0; i < count; ++i) out[i] = (centre + (i - count / 2) * step) * axis / norm;
   return out;
 }
 

@@ -73,17 +73,6 @@ TEST(ChannelGaussian, FormulaAndAngles) {
   EXPECT_THROW(ne::GaussianChannel(1.0, -1.0), nanodecoh::InvalidArgument);
 }
 
-TEST(ChannelTable, InterpolatesAndValidates) {
-  ne::TabulatedChannel t({0.0, 1e-9, 2e-9}, {}, {{0.0, 0.0}, {1.0, 0.5}, {3.0, 0.0}});
-  EXPECT_NEAR(t.evaluate({0.5e-9}, {}, {}).real(), 0.5, 1e-12);
-  EXPECT_NEAR(t.evaluate({0.5e-9}, {}, {}).imag(), 0.25, 1e-12);
-  EXPECT_NEAR(t.evaluate({-1.5e-9}, {}, {}).real(), 2.0, 1e-12);
-  EXPECT_NEAR(t.evaluate({5e-9}, {}, {}).real(), 3.0, 1e-12);  // constant beyond the table
-  EXPECT_THROW(ne::TabulatedChannel({1e-9, 2e-9}, {}, {{0, 0}, {1, 0}}),
-               nanodecoh::InvalidArgument);
-  EXPECT_THROW(ne::TabulatedChannel({0, 1e-9}, {}, {{0, 0}}), nanodecoh::InvalidArgument);
-}
-
 TEST(ChannelTable, GridDifferenceTableMatchesDirectCoordinates) {
   ne::Axis x{ne::AxisKind::translation, "x", 5, 1e-9, 0.0, 1e-18, ne::RotationMode::libration};
   ne::Axis phi{ne::AxisKind::rotation, "phi", 4, 1.0, 0.0, 1e-33, ne::RotationMode::circle};

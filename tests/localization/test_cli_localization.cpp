@@ -192,21 +192,25 @@ TEST(FTableCli, WritesHdf5WithAxesAndProvenance) {
   const std::string out = dir + "/table.h5";
   const auto r =
       run_cli({"ftable", std::string(NANODECOH_SOURCE_DIR) + "/examples/ftable.toml", "--out", out,
-               "--set", "orientations.count=3", "--set", "displacements.count=4", "--set",
+               "--set", "orientations.count=3", "--set", "displacements.count=5", "--set",
                "numerics.tolerance=1e-5", "--backend", "cpu", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
   const auto f = nanodecoh::io::Hdf5File::open_read(out);
   std::vector<std::size_t> shape;
   const auto values = f.read_complex("F", &shape);
-  ASSERT_EQ(shape, (std::vector<std::size_t>{3, 3, 4}));
-  // F_{R,R}(dX) with dX symmetric about 0 on a sphere: Hermiticity gives F(dX) = F(-dX), real
-  EXPECT_NEAR(std::abs(values[0 * 4 + 0] - values[0 * 4 + 3]), 0.0, 3e-5);
+  ASSERT_EQ(shape, (std::vector<std::size_t>{3, 3, 5}));
+  // dX = (i - 2) step, symmetric about 0: F_{R,R}(dX) = F_{R,R}(-dX) on a sphere, and
+  // F_{R,R}(0) = 0 exactly (property 1)
+  EXPECT_NEAR(std::abs(values[0 * 5 + 0] - values[0 * 5 + 4]), 0.0, 3e-5);
+  EXPECT_EQ(values[0 * 5 + 2], std::complex<double>(0.0, 0.0));
+  EXPECT_EQ(f.read_string_attribute("/", "schema"), "nanodecoh.ftable");
+  EXPECT_EQ(f.read_double_attribute("/", "schema_version"), 1.0);
   EXPECT_EQ(f.read_string_attribute("/", "backend"), "cpu");
   EXPECT_EQ(f.read_string_attribute("/", "method"), "sphere-lune-density");
   EXPECT_NE(f.read_string_attribute("/", "config").find("libration"), std::string::npos);
   EXPECT_NEAR(f.read_double_attribute("/", "tolerance"), 1e-5, 1e-20);
-  EXPECT_EQ(f.read_doubles("displacements", &shape).size(), 12u);
+  EXPECT_EQ(f.read_doubles("displacements", &shape).size(), 15u);
   EXPECT_FALSE(f.read_string_attribute("/", "version").empty());
 }
 

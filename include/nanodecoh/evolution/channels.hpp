@@ -1,26 +1,34 @@
 // Dissipation channels of the evolution: each gives the complex decoherence
 // factor F on the grid's differences and orientation pairs, so that the
-// dissipator is (D rho)(x; x') = -F(x, x') rho(x; x') (physics.md section 1;
-// desorption eqs. (2)-(3)). The split-operator step multiplies rho by
-// exp(-F dt) exactly.
+// dissipator is (D rho)(x; x') = -F(x, x') rho(x; x') (docs/physics.md
+// section 1; desorption eqs. (2)-(3)). The split-operator step multiplies rho
+// by exp(-F dt) exactly.
 //
 // Implemented here: the diffusive model Lambda |dx|^2 (comparison only), the
 // saturating Gaussian Gamma [1 - exp(-dx^2/(4 a^2))], the Lambertian sphere
-// with a thermal spectrum Gamma [1 - <sin(k dx)/(k dx)>_E] (physics.md
-// property 8), a tabulated F and an arbitrary function. The magnetic and
-// dielectric rates and the full localization engine plug in through
-// TabulatedChannel or FunctionChannel.
+// with a thermal spectrum Gamma [1 - <sin(k dx)/(k dx)>_E] (docs/physics.md
+// property 8) and an arbitrary function. The localization engine and F-table
+// files plug in through localization_channels.hpp.
 #pragma once
 
+#include <atomic>
 #include <complex>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "nanodecoh/backend.hpp"
 #include "nanodecoh/evolution/grid.hpp"
 
 namespace nanodecoh::evolution {
+
+/// How a channel's table is built for one run.
+struct ChannelTableContext {
+  Backend backend = Backend::cpu;           ///< where heavy tables are computed
+  const std::atomic<bool>* stop = nullptr;  ///< when set, a long build stops (throws Interrupted)
+  bool progress = false;                    ///< progress line on stderr for slow tables
+};
 
 /// One term of the dissipator.
 class DissipationChannel {
@@ -37,6 +45,19 @@ class DissipationChannel {
   virtual std::unique_ptr<DissipationChannel> diffusive_approximation() const = 0;
   /// Momentum of one typical emission (kg m/s), for the recoil-resolution warning; 0 if none.
   virtual double recoil_momentum() const { return 0.0; }
+
+  /// F (1/s) on the grid's difference table (Grid::difference_table_size entries, layout of
+  /// Grid::table_entry). The default calls evaluate() entry by entry; channels backed by a
+  /// batched engine or a file override it. Throws InvalidArgument when the channel cannot
+  /// model an axis of the grid (it never acts as F = 0 there).
+  virtual std::vector<std::complex<double>> tabulate(const Grid& grid,
+                                                     const ChannelTableContext& context) const;
+  /// Scale of F (1/s) that accuracy statements refer to: the total rate Gamma of a
+  /// saturating channel; 0 when the channel has none (then the largest |F| on the grid).
+  virtual double rate_scale() const { return 0.0; }
+  /// Accuracy of F in units of the scale: a value with -accuracy * scale <= Re F < 0 is
+  /// rounding and is set to 0 (counted); a more negative one is an error.
+  virtual double relative_accuracy() const { return 1e-12; }
 };
 
 /// F = Lambda |dx|^2 + Lambda_phi sum (phi - phi')^2 (angle difference wrapped into [-pi, pi)).
@@ -68,6 +89,7 @@ class GaussianChannel final : public DissipationChannel {
                                 const std::vector<double>& angle_ket,
                                 const std::vector<double>& angle_bra) const override;
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
+  double rate_scale() const override { return rate_member_; }
 
  private:
   double rate_member_, length_member_, angular_length_member_;
@@ -84,9 +106,10 @@ double one_minus_thermal_sinc_average(double z);
 double dawson(double x);
 
 /// Lambertian sphere emitting atoms of mass m with the thermal spectrum at T:
-/// F(dX) = Gamma [1 - <sin(k|dX|)/(k|dX|)>_E] (physics.md property 8). Depends on
-/// the translation displacement only (rotational decoherence of a sphere needs
-/// the localization engine).
+/// F(dX) = Gamma [1 - <sin(k|dX|)/(k|dX|)>_E] (docs/physics.md property 8), for
+/// translation axes only: the emission sites move with the body, so its rotational F
+/// is not zero, and a grid with a rotation axis is refused (use the `desorption`
+/// channel, which integrates it with the localization engine).
 class DesorptionSphereChannel final : public DissipationChannel {
  public:
   /// rate Gamma (1/s), temperature T (K), atom_mass m (kg).
@@ -97,6 +120,9 @@ class DesorptionSphereChannel final : public DissipationChannel {
                                 const std::vector<double>& angle_bra) const override;
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
   double recoil_momentum() const override;
+  std::vector<std::complex<double>> tabulate(const Grid& grid,
+                                             const ChannelTableContext& context) const override;
+  double rate_scale() const override { return rate_member_; }
   /// k_T = sqrt(2 m k_B T)/hbar (1/m).
   double thermal_wavenumber() const noexcept { return thermal_wavenumber_member_; }
 
@@ -104,29 +130,7 @@ class DesorptionSphereChannel final : public DissipationChannel {
   double rate_member_, temperature_member_, atom_mass_member_, thermal_wavenumber_member_;
 };
 
-/// F tabulated on |dx| (m, ascending from 0; linear interpolation, constant beyond
-/// the last point) and optionally on the angle difference phi - phi' of the first
-/// rotation axis (rad, ascending; bilinear, clamped). values[ia * distances.size() + ir].
-class TabulatedChannel final : public DissipationChannel {
- public:
-  TabulatedChannel(std::vector<double> distances, std::vector<double> angle_differences,
-                   std::vector<std::complex<double>> values, std::string label = "table",
-                   double diffusive_lambda = 0.0, double recoil_momentum = 0.0);
-  std::string name() const override;
-  std::complex<double> evaluate(const std::vector<double>& displacement,
-                                const std::vector<double>& angle_ket,
-                                const std::vector<double>& angle_bra) const override;
-  std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
-  double recoil_momentum() const override { return recoil_member_; }
-
- private:
-  std::vector<double> distances_member_, angles_member_;
-  std::vector<std::complex<double>> values_member_;
-  std::string label_member_;
-  double lambda_member_, recoil_member_;
-};
-
-/// Any F given as a function (the wiring point for the localization engine).
+/// Any F given as a function of (x - x', ket angles, bra angles).
 class FunctionChannel final : public DissipationChannel {
  public:
   using Function = std::function<std::complex<double>(const std::vector<double>& displacement,
@@ -149,9 +153,22 @@ class FunctionChannel final : public DissipationChannel {
 
 using ChannelList = std::vector<std::shared_ptr<const DissipationChannel>>;
 
-/// Sum of the channels' F on the grid's difference table (see Grid::difference_table_size).
-/// Throws NumericalError if a channel returns NaN/inf or Re F < 0.
-std::vector<std::complex<double>> evaluate_channels(const Grid& grid, const ChannelList& channels);
+/// What building the channels' table found, per channel (in channel order).
+struct ChannelTableReport {
+  std::vector<std::size_t> rounded_to_zero;  ///< entries with tiny negative Re F set to 0
+  std::vector<double> largest_rounding;      ///< largest |Re F| among them (1/s)
+};
+
+/// Sum of the channels' F on the grid's difference table (see Grid::difference_table_size),
+/// each channel's table from DissipationChannel::tabulate. Entries within a channel's stated
+/// accuracy below zero are set to 0 and counted in `report`; throws NumericalError naming the
+/// channel and the grid point if a channel gives NaN/inf or a genuinely negative Re F.
+std::vector<std::complex<double>> evaluate_channels(const Grid& grid, const ChannelList& channels,
+                                                    const ChannelTableContext& context = {},
+                                                    ChannelTableReport* report = nullptr);
+
+/// Describes table entry t of the grid for messages: "x - x' = 1e-09 m, phi = 0.1 | 0 rad".
+std::string describe_table_entry(const Grid& grid, std::size_t t);
 
 /// The diffusive approximation of every channel.
 ChannelList diffusive_approximations(const ChannelList& channels);

@@ -70,6 +70,11 @@ class Grid {
   /// ket and bra angles (rad) per rotation axis, in axis order.
   void table_entry(std::size_t t, std::vector<double>& displacement, std::vector<double>& angle_ket,
                    std::vector<double>& angle_bra) const;
+  /// Indices of table entry t: the point difference i - j in [-(n-1), n-1] per translation
+  /// axis, and the ket and bra point indices per rotation axis, in axis order.
+  void table_entry_indices(std::size_t t, std::vector<long long>& difference,
+                           std::vector<std::size_t>& ket_point,
+                           std::vector<std::size_t>& bra_point) const;
 
  private:
   std::vector<Axis> axes_member_;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <atomic>
 #include <complex>
 #include <cstdint>
 #include <filesystem>
@@ -95,12 +96,14 @@ Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
                                const std::string& parameter = "--axis");
 /// N angles 2 pi i / N, i = 0..N-1 (a periodic full circle).
 std::vector<double> periodic_angles(int count);
-/// N angles centre + (i - (N-1)/2) step (a libration window).
+/// N angles centre + (i - floor(N/2)) step (a libration window; the convention of the
+/// evolution's grid axes, Grid::coordinate).
 std::vector<double> libration_angles(int count, double step, double centre);
 /// Rotations about one axis by the given angles.
 std::vector<Eigen::Matrix3d> rotations_about(const Eigen::Vector3d& axis,
                                              const std::vector<double>& angles);
-/// N displacements (centre + (i - (N-1)/2) step) * unit(axis) (m).
+/// N displacements (centre + (i - floor(N/2)) step) * unit(axis) (m), the convention of the
+/// evolution's grid axes.
 std::vector<Eigen::Vector3d> displacements_along(const Eigen::Vector3d& axis, int count,
                                                  double step, double centre);
 
@@ -140,6 +143,9 @@ struct RateOptions {
   int fixed_level = -1;  ///< >= 0: evaluate at this level only, no convergence loop
   /// Called with (jobs done, jobs total) after each batch; may be empty.
   std::function<void(std::size_t, std::size_t)> progress;
+  /// Checked before each batch (seconds of work on a CPU): when set, table() throws
+  /// Interrupted. May be null.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// Minimum tolerance (units of Gamma) double precision supports for F.
