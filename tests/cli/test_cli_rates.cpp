@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -102,6 +103,40 @@ TEST(CliRates, JsonHasTheContractKeys) {
   EXPECT_EQ(r.out.find("inf"), std::string::npos);
 }
 
+// Every number in the output has a unit in `units` (keyed by its key name), and the
+// inputs are echoed.
+void expect_self_describing(const nlohmann::json& j) {
+  ASSERT_TRUE(j.contains("units"));
+  ASSERT_TRUE(j.contains("inputs"));
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it.key() == "units") continue;
+      if (it->is_object()) {
+        walk(*it);
+      } else if (it->is_number() || it->is_array()) {
+        EXPECT_TRUE(j["units"].contains(it.key())) << it.key();
+      }
+    }
+  };
+  walk(j);
+  EXPECT_EQ(j["units"]["momentum_diffusion"], "kg^2 m^2 s^-3");
+  EXPECT_EQ(j["units"]["decoherence_rate"], "s^-1");
+  EXPECT_EQ(j["units"]["radius"], "m");
+  EXPECT_EQ(j["units"]["fdt_ratio"], "1");
+}
+
+TEST(CliRates, JsonIsSelfDescribing) {
+  std::vector<std::string> args = args_with();
+  args.push_back("--json");
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  expect_self_describing(j);
+  EXPECT_EQ(j["inputs"]["radius"].get<double>(), 1e-7);
+  EXPECT_EQ(j["inputs"]["t_internal"].get<double>(), 300.0);  // defaults to --temperature
+  EXPECT_EQ(j["inputs"]["permittivity"].get<double>(), 5.7);
+}
+
 TEST(CliRates, MassInsteadOfDensity) {
   std::vector<std::string> args = args_with("--density", "", true);
   args.insert(args.end(), {"--mass", "1.47e-17", "--shape-factor", "1", "--json"});
@@ -131,6 +166,7 @@ TEST(CliRates, MaterialPresetGivesEpsAndDensity) {
             d["channels"]["absorption"]["event_rate"].get<double>());
   EXPECT_GT(d["fdt_ratio"].get<double>(), 1.0);
   EXPECT_FALSE(j["paper"].contains("dielectric"));
+  expect_self_describing(j);
 }
 
 TEST(CliRates, MaterialErrors) {
