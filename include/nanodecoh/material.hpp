@@ -22,10 +22,10 @@ struct MaterialResponseData {
 /// A material as loaded from its file.
 struct Material {
   std::string name;
-  std::string file;                                ///< path it was read from
-  double density = 0.0;                            ///< kg/m^3
-  std::string density_source;                      ///< citation
-  MaterialResponseData permittivity;               ///< eps(omega)
+  std::string file;                                    ///< path it was read from
+  double density = 0.0;                                ///< kg/m^3
+  std::string density_source;                          ///< citation
+  MaterialResponseData permittivity;                   ///< eps(omega)
   std::optional<MaterialResponseData> susceptibility;  ///< chi(omega), if the file has it
 };
 

@@ -5,8 +5,8 @@
 // T_internal), plus the magnetic paper's printed structure (magnetic eq. 25-33, 54, 60-62,
 // 75-82; magnetic_rates.hpp) in a `paper` block for comparison. See docs/rates.md.
 // Prints a table with units, or one JSON object (SI units) with --json.
-#include <iomanip>
 #include <functional>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -117,14 +117,10 @@ nlohmann::json to_json(const RatesInput& in, const RatesOptions& opts,
   magnetic_block["clausius_mossotti_imag"] = paper.clausius_mossotti.imag();
   magnetic_block["polarizability_real"] = paper.polarizability.real();
   magnetic_block["polarizability_imag"] = paper.polarizability.imag();
-  nlohmann::json inputs = {{"radius", in.radius},
-                           {"chi_real", in.chi_real},
-                           {"chi_imag", in.chi_imag},
-                           {"temperature", in.temperature},
-                           {"t_internal", opts.t_internal},
-                           {"shape_factor", in.shape_factor},
-                           {"dx", in.superposition_size},
-                           {"mass", paper.mass}};
+  nlohmann::json inputs = {{"radius", in.radius},           {"chi_real", in.chi_real},
+                           {"chi_imag", in.chi_imag},       {"temperature", in.temperature},
+                           {"t_internal", opts.t_internal}, {"shape_factor", in.shape_factor},
+                           {"dx", in.superposition_size},   {"mass", paper.mass}};
   if (in.density) inputs["density"] = *in.density;
   if (material) {
     inputs["material"] = {{"name", material->name},
@@ -237,8 +233,8 @@ void print_table(std::ostream& out, const RatesInput& in, const RatesOptions& op
       << (material ? material->name + " (" + material->file + ")" : format_number(in.permittivity))
       << ", T = " << format_number(in.temperature)
       << " K, T_internal = " << format_number(opts.t_internal)
-      << " K, dx = " << format_number(in.superposition_size) << " m, m = " << format_number(paper.mass)
-      << " kg\n";
+      << " K, dx = " << format_number(in.superposition_size)
+      << " m, m = " << format_number(paper.mass) << " kg\n";
   out << "  thermal wavelength hbar c/(k_B T): " << format_number(paper.thermal_wavelength)
       << " m\n";
   print_dipole(out, "Magnetic dipole (chi), fluctuation-dissipation consistent", magnetic.rates);
@@ -270,11 +266,11 @@ Command register_rates_command(CLI::App& root) {
   app->add_option("--chi-imag", in.chi_imag, "Im chi >= 0 (absorption)")->required();
   app->add_option("--temperature", in.temperature, "Environment (field) temperature, K")
       ->required();
-  opts->t_internal_option = app->add_option(
-      "--t-internal", opts->t_internal,
-      "Internal temperature of the particle, K (default: --temperature)");
-  opts->permittivity_option = app->add_option(
-      "--permittivity", in.permittivity, "Constant relative permittivity eps (real, != 1)");
+  opts->t_internal_option =
+      app->add_option("--t-internal", opts->t_internal,
+                      "Internal temperature of the particle, K (default: --temperature)");
+  opts->permittivity_option = app->add_option("--permittivity", in.permittivity,
+                                              "Constant relative permittivity eps (real, != 1)");
   opts->material_option = app->add_option(
       "--material", opts->material,
       "Material preset (fused-silica, diamond, gold) or .toml file giving eps(omega) and a "
@@ -318,11 +314,10 @@ Command register_rates_command(CLI::App& root) {
                                   MaterialResponse::constant(input.susceptibility())},
                                  {}};
             magnetic.rates = thermal_photon_rates(magnetic.sphere, temperatures, paper.mass, dx);
-            DipoleRates electric{
-                {DipoleKind::electric, input.radius,
-                 material ? material->permittivity.response
-                          : MaterialResponse::constant({input.permittivity, 0.0})},
-                {}};
+            DipoleRates electric{{DipoleKind::electric, input.radius,
+                                  material ? material->permittivity.response
+                                           : MaterialResponse::constant({input.permittivity, 0.0})},
+                                 {}};
             electric.rates = thermal_photon_rates(electric.sphere, temperatures, paper.mass, dx);
             if (o.json) {
               nlohmann::json out = to_json(input, o, material, paper, magnetic, electric);

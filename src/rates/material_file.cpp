@@ -32,8 +32,7 @@ double frequency_factor(const std::string& unit, const std::string& where) {
 
 double required_number(const toml::table& t, const std::string& key, const std::string& where) {
   const toml::node* node = t.get(key);
-  if (node == nullptr)
-    throw InvalidArgument(where + "." + key, "missing", "a number");
+  if (node == nullptr) throw InvalidArgument(where + "." + key, "missing", "a number");
   if (auto v = node->value<double>()) return *v;
   throw InvalidArgument(where + "." + key, "not a number", "a number");
 }
@@ -62,15 +61,16 @@ MaterialResponseData read_response(const toml::table& t, const std::string& wher
     throw InvalidArgument(where + ".valid_band", format_number(data.valid_max / unit),
                           "a high end above the low end");
   if (model == "constant") {
-    data.response = MaterialResponse::constant(
-        {required_number(t, "real", where), t["imag"].value_or(0.0)});
+    data.response =
+        MaterialResponse::constant({required_number(t, "real", where), t["imag"].value_or(0.0)});
   } else if (model == "drude-lorentz") {
     std::vector<LorentzOscillator> oscillators;
     if (const toml::array* list = t["oscillators"].as_array()) {
       for (std::size_t j = 0; j < list->size(); ++j) {
         const std::string name = where + ".oscillators[" + std::to_string(j) + "]";
         const toml::table* o = (*list)[j].as_table();
-        if (o == nullptr) throw InvalidArgument(name, "not a table", "{strength, resonance, damping}");
+        if (o == nullptr)
+          throw InvalidArgument(name, "not a table", "{strength, resonance, damping}");
         oscillators.push_back({required_number(*o, "strength", name),
                                required_number(*o, "resonance", name) * unit,
                                required_number(*o, "damping", name) * unit});
@@ -81,7 +81,8 @@ MaterialResponseData read_response(const toml::table& t, const std::string& wher
         t["drude_damping"].value_or(0.0) * unit, std::move(oscillators), where);
   } else if (model == "table") {
     const toml::array* rows = t["samples"].as_array();
-    if (rows == nullptr) throw InvalidArgument(where + ".samples", "missing", "[[omega, Re, Im], ...]");
+    if (rows == nullptr)
+      throw InvalidArgument(where + ".samples", "missing", "[[omega, Re, Im], ...]");
     std::vector<ResponseSample> samples;
     for (std::size_t i = 0; i < rows->size(); ++i) {
       const toml::array* row = (*rows)[i].as_array();
@@ -102,7 +103,9 @@ MaterialResponseData read_response(const toml::table& t, const std::string& wher
 
 }  // namespace
 
-std::string material_presets_folder() { return NANODECOH_MATERIALS_DIR; }
+std::string material_presets_folder() {
+  return NANODECOH_MATERIALS_DIR;
+}
 
 Material load_material(const std::string& name_or_path) {
   const bool is_path = name_or_path.find('/') != std::string::npos ||

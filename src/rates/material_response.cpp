@@ -58,9 +58,9 @@ MaterialResponse MaterialResponse::table(std::vector<ResponseSample> samples,
     require_finite(row + " real part", samples[i].real);
     require_nonnegative(row + " imaginary part", samples[i].imag);
     if (i > 0 && !(samples[i].omega > samples[i - 1].omega))
-      throw InvalidArgument(row + " omega", format_number(samples[i].omega),
-                            "strictly greater than the previous row's " +
-                                format_number(samples[i - 1].omega));
+      throw InvalidArgument(
+          row + " omega", format_number(samples[i].omega),
+          "strictly greater than the previous row's " + format_number(samples[i - 1].omega));
   }
   MaterialResponse r;
   r.where_ = where;
@@ -76,9 +76,9 @@ std::complex<double> MaterialResponse::operator()(double omega) const {
       throw InvalidArgument(where_ + " frequency", format_number(omega) + " rad/s",
                             "inside the tabulated band [" + format_number(band_min_) + ", " +
                                 format_number(band_max_) + "] rad/s");
-    const auto upper = std::lower_bound(
-        samples_.begin(), samples_.end(), omega,
-        [](const ResponseSample& s, double w) { return s.omega < w; });
+    const auto upper =
+        std::lower_bound(samples_.begin(), samples_.end(), omega,
+                         [](const ResponseSample& s, double w) { return s.omega < w; });
     if (upper == samples_.begin()) return {upper->real, upper->imag};
     const auto lower = upper - 1;
     const double t = (omega - lower->omega) / (upper->omega - lower->omega);

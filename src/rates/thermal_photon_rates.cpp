@@ -107,8 +107,8 @@ void validate_inputs(const DipoleSphere& sphere, const PhotonTemperatures& t, do
       throw InvalidArgument("material table band",
                             "[" + format_number(sphere.response.band_min()) + ", " +
                                 format_number(sphere.response.band_max()) + "] rad/s",
-                            "a band covering the thermal band [" + format_number(need_low) +
-                                ", " + format_number(need_high) + "] rad/s of T = " +
+                            "a band covering the thermal band [" + format_number(need_low) + ", " +
+                                format_number(need_high) + "] rad/s of T = " +
                                 format_number(t_low) + " to " + format_number(t_high) + " K");
   }
 }
@@ -172,13 +172,11 @@ std::complex<double> static_polarizability_volume(DipoleKind kind, double radius
   const double volume = 4.0 * pi * radius * radius * radius;
   // eps - 1 over eps + 2, or chi over chi + 3: the same Clausius-Mossotti factor with
   // eps = 1 + chi (mu_r = 1 + chi).
-  const std::complex<double> minus_one =
-      kind == DipoleKind::electric ? response - 1.0 : response;
+  const std::complex<double> minus_one = kind == DipoleKind::electric ? response - 1.0 : response;
   return volume * minus_one / (minus_one + 3.0);
 }
 
-std::complex<double> radiative_polarizability_volume(std::complex<double> static_volume,
-                                                     double k) {
+std::complex<double> radiative_polarizability_volume(std::complex<double> static_volume, double k) {
   const std::complex<double> i(0.0, 1.0);
   return static_volume / (1.0 - i * k * k * k * static_volume / (6.0 * pi));
 }
@@ -247,8 +245,7 @@ double photon_channel_decoherence_rate(const DipoleSphere& sphere, PhotonChannel
     // Gauss-Kronrod (resolves narrow material resonances); the absolute tolerance per panel
     // is a 1e-12 share of the saturated rate R >= F.
     const double lo = sphere.response.is_table() ? sphere.response.band_min() : 0.0;
-    const double hi =
-        sphere.response.is_table() ? sphere.response.band_max() : u_max * omega_t;
+    const double hi = sphere.response.is_table() ? sphere.response.band_max() : u_max * omega_t;
     const double width = omega_t * std::min(0.5, pi / (2.0 * y));
     const long panels = static_cast<long>(std::ceil((hi - lo) / width));
     const double step = (hi - lo) / static_cast<double>(panels);
@@ -292,8 +289,9 @@ PhotonChannelRates photon_channel_rates(const DipoleSphere& sphere, PhotonChanne
       if (!(omega > 0.0)) return 0.0;
       const double sigma = channel_cross_section(sphere, channel, omega);
       const double o2 = omega * omega;
-      return sigma == 0.0 ? 0.0
-                          : o2 * o2 * sigma * minus_bose_derivative(omega, temperatures.environment);
+      return sigma == 0.0
+                 ? 0.0
+                 : o2 * o2 * sigma * minus_bose_derivative(omega, temperatures.environment);
     });
     out.drag_coefficient = hbar / (3.0 * pi * pi * c4) * friction / mass;
   }
@@ -330,17 +328,21 @@ ThermalPhotonRates thermal_photon_rates(const DipoleSphere& sphere,
     const double omega_t = reference_frequency(t);
     auto weight = [](double omega) { return std::pow(omega, 5); };
     const double num = integrate_to_infinity(
-        [&](double w) {
-          return w > 0.0 ? weight(w) * (occupation(PhotonChannel::absorption, t, w) +
-                                        occupation(PhotonChannel::emission, t, w))
-                         : 0.0;
-        },
-        0.0, omega_t).value;
-    const double den = integrate_to_infinity(
-        [&](double w) {
-          return w > 0.0 ? 2.0 * weight(w) * occupation(PhotonChannel::scattering, t, w) : 0.0;
-        },
-        0.0, omega_t).value;
+                           [&](double w) {
+                             return w > 0.0
+                                        ? weight(w) * (occupation(PhotonChannel::absorption, t, w) +
+                                                       occupation(PhotonChannel::emission, t, w))
+                                        : 0.0;
+                           },
+                           0.0, omega_t)
+                           .value;
+    const double den =
+        integrate_to_infinity(
+            [&](double w) {
+              return w > 0.0 ? 2.0 * weight(w) * occupation(PhotonChannel::scattering, t, w) : 0.0;
+            },
+            0.0, omega_t)
+            .value;
     r.fdt_ratio = num / den;
   }
   require_finite_result("fluctuation-dissipation ratio", r.fdt_ratio);

@@ -83,8 +83,8 @@ TEST(CliRates, JsonHasTheContractKeys) {
                   j["dielectric"]["decoherence_rate_longwave"].get<double>(),
               j["ratio_decoherence_magnetic_to_dielectric"].get<double>(), 1e-24);
   // (M 62) with the SI polarizability, in the paper block.
-  EXPECT_NEAR(j["paper"]["ratio_decoherence_magnetic_to_dielectric"].get<double>(),
-              g * g / (e * e), 1e-22);
+  EXPECT_NEAR(j["paper"]["ratio_decoherence_magnetic_to_dielectric"].get<double>(), g * g / (e * e),
+              1e-22);
   // Fluctuation-dissipation: 1 for the consistent rates, 2/beta = 4 for the paper's.
   EXPECT_NEAR(m["fdt_ratio"].get<double>(), 1.0, 1e-9);
   EXPECT_NEAR(j["dielectric"]["fdt_ratio"].get<double>(), 1.0, 1e-9);
@@ -157,7 +157,8 @@ TEST(CliRates, MaterialPresetGivesEpsAndDensity) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   // Density from the preset (2200 kg/m^3): m = 4/3 pi a^3 rho.
-  EXPECT_NEAR(j["inputs"]["mass"].get<double>(), 4.0 / 3.0 * 3.141592653589793 * 1e-21 * 2200.0, 1e-30);
+  EXPECT_NEAR(j["inputs"]["mass"].get<double>(), 4.0 / 3.0 * 3.141592653589793 * 1e-21 * 2200.0,
+              1e-30);
   EXPECT_EQ(j["inputs"]["material"]["name"].get<std::string>(), "fused silica");
   const auto& d = j["dielectric"];
   // A hot, absorbing particle: emission exceeds absorption and the diffusion exceeds

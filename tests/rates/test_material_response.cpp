@@ -3,13 +3,13 @@
 // its band, presets against the numbers they cite, user files and their errors.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <complex>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
-#include <unistd.h>
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
@@ -140,10 +140,12 @@ model = "magic"
 valid_band = [0.0, 1.0]
 source = "s"
 )");
-  EXPECT_NE(what_of([&] { load_material(bad_model); }).find("permittivity.model"), std::string::npos);
+  EXPECT_NE(what_of([&] { load_material(bad_model); }).find("permittivity.model"),
+            std::string::npos);
   const std::string no_density = write("nodensity.toml", "name = \"x\"\n");
   EXPECT_NE(what_of([&] { load_material(no_density); }).find("density"), std::string::npos);
-  const std::string negative = write("neg.toml", "name = \"x\"\ndensity = -1.0\ndensity_source = \"s\"\n");
+  const std::string negative =
+      write("neg.toml", "name = \"x\"\ndensity = -1.0\ndensity_source = \"s\"\n");
   EXPECT_NE(what_of([&] { load_material(negative); }).find("density"), std::string::npos);
   const std::string malformed = write("malformed.toml", "name = \n");
   EXPECT_NE(what_of([&] { load_material(malformed); }).find("malformed TOML"), std::string::npos);
