@@ -1,6 +1,6 @@
 // Linear response of a material as a function of angular frequency: the relative
 // permittivity eps(omega) or the volume magnetic susceptibility chi(omega) that the
-// thermal-photon rates (thermal_photon_rates.hpp, docs/physics.md section 5) need.
+// thermal-photon rates (thermal_photon_rates.hpp, docs/rates.md) need.
 // Models: a constant, Drude plus Lorentz oscillators,
 //   r(omega) = r_inf - omega_p^2 / (omega^2 + i gamma_D omega)
 //            + sum_j delta_j omega_j^2 / (omega_j^2 - omega^2 - i gamma_j omega),

@@ -1,6 +1,6 @@
 // Fluctuation-dissipation-consistent thermal-photon rates of a sphere seen as a point
 // electric or magnetic dipole in blackbody radiation at T_env, with its own internal
-// temperature T_int (docs/physics.md section 5; derivation in docs/paper-notes.md,
+// temperature T_int (docs/rates.md; derivation in docs/paper-notes.md,
 // "Consistent rates"). Three photon channels, each a process with a momentum kick q:
 //   scattering  k -> k'   rate n_e (1 + n_e) sigma_sca,  q = hbar (k - k'), dipole pattern
 //   absorption  k         rate n_e (1 + n_p) sigma_abs,  q = hbar k, isotropic
