@@ -10,6 +10,10 @@
 //   dielectric sphere and ratios                (M 61, 62, 80-82)
 // Where a printed closed form disagrees with the integral it comes from, the
 // functions follow the integral; docs/paper-notes.md lists each case.
+// These functions keep the paper's structure (its cross term in (M 19) and its shape
+// factor beta of (M 20)), which violates the fluctuation-dissipation relation by 2/beta;
+// the consistent rates, for any eps(omega) and chi(omega) and with absorption and thermal
+// emission, are in thermal_photon_rates.hpp (docs/paper-notes.md, "Consistent rates").
 // SI units throughout; temperatures in K.
 #pragma once
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -73,13 +74,67 @@ TEST(CliRates, JsonHasTheContractKeys) {
               m["momentum_diffusion"].get<double>() / (2 * hbar * hbar),
               1e-12 * m["localization_parameter"].get<double>());
   const double g = -2.2e-5 / (3 - 2.2e-5), e = 4.7 / 7.7;
+  // Consistent rates: the same frequency integral for both dipoles, so the ratio is g^2/e^2 up
+  // to the radiative correction of the dielectric polarizability, |1 - i k^3 alpha0/6pi|^-2 - 1
+  // ~ (k^3 alpha0/6pi)^2 <= 1e-6 over the thermal band of a 100 nm sphere at 300 K.
   EXPECT_NEAR(j["ratio_decoherence_magnetic_to_dielectric"].get<double>(), g * g / (e * e),
-              1e-22);  // (M 62) with the SI polarizability
+              1e-5 * g * g / (e * e));
   EXPECT_NEAR(j["magnetic"]["decoherence_rate_longwave"].get<double>() /
                   j["dielectric"]["decoherence_rate_longwave"].get<double>(),
               j["ratio_decoherence_magnetic_to_dielectric"].get<double>(), 1e-24);
+  // (M 62) with the SI polarizability, in the paper block.
+  EXPECT_NEAR(j["paper"]["ratio_decoherence_magnetic_to_dielectric"].get<double>(), g * g / (e * e),
+              1e-22);
+  // Fluctuation-dissipation: 1 for the consistent rates, 2/beta = 4 for the paper's.
+  EXPECT_NEAR(m["fdt_ratio"].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(j["dielectric"]["fdt_ratio"].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(j["paper"]["magnetic"]["fdt_ratio"].get<double>(), 4.0, 1e-9);
+  // Channels add up; F long-wave is Lambda dx^2.
+  const auto& c = j["dielectric"]["channels"];
+  EXPECT_NEAR(c["scattering"]["decoherence_rate"].get<double>() +
+                  c["absorption"]["decoherence_rate"].get<double>() +
+                  c["emission"]["decoherence_rate"].get<double>(),
+              j["dielectric"]["decoherence_rate"].get<double>(),
+              1e-12 * j["dielectric"]["decoherence_rate"].get<double>());
+  EXPECT_NEAR(m["decoherence_rate_longwave"].get<double>(),
+              m["localization_parameter"].get<double>() * 1e-12,
+              1e-12 * m["decoherence_rate_longwave"].get<double>());
   EXPECT_EQ(r.out.find("nan"), std::string::npos);
   EXPECT_EQ(r.out.find("inf"), std::string::npos);
+}
+
+// Every number in the output has a unit in `units` (keyed by its key name), and the
+// inputs are echoed.
+void expect_self_describing(const nlohmann::json& j) {
+  ASSERT_TRUE(j.contains("units"));
+  ASSERT_TRUE(j.contains("inputs"));
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it.key() == "units") continue;
+      if (it->is_object()) {
+        walk(*it);
+      } else if (it->is_number() || it->is_array()) {
+        EXPECT_TRUE(j["units"].contains(it.key())) << it.key();
+      }
+    }
+  };
+  walk(j);
+  EXPECT_EQ(j["units"]["momentum_diffusion"], "kg^2 m^2 s^-3");
+  EXPECT_EQ(j["units"]["decoherence_rate"], "s^-1");
+  EXPECT_EQ(j["units"]["radius"], "m");
+  EXPECT_EQ(j["units"]["fdt_ratio"], "1");
+}
+
+TEST(CliRates, JsonIsSelfDescribing) {
+  std::vector<std::string> args = args_with();
+  args.push_back("--json");
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  expect_self_describing(j);
+  EXPECT_EQ(j["inputs"]["radius"].get<double>(), 1e-7);
+  EXPECT_EQ(j["inputs"]["t_internal"].get<double>(), 300.0);  // defaults to --temperature
+  EXPECT_EQ(j["inputs"]["permittivity"].get<double>(), 5.7);
 }
 
 TEST(CliRates, MassInsteadOfDensity) {
@@ -89,7 +144,41 @@ TEST(CliRates, MassInsteadOfDensity) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_DOUBLE_EQ(j["inputs"]["mass"].get<double>(), 1.47e-17);
-  EXPECT_NEAR(j["magnetic"]["fdt_ratio"].get<double>(), 2.0, 1e-12);  // 2/beta
+  EXPECT_NEAR(j["magnetic"]["fdt_ratio"].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(j["paper"]["magnetic"]["fdt_ratio"].get<double>(), 2.0, 1e-12);  // 2/beta
+}
+
+TEST(CliRates, MaterialPresetGivesEpsAndDensity) {
+  std::vector<std::string> args{"rates"};
+  for (const auto& [flag, value] : scenario())
+    if (flag != "--permittivity" && flag != "--density") args.insert(args.end(), {flag, value});
+  args.insert(args.end(), {"--material", "fused-silica", "--t-internal", "600", "--json"});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  // Density from the preset (2200 kg/m^3): m = 4/3 pi a^3 rho.
+  EXPECT_NEAR(j["inputs"]["mass"].get<double>(), 4.0 / 3.0 * 3.141592653589793 * 1e-21 * 2200.0,
+              1e-30);
+  EXPECT_EQ(j["inputs"]["material"]["name"].get<std::string>(), "fused silica");
+  const auto& d = j["dielectric"];
+  // A hot, absorbing particle: emission exceeds absorption and the diffusion exceeds
+  // 2 m xi k_B T_env.
+  EXPECT_GT(d["channels"]["emission"]["event_rate"].get<double>(),
+            d["channels"]["absorption"]["event_rate"].get<double>());
+  EXPECT_GT(d["fdt_ratio"].get<double>(), 1.0);
+  EXPECT_FALSE(j["paper"].contains("dielectric"));
+  expect_self_describing(j);
+}
+
+TEST(CliRates, MaterialErrors) {
+  std::vector<std::string> both = args_with();
+  both.insert(both.end(), {"--material", "diamond"});
+  expect_one_line_error(both, "--material");
+  std::vector<std::string> unknown = args_with("--permittivity", "", true);
+  unknown.insert(unknown.end(), {"--material", "unobtainium"});
+  expect_one_line_error(unknown, "unobtainium");
+  expect_one_line_error(args_with("--t-internal", "-1"), "--t-internal");
+  expect_one_line_error(args_with("--t-internal", "nan"), "--t-internal");
 }
 
 TEST(CliRates, TableHasUnits) {
