@@ -1,7 +1,8 @@
 // Resume through the CLI (docs/run-files.md): `nanodecoh evolve CONFIG --out B.h5` and then
 // `nanodecoh evolve --resume B.h5.ckpt.h5` writes B.h5 (not the configuration's output.file),
 // bit-identical to the uninterrupted run; a checkpoint whose stored record or configuration
-// was edited is refused as corrupt (exit code 2, one line).
+// was edited is refused as corrupt (exit code 2, one line); the stored configuration text is a
+// fixed point of parse + write, so an unedited checkpoint always fits its own configuration.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/toml_config.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "run_cli.hpp"
 
@@ -125,4 +127,16 @@ TEST(ResumeCli, EditedRecordOrConfigurationInACheckpointIsRefused) {
   expect_refused({"evolve", "--resume", dir + "/config.ckpt.h5", "--out", dir + "/c.h5"},
                  "corrupt");
   EXPECT_FALSE(std::filesystem::exists(dir + "/c.h5"));
+}
+
+TEST(ResumeCli, StoredConfigurationReadsBackToItself) {
+  // A resumed run compares its configuration, re-read from the checkpoint, with the stored
+  // text; that holds only if writing the TOML of a parsed configuration is a fixed point.
+  for (const char* example : {"evolve_cat_free_flight.toml", "evolve_trap_release.toml"}) {
+    const auto stored =
+        nanodecoh::io::Config::from_file(std::string(NANODECOH_SOURCE_DIR) + "/examples/" + example)
+            .to_toml();
+    EXPECT_EQ(nanodecoh::io::Config::from_string(stored, "checkpoint").to_toml(), stored)
+        << example;
+  }
 }
