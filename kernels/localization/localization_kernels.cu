@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "device_buffer.cuh"
 #include "localization/engine.hpp"
 
 namespace nanodecoh::localization::detail {
@@ -17,38 +18,7 @@ namespace {
 
 constexpr int k_block = 256;
 
-/// Owns one device allocation; copies from a host vector on construction.
-template <typename T>
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(const std::vector<T>& host) : size_(host.size()) {
-    if (size_ == 0) return;
-    NANODECOH_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
-    NANODECOH_CUDA_CHECK(cudaMemcpy(data_, host.data(), size_ * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  explicit DeviceBuffer(std::size_t size) : size_(size) {
-    if (size_ != 0)
-      NANODECOH_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  ~DeviceBuffer() {
-    if (data_) cudaFree(data_);  // never throws from a destructor
-  }
-  T* get() const { return data_; }
-  std::vector<T> to_host() const {
-    std::vector<T> host(size_);
-    if (size_ != 0)
-      NANODECOH_CUDA_CHECK(
-          cudaMemcpy(host.data(), data_, size_ * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-
- private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0;
-};
+using cuda::DeviceBuffer;
 
 /// One block per job; its threads stride over the job's surface nodes and call the
 /// shared job_partial() (graded, fixed-rule or volume sums), then CUB block reductions add

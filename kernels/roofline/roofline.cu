@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "device_buffer.cuh"
 #include "nanodecoh/error.hpp"
 #include "roofline/roofline.hpp"
 
@@ -23,21 +24,7 @@ constexpr int kThreads = 256;
 constexpr int kChains = 8;            // independent FMA chains per thread (hide latency)
 constexpr int kFmaIterations = 4096;  // iterations of the chain loop per thread
 
-struct DeviceFree {
-  void operator()(void* pointer) const noexcept { cudaFree(pointer); }
-};
-using DeviceBuffer = std::unique_ptr<void, DeviceFree>;
-
-DeviceBuffer device_alloc(std::size_t bytes) {
-  void* pointer = nullptr;
-  const cudaError_t code = cudaMalloc(&pointer, bytes);
-  if (code == cudaErrorMemoryAllocation) {
-    cudaGetLastError();
-    throw OutOfMemory("roofline: cudaMalloc of " + std::to_string(bytes) + " bytes failed");
-  }
-  NANODECOH_CUDA_CHECK(code);
-  return DeviceBuffer(pointer);
-}
+using cuda::DeviceBuffer;
 
 /// Owns a pair of CUDA events.
 class EventPair {
@@ -134,8 +121,8 @@ template <typename Real>
 double device_fma_rate(int repeats) {
   const int blocks = device_blocks(16);
   const std::size_t threads = static_cast<std::size_t>(blocks) * kThreads;
-  DeviceBuffer out = device_alloc(threads * sizeof(Real));
-  auto* out_ptr = static_cast<Real*>(out.get());
+  const DeviceBuffer<Real> out(threads);
+  Real* out_ptr = out.get();
   const Real a = Real(0.999999);
   const Real b = Real(1e-6);
   fma_chains<Real><<<blocks, kThreads>>>(out_ptr, a, b);  // warm-up (module load)
@@ -174,10 +161,9 @@ double measure_device_copy_bandwidth(std::size_t bytes, int repeats) {
                           ">= 1 MiB");
   const std::size_t count = bytes / sizeof(uint4);
   const std::size_t used = count * sizeof(uint4);
-  DeviceBuffer source = device_alloc(used);
-  DeviceBuffer target = device_alloc(used);
-  auto* src = static_cast<uint4*>(source.get());
-  auto* dst = static_cast<uint4*>(target.get());
+  const DeviceBuffer<uint4> source(count), target(count);
+  uint4* src = source.get();
+  uint4* dst = target.get();
   const int blocks = device_blocks(8);
   fill_pattern<<<blocks, kThreads>>>(src, count);
   NANODECOH_CUDA_CHECK_LAUNCH();
@@ -196,8 +182,8 @@ double measure_device_copy_bandwidth(std::size_t bytes, int repeats) {
     events.record_stop();
     rates.push_back(2.0 * static_cast<double>(used) / events.seconds());
   }
-  DeviceBuffer mismatches = device_alloc(sizeof(unsigned long long));
-  auto* bad = static_cast<unsigned long long*>(mismatches.get());
+  const DeviceBuffer<unsigned long long> mismatches(1);
+  unsigned long long* bad = mismatches.get();
   NANODECOH_CUDA_CHECK(cudaMemset(bad, 0, sizeof(unsigned long long)));
   count_mismatches<<<blocks, kThreads>>>(src, dst, count, bad);
   NANODECOH_CUDA_CHECK_LAUNCH();

@@ -46,8 +46,10 @@ int run_evolve(const EvolveOptions& opt) {
     throw InvalidArgument(
         "--resume", opt.resume,
         "no CONFIG and no --set with --resume (the checkpoint holds the configuration)");
+  const CheckpointHeader checkpoint =
+      opt.resume.empty() ? CheckpointHeader{} : read_checkpoint_header(opt.resume);
   io::Config config =
-      !opt.resume.empty()  ? io::Config::from_string(read_checkpoint_config(opt.resume), opt.resume)
+      !opt.resume.empty()  ? io::Config::from_string(checkpoint.config, opt.resume)
       : opt.config.empty() ? io::Config::from_string(default_evolve_config(), "built-in default")
                            : io::Config::from_file(opt.config);
   for (const auto& o : opt.overrides) config.apply_override(o);
@@ -55,7 +57,9 @@ int run_evolve(const EvolveOptions& opt) {
   SimulationSpec spec = read_simulation_spec(config, backend_text);
   config.require_all_used();
   spec.config_toml = config.to_toml();
+  // A resumed run writes where the interrupted run was told to write (its --out included).
   if (!opt.out.empty()) spec.output.file = opt.out;
+  else if (!checkpoint.output_file.empty()) spec.output.file = checkpoint.output_file;
   if (!opt.backend.empty()) backend_text = opt.backend;
   if (!opt.plot.empty() && spec.output.file.empty())
     throw InvalidArgument("--plot", opt.plot, "an output file (output.file or --out)");

@@ -1,9 +1,12 @@
 // CPU backend of the split-operator propagator (propagator.hpp; physics.md
 // section 4): in-place FFTW transforms over all 2d axes of rho (plans made once,
-// FFTW_ESTIMATE so that runs are bit-reproducible), OpenMP loops for the fused
-// elementwise factors
-//   kinetic:  rho(K; K') *= b_K conj(b_K'),  b_K = exp(-i omega_K tau) / sqrt(N)
-//   position: rho(I; J)  *= a_I conj(a_J) exp(-F dt)[ko_I + bo_J],  a_I = exp(-i V_I dt/hbar).
+// FFTW_ESTIMATE so that runs are bit-reproducible), and the step kernels of step_kernels.hpp
+// as OpenMP loops, twins of kernels/evolution/split_step.cu:
+//   apply_kinetic_factor:  rho(K; K') *= b_K conj(b_K'),  b_K = exp(-i omega_K tau) / sqrt(N)
+//   apply_position_factor: rho(I; J)  *= a_I conj(a_J) exp(-F dt)[ko_I + bo_J],
+//                          a_I = exp(-i V_I dt/hbar).
+#include "evolution/step_kernels.hpp"
+
 #include <fftw3.h>
 #include <omp.h>
 
@@ -23,22 +26,6 @@ std::mutex& fftw_planner_mutex() {
 }
 }  // namespace detail
 
-PropagatorLayout PropagatorLayout::from_grid(const Grid& grid) {
-  PropagatorLayout layout;
-  for (const Axis& axis : grid.axes()) layout.dims.push_back(axis.points);
-  layout.kinetic_frequency = grid.kinetic_frequencies();
-  layout.ket_offsets = grid.ket_offsets();
-  layout.bra_offsets = grid.bra_offsets();
-  layout.table_size = grid.difference_table_size();
-  return layout;
-}
-
-std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLayout& layout,
-                                            Precision precision) {
-  return backend == Backend::cuda ? make_cuda_propagator(layout, precision)
-                                  : make_cpu_propagator(layout, precision);
-}
-
 namespace {
 
 /// Threads are worth their start-up and spin cost only on large grids (and the
@@ -47,6 +34,90 @@ constexpr std::size_t parallel_threshold = std::size_t{1} << 18;
 int threads_for(std::size_t total) {
   return total >= parallel_threshold ? omp_get_max_threads() : 1;
 }
+
+/// Plain complex product (std::complex's operator* adds NaN recovery that blocks vectorisation).
+template <typename Real>
+inline std::complex<Real> mul(std::complex<Real> x, std::complex<Real> y) {
+  return {x.real() * y.real() - x.imag() * y.imag(), x.real() * y.imag() + x.imag() * y.real()};
+}
+
+}  // namespace
+
+template <typename Real>
+void apply_kinetic_factor(std::complex<Real>* rho, const std::complex<Real>* b, std::size_t nk) {
+#pragma omp parallel for schedule(static) if (nk * nk >= parallel_threshold)
+  for (std::size_t I = 0; I < nk; ++I) {
+    std::complex<Real>* row = rho + I * nk;
+    const std::complex<Real> bI = b[I];
+    for (std::size_t J = 0; J < nk; ++J) row[J] = mul(row[J], mul(bI, std::conj(b[J])));
+  }
+}
+
+template <typename Real>
+void apply_position_factor(std::complex<Real>* rho, const std::complex<Real>* a,
+                           const std::complex<Real>* decay, const std::int64_t* ko,
+                           const std::int64_t* bo, std::size_t nk) {
+  if (!decay) {
+    apply_kinetic_factor(rho, a, nk);  // the same product without a table
+    return;
+  }
+#pragma omp parallel for schedule(static) if (nk * nk >= parallel_threshold)
+  for (std::size_t I = 0; I < nk; ++I) {
+    std::complex<Real>* row = rho + I * nk;
+    const std::complex<Real> aI = a[I];
+    const std::complex<Real>* t = decay + ko[I];
+    for (std::size_t J = 0; J < nk; ++J)
+      row[J] = mul(row[J], mul(mul(aI, std::conj(a[J])), t[bo[J]]));
+  }
+}
+
+template <typename Real>
+std::uint64_t count_non_finite(const std::complex<Real>* data, std::uint64_t count,
+                               std::uint64_t stride) {
+  std::uint64_t bad = 0;  // 64-bit: 2^32 elements must not wrap to 0
+#pragma omp parallel for reduction(+ : bad) schedule(static) if (count >= parallel_threshold)
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::complex<Real> z = data[i * stride];
+    bad += (std::isfinite(z.real()) && std::isfinite(z.imag())) ? 0 : 1;
+  }
+  return bad;
+}
+
+template <typename Real>
+double sum_norm(const std::complex<Real>* data, std::uint64_t count) {
+  double p = 0.0;
+#pragma omp parallel for reduction(+ : p) schedule(static) if (count >= parallel_threshold)
+  for (std::uint64_t i = 0; i < count; ++i) p += static_cast<double>(std::norm(data[i]));
+  return p;
+}
+
+template <typename Real>
+double sum_diagonal(const std::complex<Real>* data, std::uint64_t nk) {
+  double t = 0.0;
+  for (std::uint64_t i = 0; i < nk; ++i) t += static_cast<double>(data[i * (nk + 1)].real());
+  return t;
+}
+
+template void apply_kinetic_factor<float>(std::complex<float>*, const std::complex<float>*,
+                                          std::size_t);
+template void apply_position_factor<float>(std::complex<float>*, const std::complex<float>*,
+                                           const std::complex<float>*, const std::int64_t*,
+                                           const std::int64_t*, std::size_t);
+template std::uint64_t count_non_finite<float>(const std::complex<float>*, std::uint64_t,
+                                               std::uint64_t);
+template double sum_norm<float>(const std::complex<float>*, std::uint64_t);
+template double sum_diagonal<float>(const std::complex<float>*, std::uint64_t);
+template void apply_kinetic_factor<double>(std::complex<double>*, const std::complex<double>*,
+                                           std::size_t);
+template void apply_position_factor<double>(std::complex<double>*, const std::complex<double>*,
+                                            const std::complex<double>*, const std::int64_t*,
+                                            const std::int64_t*, std::size_t);
+template std::uint64_t count_non_finite<double>(const std::complex<double>*, std::uint64_t,
+                                                std::uint64_t);
+template double sum_norm<double>(const std::complex<double>*, std::uint64_t);
+template double sum_diagonal<double>(const std::complex<double>*, std::uint64_t);
+
+namespace {
 
 /// FFTW's API in double or float.
 template <typename Real>
@@ -173,63 +244,30 @@ class CpuPropagator final : public Propagator {
     return steps;
   }
   double trace() const override {
-    double t = 0.0;
-    for (std::size_t i = 0; i < nk_member_; ++i)
-      t += static_cast<double>(data_member_.get()[i * (nk_member_ + 1)].real());
-    return t;
+    return sum_diagonal(data_member_.get(), nk_member_);
   }
   double purity() const override {
-    double p = 0.0;
-    const cplx* data = data_member_.get();
-#pragma omp parallel for reduction(+ : p) schedule(static) if (total_member_ >= parallel_threshold)
-    for (std::size_t i = 0; i < total_member_; ++i) p += static_cast<double>(std::norm(data[i]));
-    return p;
+    return sum_norm(data_member_.get(), total_member_);
   }
   bool all_finite() const override {
-    int bad = 0;
-    const cplx* data = data_member_.get();
-#pragma omp parallel for reduction(+ : bad) schedule(static) if (total_member_ >= parallel_threshold)
-    for (std::size_t i = 0; i < total_member_; ++i)
-      bad += (std::isfinite(data[i].real()) && std::isfinite(data[i].imag())) ? 0 : 1;
-    return bad == 0;
+    return count_non_finite(data_member_.get(), total_member_, 1) == 0;
   }
 
  private:
-  /// Plain complex product (std::complex's operator* adds NaN recovery that blocks vectorisation).
-  static cplx mul(cplx x, cplx y) {
-    return {x.real() * y.real() - x.imag() * y.imag(), x.real() * y.imag() + x.imag() * y.real()};
-  }
   static cplx to_real(std::complex<double> z) {
     return {static_cast<Real>(z.real()), static_cast<Real>(z.imag())};
   }
 
+  /// One kinetic factor between a forward and an inverse FFT of every ket and bra axis.
   void kinetic(const std::vector<cplx>& b) {
     F::execute(forward_member_);
-    multiply(b.data(), nullptr);
+    apply_kinetic_factor(data_member_.get(), b.data(), nk_member_);
     F::execute(backward_member_);
   }
   void position() {
-    multiply(potential_member_.data(), decay_member_.data());
-  }
-
-  /// rho(I; J) *= a_I conj(a_J) [table(ko_I + bo_J)].
-  void multiply(const cplx* a, const cplx* table) {
-    cplx* data = data_member_.get();
-    const std::size_t nk = nk_member_;
-    const std::int64_t* ko = layout_member_.ket_offsets.data();
-    const std::int64_t* bo = layout_member_.bra_offsets.data();
-#pragma omp parallel for schedule(static) if (total_member_ >= parallel_threshold)
-    for (std::size_t I = 0; I < nk; ++I) {
-      cplx* row = data + I * nk;
-      const cplx aI = a[I];
-      if (table) {
-        const cplx* t = table + ko[I];
-        for (std::size_t J = 0; J < nk; ++J)
-          row[J] = mul(row[J], mul(mul(aI, std::conj(a[J])), t[bo[J]]));
-      } else {
-        for (std::size_t J = 0; J < nk; ++J) row[J] = mul(row[J], mul(aI, std::conj(a[J])));
-      }
-    }
+    apply_position_factor(data_member_.get(), potential_member_.data(), decay_member_.data(),
+                          layout_member_.ket_offsets.data(), layout_member_.bra_offsets.data(),
+                          nk_member_);
   }
 
   struct Free {

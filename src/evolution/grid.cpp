@@ -160,21 +160,6 @@ void Grid::table_entry_indices(std::size_t t, std::vector<long long>& difference
   }
 }
 
-MemoryEstimate estimate_memory(const Grid& grid, Precision precision, bool cuda) {
-  const std::size_t element = precision == Precision::complex128 ? 16 : 8;
-  MemoryEstimate estimate;
-  estimate.state_bytes = grid.total_size() * element;
-  // Factor tables: two kinetic and one potential factor per ket point, the dissipation table,
-  // offsets.
-  const std::size_t tables =
-      grid.ket_size() * (3 * element + 16) + grid.difference_table_size() * element;
-  estimate.backend_bytes = estimate.state_bytes + tables;
-  // Host: a complex128 copy for observables/output (plus rho itself on the CPU backend).
-  estimate.host_bytes = grid.total_size() * 16 + (cuda ? 0 : estimate.backend_bytes) +
-                        grid.difference_table_size() * 16;
-  return estimate;
-}
-
 std::size_t available_host_memory() {
   std::ifstream meminfo("/proc/meminfo");
   std::string line;

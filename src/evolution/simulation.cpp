@@ -1,23 +1,23 @@
-// The evolution run (simulation.hpp): schedules the protocol's segments into
-// chunks between outputs, snapshots and checkpoints (the split-operator fuses
-// half kinetic steps inside a chunk, so the chunk boundaries are deterministic
-// and a resumed run is bit-identical), records observables, writes the HDF5
-// result and checkpoints atomically with an FNV-1a checksum over rho.
+// The evolution run (simulation.hpp): the step loop over the deterministic schedule
+// (schedule.hpp), recording observables and snapshots, checkpoints at chunk boundaries, a clean
+// stop on a flag, NaN/inf detection, warnings and the diffusive comparison run. The layouts of
+// the result and checkpoint files live in run_files.cpp.
 #include "nanodecoh/evolution/simulation.hpp"
+
+#include "evolution/run_files.hpp"
+#include "evolution/schedule.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
-#include <set>
 #include <sstream>
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
-#include "nanodecoh/io/atomic_file.hpp"
-#include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/validate.hpp"
 #include "nanodecoh/version.hpp"
@@ -28,292 +28,11 @@ namespace {
 using cplx = std::complex<double>;
 using u64 = unsigned long long;
 
-/// Longest chunk of fused steps between progress updates and stop checks: about 2^24
-/// element-steps (a fraction of a second to a few seconds), at least 1 and at most 256 steps.
-/// It depends only on the grid, so it is part of the deterministic schedule: a run stopped by
-/// SIGINT/SIGTERM stops at a chunk boundary, where an uninterrupted run closes its fused half
-/// steps too, and its resumption is bit-identical.
-u64 chunk_steps(std::size_t rho_elements) {
-  const u64 budget = u64{1} << 24;
-  return std::clamp<u64>(budget / std::max<u64>(rho_elements, 1), 1, 256);
-}
-
-/// FNV-1a over the bytes of rho and the step.
-u64 checksum(const std::vector<cplx>& rho, u64 step) {
-  u64 h = 14695981039346656037ull;
-  auto feed = [&h](const unsigned char* p, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      h ^= p[i];
-      h *= 1099511628211ull;
-    }
-  };
-  feed(reinterpret_cast<const unsigned char*>(rho.data()), rho.size() * sizeof(cplx));
-  feed(reinterpret_cast<const unsigned char*>(&step), sizeof step);
-  return h;
-}
-
 std::string memory_text(std::size_t bytes) {
   std::ostringstream out;
   out.precision(3);
   out << static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) << " GiB";
   return out.str();
-}
-
-/// One |rho| snapshot: the downsampled |reduced matrix| of each axis, and the Wigner function.
-struct Snapshot {
-  double time = 0.0;
-  std::vector<std::vector<double>> rho_abs;  // per axis, m x m
-  std::vector<double> wigner;                // n x n of the first translation axis (or empty)
-};
-
-std::size_t downsample_stride(std::size_t n, std::size_t max_points) {
-  return std::max<std::size_t>(1, (n + max_points - 1) / max_points);
-}
-
-/// Time series and snapshots recorded so far; written to results and checkpoints.
-struct Record {
-  std::vector<Observables> series;
-  std::vector<Snapshot> snapshots;
-
-  void write(io::Hdf5File& file, const std::string& prefix, const Grid& grid,
-             std::size_t snapshot_points, bool with_snapshots) const {
-    const std::size_t n_out = series.size();
-    const std::string ts = prefix + "timeseries";
-    file.create_group(ts);
-    auto column = [&](auto getter) {
-      std::vector<double> v;
-      for (const auto& o : series) v.push_back(getter(o));
-      return v;
-    };
-    file.write(ts + "/time", column([](const Observables& o) { return o.time; }), {n_out}, "s");
-    std::vector<u64> steps;
-    for (const auto& o : series) steps.push_back(o.step);
-    file.write(ts + "/step", steps, {n_out});
-    file.write(ts + "/trace", column([](const Observables& o) { return o.trace; }), {n_out});
-    file.write(ts + "/purity", column([](const Observables& o) { return o.purity; }), {n_out});
-    file.write(ts + "/energy", column([](const Observables& o) { return o.energy; }), {n_out}, "J");
-    file.write(ts + "/coherence", column([](const Observables& o) { return o.coherence; }),
-               {n_out});
-    file.write(ts + "/coherence_normalized",
-               column([](const Observables& o) { return o.coherence_normalized; }), {n_out});
-    for (std::size_t a = 0; a < grid.axis_count(); ++a) {
-      const Axis& axis = grid.axes()[a];
-      const bool tr = axis.kind == AxisKind::translation;
-      const std::string g = ts + "/" + axis.name;
-      file.create_group(g);
-      file.write(g + "/mean", column([a](const Observables& o) { return o.axes[a].mean; }), {n_out},
-                 tr ? "m" : "rad");
-      file.write(g + "/variance", column([a](const Observables& o) { return o.axes[a].variance; }),
-                 {n_out}, tr ? "m^2" : "rad^2");
-      file.write(g + "/momentum_mean",
-                 column([a](const Observables& o) { return o.axes[a].momentum_mean; }), {n_out},
-                 tr ? "kg m/s" : "J s");
-      file.write(g + "/momentum_variance",
-                 column([a](const Observables& o) { return o.axes[a].momentum_variance; }), {n_out},
-                 tr ? "kg^2 m^2/s^2" : "J^2 s^2");
-      file.write(g + "/kinetic_energy",
-                 column([a](const Observables& o) { return o.axes[a].kinetic_energy; }), {n_out},
-                 "J");
-      std::vector<double> dist;
-      for (const auto& o : series)
-        dist.insert(dist.end(), o.axes[a].distribution.begin(), o.axes[a].distribution.end());
-      file.write(g + "/distribution", dist, {n_out, axis.points});
-    }
-    if (!with_snapshots) return;
-    const std::string sn = prefix + "snapshots";
-    file.create_group(sn);
-    std::vector<double> times;
-    for (const auto& s : snapshots) times.push_back(s.time);
-    file.write(sn + "/time", times, {snapshots.size()}, "s");
-    for (std::size_t a = 0; a < grid.axis_count(); ++a) {
-      const Axis& axis = grid.axes()[a];
-      const std::size_t stride = downsample_stride(axis.points, snapshot_points);
-      const std::size_t m = (axis.points + stride - 1) / stride;
-      std::vector<double> all, coords;
-      for (const auto& s : snapshots)
-        all.insert(all.end(), s.rho_abs[a].begin(), s.rho_abs[a].end());
-      for (std::size_t i = 0; i < axis.points; i += stride) coords.push_back(grid.coordinate(a, i));
-      file.create_group(sn + "/" + axis.name);
-      file.write(sn + "/" + axis.name + "/rho_abs", all, {snapshots.size(), m, m});
-      file.write(sn + "/" + axis.name + "/coordinates", coords, {m},
-                 axis.kind == AxisKind::translation ? "m" : "rad");
-    }
-    if (!snapshots.empty() && !snapshots.front().wigner.empty()) {
-      std::vector<double> all;
-      for (const auto& s : snapshots) all.insert(all.end(), s.wigner.begin(), s.wigner.end());
-      const std::size_t side = static_cast<std::size_t>(
-          std::llround(std::sqrt(static_cast<double>(snapshots.front().wigner.size()))));
-      file.write(sn + "/wigner", all, {snapshots.size(), side, side}, "1/(m kg m/s)");
-    }
-  }
-
-  void read(const io::Hdf5File& file, const std::string& prefix, const Grid& grid,
-            std::size_t snapshot_points) {
-    const std::string ts = prefix + "timeseries";
-    const auto time = file.read_doubles(ts + "/time");
-    const auto step = file.read_u64(ts + "/step");
-    const auto trace = file.read_doubles(ts + "/trace");
-    const auto purity = file.read_doubles(ts + "/purity");
-    const auto energy = file.read_doubles(ts + "/energy");
-    const auto coh = file.read_doubles(ts + "/coherence");
-    const auto cohn = file.read_doubles(ts + "/coherence_normalized");
-    series.assign(time.size(), Observables{});
-    for (std::size_t k = 0; k < time.size(); ++k) {
-      series[k].time = time[k];
-      series[k].step = step[k];
-      series[k].trace = trace[k];
-      series[k].purity = purity[k];
-      series[k].energy = energy[k];
-      series[k].coherence = coh[k];
-      series[k].coherence_normalized = cohn[k];
-      series[k].axes.resize(grid.axis_count());
-    }
-    for (std::size_t a = 0; a < grid.axis_count(); ++a) {
-      const std::string g = ts + "/" + grid.axes()[a].name;
-      const auto mean = file.read_doubles(g + "/mean"), var = file.read_doubles(g + "/variance");
-      const auto pm = file.read_doubles(g + "/momentum_mean"),
-                 pv = file.read_doubles(g + "/momentum_variance");
-      const auto ke = file.read_doubles(g + "/kinetic_energy"),
-                 dist = file.read_doubles(g + "/distribution");
-      const std::size_t n = grid.axes()[a].points;
-      for (std::size_t k = 0; k < series.size(); ++k) {
-        auto& ax = series[k].axes[a];
-        ax.mean = mean[k];
-        ax.variance = var[k];
-        ax.momentum_mean = pm[k];
-        ax.momentum_variance = pv[k];
-        ax.kinetic_energy = ke[k];
-        ax.distribution.assign(dist.begin() + static_cast<std::ptrdiff_t>(k * n),
-                               dist.begin() + static_cast<std::ptrdiff_t>((k + 1) * n));
-      }
-    }
-    snapshots.clear();
-    const std::string sn = prefix + "snapshots";
-    if (!file.exists(sn + "/time")) return;
-    const auto times = file.read_doubles(sn + "/time");
-    snapshots.resize(times.size());
-    for (std::size_t s = 0; s < times.size(); ++s) {
-      snapshots[s].time = times[s];
-      snapshots[s].rho_abs.resize(grid.axis_count());
-    }
-    for (std::size_t a = 0; a < grid.axis_count(); ++a) {
-      const auto all = file.read_doubles(sn + "/" + grid.axes()[a].name + "/rho_abs");
-      const std::size_t stride = downsample_stride(grid.axes()[a].points, snapshot_points);
-      const std::size_t m = (grid.axes()[a].points + stride - 1) / stride;
-      for (std::size_t s = 0; s < times.size(); ++s)
-        snapshots[s].rho_abs[a].assign(all.begin() + static_cast<std::ptrdiff_t>(s * m * m),
-                                       all.begin() + static_cast<std::ptrdiff_t>((s + 1) * m * m));
-    }
-    if (file.exists(sn + "/wigner") && !times.empty()) {
-      const auto all = file.read_doubles(sn + "/wigner");
-      const std::size_t per = all.size() / times.size();
-      for (std::size_t s = 0; s < times.size(); ++s)
-        snapshots[s].wigner.assign(all.begin() + static_cast<std::ptrdiff_t>(s * per),
-                                   all.begin() + static_cast<std::ptrdiff_t>((s + 1) * per));
-    }
-  }
-};
-
-/// Step numbers of the protocol: segment s covers steps [begin[s], begin[s+1]).
-struct Schedule {
-  std::vector<u64> segment_begin;  // size segments + 1
-  std::vector<double> segment_dt;
-  std::vector<double> segment_time;  // start time of each segment
-  std::set<u64> outputs, snapshots;
-  u64 total() const { return segment_begin.back(); }
-  double time_at(u64 step) const {
-    std::size_t s = 0;
-    while (s + 1 < segment_dt.size() && step >= segment_begin[s + 1]) ++s;
-    return segment_time[s] + static_cast<double>(step - segment_begin[s]) * segment_dt[s];
-  }
-};
-
-Schedule make_schedule(const SimulationSpec& spec) {
-  Schedule sch;
-  sch.segment_begin.push_back(0);
-  double t = 0.0;
-  for (const Segment& seg : spec.protocol) {
-    const double ratio = seg.duration / spec.time_step;
-    if (ratio > 1e12)
-      throw InvalidArgument("time.step", format_number(spec.time_step),
-                            "at most 1e12 steps per segment");
-    const u64 n = std::max<u64>(1, static_cast<u64>(std::llround(ratio)));
-    sch.segment_dt.push_back(seg.duration / static_cast<double>(n));
-    sch.segment_time.push_back(t);
-    t += seg.duration;
-    sch.segment_begin.push_back(sch.segment_begin.back() + n);
-  }
-  const u64 total = sch.total();
-  const auto spread = [total](std::size_t count, std::set<u64>& out) {
-    if (count == 0) return;
-    if (count == 1) {
-      out.insert(total);
-      return;
-    }
-    for (std::size_t k = 0; k < count; ++k)
-      out.insert(static_cast<u64>(std::llround(static_cast<double>(k) * static_cast<double>(total) /
-                                               static_cast<double>(count - 1))));
-  };
-  spread(spec.outputs, sch.outputs);
-  spread(spec.output.snapshots, sch.snapshots);
-  return sch;
-}
-
-std::string checkpoint_path(const SimulationSpec& spec) {
-  if (!spec.output.checkpoint_file.empty()) return spec.output.checkpoint_file;
-  return (spec.output.file.empty() ? std::string("evolve.h5") : spec.output.file) + ".ckpt.h5";
-}
-
-void write_checkpoint(const std::string& path, const SimulationSpec& spec, const Grid& grid,
-                      const Record& record, const std::vector<cplx>& rho, u64 step,
-                      Backend backend) {
-  io::write_atomically(path, [&](const std::filesystem::path& tmp) {
-    io::Hdf5File file = io::Hdf5File::create(tmp);
-    file.set_attribute("/", "kind", "nanodecoh evolve checkpoint");
-    file.set_attribute("/", "version", version_string);
-    file.set_attribute("/", "backend", std::string(to_string(backend)));
-    file.set_attribute("/", "precision", to_string(spec.precision));
-    file.set_attribute("/", "config", spec.config_toml);
-    file.write("/rho", rho, {rho.size()});
-    file.write("/step", std::vector<u64>{step}, {1});
-    file.write("/checksum", std::vector<u64>{checksum(rho, step)}, {1});
-    record.write(file, "/record/", grid, spec.output.snapshot_points, true);
-  });
-}
-
-struct Checkpoint {
-  std::vector<cplx> rho;
-  u64 step = 0;
-  Record record;
-  std::string backend, precision;
-};
-
-Checkpoint read_checkpoint(const std::string& path, const SimulationSpec& spec, const Grid& grid) {
-  Checkpoint c;
-  try {
-    io::Hdf5File file = io::Hdf5File::open_read(path);
-    if (file.read_string_attribute("/", "kind") != "nanodecoh evolve checkpoint")
-      throw IoError("checkpoint " + path + " is not a nanodecoh evolve checkpoint");
-    c.backend = file.read_string_attribute("/", "backend");
-    c.precision = file.read_string_attribute("/", "precision");
-    c.rho = file.read_complex("/rho");
-    const auto step = file.read_u64("/step");
-    const auto sum = file.read_u64("/checksum");
-    if (step.size() != 1 || sum.size() != 1)
-      throw IoError("checkpoint " + path + " lacks step or checksum");
-    c.step = step[0];
-    if (checksum(c.rho, c.step) != sum[0])
-      throw IoError("checkpoint " + path + " is corrupt: checksum mismatch (rho or step damaged)");
-    c.record.read(file, "/record/", grid, spec.output.snapshot_points);
-  } catch (const IoError& e) {
-    const std::string what = e.what();
-    if (what.find("checkpoint") != std::string::npos) throw;
-    throw IoError("checkpoint " + path + " is corrupt or unreadable: " + what);
-  }
-  if (c.rho.size() != grid.total_size())
-    throw IoError("checkpoint " + path + " holds " + std::to_string(c.rho.size()) +
-                  " elements, the grid needs " + std::to_string(grid.total_size()));
-  return c;
 }
 
 std::vector<std::size_t> marked_indices(const Grid& grid, const SimulationSpec& spec) {
@@ -352,6 +71,11 @@ Snapshot take_snapshot(const Grid& grid, const ObservableCalculator& calc,
   return s;
 }
 
+std::string checkpoint_path(const SimulationSpec& spec) {
+  if (!spec.output.checkpoint_file.empty()) return spec.output.checkpoint_file;
+  return (spec.output.file.empty() ? std::string("evolve.h5") : spec.output.file) + ".ckpt.h5";
+}
+
 /// Runs the protocol once from `rho0` (or a checkpoint). Used for the main and the diffusive run.
 struct Runner {
   const SimulationSpec& spec;
@@ -362,9 +86,9 @@ struct Runner {
   std::ostream& notices;
   bool resolution_warned;  // set when a warning about unresolved momenta was given
 
-  Record run(const std::vector<cplx>& f_table, std::vector<cplx> rho0, const Checkpoint* resume,
+  Record run(const std::vector<cplx>& f_table, std::vector<cplx> rho0, Checkpoint* resume,
              RunResult& result) {
-    const Schedule sch = make_schedule(spec);
+    const Schedule sch = make_schedule(spec, grid.total_size());
     ObservableCalculator calc(grid);
     const auto marked = marked_indices(grid, spec);
     auto propagator = make_propagator(backend, PropagatorLayout::from_grid(grid), spec.precision);
@@ -375,18 +99,18 @@ struct Runner {
       record = resume->record;
       step = resume->step;
       propagator->set_state(resume->rho);
+      resume->rho.clear();  // the propagator holds the state now
+      resume->rho.shrink_to_fit();
     } else {
       propagator->set_state(rho0);
     }
     rho0.clear();
     rho0.shrink_to_fit();
     const u64 total = sch.total();
-    const u64 chunk = chunk_steps(grid.total_size());
     const std::size_t every = main_run ? spec.output.checkpoint_every : 0;
     const std::string ckpt = checkpoint_path(spec);
     io::ProgressReporter progress("evolve", static_cast<std::size_t>(total),
                                   main_run && control.progress, "steps");
-    std::size_t segment = 0;
     std::vector<double> potential;
     double last_purity = 1.0;
     auto record_outputs = [&](u64 s, const std::vector<double>& v) {
@@ -419,32 +143,24 @@ struct Runner {
       if (snap) record.snapshots.push_back(take_snapshot(grid, calc, rho, sch.time_at(s), spec));
     };
     // Outputs at the start (not on resume: they are in the record already).
-    while (segment + 1 < spec.protocol.size() && step >= sch.segment_begin[segment + 1]) ++segment;
+    std::size_t segment = sch.segment_of(step);
     potential = potential_on_grid(grid, spec.protocol[segment].potential);
     if (!resume) record_outputs(0, potential);
     while (step < total) {
-      while (step >= sch.segment_begin[segment + 1]) ++segment;
+      segment = sch.segment_of(step);
       potential = potential_on_grid(grid, spec.protocol[segment].potential);
       propagator->set_segment(sch.segment_dt[segment], potential);
       const u64 seg_end = sch.segment_begin[segment + 1];
       while (step < seg_end) {
-        // Next break: output, snapshot, checkpoint or segment end.
-        u64 next = seg_end;
-        if (auto it = sch.outputs.upper_bound(step); it != sch.outputs.end())
-          next = std::min(next, *it);
-        if (main_run)
-          if (auto it = sch.snapshots.upper_bound(step); it != sch.snapshots.end())
-            next = std::min(next, *it);
-        if (every > 0) next = std::min(next, (step / every + 1) * every);
-        // A fixed chunk limit keeps the progress line alive on long chunks; it is part of
-        // the deterministic schedule, so resumed runs stay bit-identical.
-        next = std::min(next, (step / chunk + 1) * chunk);
-        // The stop flag is honoured between chunks only (see chunk_steps).
-        const std::size_t n = propagator->advance(static_cast<std::size_t>(next - step), nullptr);
-        step += n;
+        // One chunk of fused steps up to the next boundary of the deterministic schedule
+        // (output, snapshot, segment end or chunk limit; schedule.hpp). Checkpoints and the
+        // stop flag are handled at these boundaries only, so neither changes the arithmetic.
+        const u64 previous = step;
+        const u64 next = sch.next_break(step, main_run);
+        step += propagator->advance(static_cast<std::size_t>(next - step), nullptr);
         record_outputs(step, potential);
         const bool stopping = main_run && control.stop && control.stop->load();
-        if ((every > 0 && step % every == 0 && step < total) || (stopping && step < total)) {
+        if (step < total && (Schedule::checkpoint_due(previous, step, every) || stopping)) {
           if (!propagator->all_finite())
             throw NumericalError(
                 "NaN or inf in rho at step " + std::to_string(step) +
@@ -452,7 +168,19 @@ struct Runner {
                 (result.checkpoint_written.empty()
                      ? std::string()
                      : ", the last good one " + result.checkpoint_written + " is kept"));
-          write_checkpoint(ckpt, spec, grid, record, propagator->state(), step, backend);
+          Checkpoint checkpoint;
+          checkpoint.rho = propagator->state();
+          checkpoint.step = step;
+          checkpoint.record = record;
+          checkpoint.version = version_string;
+          checkpoint.backend = to_string(backend);
+          checkpoint.precision = to_string(spec.precision);
+          checkpoint.config = spec.config_toml;
+          checkpoint.output_file = spec.output.file.empty()
+                                       ? std::string()
+                                       : std::filesystem::absolute(spec.output.file).string();
+          checkpoint.schedule = sch;
+          write_checkpoint(ckpt, checkpoint, grid, spec.output.snapshot_points);
           result.checkpoint_written = ckpt;
         }
         if (main_run) {
@@ -476,73 +204,6 @@ struct Runner {
     return record;
   }
 };
-
-void write_result(const SimulationSpec& spec, const Grid& grid, const Record& record,
-                  const Record* diffusive, const RunResult& result) {
-  io::write_atomically(spec.output.file, [&](const std::filesystem::path& tmp) {
-    io::Hdf5File file = io::Hdf5File::create(tmp);
-    file.set_attribute("/", "kind", "nanodecoh evolve result");
-    file.set_attribute("/", "version", version_string);
-    file.set_attribute("/", "git_revision", git_revision);
-    file.set_attribute("/", "backend", std::string(to_string(result.backend)));
-    file.set_attribute("/", "precision", to_string(spec.precision));
-    file.set_attribute("/", "config", spec.config_toml);
-    file.set_attribute("/", "steps", static_cast<long long>(result.steps));
-    file.set_attribute("/", "wall_seconds", result.wall_seconds);
-    std::string names;
-    for (const auto& c : spec.channels) names += (names.empty() ? "" : "; ") + c->name();
-    file.set_attribute("/", "channels", names.empty() ? std::string("none") : names);
-    file.create_group("grid");
-    for (std::size_t a = 0; a < grid.axis_count(); ++a) {
-      const Axis& axis = grid.axes()[a];
-      std::vector<double> coords;
-      for (std::size_t i = 0; i < axis.points; ++i) coords.push_back(grid.coordinate(a, i));
-      const std::string g = "grid/" + axis.name;
-      file.create_group(g);
-      file.write(g + "/coordinates", coords, {axis.points},
-                 axis.kind == AxisKind::translation ? "m" : "rad");
-      file.set_attribute(g, "kind",
-                         axis.kind == AxisKind::translation ? "translation" : "rotation");
-      file.set_attribute(g, "inertia", axis.inertia);
-    }
-    record.write(file, "/", grid, spec.output.snapshot_points, spec.output.snapshots > 0);
-    if (spec.output.wigner && spec.output.snapshots > 0)
-      for (std::size_t a = 0; a < grid.axis_count(); ++a)
-        if (grid.axes()[a].kind == AxisKind::translation) {
-          ObservableCalculator calc(grid);
-          const auto p = calc.wigner_momenta(a);
-          file.write("snapshots/wigner_momentum", p, {p.size()}, "kg m/s");
-          std::vector<double> x;
-          for (std::size_t i = 0; i < grid.axes()[a].points; ++i)
-            x.push_back(grid.coordinate(a, i));
-          file.write("snapshots/wigner_position", x, {x.size()}, "m");
-          file.set_attribute("snapshots", "wigner_axis", grid.axes()[a].name);
-          break;
-        }
-    if (diffusive) {
-      file.create_group("diffusive");
-      file.set_attribute(
-          "diffusive", "description",
-          "same run with every channel replaced by its quadratic (diffusive) approximation");
-      diffusive->write(file, "/diffusive/", grid, spec.output.snapshot_points, false);
-    }
-    if (spec.output.final_state) {
-      std::vector<std::size_t> shape;
-      for (int pass = 0; pass < 2; ++pass)
-        for (const Axis& axis : grid.axes()) shape.push_back(axis.points);
-      file.create_group("final");
-      if (spec.precision == Precision::complex64) {
-        std::vector<std::complex<float>> f(result.final_state.size());
-        for (std::size_t i = 0; i < f.size(); ++i)
-          f[i] = {static_cast<float>(result.final_state[i].real()),
-                  static_cast<float>(result.final_state[i].imag())};
-        file.write("final/rho", f, shape);
-      } else {
-        file.write("final/rho", result.final_state, shape);
-      }
-    }
-  });
-}
 
 }  // namespace
 
@@ -579,21 +240,17 @@ void validate(const SimulationSpec& spec) {
     if (!c) throw InvalidArgument("channels", "a null channel", "channels");
 }
 
-std::string read_checkpoint_config(const std::string& path) {
-  try {
-    return io::Hdf5File::open_read(path).read_string_attribute("/", "config");
-  } catch (const IoError& e) {
-    throw IoError("checkpoint " + path + " is corrupt or unreadable: " + e.what());
-  }
-}
-
 RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunControl& control) {
   validate(spec);
   std::ostream& notices = control.notices ? *control.notices : std::cerr;
   const Grid grid(spec.axes);
   const auto start = std::chrono::steady_clock::now();
-  // Memory: refuse before allocating.
-  const MemoryEstimate need = estimate_memory(grid, spec.precision, backend == Backend::cuda);
+  // Memory: refuse before allocating. The propagator's formula (propagator.hpp) plus what the
+  // run holds besides: the F table of the channels and, for the diffusive comparison, a
+  // complex128 copy of the initial state.
+  MemoryEstimate need = estimate_memory(PropagatorLayout::from_grid(grid), spec.precision, backend);
+  need.host_bytes += grid.difference_table_size() * sizeof(cplx) +
+                     (spec.compare_diffusive ? grid.total_size() * sizeof(cplx) : 0);
   const std::size_t host = available_host_memory();
   if (host > 0 && need.host_bytes > host)
     throw OutOfMemory(
@@ -622,11 +279,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   result.memory = need;
   std::unique_ptr<Checkpoint> resume;
   if (!control.resume_from.empty()) {
-    resume = std::make_unique<Checkpoint>(read_checkpoint(control.resume_from, spec, grid));
-    if (resume->precision != to_string(spec.precision))
-      throw InvalidArgument(
-          "--resume", control.resume_from,
-          "a checkpoint with precision " + std::string(to_string(spec.precision)));
+    resume = std::make_unique<Checkpoint>(
+        read_checkpoint(control.resume_from, spec, grid, make_schedule(spec, grid.total_size())));
     if (resume->backend != to_string(backend))
       notices << "nanodecoh: notice: checkpoint written by the " << resume->backend
               << " backend, resuming on " << to_string(backend)

@@ -85,17 +85,6 @@ class Grid {
   std::vector<std::int64_t> bra_offsets_member_;
 };
 
-/// Memory a run needs, in bytes.
-struct MemoryEstimate {
-  std::size_t state_bytes = 0;    ///< rho itself on the backend
-  std::size_t backend_bytes = 0;  ///< rho plus factor tables on the backend (device for CUDA)
-  std::size_t host_bytes =
-      0;  ///< host memory (a complex128 copy of rho for observables and output)
-};
-
-/// Bytes needed by a run on `grid` at `precision`; `cuda` says whether rho lives on the device.
-MemoryEstimate estimate_memory(const Grid& grid, Precision precision, bool cuda);
-
 /// Host memory available to this process (MemAvailable), bytes; 0 if unknown.
 std::size_t available_host_memory();
 

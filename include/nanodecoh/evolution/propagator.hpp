@@ -45,6 +45,32 @@ struct SplitFactors {
   std::vector<std::complex<double>> decay;            ///< exp(-F dt) per difference-table entry
 };
 
+/// Memory of a propagator, in bytes: one formula for both backends (docs/performance.md,
+/// "Memory"). With e = 16 (complex128) or 8 (complex64) bytes per element, N = nk^2 elements
+/// of rho and T entries of the dissipation table:
+///   state    = N e
+///   tables   = nk (3 e + 16) + T e               (two kinetic and one potential factor per ket
+///                                                 point, two offset arrays, exp(-F dt))
+///   fft work = N e on CUDA (bound on cuFFT's shared work area), 0 on the CPU (in-place FFTW)
+///   backend  = state + tables + fft work         (the device on CUDA, the host on the CPU)
+///   host     = N 16 + T 16 + (CPU: backend; CUDA: host_staging_elements e)
+/// where N 16 is the complex128 copy exchanged by state()/set_state() and T 16 the F table
+/// the propagator keeps to rebuild exp(-F dt) per segment.
+struct MemoryEstimate {
+  std::size_t state_bytes = 0;     ///< rho itself on the backend
+  std::size_t fft_work_bytes = 0;  ///< FFT work area on the backend (cuFFT; 0 on the CPU)
+  std::size_t backend_bytes = 0;   ///< rho, factor tables and FFT work area on the backend
+  std::size_t host_bytes = 0;      ///< host memory (exchange copy, F table, staging or rho)
+};
+
+/// Elements of the host buffer through which the CUDA propagator converts rho between
+/// complex128 and its precision, chunk by chunk (so staging never holds a second full copy).
+inline constexpr std::size_t host_staging_elements = std::size_t{1} << 20;
+
+/// The memory a propagator on `backend` needs for `layout` at `precision` (formula above).
+MemoryEstimate estimate_memory(const PropagatorLayout& layout, Precision precision,
+                               Backend backend);
+
 /// Throws InvalidArgument unless `f_table` is empty or has layout.table_size entries.
 void check_dissipation_table(const PropagatorLayout& layout,
                              const std::vector<std::complex<double>>& f_table);

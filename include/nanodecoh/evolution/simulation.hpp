@@ -16,6 +16,7 @@
 #include "nanodecoh/evolution/grid.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/observables.hpp"
+#include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
 
 namespace nanodecoh::evolution {
@@ -77,7 +78,18 @@ void validate(const SimulationSpec& spec);
 /// (grid too large), NumericalError (NaN/inf; the last good checkpoint is kept), IoError.
 RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunControl& control);
 
-/// Reads the configuration text stored in a checkpoint (for --resume). Throws IoError.
+/// What a resumed run needs to know before it is configured: the configuration text and the
+/// result path the interrupted run was told to write.
+struct CheckpointHeader {
+  std::string config;       ///< the run's configuration (TOML)
+  std::string output_file;  ///< absolute result path of the interrupted run ("" = none or unknown)
+};
+
+/// Reads the header of a checkpoint (for --resume). Throws IoError. The full checkpoint
+/// (checksum, schedule, step) is checked when the run starts (run_simulation).
+CheckpointHeader read_checkpoint_header(const std::string& path);
+
+/// Reads the configuration text stored in a checkpoint. Throws IoError.
 std::string read_checkpoint_config(const std::string& path);
 
 }  // namespace nanodecoh::evolution
