@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "app/input_names.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/validate.hpp"
@@ -147,7 +148,11 @@ Command register_rates_command(CLI::App& root) {
             RatesInput input = opts->input;
             if (opts->density_option->count() > 0) input.density = opts->density;
             if (opts->mass_option->count() > 0) input.mass = opts->mass;
-            const RatesResult result = compute_rates(input);  // validates first
+            // compute_rates validates first, naming RatesInput's fields; report the flags.
+            const app::InputNames flags = app::InputNames::flags()
+                                              .add("superposition_size", "--dx")
+                                              .add("density/mass", "--density/--mass");
+            const RatesResult result = flags.translate([&] { return compute_rates(input); });
             if (opts->json) {
               print_json(std::cout, to_json(input, result));
             } else {
