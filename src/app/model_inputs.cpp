@@ -18,6 +18,20 @@ double need(const std::optional<double>& v, const char* field, const std::string
   return *v;
 }
 
+/// Runs `read` on the input file `path` given for `field`; a file that cannot be parsed
+/// (IoError: the reader names the path, line and problem) becomes an input error naming the
+/// field, which the application renames to the user's flag or key.
+template <typename Read>
+auto named_file_errors(const char* field, const std::string& path, const std::string& what,
+                       Read&& read) {
+  require_input_file(path, field);
+  try {
+    return read();
+  } catch (const IoError& e) {
+    throw InvalidArgument(field, path, what + " (" + e.what() + ")");
+  }
+}
+
 /// Metres per unit of the mesh file.
 double mesh_unit_scale(const ModelInputs& in) {
   if (in.mesh_unit == "m") return 1.0;
@@ -49,13 +63,9 @@ localization::EmissionModel build_model(const ModelInputs& in) {
         make_cylinder(need(in.radius, "radius", why_body), need(in.length, "length", why_body));
   } else if (in.body == "mesh") {
     if (in.mesh.empty()) throw InvalidArgument("mesh", "(missing)", "a mesh file " + why_body);
-    require_input_file(in.mesh, "mesh");
-    TriangleMesh mesh;
-    try {
-      mesh = read_mesh(in.mesh, mesh_unit_scale(in));
-    } catch (const IoError& e) {  // a malformed file: name the input that gave it
-      throw InvalidArgument("mesh", in.mesh, std::string("an OBJ or STL mesh (") + e.what() + ")");
-    }
+    const double scale = mesh_unit_scale(in);
+    TriangleMesh mesh = named_file_errors("mesh", in.mesh, "an OBJ or STL mesh",
+                                          [&] { return read_mesh(in.mesh, scale); });
     m.body = make_mesh_body(std::move(mesh), "mesh " + in.mesh);
   } else {
     throw InvalidArgument("body", in.body, "one of sphere, janus, spheroid, cylinder, mesh");
@@ -65,8 +75,9 @@ localization::EmissionModel build_model(const ModelInputs& in) {
     if (in.emission != "surface")
       throw InvalidArgument("coverage_file", in.coverage_file,
                             "a coverage for surface emission only");
-    require_input_file(in.coverage_file, "coverage_file");
-    m.coverage = polar_coverage_from_csv(in.coverage_file, "coverage_file");
+    m.coverage = named_file_errors(
+        "coverage_file", in.coverage_file, "a CSV of (polar angle rad, weight) rows",
+        [&] { return polar_coverage_from_csv(in.coverage_file, "coverage_file"); });
   }
 
   if (in.emission == "surface")
@@ -97,8 +108,9 @@ localization::EmissionModel build_model(const ModelInputs& in) {
   } else if (in.spectrum == "table") {
     if (in.spectrum_file.empty())
       throw InvalidArgument("spectrum_file", "(missing)", "a CSV file for spectrum table");
-    require_input_file(in.spectrum_file, "spectrum_file");
-    m.spectrum = Spectrum::from_csv(in.spectrum_file);
+    m.spectrum =
+        named_file_errors("spectrum_file", in.spectrum_file, "a CSV of (energy J, weight) rows",
+                          [&] { return Spectrum::from_csv(in.spectrum_file); });
   } else {
     throw InvalidArgument("spectrum", in.spectrum, "one of thermal, mono, table");
   }

@@ -74,16 +74,16 @@ Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
   Spectrum s;
   s.kind = Kind::table;
   double total = 0;
-  for (const auto& [e, w] : read_two_columns(path, "spectrum_file", "energy_J, weight")) {
+  for (const auto& [e, w] : read_two_columns(path, "spectrum file", "energy_J, weight")) {
     if (!(std::isfinite(e) && e > 0) || !(std::isfinite(w) && w >= 0))
-      throw IoError("spectrum_file " + path.string() + ": row (" + format_number(e) + ", " +
+      throw IoError("spectrum file " + path.string() + ": row (" + format_number(e) + ", " +
                     format_number(w) + "): expected energy > 0 and weight >= 0");
     s.energies.push_back(e);
     s.weights.push_back(w);
     total += w;
   }
   if (s.energies.empty() || !(total > 0))
-    throw IoError("spectrum_file " + path.string() + ": no rows with positive weight");
+    throw IoError("spectrum file " + path.string() + ": no rows with positive weight");
   return s;
 }
 
