@@ -283,6 +283,8 @@ EvolveInput read_evolve_input(const io::Config& config) {
     input.names.channels.push_back(InputNames::toml_table(table.full_key("")).strip("channels."));
   }
   spec.marked_points = read_marked_points(config, spec.axes, spec.initial);
+  if (config.has("observables.coherence_a") || config.has("observables.coherence_b"))
+    input.names.run.add("observables.coherence_points", "observables.coherence_a/coherence_b");
   spec.output.file = config.get_string("output.file", "evolve.h5");
   spec.output.final_state = config.get_bool("output.final_state", false);
   spec.output.snapshots = get_count(config, "output.snapshots", 0, 0);

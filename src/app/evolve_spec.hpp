@@ -112,6 +112,8 @@ struct EvolveSpec {
 /// How the user named the fields of an EvolveSpec (TOML keys, `--set` paths).
 struct EvolveNames {
   std::vector<InputNames> channels;  ///< one per channel: "channels[i]." + field
+  /// The whole run's names, for evolution::validate() (the marked points' key).
+  InputNames run;
   std::string backend = "run.backend";
 };
 

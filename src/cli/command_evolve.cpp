@@ -71,7 +71,7 @@ int run_evolve(const EvolveOptions& opt) {
       opt.backend.empty() ? parse_backend_choice(input.spec.backend, input.names.backend)
                           : parse_backend_choice(opt.backend, "--backend");
   const SimulationSpec spec = app::make_simulation_spec(input);
-  validate(spec);
+  input.names.run.translate([&] { validate(spec); });
   if (opt.resume.empty()) app::check_initial_state(spec);
   // Only valid inputs reach the backend choice (and its CPU-fallback notice).
   const Backend backend = select_backend(backend_choice);

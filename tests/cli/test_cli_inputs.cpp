@@ -175,6 +175,9 @@ TEST(CliInputs, ErrorsNameTheKeyOrFlagTheUserWrote) {
                      {"channels[0].rate = -5"});
   expect_input_error({"evolve", cfg, "--out", out, "--set", "initial.separation=40e-9"},
                      {"initial.separation = 4e-08"});
+  expect_input_error({"evolve", cfg, "--out", out, "--set", "observables.coherence_a=[1e-6]",
+                      "--set", "observables.coherence_b=[0.0]"},
+                     {"observables.coherence_a/coherence_b = 1e-06"});
   // A missing value is called missing, not "= 0".
   const std::string no_mass =
       std::string(kEvolveConfig).replace(std::string(kEvolveConfig).find("mass = 1e-20"), 12, "");
