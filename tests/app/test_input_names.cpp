@@ -100,5 +100,29 @@ TEST(InputNames, ModelInputsNameFlagsAndKeys) {
   }
 }
 
+// The library itself names fields and arguments, never a flag: the renaming above is the only
+// place where "--" or a file key appears.
+TEST(InputNames, LibraryErrorsNameFieldsNotFlags) {
+  auto parameter_of = [](auto&& call) {
+    try {
+      call();
+    } catch (const InvalidArgument& e) {
+      return e.parameter();
+    }
+    return std::string("no throw");
+  };
+  EXPECT_EQ(parameter_of([] { localization::make_sphere(-1.0); }), "radius");
+  EXPECT_EQ(parameter_of([] { localization::make_janus_sphere(1e-7, 4.0); }), "cap_angle");
+  EXPECT_EQ(parameter_of([] { localization::make_spheroid(1e-7, -1.0); }), "semi_axis_c");
+  EXPECT_EQ(parameter_of([] { localization::make_cylinder(1e-7, 0.0); }), "length");
+  EXPECT_EQ(parameter_of([] { localization::Spectrum::mono(-1.0); }), "energy");
+  localization::RateOptions options;
+  options.tolerance = 2.0;
+  EXPECT_EQ(parameter_of([&] { localization::validate_options(options); }), "tolerance");
+  RatesInput in;
+  in.radius = -1.0;
+  EXPECT_EQ(parameter_of([&] { in.validate(); }), "radius");
+}
+
 }  // namespace
 }  // namespace nanodecoh::app
