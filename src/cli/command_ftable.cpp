@@ -21,6 +21,36 @@
 
 namespace nanodecoh::cli {
 
+namespace {
+
+/// Everything the table needs, from the configuration file and --set overrides.
+struct FtableInputs {
+  io::Config config;
+  app::Orientations orientations;
+  app::Displacements displacements;
+  localization::RateOptions options;
+  localization::EmissionModel model;
+};
+
+/// The application's path for ftable: TOML (+ --set) -> specs -> orientations, displacements
+/// and emission model. The library's errors name spec fields; they are renamed to the keys.
+FtableInputs read_inputs(const std::string& path, const std::vector<std::string>& sets) {
+  app::require_input_file(path, "config");
+  FtableInputs in{io::Config::from_file(path), {}, {}, {}, {}};
+  for (const auto& s : sets) in.config.apply_override(s);
+  const app::FtableSpec spec = app::read_ftable_spec(in.config);
+  in.config.require_all_used();
+  const app::InputNames names = app::model_input_toml_keys().add("axis", "orientations.axis");
+  in.options = spec.numerics;
+  names.translate([&] { localization::validate_options(in.options); });
+  in.orientations = names.translate([&] { return app::make_orientations(spec.orientations); });
+  in.displacements = names.translate([&] { return app::make_displacements(spec.displacements); });
+  in.model = names.translate([&] { return app::build_model(spec.model); });
+  return in;
+}
+
+}  // namespace
+
 Command register_ftable_command(CLI::App& root) {
   struct Options {
     std::string config, out = "ftable.h5", plot, backend = "auto";
@@ -37,89 +67,79 @@ Command register_ftable_command(CLI::App& root) {
   app->add_option("--set", o->sets, "Override a configuration key: key=value (repeatable)");
   app->add_flag("--quiet", o->quiet, "No progress line on stderr");
   add_backend_option(*app, o->backend);
-  return {
-      app, [o] {
-        using namespace localization;
-        const BackendChoice backend_choice = parse_backend_choice(o->backend);
-        // Application: the TOML file (and --set) become specs; the library's errors name
-        // spec fields, renamed here to the keys of the file.
-        app::require_input_file(o->config, "config");
-        io::Config config = io::Config::from_file(o->config);
-        for (const auto& s : o->sets) config.apply_override(s);
-        const app::FtableSpec spec = app::read_ftable_spec(config);
-        config.require_all_used();
-        const app::InputNames names = app::model_input_toml_keys().add("axis", "orientations.axis");
-        RateOptions options = spec.numerics;
-        names.translate([&] { validate_options(options); });
-        const app::Orientations ors =
-            names.translate([&] { return app::make_orientations(spec.orientations); });
-        const app::Displacements dis =
-            names.translate([&] { return app::make_displacements(spec.displacements); });
-        const LocalizationRate engine(
-            names.translate([&] { return app::build_model(spec.model); }));
-        // Only valid inputs reach the backend choice (and its CPU-fallback notice).
-        const Backend backend = select_backend(backend_choice);
+  return {app, [o] {
+            using namespace localization;
+            const BackendChoice backend_choice = parse_backend_choice(o->backend);
+            FtableInputs inputs = read_inputs(o->config, o->sets);
+            const io::Config& config = inputs.config;
+            const app::Orientations& ors = inputs.orientations;
+            const app::Displacements& dis = inputs.displacements;
+            RateOptions& options = inputs.options;
+            const LocalizationRate engine(inputs.model);
+            // Only valid inputs reach the backend choice (and its CPU-fallback notice).
+            const Backend backend = select_backend(backend_choice);
 
-        std::unique_ptr<io::ProgressReporter> progress;
-        options.progress = [&](std::size_t done, std::size_t total) {
-          if (!progress)
-            progress = std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
-          progress->update(done);
-        };
-        const RateTable table = engine.table(ors.matrices, dis.points, options, backend);
-        if (progress) progress->finish();
+            std::unique_ptr<io::ProgressReporter> progress;
+            options.progress = [&](std::size_t done, std::size_t total) {
+              if (!progress)
+                progress =
+                    std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
+              progress->update(done);
+            };
+            const RateTable table = engine.table(ors.matrices, dis.points, options, backend);
+            if (progress) progress->finish();
 
-        const DiffusiveLimit lim = engine.diffusive_limit();
-        const std::size_t p = ors.matrices.size(), nd = dis.points.size();
-        std::vector<std::complex<double>> diffusive(p * p * nd);
-        for (std::size_t i = 0; i < p; ++i)
-          for (std::size_t j = 0; j < p; ++j)
-            for (std::size_t k = 0; k < nd; ++k)
-              diffusive[(i * p + j) * nd + k] = LocalizationRate::diffusive_approximation(
-                  lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
-        std::vector<double> matrices, points, dtensor, ft;
-        for (const auto& m : ors.matrices)
-          for (int a = 0; a < 3; ++a)
-            for (int b = 0; b < 3; ++b) matrices.push_back(m(a, b));
-        for (const auto& d : dis.points) points.insert(points.end(), {d.x(), d.y(), d.z()});
-        for (int a = 0; a < 6; ++a) {
-          ft.push_back(lim.force_torque(a));
-          for (int b = 0; b < 6; ++b) dtensor.push_back(lim.diffusion(a, b));
-        }
-        io::write_atomically(o->out, [&](const std::filesystem::path& tmp) {
-          io::Hdf5File f = io::Hdf5File::create(tmp);
-          f.write("F", table.values, {p, p, nd}, "1/s");
-          f.write("error_estimate", table.error_estimates, {p, p, nd}, "1/s");
-          f.write("diffusive", diffusive, {p, p, nd}, "1/s");
-          f.write("orientations", matrices, {p, 3, 3}, "");
-          if (!ors.angles.empty()) f.write("angles", ors.angles, {p}, "rad");
-          f.write("displacements", points, {nd, 3}, "m");
-          if (!dis.coordinate.empty())
-            f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
-          f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");
-          f.write("force_torque", ft, {6}, "N, N m");
-          f.set_attribute("/", "rate", engine.model().rate);
-          f.set_attribute("/", "rate_unit", "1/s");
-          f.set_attribute("/", "tolerance", options.tolerance);
-          f.set_attribute("/", "tolerance_unit", "Gamma");
-          f.set_attribute("/", "max_error_estimate", table.max_error_estimate);
-          f.set_attribute("/", "backend", std::string(to_string(table.backend)));
-          f.set_attribute("/", "method", table.method);
-          f.set_attribute("/", "version", std::string(version_string));
-          f.set_attribute("/", "git_revision", std::string(git_revision));
-          f.set_attribute("/", "config", config.to_toml());
-          f.set_attribute("/", "layout",
-                          "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
-        });
-        if (!o->plot.empty()) {
-          run_plot_script("plot_ftable.py", o->out, o->plot);
-        }
-        if (!o->quiet)
-          std::cerr << "ftable: " << p << "x" << p << "x" << nd << " values (" << table.unique_jobs
-                    << " integrated), max error estimate " << table.max_error_estimate << " 1/s -> "
-                    << o->out << '\n';
-        return 0;
-      }};
+            const DiffusiveLimit lim = engine.diffusive_limit();
+            const std::size_t p = ors.matrices.size(), nd = dis.points.size();
+            std::vector<std::complex<double>> diffusive(p * p * nd);
+            for (std::size_t i = 0; i < p; ++i)
+              for (std::size_t j = 0; j < p; ++j)
+                for (std::size_t k = 0; k < nd; ++k)
+                  diffusive[(i * p + j) * nd + k] = LocalizationRate::diffusive_approximation(
+                      lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
+            std::vector<double> matrices, points, dtensor, ft;
+            for (const auto& m : ors.matrices)
+              for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b) matrices.push_back(m(a, b));
+            for (const auto& d : dis.points) points.insert(points.end(), {d.x(), d.y(), d.z()});
+            for (int a = 0; a < 6; ++a) {
+              ft.push_back(lim.force_torque(a));
+              for (int b = 0; b < 6; ++b) dtensor.push_back(lim.diffusion(a, b));
+            }
+            io::write_atomically(o->out, [&](const std::filesystem::path& tmp) {
+              io::Hdf5File f = io::Hdf5File::create(tmp);
+              f.write("F", table.values, {p, p, nd}, "1/s");
+              f.write("error_estimate", table.error_estimates, {p, p, nd}, "1/s");
+              f.write("diffusive", diffusive, {p, p, nd}, "1/s");
+              f.write("orientations", matrices, {p, 3, 3}, "");
+              if (!ors.angles.empty()) f.write("angles", ors.angles, {p}, "rad");
+              f.write("displacements", points, {nd, 3}, "m");
+              if (!dis.coordinate.empty())
+                f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
+              f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");
+              f.write("force_torque", ft, {6}, "N, N m");
+              f.set_attribute("/", "rate", engine.model().rate);
+              f.set_attribute("/", "rate_unit", "1/s");
+              f.set_attribute("/", "tolerance", options.tolerance);
+              f.set_attribute("/", "tolerance_unit", "Gamma");
+              f.set_attribute("/", "max_error_estimate", table.max_error_estimate);
+              f.set_attribute("/", "backend", std::string(to_string(table.backend)));
+              f.set_attribute("/", "method", table.method);
+              f.set_attribute("/", "version", std::string(version_string));
+              f.set_attribute("/", "git_revision", std::string(git_revision));
+              f.set_attribute("/", "config", config.to_toml());
+              f.set_attribute("/", "layout",
+                              "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
+            });
+            if (!o->plot.empty()) {
+              run_plot_script("plot_ftable.py", o->out, o->plot);
+            }
+            if (!o->quiet)
+              std::cerr << "ftable: " << p << "x" << p << "x" << nd << " values ("
+                        << table.unique_jobs << " integrated), max error estimate "
+                        << table.max_error_estimate << " 1/s -> " << o->out << '\n';
+            return 0;
+          }};
 }
 
 }  // namespace nanodecoh::cli
