@@ -426,7 +426,8 @@ RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientatio
     throw InvalidArgument("displacements", "empty", "at least one displacement");
   for (const auto& r : orientations) require_rotation(r, "orientations");
   for (const auto& d : displacements)
-    if (!d.allFinite()) throw InvalidArgument("displacements", "NaN or inf", "finite displacements (m)");
+    if (!d.allFinite())
+      throw InvalidArgument("displacements", "NaN or inf", "finite displacements (m)");
   const std::size_t p = orientations.size(), nd = displacements.size();
   if (options.use_symmetry && options.sphere_fast_path && detail::sphere_fast_path_applies(model_))
     return sphere_table(orientations, displacements, options, backend);

@@ -31,8 +31,7 @@ TriangleMesh parse_obj(const std::string& text, const std::filesystem::path& pat
   std::string line;
   int line_number = 0;
   auto fail = [&](const std::string& what) {
-    throw IoError("mesh " + path.string() + ": line " + std::to_string(line_number) + ": " +
-                  what);
+    throw IoError("mesh " + path.string() + ": line " + std::to_string(line_number) + ": " + what);
   };
   while (std::getline(in, line)) {
     ++line_number;

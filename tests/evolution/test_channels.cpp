@@ -128,7 +128,8 @@ permittivity = 3.8
 )");
   EXPECT_EQ(nanodecoh::app::make_channels(config.get_tables("channels")).size(), 5u);
   auto bad = nanodecoh::io::Config::from_string("[[channels]]\nkind = \"laser\"\n");
-  EXPECT_THROW(nanodecoh::app::make_channels(bad.get_tables("channels")), nanodecoh::InvalidArgument);
+  EXPECT_THROW(nanodecoh::app::make_channels(bad.get_tables("channels")),
+               nanodecoh::InvalidArgument);
 }
 
 // The magnetic and dielectric channels of `[[channels]]` evaluate the full rates of
