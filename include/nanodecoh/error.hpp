@@ -14,7 +14,7 @@ class Error : public std::runtime_error {
 };
 
 /// A parameter outside its allowed range. The message names the parameter,
-/// the value and what is allowed: "--radius = -1e-07: expected a finite value > 0".
+/// the value and what is allowed: "radius = -1e-07: expected a finite value > 0".
 class InvalidArgument : public Error {
  public:
   InvalidArgument(std::string parameter, std::string value, std::string allowed);

@@ -41,7 +41,7 @@ struct RatesInput {
   double shape_factor = 0.5;        ///< beta of (M 20), 1/2 for a sphere (--shape-factor)
   double superposition_size = 0.0;  ///< dx, m (--dx)
 
-  /// Throws InvalidArgument naming the CLI flag, the value and what is allowed:
+  /// Throws InvalidArgument naming the field ("chi_real"), the value and what is allowed:
   /// radius, temperature, density or mass, shape factor: finite and > 0;
   /// chi_real finite and >= -1 (mu_r >= 0, the perfect diamagnet); chi_imag
   /// finite and >= 0; permittivity finite, not 1 (no dielectric response, the

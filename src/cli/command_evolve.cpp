@@ -9,8 +9,10 @@
 #include <iostream>
 #include <memory>
 
+#include "app/config_reading.hpp"
+#include "app/evolve_config.hpp"
+#include "app/evolve_factory.hpp"
 #include "cli/commands.hpp"
-#include "evolution/evolve_config.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/version.hpp"
@@ -46,25 +48,34 @@ int run_evolve(const EvolveOptions& opt) {
     throw InvalidArgument(
         "--resume", opt.resume,
         "no CONFIG and no --set with --resume (the checkpoint holds the configuration)");
+  if (!opt.config.empty()) app::require_input_file(opt.config, "config");
   const CheckpointHeader checkpoint =
       opt.resume.empty() ? CheckpointHeader{} : read_checkpoint_header(opt.resume);
+  // One way: TOML (+ --set) -> EvolveSpec -> SimulationSpec (physics) -> run.
   io::Config config =
-      !opt.resume.empty()  ? io::Config::from_string(checkpoint.config, opt.resume)
-      : opt.config.empty() ? io::Config::from_string(default_evolve_config(), "built-in default")
-                           : io::Config::from_file(opt.config);
+      !opt.resume.empty() ? io::Config::from_string(checkpoint.config, opt.resume)
+      : opt.config.empty()
+          ? io::Config::from_string(app::default_evolve_config(), "built-in default")
+          : io::Config::from_file(opt.config);
   for (const auto& o : opt.overrides) config.apply_override(o);
-  std::string backend_text;
-  SimulationSpec spec = read_simulation_spec(config, backend_text);
+  app::EvolveInput input = app::read_evolve_input(config);
   config.require_all_used();
-  spec.config_toml = config.to_toml();
+  input.spec.config_toml = config.to_toml();
   // A resumed run writes where the interrupted run was told to write (its --out included).
-  if (!opt.out.empty()) spec.output.file = opt.out;
-  else if (!checkpoint.output_file.empty()) spec.output.file = checkpoint.output_file;
-  if (!opt.backend.empty()) backend_text = opt.backend;
-  if (!opt.plot.empty() && spec.output.file.empty())
+  if (!opt.out.empty())
+    input.spec.output.file = opt.out;
+  else if (!checkpoint.output_file.empty())
+    input.spec.output.file = checkpoint.output_file;
+  if (!opt.plot.empty() && input.spec.output.file.empty())
     throw InvalidArgument("--plot", opt.plot, "an output file (output.file or --out)");
-  const Backend backend = select_backend(
-      parse_backend_choice(backend_text, opt.backend.empty() ? "run.backend" : "--backend"));
+  const BackendChoice backend_choice =
+      opt.backend.empty() ? parse_backend_choice(input.spec.backend, input.names.backend)
+                          : parse_backend_choice(opt.backend, "--backend");
+  const SimulationSpec spec = app::make_simulation_spec(input);
+  input.names.run.translate([&] { validate(spec); });
+  if (opt.resume.empty()) app::check_initial_state(spec);
+  // Only valid inputs reach the backend choice (and its CPU-fallback notice).
+  const Backend backend = select_backend(backend_choice);
 
   const StopOnSignals stop_on_signals;  // SIGINT/SIGTERM: checkpoint and stop
   RunControl control;

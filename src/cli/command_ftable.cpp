@@ -2,15 +2,17 @@
 // pairs and displacements (desorption eqs. 2-3, 48) with the diffusive
 // approximation (eqs. 4, 6), and writes it atomically to HDF5 with axes,
 // units, tolerance, error estimates, backend, version and the full
-// configuration. Schema: docs/ftable-config.md.
+// configuration, in the F-table layout of docs/ftable-format.md (config keys:
+// docs/ftable-config.md). SIGINT/SIGTERM stop it without writing (exit 130).
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 
+#include "app/config_reading.hpp"
+#include "app/ftable_config.hpp"
 #include "cli/commands.hpp"
 #include "io/toml_config.hpp"
-#include "localization/model_inputs.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
 #include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
@@ -23,120 +25,30 @@ namespace nanodecoh::cli {
 
 namespace {
 
-std::optional<double> optional_double(const io::Config& c, const char* key) {
-  if (!c.has(key)) return std::nullopt;
-  return c.get_double(key);
-}
+/// Everything the table needs, from the configuration file and --set overrides.
+struct FtableInputs {
+  io::Config config;
+  app::Orientations orientations;
+  app::Displacements displacements;
+  localization::RateOptions options;
+  localization::EmissionModel model;
+};
 
-Eigen::Vector3d vector3(const io::Config& c, const char* key, const Eigen::Vector3d& fallback) {
-  if (!c.has(key)) return fallback;
-  const auto v = c.get_doubles(key);
-  if (v.size() != 3)
-    throw InvalidArgument(c.full_key(key), std::to_string(v.size()) + " numbers", "[x, y, z]");
-  return {v[0], v[1], v[2]};
-}
-
-localization::ModelInputs model_inputs(const io::Config& c) {
-  localization::ModelInputs in;
-  in.toml = true;
-  in.body = c.get_string("body.kind");
-  in.mesh = c.get_string("body.mesh", "");
-  in.mesh_unit = c.get_string("body.mesh_unit", "m");
-  in.coverage_file = c.get_string("emission.coverage_file", "");
-  in.radius = optional_double(c, "body.radius");
-  in.length = optional_double(c, "body.length");
-  in.cap_angle = optional_double(c, "body.cap_angle");
-  if (c.has("body.semi_axes")) {
-    const auto v = c.get_doubles("body.semi_axes");
-    if (v.size() != 2)
-      throw InvalidArgument("body.semi_axes", std::to_string(v.size()) + " numbers", "[a, c] (m)");
-    in.semi_axis_a = v[0];
-    in.semi_axis_c = v[1];
-  }
-  in.emission = c.get_string("emission.kind", "surface");
-  in.flux = c.get_string("emission.flux", "lambertian");
-  in.power = c.get_double("emission.power", 1.0);
-  in.emitted_mass_amu = optional_double(c, "emission.emitted_mass_amu");
-  in.rate = optional_double(c, "emission.rate");
-  in.outgassing = optional_double(c, "emission.outgassing");
-  in.outgassing_unit = c.get_string("emission.outgassing_unit", "");
-  in.gas_temperature = optional_double(c, "emission.gas_temperature");
-  in.spectrum = c.get_string("spectrum.kind", "thermal");
-  in.surface_temperature = optional_double(c, "spectrum.surface_temperature");
-  in.energy = optional_double(c, "spectrum.energy");
-  in.spectrum_file = c.get_string("spectrum.file", "");
+/// The application's path for ftable: TOML (+ --set) -> specs -> orientations, displacements
+/// and emission model. The library's errors name spec fields; they are renamed to the keys.
+FtableInputs read_inputs(const std::string& path, const std::vector<std::string>& sets) {
+  app::require_input_file(path, "config");
+  FtableInputs in{io::Config::from_file(path), {}, {}, {}, {}};
+  for (const auto& s : sets) in.config.apply_override(s);
+  const app::FtableSpec spec = app::read_ftable_spec(in.config);
+  in.config.require_all_used();
+  const app::InputNames names = app::model_input_toml_keys().add("axis", "orientations.axis");
+  in.options = spec.numerics;
+  names.translate([&] { localization::validate_options(in.options); });
+  in.orientations = names.translate([&] { return app::make_orientations(spec.orientations); });
+  in.displacements = names.translate([&] { return app::make_displacements(spec.displacements); });
+  in.model = names.translate([&] { return app::build_model(spec.model); });
   return in;
-}
-
-struct Orientations {
-  std::string kind;  // periodic | libration | list
-  std::vector<Eigen::Matrix3d> matrices;
-  std::vector<double> angles;  // empty for an explicit list
-  Eigen::Vector3d axis = Eigen::Vector3d::UnitZ();
-};
-
-Orientations orientations(const io::Config& c) {
-  Orientations o;
-  const std::string kind = c.get_string("orientations.kind");
-  o.kind = kind;
-  if (kind == "list") {
-    const auto v = c.get_doubles("orientations.matrices");
-    if (v.empty() || v.size() % 9 != 0)
-      throw InvalidArgument("orientations.matrices", std::to_string(v.size()) + " numbers",
-                            "9 numbers (row-major) per rotation matrix");
-    for (std::size_t i = 0; i < v.size(); i += 9) {
-      Eigen::Matrix3d m;
-      m << v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8];
-      o.matrices.push_back(m);
-    }
-    return o;
-  }
-  o.axis = vector3(c, "orientations.axis", Eigen::Vector3d::UnitZ());
-  const long long count = c.get_int("orientations.count");
-  require_at_least("orientations.count", count, 1);
-  if (kind == "periodic") {
-    o.angles = localization::periodic_angles(static_cast<int>(count));
-  } else if (kind == "libration") {
-    o.angles =
-        localization::libration_angles(static_cast<int>(count), c.get_double("orientations.step"),
-                                       c.get_double("orientations.centre", 0.0));
-  } else {
-    throw InvalidArgument("orientations.kind", kind, "one of periodic, libration, list");
-  }
-  o.matrices = localization::rotations_about(o.axis, o.angles);
-  return o;
-}
-
-struct Displacements {
-  std::string kind;  // line | list
-  std::vector<Eigen::Vector3d> points;
-  std::vector<double> coordinate;  // along the axis for a line
-  Eigen::Vector3d axis = Eigen::Vector3d::UnitX();
-};
-
-Displacements displacements(const io::Config& c) {
-  Displacements d;
-  const std::string kind = c.get_string("displacements.kind");
-  d.kind = kind;
-  if (kind == "line") {
-    const Eigen::Vector3d axis = vector3(c, "displacements.axis", Eigen::Vector3d::UnitX());
-    d.axis = axis.normalized();
-    const long long count = c.get_int("displacements.count");
-    require_at_least("displacements.count", count, 1);
-    const double step = c.get_double("displacements.step");
-    const double centre = c.get_double("displacements.centre", 0.0);
-    d.points = localization::displacements_along(axis, static_cast<int>(count), step, centre);
-    for (const auto& point : d.points) d.coordinate.push_back(point.dot(axis.normalized()));
-  } else if (kind == "list") {
-    const auto v = c.get_doubles("displacements.points");
-    if (v.empty() || v.size() % 3 != 0)
-      throw InvalidArgument("displacements.points", std::to_string(v.size()) + " numbers",
-                            "3 numbers (m) per point");
-    for (std::size_t i = 0; i < v.size(); i += 3) d.points.emplace_back(v[i], v[i + 1], v[i + 2]);
-  } else {
-    throw InvalidArgument("displacements.kind", kind, "line or list");
-  }
-  return d;
 }
 
 }  // namespace
@@ -159,18 +71,15 @@ Command register_ftable_command(CLI::App& root) {
   add_backend_option(*app, o->backend);
   return {app, [o] {
             using namespace localization;
-            io::Config config = io::Config::from_file(o->config);
-            for (const auto& s : o->sets) config.apply_override(s);
-            const ModelInputs inputs = model_inputs(config);
-            const Orientations ors = orientations(config);
-            const Displacements dis = displacements(config);
-            RateOptions options;
-            options.tolerance = config.get_double("numerics.tolerance", 1e-6);
-            options.use_symmetry = config.get_bool("numerics.use_symmetry", true);
-            options.sphere_fast_path = config.get_bool("numerics.sphere_fast_path", true);
-            config.require_all_used();
-            const Backend backend = select_backend(parse_backend_choice(o->backend));
-            const LocalizationRate engine(build_model(inputs));
+            const BackendChoice backend_choice = parse_backend_choice(o->backend);
+            FtableInputs inputs = read_inputs(o->config, o->sets);
+            const io::Config& config = inputs.config;
+            const app::Orientations& ors = inputs.orientations;
+            const app::Displacements& dis = inputs.displacements;
+            RateOptions& options = inputs.options;
+            const LocalizationRate engine(inputs.model);
+            // Only valid inputs reach the backend choice (and its CPU-fallback notice).
+            const Backend backend = select_backend(backend_choice);
 
             std::unique_ptr<io::ProgressReporter> progress;
             options.progress = [&](std::size_t done, std::size_t total) {
@@ -201,8 +110,7 @@ Command register_ftable_command(CLI::App& root) {
             ftable.error_estimates = table.error_estimates;
             ftable.orientation_kind = ors.kind;
             ftable.angles = ors.angles;
-            const Eigen::Vector3d u = ors.axis.normalized();
-            ftable.rotation_axis = {u.x(), u.y(), u.z()};
+            ftable.rotation_axis = {ors.axis.x(), ors.axis.y(), ors.axis.z()};
             ftable.displacement_kind = dis.kind;
             ftable.displacement_coordinate = dis.coordinate;
             ftable.displacement_axis = {dis.axis.x(), dis.axis.y(), dis.axis.z()};
@@ -215,7 +123,7 @@ Command register_ftable_command(CLI::App& root) {
             }
             io::write_atomically(o->out, [&](const std::filesystem::path& tmp) {
               io::Hdf5File f = io::Hdf5File::create(tmp);
-              io::write_ftable(f, ftable);
+              io::write_ftable(f, ftable);  // the schema of docs/ftable-format.md
               // beyond the schema: the diffusive approximation and the run's provenance
               f.write("diffusive", diffusive, {p, p, nd}, "1/s");
               f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");

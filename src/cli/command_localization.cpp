@@ -6,8 +6,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/model_inputs.hpp"
 #include "cli/commands.hpp"
-#include "localization/model_inputs.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/validate.hpp"
 
@@ -41,7 +41,7 @@ std::vector<double> parse_list(const std::string& text, std::size_t count,
 }
 
 struct Options {
-  localization::ModelInputs model;
+  app::ModelInputs model;
   std::string semi_axes, dx, axis = "0,0,1", backend = "auto";
   double radius = 0, length = 0, cap_angle = 0, surface_temperature = 0, energy = 0,
          emitted_mass = 0, rate = 0, outgassing = 0, gas_temperature = 0, angle = 0,
@@ -94,7 +94,7 @@ Command register_localization_command(CLI::App& root) {
 
   return {app, [o, radius, semi, length, cap, ts, energy, rate, og, tg] {
             using namespace localization;
-            ModelInputs& in = o->model;
+            app::ModelInputs& in = o->model;
             if (radius->count()) in.radius = o->radius;
             if (length->count()) in.length = o->length;
             if (cap->count()) in.cap_angle = o->cap_angle;
@@ -111,13 +111,20 @@ Command register_localization_command(CLI::App& root) {
             in.emitted_mass_amu = o->emitted_mass;
             const auto dxv = parse_list(o->dx, 3, "--dx");
             const auto axv = parse_list(o->axis, 3, "--axis");
+            const BackendChoice backend_choice = parse_backend_choice(o->backend);
+            // The library names spec fields; the flags the user typed replace them.
+            const app::InputNames names = app::model_input_flags().add("displacements", "--dx");
             const Eigen::Vector3d dx(dxv[0], dxv[1], dxv[2]);
-            const Eigen::Matrix3d r = rotation_about({axv[0], axv[1], axv[2]}, o->angle, "--axis");
+            const Eigen::Matrix3d r = names.translate([&] {
+              return rotation_about({axv[0], axv[1], axv[2]}, o->angle, "axis");
+            });
             const Eigen::Matrix3d rp = Eigen::Matrix3d::Identity();
-            const Backend backend = select_backend(parse_backend_choice(o->backend));
-            const LocalizationRate engine(build_model(in));
             RateOptions options;
             options.tolerance = o->tolerance;
+            names.translate([&] { validate_options(options); });
+            const LocalizationRate engine(names.translate([&] { return app::build_model(in); }));
+            // Only valid inputs reach the backend choice (and its CPU-fallback notice).
+            const Backend backend = select_backend(backend_choice);
             const RateValue f = engine.evaluate(r, rp, dx, options, backend);
             const DiffusiveLimit lim = engine.diffusive_limit();
             const std::complex<double> diff =

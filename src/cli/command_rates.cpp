@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "app/input_names.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/material.hpp"
@@ -306,7 +307,11 @@ Command register_rates_command(CLI::App& root) {
             if (o.t_internal_option->count() > 0) {
               require_nonnegative("--t-internal", o.t_internal);
             }
-            const RatesResult paper = compute_rates(input);  // validates the shared flags
+            // compute_rates validates first, naming RatesInput's fields; report the flags.
+            const app::InputNames flags = app::InputNames::flags()
+                                              .add("superposition_size", "--dx")
+                                              .add("density/mass", "--density/--mass");
+            const RatesResult paper = flags.translate([&] { return compute_rates(input); });
             if (o.t_internal_option->count() == 0) o.t_internal = input.temperature;
             const PhotonTemperatures temperatures{input.temperature, o.t_internal};
             const double dx = input.superposition_size;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -24,6 +25,22 @@ int main(int argc, char** argv) {
   commands.push_back(register_ftable_command(root));
   commands.push_back(register_rates_command(root));
   commands.push_back(register_evolve_command(root));
+
+  // A first word that names no subcommand is named back (CLI11 would only say that a
+  // subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const Command& command : commands) {
+      found = found || command.app->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + command.app->get_name();
+    }
+    if (!found) {
+      std::cerr << "nanodecoh: error: unknown subcommand '" << argv[1] << "': expected one of "
+                << known << " (see 'nanodecoh --help')\n";
+      return 2;
+    }
+  }
 
   try {
     root.parse(argc, argv);

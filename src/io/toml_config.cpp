@@ -226,7 +226,34 @@ void Config::apply_override(std::string_view assignment) {
     if (!child->is_table()) throw bad_path("a key path through tables");
     table = child->as_table();
   }
-  table->insert_or_assign(std::string(rest), std::move(*parsed.get("v")));
+  toml::node& new_value = *parsed.get("v");
+  if (const auto bracket = rest.find('['); bracket != std::string_view::npos) {
+    // "name[i]={...}" replaces element i of an array of tables ("name[n]" with n its size
+    // appends one); the value must be an inline table.
+    const std::string part(rest.substr(0, bracket));
+    std::size_t index = 0;
+    try {
+      if (rest.back() != ']') throw std::invalid_argument("no ]");
+      index = std::stoul(std::string(rest.substr(bracket + 1, rest.size() - bracket - 2)));
+    } catch (const std::exception&) {
+      throw bad_path("name[index]={...} with a non-negative integer index");
+    }
+    auto* array = table->get_as<toml::array>(part);
+    if (!array || !array->is_array_of_tables())
+      throw bad_path("an existing array of tables [[" + part + "]] before [index]");
+    if (index > array->size())
+      throw bad_path("an index up to " + std::to_string(array->size()) + " for [[" + part + "]]");
+    if (!new_value.is_table())
+      throw bad_path("an inline table for an element of [[" + part + "]], e.g. " + part + "[" +
+                     std::to_string(index) + "]={kind=\"gaussian\", rate=5.0}");
+    if (index == array->size())
+      array->push_back(std::move(*new_value.as_table()));
+    else
+      array->replace(array->cbegin() + static_cast<std::ptrdiff_t>(index),
+                     std::move(*new_value.as_table()));
+    return;
+  }
+  table->insert_or_assign(std::string(rest), std::move(new_value));
 }
 
 std::string Config::to_toml() const {

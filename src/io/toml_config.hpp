@@ -32,7 +32,9 @@ class Config {
 
   /// Applies "a.b.c=value"; value is TOML ("1e-9", "true", "'text'", "[1,2]") or a bare word taken
   /// as a string. Intermediate tables are created; "channels[1].rate=5" addresses element 1 of
-  /// an existing array of tables. Throws InvalidArgument naming "--set".
+  /// an existing array of tables, "channels[1]={kind='gaussian', rate=5.0, length=1e-9}"
+  /// replaces it with an inline table (index = size appends one). Throws InvalidArgument naming
+  /// "--set".
   void apply_override(std::string_view assignment);
 
   bool has(std::string_view key) const;

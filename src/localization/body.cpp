@@ -235,31 +235,31 @@ class MeshBody final : public Body {
 }  // namespace
 
 QuadratureNodes Body::volume_nodes(int) const {
-  throw InvalidArgument("--emission", "volume",
+  throw InvalidArgument("emission", "volume",
                         "surface for a " + kind() + " body (volume emission: sphere or mesh)");
 }
 
 std::shared_ptr<const Body> make_sphere(double radius) {
-  require_positive("--radius", radius);
+  require_positive("radius", radius);
   return std::make_shared<Sphere>(radius);
 }
 
 std::shared_ptr<const Body> make_janus_sphere(double radius, double cap_angle) {
-  require_positive("--radius", radius);
+  require_positive("radius", radius);
   if (!(cap_angle > 0.0 && cap_angle <= pi))
-    throw InvalidArgument("--cap-angle", format_number(cap_angle), "a half-angle in (0, pi] rad");
+    throw InvalidArgument("cap_angle", format_number(cap_angle), "a half-angle in (0, pi] rad");
   return std::make_shared<JanusSphere>(radius, cap_angle);
 }
 
 std::shared_ptr<const Body> make_spheroid(double a, double c) {
-  require_positive("--semi-axes (a)", a);
-  require_positive("--semi-axes (c)", c);
+  require_positive("semi_axis_a", a);
+  require_positive("semi_axis_c", c);
   return std::make_shared<Spheroid>(a, c);
 }
 
 std::shared_ptr<const Body> make_cylinder(double radius, double length) {
-  require_positive("--radius", radius);
-  require_positive("--length", length);
+  require_positive("radius", radius);
+  require_positive("length", length);
   return std::make_shared<Cylinder>(radius, length);
 }
 

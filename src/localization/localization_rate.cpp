@@ -308,14 +308,18 @@ class Integrator {
   std::uint64_t evaluations_ = 0;
 };
 
+}  // namespace
+
 void validate_options(const RateOptions& options) {
   if (!(std::isfinite(options.tolerance) && options.tolerance >= minimum_tolerance &&
         options.tolerance < 1.0))
-    throw InvalidArgument("--tolerance", format_number(options.tolerance),
+    throw InvalidArgument("tolerance", format_number(options.tolerance),
                           "a tolerance in [" + format_number(minimum_tolerance) +
                               ", 1) in units of Gamma (double precision limits F to ~1e-13 Gamma)");
   require_at_least("max_level", options.max_level, 1);
 }
+
+namespace {
 
 void require_rotation(const Eigen::Matrix3d& r, const std::string& parameter) {
   if (!r.allFinite() ||
@@ -428,7 +432,8 @@ RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientatio
     throw InvalidArgument("displacements", "empty", "at least one displacement");
   for (const auto& r : orientations) require_rotation(r, "orientations");
   for (const auto& d : displacements)
-    if (!d.allFinite()) throw InvalidArgument("--dx", "NaN or inf", "finite displacements (m)");
+    if (!d.allFinite())
+      throw InvalidArgument("displacements", "NaN or inf", "finite displacements (m)");
   const std::size_t p = orientations.size(), nd = displacements.size();
   if (options.use_symmetry && options.sphere_fast_path && detail::sphere_fast_path_applies(model_))
     return sphere_table(orientations, displacements, options, backend);
@@ -650,7 +655,7 @@ DiffusiveLimit LocalizationRate::diffusive_limit(int resolution) const {
 
 Eigen::Matrix<double, 6, 6> LocalizationRate::lambertian_diffusion_analytic(int resolution) const {
   if (model_.kind != EmissionKind::surface || model_.flux_law != FluxLaw::lambertian)
-    throw InvalidArgument("--flux", "non-Lambertian or volume emission",
+    throw InvalidArgument("flux", "non-Lambertian or volume emission",
                           "lambertian surface emission for eq. (9)");
   resolution = default_resolution(model_, resolution);
   Integrator integrator(model_);

@@ -31,8 +31,7 @@ TriangleMesh parse_obj(const std::string& text, const std::filesystem::path& pat
   std::string line;
   int line_number = 0;
   auto fail = [&](const std::string& what) {
-    throw IoError("--mesh " + path.string() + ": line " + std::to_string(line_number) + ": " +
-                  what);
+    throw IoError("mesh " + path.string() + ": line " + std::to_string(line_number) + ": " + what);
   };
   while (std::getline(in, line)) {
     ++line_number;
@@ -68,7 +67,7 @@ TriangleMesh parse_obj(const std::string& text, const std::filesystem::path& pat
     // other records (vn, vt, o, g, s, usemtl, mtllib) do not affect the geometry
   }
   if (mesh.triangles.empty())
-    throw IoError("--mesh " + path.string() + ": no faces found (expected OBJ 'f' records)");
+    throw IoError("mesh " + path.string() + ": no faces found (expected OBJ 'f' records)");
   return mesh;
 }
 
@@ -97,12 +96,12 @@ TriangleMesh parse_stl_ascii(const std::string& text, const std::filesystem::pat
     if (token == "vertex") {
       double x, y, z;
       if (!(in >> x >> y >> z))
-        throw IoError("--mesh " + path.string() + ": facet " + std::to_string(record) +
+        throw IoError("mesh " + path.string() + ": facet " + std::to_string(record) +
                       ": expected 'vertex x y z'");
       corners.push_back(w.add(scale * x, scale * y, scale * z));
     } else if (token == "endfacet") {
       if (corners.size() != 3)
-        throw IoError("--mesh " + path.string() + ": facet " + std::to_string(record) + " has " +
+        throw IoError("mesh " + path.string() + ": facet " + std::to_string(record) + " has " +
                       std::to_string(corners.size()) + " vertices, expected 3");
       w.mesh.triangles.push_back({corners[0], corners[1], corners[2]});
       corners.clear();
@@ -110,18 +109,18 @@ TriangleMesh parse_stl_ascii(const std::string& text, const std::filesystem::pat
     }
   }
   if (w.mesh.triangles.empty())
-    throw IoError("--mesh " + path.string() + ": no facets found in ASCII STL");
+    throw IoError("mesh " + path.string() + ": no facets found in ASCII STL");
   return std::move(w.mesh);
 }
 
 TriangleMesh parse_stl_binary(const std::string& data, const std::filesystem::path& path,
                               double scale) {
   if (data.size() < 84)
-    throw IoError("--mesh " + path.string() + ": binary STL shorter than its 84-byte header");
+    throw IoError("mesh " + path.string() + ": binary STL shorter than its 84-byte header");
   std::uint32_t count = 0;
   std::memcpy(&count, data.data() + 80, 4);
   if (data.size() < 84 + 50ull * count)
-    throw IoError("--mesh " + path.string() + ": binary STL declares " + std::to_string(count) +
+    throw IoError("mesh " + path.string() + ": binary STL declares " + std::to_string(count) +
                   " triangles but has " + std::to_string(data.size()) + " bytes");
   Welder w;
   for (std::uint32_t t = 0; t < count; ++t) {
@@ -135,7 +134,7 @@ TriangleMesh parse_stl_binary(const std::string& data, const std::filesystem::pa
     w.mesh.triangles.push_back({c[0], c[1], c[2]});
   }
   if (w.mesh.triangles.empty())
-    throw IoError("--mesh " + path.string() + ": binary STL has no triangles");
+    throw IoError("mesh " + path.string() + ": binary STL has no triangles");
   return std::move(w.mesh);
 }
 
@@ -152,7 +151,7 @@ TriangleMesh read_mesh(const std::filesystem::path& path, double scale) {
                        data.find("endfacet") != std::string::npos;
     return ascii ? parse_stl_ascii(data, path, scale) : parse_stl_binary(data, path, scale);
   }
-  throw IoError("--mesh " + path.string() + ": unknown mesh format '" + ext +
+  throw IoError("mesh " + path.string() + ": unknown mesh format '" + ext +
                 "' (expected .obj or .stl)");
 }
 

@@ -16,7 +16,7 @@
 namespace nanodecoh::localization {
 
 Spectrum Spectrum::thermal(double temperature) {
-  require_positive("--surface-temperature", temperature);
+  require_positive("surface_temperature", temperature);
   Spectrum s;
   s.kind = Kind::thermal;
   s.temperature = temperature;
@@ -24,7 +24,7 @@ Spectrum Spectrum::thermal(double temperature) {
 }
 
 Spectrum Spectrum::mono(double energy) {
-  require_positive("--energy", energy);
+  require_positive("energy", energy);
   Spectrum s;
   s.kind = Kind::mono;
   s.energy = energy;
@@ -74,16 +74,16 @@ Spectrum Spectrum::from_csv(const std::filesystem::path& path) {
   Spectrum s;
   s.kind = Kind::table;
   double total = 0;
-  for (const auto& [e, w] : read_two_columns(path, "--spectrum-file", "energy_J, weight")) {
+  for (const auto& [e, w] : read_two_columns(path, "spectrum file", "energy_J, weight")) {
     if (!(std::isfinite(e) && e > 0) || !(std::isfinite(w) && w >= 0))
-      throw IoError("--spectrum-file " + path.string() + ": row (" + format_number(e) + ", " +
+      throw IoError("spectrum file " + path.string() + ": row (" + format_number(e) + ", " +
                     format_number(w) + "): expected energy > 0 and weight >= 0");
     s.energies.push_back(e);
     s.weights.push_back(w);
     total += w;
   }
   if (s.energies.empty() || !(total > 0))
-    throw IoError("--spectrum-file " + path.string() + ": no rows with positive weight");
+    throw IoError("spectrum file " + path.string() + ": no rows with positive weight");
   return s;
 }
 
@@ -125,31 +125,31 @@ std::function<double(const Eigen::Vector3d&)> polar_coverage_from_csv(
 }
 
 void EmissionModel::validate() const {
-  if (!body) throw InvalidArgument("--body", "(none)", "a body");
+  if (!body) throw InvalidArgument("body", "(none)", "a body");
   if (kind == EmissionKind::volume)
     (void)body->volume_nodes(1);  // throws for bodies without volume nodes
-  if (flux_law == FluxLaw::cosine_power) require_in_range("--power", power, 0.0, 64.0);
-  require_positive("--emitted-mass-amu", emitted_mass / constants::atomic_mass_unit);
-  require_positive("--rate", rate);
+  if (flux_law == FluxLaw::cosine_power) require_in_range("power", power, 0.0, 64.0);
+  require_positive("emitted_mass", emitted_mass / constants::atomic_mass_unit);
+  require_positive("rate", rate);
   switch (spectrum.kind) {
     case Spectrum::Kind::thermal:
-      require_positive("--surface-temperature", spectrum.temperature);
+      require_positive("surface_temperature", spectrum.temperature);
       break;
     case Spectrum::Kind::mono:
-      require_positive("--energy", spectrum.energy);
+      require_positive("energy", spectrum.energy);
       break;
     case Spectrum::Kind::table: {
       if (spectrum.energies.empty() || spectrum.energies.size() != spectrum.weights.size())
-        throw InvalidArgument("--spectrum-file",
+        throw InvalidArgument("spectrum_file",
                               std::to_string(spectrum.energies.size()) + " energies",
                               "as many energies as weights, at least one");
       double total = 0;
       for (std::size_t i = 0; i < spectrum.energies.size(); ++i) {
-        require_positive("--spectrum-file energy", spectrum.energies[i]);
-        require_nonnegative("--spectrum-file weight", spectrum.weights[i]);
+        require_positive("spectrum_file energy", spectrum.energies[i]);
+        require_nonnegative("spectrum_file weight", spectrum.weights[i]);
         total += spectrum.weights[i];
       }
-      require_positive("--spectrum-file total weight", total);
+      require_positive("spectrum_file total weight", total);
       break;
     }
   }
@@ -176,8 +176,8 @@ double outgassing_to_si(double q, OutgassingUnit unit) {
 }
 
 double outgassing_particle_flux(double q, OutgassingUnit unit, double gas_temperature) {
-  require_positive("--outgassing", q);
-  require_positive("--gas-temperature", gas_temperature);
+  require_positive("outgassing", q);
+  require_positive("gas_temperature", gas_temperature);
   return outgassing_to_si(q, unit) / (constants::k_boltzmann * gas_temperature);
 }
 
@@ -194,7 +194,7 @@ Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
         parameter,
         format_number(axis.x()) + "," + format_number(axis.y()) + "," + format_number(axis.z()),
         "a non-zero finite rotation axis");
-  require_finite("--angle", angle);
+  require_finite("angle", angle);
   return Eigen::AngleAxisd(angle, axis / norm).toRotationMatrix();
 }
 

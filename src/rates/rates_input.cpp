@@ -11,33 +11,33 @@
 namespace nanodecoh {
 
 void RatesInput::validate() const {
-  require_positive("--radius", radius);
-  require_finite("--chi-real", chi_real);
+  require_positive("radius", radius);
+  require_finite("chi_real", chi_real);
   if (chi_real < -1.0)
-    throw InvalidArgument("--chi-real", format_number(chi_real),
+    throw InvalidArgument("chi_real", format_number(chi_real),
                           "a finite value >= -1 (mu_r = 1 + chi >= 0; -1 is a perfect diamagnet)");
-  require_nonnegative("--chi-imag", chi_imag);
-  require_positive("--temperature", temperature);
-  require_finite("--permittivity", permittivity);
+  require_nonnegative("chi_imag", chi_imag);
+  require_positive("temperature", temperature);
+  require_finite("permittivity", permittivity);
   if (permittivity == 1.0 || permittivity == -2.0)
-    throw InvalidArgument("--permittivity", format_number(permittivity),
+    throw InvalidArgument("permittivity", format_number(permittivity),
                           "a finite value other than 1 (no dielectric response: the "
                           "magnetic-to-dielectric ratios are undefined) and -2 "
                           "(Clausius-Mossotti pole)");
   if (density.has_value() == mass.has_value())
-    throw InvalidArgument("--density/--mass", density ? "both given" : "neither given",
-                          "exactly one of --density (kg/m^3) or --mass (kg)");
-  if (density) require_positive("--density", *density);
-  if (mass) require_positive("--mass", *mass);
-  require_positive("--shape-factor", shape_factor);
-  require_nonnegative("--dx", superposition_size);
+    throw InvalidArgument("density/mass", density ? "both given" : "neither given",
+                          "exactly one of a density (kg/m^3) or a mass (kg)");
+  if (density) require_positive("density", *density);
+  if (mass) require_positive("mass", *mass);
+  require_positive("shape_factor", shape_factor);
+  require_nonnegative("superposition_size", superposition_size);
 }
 
 double RatesInput::particle_mass() const {
   if (mass) return *mass;
   if (!density)
-    throw InvalidArgument("--density/--mass", "neither given",
-                          "exactly one of --density (kg/m^3) or --mass (kg)");
+    throw InvalidArgument("density/mass", "neither given",
+                          "exactly one of a density (kg/m^3) or a mass (kg)");
   return 4.0 / 3.0 * constants::pi * radius * radius * radius * *density;
 }
 

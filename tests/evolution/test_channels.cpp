@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "evolution/evolve_config.hpp"
+#include "app/evolve_factory.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
@@ -115,9 +115,10 @@ kind = "dielectric"
 radius = 5e-8
 permittivity = 3.8
 )");
-  EXPECT_EQ(ne::make_channels(config.get_tables("channels")).size(), 5u);
+  EXPECT_EQ(nanodecoh::app::make_channels(config.get_tables("channels")).size(), 5u);
   auto bad = nanodecoh::io::Config::from_string("[[channels]]\nkind = \"laser\"\n");
-  EXPECT_THROW(ne::make_channels(bad.get_tables("channels")), nanodecoh::InvalidArgument);
+  EXPECT_THROW(nanodecoh::app::make_channels(bad.get_tables("channels")),
+               nanodecoh::InvalidArgument);
 }
 
 // The magnetic and dielectric channels of `[[channels]]` evaluate the full rates of
@@ -135,7 +136,7 @@ kind = "dielectric"
 radius = 1e-7
 permittivity = 5.7
 )");
-  const auto channels = ne::make_channels(config.get_tables("channels"));
+  const auto channels = nanodecoh::app::make_channels(config.get_tables("channels"));
   ASSERT_EQ(channels.size(), 2u);
   for (double dx : {1e-9, 3e-6, 4e-5}) {
     const double magnetic =
@@ -154,7 +155,7 @@ permittivity = 5.7
   const auto bad = nanodecoh::io::Config::from_string(
       "[[channels]]\nkind = \"magnetic\"\nradius = -1\nchi_real = 0\n");
   try {
-    ne::make_channels(bad.get_tables("channels"));
+    nanodecoh::app::make_channels(bad.get_tables("channels"));
     FAIL() << "no throw";
   } catch (const nanodecoh::InvalidArgument& e) {
     EXPECT_EQ(e.parameter(), "channels[0].radius");
@@ -182,7 +183,7 @@ radius = 75e-9
 rate = 100.0
 rotation_axis = [1.0, 0.0, 0.0]
 )");
-  const auto channels = ne::make_channels(config.get_tables("channels"));
+  const auto channels = nanodecoh::app::make_channels(config.get_tables("channels"));
   ASSERT_EQ(channels.size(), 3u);
   for (double dx : {5e-12, 2e-11, 6e-11}) {
     const auto engine = channels[0]->evaluate({dx}, {}, {});

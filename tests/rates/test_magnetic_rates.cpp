@@ -518,60 +518,61 @@ RatesInput diamond() {
   return in;
 }
 
-void expect_rejects(const RatesInput& in, const std::string& flag) {
+void expect_rejects(const RatesInput& in, const std::string& field) {
   try {
     in.validate();
-    ADD_FAILURE() << "no exception for " << flag;
+    ADD_FAILURE() << "no exception for " << field;
   } catch (const InvalidArgument& e) {
-    EXPECT_EQ(e.parameter(), flag) << e.what();
+    EXPECT_EQ(e.parameter(), field) << e.what();
   }
 }
 
-TEST(RatesInput, ValidateNamesTheFlag) {
+// The library names RatesInput's fields; the CLI maps them to its flags (test_cli_rates).
+TEST(RatesInput, ValidateNamesTheField) {
   EXPECT_NO_THROW(diamond().validate());
   const double nan = std::nan(""), inf = INFINITY;
   for (double v : {0.0, -1e-7, nan, inf}) {
     RatesInput in = diamond();
     in.radius = v;
-    expect_rejects(in, "--radius");
+    expect_rejects(in, "radius");
     in = diamond();
     in.temperature = v;
-    expect_rejects(in, "--temperature");
+    expect_rejects(in, "temperature");
     in = diamond();
     in.density = v;
-    expect_rejects(in, "--density");
+    expect_rejects(in, "density");
     in = diamond();
     in.density.reset();
     in.mass = v;
-    expect_rejects(in, "--mass");
+    expect_rejects(in, "mass");
     in = diamond();
     in.shape_factor = v;
-    expect_rejects(in, "--shape-factor");
+    expect_rejects(in, "shape_factor");
   }
   RatesInput in = diamond();
   in.chi_real = nan;
-  expect_rejects(in, "--chi-real");
+  expect_rejects(in, "chi_real");
   in.chi_real = -1.5;
-  expect_rejects(in, "--chi-real");
+  expect_rejects(in, "chi_real");
   in = diamond();
   in.chi_imag = -0.1;
-  expect_rejects(in, "--chi-imag");
+  expect_rejects(in, "chi_imag");
   in.chi_imag = inf;
-  expect_rejects(in, "--chi-imag");
+  expect_rejects(in, "chi_imag");
   in = diamond();
   in.permittivity = 1.0;
-  expect_rejects(in, "--permittivity");
+  expect_rejects(in, "permittivity");
   in.permittivity = -2.0;
-  expect_rejects(in, "--permittivity");
+  expect_rejects(in, "permittivity");
   in = diamond();
   in.superposition_size = -1e-6;
-  expect_rejects(in, "--dx");
+  expect_rejects(in, "superposition_size");
   in = diamond();
   in.mass = 1e-17;
-  expect_rejects(in, "--density/--mass");
+  expect_rejects(in, "density/mass");
   in.density.reset();
   in.mass.reset();
-  expect_rejects(in, "--density/--mass");
+  expect_rejects(in, "density/mass");
 }
 
 TEST(RatesInput, ComputeRatesIsConsistent) {

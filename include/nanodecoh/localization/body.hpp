@@ -88,7 +88,7 @@ void write_binary_stl(const std::filesystem::path& path, const TriangleMesh& mes
 /// volume centroid (uniform density) is the origin. Provides volume nodes
 /// (signed tetrahedra from the centroid).
 std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& mesh,
-                                           const std::string& parameter = "--mesh");
+                                           const std::string& parameter = "mesh");
 
 /// A triangulated unit-free icosphere of `subdivisions` levels scaled to `radius`
 /// (vertices on the sphere); used by tests and examples.

@@ -73,17 +73,17 @@ struct EmissionModel {
 /// name `parameter`.
 std::function<double(const Eigen::Vector3d&)> polar_coverage(
     std::vector<double> angles, std::vector<double> weights,
-    const std::string& parameter = "--coverage-file");
+    const std::string& parameter = "coverage_file");
 /// The same from a two-column CSV (polar angle in rad, weight). Throws IoError or
 /// InvalidArgument naming `parameter` and the file.
 std::function<double(const Eigen::Vector3d&)> polar_coverage_from_csv(
-    const std::filesystem::path& path, const std::string& parameter = "--coverage-file");
+    const std::filesystem::path& path, const std::string& parameter = "coverage_file");
 
 /// Units of a specific outgassing rate (throughput per area).
 enum class OutgassingUnit { pa_m3_per_s_m2, torr_l_per_s_cm2, mbar_l_per_s_cm2 };
 /// Parses "pa-m3-per-s-m2", "torr-l-per-s-cm2" or "mbar-l-per-s-cm2".
 OutgassingUnit parse_outgassing_unit(const std::string& text,
-                                     const std::string& parameter = "--outgassing-unit");
+                                     const std::string& parameter = "outgassing_unit");
 /// q in SI units (Pa m / s = Pa m^3 s^-1 m^-2).
 double outgassing_to_si(double q, OutgassingUnit unit);
 /// Particle flux per area q / (k_B T) (1/(m^2 s)) for q in `unit` at gas temperature T (K).
@@ -93,7 +93,7 @@ double outgassing_rate(double q, OutgassingUnit unit, double gas_temperature, do
 
 /// Rotation by `angle` (rad) about `axis` (normalised; zero axis throws naming `parameter`).
 Eigen::Matrix3d rotation_about(const Eigen::Vector3d& axis, double angle,
-                               const std::string& parameter = "--axis");
+                               const std::string& parameter = "axis");
 /// N angles 2 pi i / N, i = 0..N-1 (a periodic full circle).
 std::vector<double> periodic_angles(int count);
 /// N angles centre + (i - floor(N/2)) step (a libration window; the convention of the
@@ -150,6 +150,9 @@ struct RateOptions {
 
 /// Minimum tolerance (units of Gamma) double precision supports for F.
 inline constexpr double minimum_tolerance = 1e-13;
+
+/// Throws InvalidArgument naming "tolerance" (outside [minimum_tolerance, 1)) or "max_level".
+void validate_options(const RateOptions& options);
 
 /// Diffusive limit of an emission model (desorption eqs. 4, 6).
 struct DiffusiveLimit {

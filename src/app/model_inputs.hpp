@@ -1,16 +1,19 @@
-// Internal: the user-facing description of an emission model (as given on
-// the command line or in an ftable TOML file) and its one-time validation and
-// conversion into an EmissionModel. Messages name the CLI flag or TOML key.
+// The specification of an emission model (body, emission, spectrum and rate) as
+// the `localization` flags or the `ftable` TOML keys give it, and the factory
+// that validates it once and builds the library's EmissionModel. Errors name
+// the spec fields ("radius", "semi_axis_a"); model_input_flags() and
+// model_input_toml_keys() map them to what the user typed.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "app/input_names.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 
-namespace nanodecoh::localization {
+namespace nanodecoh::app {
 
-/// Raw model inputs; `names` maps each field to the flag/key used in messages.
+/// Raw model inputs, one field per flag or key.
 struct ModelInputs {
   std::string body = "sphere";  ///< sphere|janus|spheroid|cylinder|mesh
   std::string mesh;             ///< mesh file
@@ -28,11 +31,15 @@ struct ModelInputs {
   std::optional<double> outgassing;
   std::string outgassing_unit;
   std::optional<double> gas_temperature;
-  /// Prefix for parameter names: "--" for the CLI, "body." style keys for TOML.
-  bool toml = false;
 };
 
-/// Builds and validates the model; throws InvalidArgument/IoError naming the input.
-EmissionModel build_model(const ModelInputs& in);
+/// Builds and validates the model (including the outgassing normalisation Gamma = q/(k_B T) *
+/// area, docs/localization.md); throws InvalidArgument naming the field, IoError for files.
+localization::EmissionModel build_model(const ModelInputs& in);
 
-}  // namespace nanodecoh::localization
+/// The `localization` command's flags of each field ("semi_axis_a" -> "--semi-axes (A)").
+InputNames model_input_flags();
+/// The `ftable` configuration's keys of each field ("radius" -> "body.radius").
+InputNames model_input_toml_keys();
+
+}  // namespace nanodecoh::app

@@ -1,0 +1,30 @@
+// Reading the `nanodecoh evolve` TOML configuration (docs/evolve-config.md) into
+// a plain EvolveSpec with the user's names of its fields, and the built-in
+// default scenario. Nothing here builds physics or reads a data file: that is
+// evolve_factory.hpp, the next step of the one-way path
+// TOML -> EvolveSpec -> SimulationSpec -> run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/evolve_spec.hpp"
+#include "io/toml_config.hpp"
+
+namespace nanodecoh::app {
+
+/// Reads one [[channels]] table (and marks its keys used). Kinds: "diffusive", "gaussian",
+/// "magnetic", "dielectric", "desorption_sphere", "desorption", "table". Throws InvalidArgument
+/// naming the key ("channels[1].kind").
+ChannelSpec read_channel_spec(const io::Config& table);
+
+/// Reads a whole configuration (and marks its keys used). Checks what needs no physics: kinds,
+/// integer ranges, axis names, input files, time.step against each segment's duration.
+EvolveInput read_evolve_input(const io::Config& config);
+
+/// The built-in default scenario (TOML text): a 100 nm silica sphere in a 40 nm
+/// superposition, free flight under desorption and blackbody scattering, compared with the
+/// diffusive approximation.
+const std::string& default_evolve_config();
+
+}  // namespace nanodecoh::app

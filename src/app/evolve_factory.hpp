@@ -1,0 +1,45 @@
+// The factory of the evolve application: builds the physics objects (dissipation
+// channels, tabulated potentials) from the plain specs of evolve_spec.hpp and
+// assembles the library's SimulationSpec. Library errors name spec fields
+// ("rate"); make_simulation_spec() renames them to the user's keys
+// ("channels[1].rate") with the EvolveNames read alongside the spec.
+#pragma once
+
+#include <memory>
+
+#include "app/evolve_spec.hpp"
+#include "io/toml_config.hpp"
+#include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/simulation.hpp"
+
+namespace nanodecoh::app {
+
+using ChannelPtr = std::shared_ptr<const evolution::DissipationChannel>;
+
+/// The `desorption` channel: F from the localization engine (desorption eq. 48). Throws
+/// InvalidArgument naming spec fields ("radius", "tolerance").
+ChannelPtr make_desorption_channel(const DesorptionChannelSpec& spec);
+
+/// The `table` channel: F read from an HDF5 file. Throws IoError or InvalidArgument.
+ChannelPtr make_table_channel(const TableChannelSpec& spec);
+
+/// Any channel kind; errors name spec fields.
+ChannelPtr make_channel(const ChannelSpec& spec);
+
+/// The potential of a segment, with a tabulated potential's values read from its file.
+evolution::Potential make_potential(const SegmentSpec& spec);
+
+/// Reads and builds the channels of [[channels]] tables, errors naming their keys
+/// ("channels[0].radius").
+evolution::ChannelList make_channels(const std::vector<io::Config>& tables);
+
+/// The library's run description: channels built (errors renamed to the user's keys), potential
+/// tables read. The library's validate() then checks the whole.
+evolution::SimulationSpec make_simulation_spec(const EvolveInput& input);
+
+/// Builds the initial state on grids of up to 2^24 elements of rho (256 MiB) and checks that
+/// the grid resolves it, so that such input errors are reported before the backend is chosen;
+/// larger grids are checked by the run, after its memory check.
+void check_initial_state(const evolution::SimulationSpec& spec);
+
+}  // namespace nanodecoh::app
