@@ -114,7 +114,7 @@ double oracle_f(Kind k, double dx, double dphi) {
   return 0.0;
 }
 
-struct Setup {
+struct RunSetup {
   std::string toml;
   double dx = 0, dphi = 0;  ///< separation of the marked points
   double duration = 0;
@@ -124,8 +124,8 @@ struct Setup {
 /// A cat on the first axis with branches 8 steps apart (grid points N/2 - 4 and N/2 + 4),
 /// duration 1/F (or 1 s when F = 0), masses chosen so the largest kinetic phase over the run,
 /// hbar k_max^2 t / (2 M) with k_max = pi/step, is 1e-9.
-Setup make_setup(const MatrixCase& c) {
-  Setup s;
+RunSetup make_setup(const MatrixCase& c) {
+  RunSetup s;
   const double dx_step = 1e-6, phi_step_libration = 0.05;
   const std::size_t n_translation = 32, n_rotation = 32;
   const bool translation_first = c.layout == Layout::translation ||
@@ -182,7 +182,7 @@ class ChannelMatrix : public ::testing::TestWithParam<MatrixCase> {};
 
 TEST_P(ChannelMatrix, RunsEndToEndWithTheChannelsOwnRate) {
   const MatrixCase c = GetParam();
-  const Setup s = make_setup(c);
+  const RunSetup s = make_setup(c);
   const std::string dir = nanodecoh::testing::make_temp_dir(
       "channel_matrix_" + to_string(c.kind) + "_" + to_string(c.layout));
   std::ofstream(dir + "/run.toml") << s.toml;
@@ -243,7 +243,7 @@ TEST(ChannelMatrixChoices, ZeroAngularParametersLeaveTheAngularCoherenceAlone) {
   for (const char* channel :
        {"[[channels]]\nkind = \"gaussian\"\nrate = 3.0\nlength = 2e-6\nangular_length = 0.0\n",
         "[[channels]]\nkind = \"diffusive\"\nlambda = 2e10\nangular_lambda = 0.0\n"}) {
-    Setup s = make_setup({Kind::gaussian, Layout::libration});
+    RunSetup s = make_setup({Kind::gaussian, Layout::libration});
     s.toml.replace(s.toml.find("[[channels]]"), std::string::npos,
                    std::string(channel) + "[output]\nfinal_state = true\n");
     const std::string dir = nanodecoh::testing::make_temp_dir("channel_matrix_zero_angular");

@@ -148,7 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
                       GridCase{"x1025_c64", {1025}, false, ne::Precision::complex64},
                       GridCase{"x33_phi31_c128", {33, 31}, true, ne::Precision::complex128},
                       GridCase{"x11_y10_z9_c64", {11, 10, 9}, false, ne::Precision::complex64}),
-    [](const ::testing::TestParamInfo<GridCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<GridCase>& param_info) { return param_info.param.name; });
 
 // ---- runs on CUDA: stop flag, checkpoints, resume, CLI ---------------------------------------
 
