@@ -8,7 +8,9 @@
 //    (the largest kinetic phase over the run is 1e-9 by construction) is a fixed point of the
 //    Hamiltonian part, so rho(a, b; t) = rho(a, b; 0) exp(-F(a - b) t) exactly and the branch
 //    coherence is exp(-Re F t). F comes from an oracle: the closed forms of the gaussian and
-//    diffusive kinds, the magnetic F by quadrature over k (decoherence_rate_quadrature, not the
+//    diffusive kinds (the diffusive angular term is Lambda_phi chord^2: with a wrapped dphi^2
+//    the diffusive_circle case lost positivity, eigenvalue -2e-5), the magnetic F by quadrature
+//    over k (decoherence_rate_quadrature, not the
 //    closed form the channel uses), and the dielectric F of the rates module at the same
 //    distance (its own tests check it against (M 61) and saturation).
 // Where a channel does not act on an axis, that is physics or the user's explicit choice, and
@@ -93,13 +95,12 @@ std::string channel_toml(Kind k) {
 /// and `dphi` (rad) on a rotation axis.
 double oracle_f(Kind k, double dx, double dphi) {
   const double chord = 2.0 * std::sin(0.5 * dphi);
-  const double wrapped = std::remainder(dphi, 2.0 * pi);  // into [-pi, pi]
   switch (k) {
     case Kind::gaussian:
       return gaussian_rate * (1.0 - std::exp(-dx * dx / (4 * gaussian_length * gaussian_length) -
                                              chord * chord / (4 * gaussian_angular * gaussian_angular)));
     case Kind::diffusive:
-      return diffusive_lambda * dx * dx + diffusive_angular * wrapped * wrapped;
+      return diffusive_lambda * dx * dx + diffusive_angular * chord * chord;
     case Kind::magnetic:
       // Orientation-independent (isotropic sphere); quadrature over k, constant chi.
       if (dx == 0.0) return 0.0;
@@ -162,14 +163,14 @@ RunSetup make_setup(const MatrixCase& c) {
     case Layout::libration: rotation_axis(n_rotation, false); break;
     case Layout::circle: rotation_axis(n_rotation, true); break;
     case Layout::translation_and_rotation:
-      translation_axis(24);
-      rotation_axis(8, false);
+      translation_axis(32);
+      rotation_axis(16, false);
       break;
   }
   s.ket_size = ket;
   t << "[initial]\nkind = \"cat\"\naxis = \"" << (translation_first ? "x" : "phi")
     << "\"\nwidth = " << 1.5 * step << "\nseparation = " << 8 * step
-    << "\nother_width = " << 1.5 * phi_step << "\n";
+    << "\nother_width = " << 1.0 * phi_step << "\n";
   t << "[time]\nstep = " << s.duration / 10 << "\noutputs = 5\n";
   t << "[[protocol]]\nduration = " << s.duration << "\npotential = \"free\"\n";
   t << channel_toml(c.kind);
