@@ -64,8 +64,8 @@ struct FreeFlightOracle {
   /// rho~_t(k, r).
   cplx rho_t(double k, double r, double t, const nanodecoh::GaussLegendreRule& rule) const {
     const double v = nanodecoh::constants::hbar * k / M;
-    const double integral = composite_gauss_legendre(
-        [&](double tau) { return F(r - v * (t - tau)); }, 0.0, t, 2, rule);
+    const double integral =
+        composite_gauss_legendre([&](double tau) { return F(r - v * (t - tau)); }, 0.0, t, 2, rule);
     return rho0(k, r - v * t) * std::exp(-integral);
   }
   /// Purity (1/2 pi) int dk int dr |rho~_t|^2 and the normalised coherence between the two
@@ -77,14 +77,14 @@ struct FreeFlightOracle {
     using nanodecoh::constants::pi;
     const auto rule = nanodecoh::gauss_legendre(12);
     const double K = 10.0 / s, Rmax = 160e-9;
-    const double purity = composite_gauss_legendre(
-                              [&](double k) {
-                                return composite_gauss_legendre(
-                                    [&](double r) { return std::norm(rho_t(k, r, t, rule)); },
-                                    -Rmax, Rmax, 40, rule);
-                              },
-                              -K, K, 30, rule) /
-                          (2.0 * pi);
+    const double purity =
+        composite_gauss_legendre(
+            [&](double k) {
+              return composite_gauss_legendre(
+                  [&](double r) { return std::norm(rho_t(k, r, t, rule)); }, -Rmax, Rmax, 40, rule);
+            },
+            -K, K, 30, rule) /
+        (2.0 * pi);
     // rho(R + r/2, R - r/2) = (1/2 pi) int dk e^{ikR} rho~_t(k, r)
     auto element = [&](double R, double r) {
       return composite_gauss_legendre(
@@ -92,8 +92,8 @@ struct FreeFlightOracle {
                  30, rule) /
              (2.0 * pi);
     };
-    const double coherence = std::abs(element(0.0, -d)) /
-                             std::sqrt(element(-0.5 * d, 0.0).real() * element(0.5 * d, 0.0).real());
+    const double coherence = std::abs(element(0.0, -d)) / std::sqrt(element(-0.5 * d, 0.0).real() *
+                                                                    element(0.5 * d, 0.0).real());
     return {purity, coherence};
   }
 };

@@ -47,19 +47,27 @@ struct MatrixCase {
 
 std::string to_string(Kind k) {
   switch (k) {
-    case Kind::gaussian: return "gaussian";
-    case Kind::diffusive: return "diffusive";
-    case Kind::magnetic: return "magnetic";
-    case Kind::dielectric: return "dielectric";
+    case Kind::gaussian:
+      return "gaussian";
+    case Kind::diffusive:
+      return "diffusive";
+    case Kind::magnetic:
+      return "magnetic";
+    case Kind::dielectric:
+      return "dielectric";
   }
   return "?";
 }
 std::string to_string(Layout l) {
   switch (l) {
-    case Layout::translation: return "translation";
-    case Layout::libration: return "libration";
-    case Layout::circle: return "circle";
-    case Layout::translation_and_rotation: return "translation_and_rotation";
+    case Layout::translation:
+      return "translation";
+    case Layout::libration:
+      return "libration";
+    case Layout::circle:
+      return "circle";
+    case Layout::translation_and_rotation:
+      return "translation_and_rotation";
   }
   return "?";
 }
@@ -97,8 +105,9 @@ double oracle_f(Kind k, double dx, double dphi) {
   const double chord = 2.0 * std::sin(0.5 * dphi);
   switch (k) {
     case Kind::gaussian:
-      return gaussian_rate * (1.0 - std::exp(-dx * dx / (4 * gaussian_length * gaussian_length) -
-                                             chord * chord / (4 * gaussian_angular * gaussian_angular)));
+      return gaussian_rate *
+             (1.0 - std::exp(-dx * dx / (4 * gaussian_length * gaussian_length) -
+                             chord * chord / (4 * gaussian_angular * gaussian_angular)));
     case Kind::diffusive:
       return diffusive_lambda * dx * dx + diffusive_angular * chord * chord;
     case Kind::magnetic:
@@ -129,8 +138,8 @@ RunSetup make_setup(const MatrixCase& c) {
   RunSetup s;
   const double dx_step = 1e-6, phi_step_libration = 0.05;
   const std::size_t n_translation = 32, n_rotation = 32;
-  const bool translation_first = c.layout == Layout::translation ||
-                                 c.layout == Layout::translation_and_rotation;
+  const bool translation_first =
+      c.layout == Layout::translation || c.layout == Layout::translation_and_rotation;
   const double phi_step =
       c.layout == Layout::circle ? 2 * pi / static_cast<double>(n_rotation) : phi_step_libration;
   const double step = translation_first ? dx_step : phi_step;
@@ -148,8 +157,8 @@ RunSetup make_setup(const MatrixCase& c) {
   t << "[particle]\nmass = " << mass << "\nmoment_of_inertia = " << inertia << "\n";
   std::size_t ket = 1;
   auto translation_axis = [&](std::size_t n) {
-    t << "[[axes]]\nkind = \"translation\"\nname = \"x\"\npoints = " << n
-      << "\nstep = " << dx_step << "\n";
+    t << "[[axes]]\nkind = \"translation\"\nname = \"x\"\npoints = " << n << "\nstep = " << dx_step
+      << "\n";
     ket *= n;
   };
   auto rotation_axis = [&](std::size_t n, bool circle) {
@@ -159,9 +168,15 @@ RunSetup make_setup(const MatrixCase& c) {
     ket *= n;
   };
   switch (c.layout) {
-    case Layout::translation: translation_axis(n_translation); break;
-    case Layout::libration: rotation_axis(n_rotation, false); break;
-    case Layout::circle: rotation_axis(n_rotation, true); break;
+    case Layout::translation:
+      translation_axis(n_translation);
+      break;
+    case Layout::libration:
+      rotation_axis(n_rotation, false);
+      break;
+    case Layout::circle:
+      rotation_axis(n_rotation, true);
+      break;
     case Layout::translation_and_rotation:
       translation_axis(32);
       rotation_axis(16, false);
@@ -184,8 +199,8 @@ class ChannelMatrix : public ::testing::TestWithParam<MatrixCase> {};
 TEST_P(ChannelMatrix, RunsEndToEndWithTheChannelsOwnRate) {
   const MatrixCase c = GetParam();
   const RunSetup s = make_setup(c);
-  const std::string dir = nanodecoh::testing::make_temp_dir(
-      "channel_matrix_" + to_string(c.kind) + "_" + to_string(c.layout));
+  const std::string dir = nanodecoh::testing::make_temp_dir("channel_matrix_" + to_string(c.kind) +
+                                                            "_" + to_string(c.layout));
   std::ofstream(dir + "/run.toml") << s.toml;
   const auto r = nanodecoh::testing::run_cli(
       {"evolve", dir + "/run.toml", "--out", dir + "/run.h5", "--backend", "cpu", "--quiet"});
@@ -206,7 +221,7 @@ TEST_P(ChannelMatrix, RunsEndToEndWithTheChannelsOwnRate) {
   }
   if (f > 0) {
     EXPECT_NEAR(coherence.back(), std::exp(-1.0), 1e-8);  // the run lasted 1/F
-    EXPECT_LT(purity.back(), purity.front() - 1e-3);       // and decohered
+    EXPECT_LT(purity.back(), purity.front() - 1e-3);      // and decohered
   }
   // The final state: Hermitian and positive.
   std::vector<std::size_t> shape;
@@ -224,8 +239,8 @@ TEST_P(ChannelMatrix, RunsEndToEndWithTheChannelsOwnRate) {
 std::vector<MatrixCase> every_case() {
   std::vector<MatrixCase> cases;
   for (Kind k : {Kind::gaussian, Kind::diffusive, Kind::magnetic, Kind::dielectric})
-    for (Layout l : {Layout::translation, Layout::libration, Layout::circle,
-                     Layout::translation_and_rotation})
+    for (Layout l :
+         {Layout::translation, Layout::libration, Layout::circle, Layout::translation_and_rotation})
       cases.push_back({k, l});
   return cases;
 }

@@ -99,8 +99,7 @@ ne::RunResult run_quiet(const ne::SimulationSpec& spec, Backend backend) {
 
 std::vector<cplx> propagate(const ne::Grid& grid, const std::vector<double>& V,
                             const std::vector<cplx>& f_table, const std::vector<cplx>& rho0,
-                            double t, std::size_t steps, Backend backend,
-                            ne::Precision precision) {
+                            double t, std::size_t steps, Backend backend, ne::Precision precision) {
   auto p = ne::make_propagator(backend, ne::PropagatorLayout::from_grid(grid), precision);
   p->set_dissipation(f_table);
   p->set_state(rho0);
@@ -204,7 +203,8 @@ std::shared_ptr<ne::FunctionChannel> janus_channel(double gamma, double q0, doub
           const std::vector<double>& ab) {
         cplx f = 0.0;
         if (!disp.empty())
-          f += gamma * (1.0 - std::exp(cplx(-disp[0] * disp[0] / (4 * a * a), q0 * disp[0] / hbar)));
+          f +=
+              gamma * (1.0 - std::exp(cplx(-disp[0] * disp[0] / (4 * a * a), q0 * disp[0] / hbar)));
         if (!ak.empty() && gamma_phi > 0) {
           const double dphi = ak[0] - ab[0];
           const double chord = 2.0 * std::sin(0.5 * dphi);

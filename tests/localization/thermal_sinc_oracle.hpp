@@ -1,7 +1,7 @@
 // An oracle for the translational F of a uniformly emitting Lambertian sphere with the thermal
-// (flux-weighted Maxwell) spectrum, written in the tests: F_{R,R}(dX) = Gamma [1 - <sinc(k |dX|)>_E]
-// (docs/localization.md, property 8), with f(E) = E exp(-E/kT)/(kT)^2 and k = sqrt(2 m E)/hbar,
-// so in u = E/kT and z = k_T |dX|, k_T = sqrt(2 m k_B T)/hbar:
+// (flux-weighted Maxwell) spectrum, written in the tests: F_{R,R}(dX) = Gamma [1 - <sinc(k
+// |dX|)>_E] (docs/localization.md, property 8), with f(E) = E exp(-E/kT)/(kT)^2 and k = sqrt(2 m
+// E)/hbar, so in u = E/kT and z = k_T |dX|, k_T = sqrt(2 m k_B T)/hbar:
 //   1 - <sinc> = int_0^inf u e^{-u} [1 - sin(z sqrt(u))/(z sqrt(u))] du.
 // The integrand is analytic in u (the sinc is a power series in z^2 u) and decays as u e^{-u}:
 // composite 12-point Gauss-Legendre on [0, 64] with 256 panels is exact to rounding (the tail
