@@ -8,9 +8,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "nanodecoh/constants.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
-#include "nanodecoh/constants.hpp"
 #include "run_cli.hpp"
 #include "thermal_sinc_oracle.hpp"
 
@@ -55,8 +55,8 @@ TEST(LocalizationCli, JsonFieldsAndSincValue) {
   // converges each value to the requested --tolerance 1e-9 in units of Gamma = 2, and the JSON
   // carries 17 digits, so the bound is 1e-9 Gamma. Im F = 0 by inversion symmetry, to the same.
   const double gamma = 2.0, tolerance = 1e-9;
-  const double kT = nanodecoh::testing::thermal_wavenumber(
-      18.0 * nanodecoh::constants::atomic_mass_unit, 300.0);
+  const double kT =
+      nanodecoh::testing::thermal_wavenumber(18.0 * nanodecoh::constants::atomic_mass_unit, 300.0);
   const double re = j["re"].get<double>();
   EXPECT_NEAR(re, gamma * nanodecoh::testing::one_minus_thermal_sinc_by_quadrature(kT * 1e-11),
               tolerance * gamma);
@@ -224,8 +224,8 @@ TEST(FTableCli, WritesHdf5WithAxesAndProvenance) {
   ASSERT_EQ(dxs.size(), 12u);
   const double d0 = std::sqrt(dxs[0] * dxs[0] + dxs[1] * dxs[1] + dxs[2] * dxs[2]);
   EXPECT_GT(d0, 1e-12);
-  const double kT = nanodecoh::testing::thermal_wavenumber(
-      18.0 * nanodecoh::constants::atomic_mass_unit, 300.0);
+  const double kT =
+      nanodecoh::testing::thermal_wavenumber(18.0 * nanodecoh::constants::atomic_mass_unit, 300.0);
   EXPECT_NEAR(values[0].real(), nanodecoh::testing::one_minus_thermal_sinc_by_quadrature(kT * d0),
               1e-5);
   EXPECT_EQ(f.read_string_attribute("/", "backend"), "cpu");
