@@ -56,10 +56,12 @@ build_cmd="'$root/scripts/install-deps.sh' && $configure_cmd >/dev/null && cmake
 sanitizer="$cuda_home/bin/compute-sanitizer"
 command -v compute-sanitizer >/dev/null 2>&1 && [[ ! -x $sanitizer ]] && sanitizer=$(command -v compute-sanitizer)
 bin=$build/bin
-# The CUDA cases of the two backend suites, on grids small enough for the sanitizers (which slow
-# kernels 10-100x): the evolution physics suite on the CUDA cases, the CUDA runs (stop flag,
-# checkpoints, CLI), and the localization CPU-against-CUDA suite.
-evo_filter='Backends/PhysicsOnEveryBackend.*/cuda_*:Backends/PrecisionOnEveryBackend.*/cuda:CudaRuns.*:-*FreeFlightLambertian*'
+# The CUDA cases of the two backend suites that the sanitizers (10-100x slower kernels) can
+# afford: every kernel path on few steps (1-D and complex F, reductions, all_finite, spreading,
+# the CUDA runs with stop flag, checkpoints and the CLI, and the 2-D and 3-D uneven grids);
+# the long dense-Liouvillian and free-flight runs repeat the same kernels and stay out.
+e='Backends/PhysicsOnEveryBackend'
+evo_filter="$e.GaussianSpreading*/cuda_*:$e.TraceHermiticity*/cuda_*:$e.NonFinite*/cuda_*:$e.Janus*/cuda_*:$e.NoPotential*/cuda_*:CudaRuns.*:Grids/CudaAgainstCpu.*/x33_phi31_c128:Grids/CudaAgainstCpu.*/x11_y10_z9_c64"
 loc_filter='*Cuda*:*cuda*'
 sanitize() {  # tool -> command
   local extra=""
