@@ -53,7 +53,7 @@ ne::Grid make_grid(const GridCase& c) {
   std::vector<ne::Axis> axes;
   for (std::size_t a = 0; a < c.points.size(); ++a) {
     ne::Axis axis;
-    axis.name = "a" + std::to_string(a);
+    axis.name = std::string(1, static_cast<char>('x' + a));  // x, y, z
     axis.points = c.points[a];
     if (c.rotation_last && a + 1 == c.points.size()) {
       axis.kind = ne::AxisKind::rotation;
