@@ -3,7 +3,8 @@
 // four FFT passes (read + write rho each) and two elementwise passes -- that is
 // 12 * |rho| bytes per step. Never pass/fail. CPU: 1D N=1024 (complex128 and
 // complex64). CUDA: 1D N=4096 and 8192, and a 2-axis 256 x 32 grid, both
-// precisions; CUDA cases SkipWithError without a usable device.
+// precisions; CUDA cases SkipWithError without a usable device. advance(1) against
+// advance(64) (64 steps per iteration either way) on the CPU (1024) and CUDA (4096).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -37,8 +38,12 @@ ne::Grid make_grid(std::size_t nx, std::size_t nphi) {
   return ne::Grid(axes);
 }
 
+/// `steps` Strang steps per iteration, done as steps / steps_per_call calls of
+/// advance(steps_per_call): advance(1) closes every step with two half kinetic steps (8 FFT
+/// passes per step), advance(n) fuses the inner ones (4 passes per step).
 void run_step(benchmark::State& state, nanodecoh::Backend backend, ne::Precision precision,
-              std::size_t nx, std::size_t nphi) {
+              std::size_t nx, std::size_t nphi, std::size_t steps = 10,
+              std::size_t steps_per_call = 10) {
   if (backend == nanodecoh::Backend::cuda && !nanodecoh::cuda_device_status().usable) {
     state.SkipWithError(
         ("no usable CUDA device: " + nanodecoh::cuda_device_status().reason).c_str());
@@ -57,8 +62,9 @@ void run_step(benchmark::State& state, nanodecoh::Backend backend, ne::Precision
   harmonic.kind = ne::PotentialKind::harmonic;
   harmonic.frequency = 1e3;
   propagator->set_segment(1e-7, ne::potential_on_grid(grid, harmonic));
-  const std::size_t steps = 10;
-  for (auto _ : state) benchmark::DoNotOptimize(propagator->advance(steps));
+  for (auto _ : state)
+    for (std::size_t done = 0; done < steps; done += steps_per_call)
+      benchmark::DoNotOptimize(propagator->advance(steps_per_call));
   const double element = precision == ne::Precision::complex128 ? 16.0 : 8.0;
   const double bytes_per_step = 12.0 * static_cast<double>(grid.total_size()) * element;
   state.counters["s_per_step"] =
@@ -93,6 +99,26 @@ void cuda_256x32_c128(benchmark::State& s) {
 void cuda_256x32_c64(benchmark::State& s) {
   run_step(s, nanodecoh::Backend::cuda, ne::Precision::complex64, 256, 32);
 }
+// advance(1) against advance(64): 64 steps either way; the ratio of their s_per_step is the
+// cost of closing every step (issue 15: chunks of one step on large grids).
+void cpu_1024_c128_advance1(benchmark::State& s) {
+  run_step(s, nanodecoh::Backend::cpu, ne::Precision::complex128, 1024, 0, 64, 1);
+}
+void cpu_1024_c128_advance64(benchmark::State& s) {
+  run_step(s, nanodecoh::Backend::cpu, ne::Precision::complex128, 1024, 0, 64, 64);
+}
+void cuda_4096_c128_advance1(benchmark::State& s) {
+  run_step(s, nanodecoh::Backend::cuda, ne::Precision::complex128, 4096, 0, 64, 1);
+}
+void cuda_4096_c128_advance64(benchmark::State& s) {
+  run_step(s, nanodecoh::Backend::cuda, ne::Precision::complex128, 4096, 0, 64, 64);
+}
+void cuda_4096_c64_advance1(benchmark::State& s) {
+  run_step(s, nanodecoh::Backend::cuda, ne::Precision::complex64, 4096, 0, 64, 1);
+}
+void cuda_4096_c64_advance64(benchmark::State& s) {
+  run_step(s, nanodecoh::Backend::cuda, ne::Precision::complex64, 4096, 0, 64, 64);
+}
 
 }  // namespace
 
@@ -104,5 +130,11 @@ BENCHMARK(cuda_8192_c128)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cuda_8192_c64)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cuda_256x32_c128)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cuda_256x32_c64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cpu_1024_c128_advance1)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(cpu_1024_c128_advance64)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(cuda_4096_c128_advance1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cuda_4096_c128_advance64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cuda_4096_c64_advance1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cuda_4096_c64_advance64)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -59,9 +59,13 @@ std::complex<double> DiffusiveChannel::evaluate(const std::vector<double>& displ
                                                 const std::vector<double>& angle_ket,
                                                 const std::vector<double>& angle_bra) const {
   double f = lambda_member_ * norm2(displacement);
+  // The angular term uses the chord 2 sin(dphi/2), equal to dphi to O(dphi^3): on a circle the
+  // wrapped dphi^2 is not conditionally negative definite (its Fourier coefficients alternate
+  // in sign), so exp(-F t) would not be a positive map and rho would lose positivity (found by
+  // tests/evolution/test_channel_matrix.cpp); chord^2 = 2 (1 - cos dphi) is.
   for (std::size_t i = 0; i < angle_ket.size(); ++i) {
-    const double d = wrap_angle(angle_ket[i] - angle_bra[i]);
-    f += angular_lambda_member_ * d * d;
+    const double chord = 2.0 * std::sin(0.5 * (angle_ket[i] - angle_bra[i]));
+    f += angular_lambda_member_ * chord * chord;
   }
   return {f, 0.0};
 }

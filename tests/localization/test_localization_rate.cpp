@@ -229,8 +229,13 @@ TEST(DiffusiveLimit, SmallArgumentsMatchD0AndF0) {
     const Eigen::Vector3d dx(2e-14, -1e-14, 3e-14);
     const auto f = engine.evaluate(r, r, dx, tol(1e-13)).value;
     const auto approx = LocalizationRate::diffusive_approximation(lim, r, r, dx);
-    EXPECT_NEAR(f.imag(), approx.imag(), 1e-3 * std::abs(approx.imag()));
-    EXPECT_NEAR(f.real(), approx.real(), 2e-2 * approx.real());
+    // The quadratic form misses the next order of 1 - <exp(i k.dX)>: relative
+    // <(k.dX)^4>/(12 <(k.dX)^2>) ~ 0.15 (k_T |dX|)^2 = 4.7e-6 here (k_T |dX| = 5.6e-3; the
+    // thermal flux spectrum has <k^4>/<k^2> = 3 k_T^2) for Re F, measured 4.9e-6, and the same
+    // order for Im F (cubic term), measured 7.8e-6; the quadrature tolerance (1e-13 Gamma) is
+    // far below. Bounds: 4x the measured deviation.
+    EXPECT_NEAR(f.imag(), approx.imag(), 3e-5 * std::abs(approx.imag()));
+    EXPECT_NEAR(f.real(), approx.real(), 2e-5 * approx.real());
   }
   {
     const LocalizationRate engine(model_for(make_sphere(radius)));
@@ -239,7 +244,9 @@ TEST(DiffusiveLimit, SmallArgumentsMatchD0AndF0) {
     const Eigen::Vector3d dx(5e-15, 0, 0);
     const auto f = engine.evaluate(r * rp, rp, dx, tol(1e-13)).value;
     const auto approx = LocalizationRate::diffusive_approximation(lim, r * rp, rp, dx);
-    EXPECT_NEAR(f.real(), approx.real(), 2e-2 * approx.real());
+    // Next order as above with k_T |dX| ~ k_T (a * 2e-7 + 5e-15) = 3e-3: 1.4e-6 expected,
+    // measured 6.4e-7; bound 4x the measurement.
+    EXPECT_NEAR(f.real(), approx.real(), 2.5e-6 * approx.real());
   }
 }
 

@@ -60,7 +60,8 @@ class DissipationChannel {
   virtual double relative_accuracy() const { return 1e-12; }
 };
 
-/// F = Lambda |dx|^2 + Lambda_phi sum (phi - phi')^2 (angle difference wrapped into [-pi, pi)).
+/// F = Lambda |dx|^2 + Lambda_phi sum chord^2, chord = 2 sin((phi - phi')/2) (= phi - phi' to
+/// O(dphi^3); periodic, and exp(-F t) stays a positive map on a circle).
 class DiffusiveChannel final : public DissipationChannel {
  public:
   /// lambda in 1/(m^2 s), angular_lambda in 1/(rad^2 s); both >= 0.
