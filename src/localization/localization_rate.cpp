@@ -19,6 +19,7 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/special_functions.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::localization {
@@ -73,8 +74,7 @@ WaveNumbers wave_numbers(const EmissionModel& m) {
   switch (m.spectrum.kind) {
     case Spectrum::Kind::thermal:
       out.thermal = true;
-      out.k_thermal =
-          std::sqrt(two_m * constants::k_boltzmann * m.spectrum.temperature) / constants::hbar;
+      out.k_thermal = thermal_wave_number(m.emitted_mass, m.spectrum.temperature);
       out.k_max = out.k_thermal;
       break;
     case Spectrum::Kind::mono:
