@@ -8,7 +8,8 @@
 //   such as 1/sqrt(x) or log(x) converge too);
 // - exp_sinh: the double-exponential rule x = a + scale exp((pi/2) sinh t) on [a, inf);
 // - gauss_kronrod21: adaptive Gauss-Kronrod 10-21 (QUADPACK's qk21 constants), bisecting
-//   the panel of largest error.
+//   the panel of largest error; composite_kronrod21: the fixed Kronrod rule on equal panels,
+//   for product rules in several dimensions.
 // Each returns the value and an error estimate and throws std::runtime_error when the
 // tolerance is not met. tests/numerics/test_oracle_quadrature.cpp checks them against closed
 // forms.
@@ -85,6 +86,30 @@ OracleResult<T> double_exponential(const Term& term, double t_max, double abs_to
   throw std::runtime_error(std::string(name) + ": tolerance not reached after 12 levels");
 }
 
+// QUADPACK qk21: Kronrod abscissae (descending, last = 0); odd indices 1, 3, ..., 9 are the
+// 10-point Gauss nodes with weights gauss_w.
+inline constexpr std::array<double, 11> xk = {0.995657163025808080735527280689003,
+                                              0.973906528517171720077964012084452,
+                                              0.930157491355708226001207180059508,
+                                              0.865063366688984510732096688423493,
+                                              0.780817726586416897063717578345042,
+                                              0.679409568299024406234327365114874,
+                                              0.562757134668604683339000099272694,
+                                              0.433395394129247190799265943165784,
+                                              0.294392862701460198131126603103866,
+                                              0.148874338981631210884826001129720,
+                                              0.0};
+inline constexpr std::array<double, 11> wk = {
+    0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
+    0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
+    0.093125454583697605535065465083366, 0.109387158802297641899210590325805,
+    0.123491976262065851077958109831074, 0.134709217311473325928054001771707,
+    0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
+    0.149445554002916905664936468389821};
+inline constexpr std::array<double, 5> gauss_w = {
+    0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
+    0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
+    0.295524224714752870173892994651338};
 }  // namespace oracle_detail
 
 /// Tanh-sinh rule on [a, b] (finite): x = c + r tanh(u), u = (pi/2) sinh t, weight
@@ -146,36 +171,38 @@ OracleResult<T> exp_sinh(const std::function<T(double)>& f, double a, double sca
   return oracle_detail::double_exponential<T>(term, 4.5, abs_tol, rel_tol, "exp_sinh");
 }
 
+/// A fixed rule on [-1, 1]: nodes and weights (for product rules over several dimensions).
+struct OracleRule {
+  std::vector<double> nodes, weights;
+};
+
+/// The Kronrod 21-point rule on each of `panels` equal panels of [-1, 1] (exact for
+/// polynomials of degree 31 per panel): a fixed rule independent of nanodecoh::gauss_legendre.
+inline OracleRule composite_kronrod21(int panels) {
+  OracleRule rule;
+  const double r = 1.0 / panels;
+  for (int p = 0; p < panels; ++p) {
+    const double c = -1.0 + (2.0 * p + 1.0) * r;
+    for (int i = 0; i < 10; ++i) {
+      rule.nodes.insert(rule.nodes.end(),
+                        {c - r * oracle_detail::xk[i], c + r * oracle_detail::xk[i]});
+      rule.weights.insert(rule.weights.end(), {r * oracle_detail::wk[i], r * oracle_detail::wk[i]});
+    }
+    rule.nodes.push_back(c);
+    rule.weights.push_back(r * oracle_detail::wk[10]);
+  }
+  return rule;
+}
+
 /// Adaptive Gauss-Kronrod 10-21 on [a, b]: the panel with the largest |K21 - G10| is bisected
 /// until the summed estimate is below max(abs_tol, rel_tol |I|).
 template <typename T = double>
 OracleResult<T> gauss_kronrod21(const std::function<T(double)>& f, double a, double b,
                                 double abs_tol = 0.0, double rel_tol = 1e-14,
                                 int max_panels = 20000) {
-  // QUADPACK qk21: Kronrod abscissae (descending, last = 0); odd indices 1, 3, ..., 9 are the
-  // 10-point Gauss nodes with weights gauss_w.
-  static constexpr std::array<double, 11> xk = {0.995657163025808080735527280689003,
-                                                0.973906528517171720077964012084452,
-                                                0.930157491355708226001207180059508,
-                                                0.865063366688984510732096688423493,
-                                                0.780817726586416897063717578345042,
-                                                0.679409568299024406234327365114874,
-                                                0.562757134668604683339000099272694,
-                                                0.433395394129247190799265943165784,
-                                                0.294392862701460198131126603103866,
-                                                0.148874338981631210884826001129720,
-                                                0.0};
-  static constexpr std::array<double, 11> wk = {
-      0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
-      0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
-      0.093125454583697605535065465083366, 0.109387158802297641899210590325805,
-      0.123491976262065851077958109831074, 0.134709217311473325928054001771707,
-      0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
-      0.149445554002916905664936468389821};
-  static constexpr std::array<double, 5> gauss_w = {
-      0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
-      0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
-      0.295524224714752870173892994651338};
+  using oracle_detail::gauss_w;
+  using oracle_detail::wk;
+  using oracle_detail::xk;
   struct Panel {
     double a, b;
     T value;
