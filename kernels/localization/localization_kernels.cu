@@ -1,7 +1,8 @@
 // CUDA backend of the localization-rate engine (desorption eqs. 2-3, 43, 47,
-// 48). One thread block per job (an (R, R', dX) triple at a given resolution);
-// its threads stride over the surface nodes and call the same job_partial() as
-// the CPU backend (src/localization/engine.hpp, f_integrand.hpp), then CUB block
+// 48). One thread block per job (an (R, R', dX) triple at a given resolution), one
+// kernel instance per integration path (volume, graded, fixed lune rule); its threads
+// stride over the surface nodes and call the same job_partial_on<path>() as the CPU
+// backend's job_partial() (src/localization/engine.hpp, f_integrand.hpp), then CUB block
 // reductions sum them. The sphere fast path has its own kernel (one thread per
 // (value, polar node)) over sphere_integrand.hpp.
 // All device memory is owned by RAII buffers; every CUDA call is checked.
@@ -50,19 +51,27 @@ class DeviceBuffer {
   std::size_t size_ = 0;
 };
 
-/// One block per job; its threads stride over the job's surface nodes and call the
-/// shared job_partial() (graded, fixed-rule or volume sums), then CUB block reductions add
-/// the four accumulators.
-__global__ void lune_kernel(NodeBankView bank, const Job* jobs, BatchSettings settings,
-                            LuneSum* out) {
+/// One block per job of path P (lune_kernel<P> is compiled once per path, so the fixed and
+/// volume paths carry neither the graded path's registers nor its 2 KB of panel-edge scratch);
+/// its threads stride over the job's surface nodes and call the shared job_partial_on<P>()
+/// (src/localization/engine.hpp), then CUB block reductions add the four accumulators. The
+/// block's job sits in shared memory (one 208-byte copy per block instead of one per thread
+/// in registers). `which` lists the jobs of this path; results go to out[which[block]].
+template <JobPath P>
+__global__ void __launch_bounds__(k_block, 2)
+    lune_kernel(NodeBankView bank, const Job* jobs, const int* which, BatchSettings settings,
+                LuneSum* out) {
   using Reduce = cub::BlockReduce<double, k_block>;
   __shared__ typename Reduce::TempStorage storage;
-  const Job job = jobs[blockIdx.x];
-  double scratch[2 * k_max_edges];
+  __shared__ Job job;
+  const int index = which[blockIdx.x];
+  if (threadIdx.x == 0) job = jobs[index];
+  __syncthreads();
+  double scratch[P == JobPath::graded ? 2 * k_max_edges : 1];
   LuneSum acc;
   for (int s = threadIdx.x; s < job.surface_count; s += blockDim.x) {
-    const LuneSum c = job_partial(bank, settings, job, job.surface_offset + s,
-                                  job.surface_offset + s + 1, scratch);
+    const LuneSum c = job_partial_on<P>(bank, settings, job, job.surface_offset + s,
+                                        job.surface_offset + s + 1, scratch);
     acc.re += c.re;
     acc.im += c.im;
     acc.norm += c.norm;
@@ -76,7 +85,19 @@ __global__ void lune_kernel(NodeBankView bank, const Job* jobs, BatchSettings se
   total.norm = Reduce(storage).Sum(acc.norm);
   __syncthreads();
   total.evaluations = Reduce(storage).Sum(acc.evaluations);
-  if (threadIdx.x == 0) out[blockIdx.x] = total;
+  if (threadIdx.x == 0) out[index] = total;
+}
+
+/// Launches lune_kernel<P> over the jobs listed in `which` (nothing if it is empty).
+template <JobPath P>
+void launch_lune(const NodeBankView& bank, const Job* jobs, const std::vector<int>& which,
+                 const BatchSettings& settings, LuneSum* out) {
+  if (which.empty()) return;
+  const DeviceBuffer<int> d_which(which);
+  lune_kernel<P>
+      <<<static_cast<unsigned>(which.size()), k_block>>>(bank, jobs, d_which.get(), settings, out);
+  NANODECOH_CUDA_CHECK_LAUNCH();
+  NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());  // before d_which is freed
 }
 
 /// Sphere fast path: one thread per (job, polar node t) item, each integrating its
@@ -128,10 +149,24 @@ std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank& bank, const BatchSetting
   BatchSettings device_settings = settings;
   device_settings.spectrum.k = sk.get();
   device_settings.spectrum.w = swt.get();
-  lune_kernel<<<static_cast<unsigned>(jobs.size()), k_block>>>(view, d_jobs.get(), device_settings,
-                                                               d_out.get());
-  NANODECOH_CUDA_CHECK_LAUNCH();
-  NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
+  // one launch per integration path (job_path), each over its own list of jobs
+  std::vector<int> volume, graded, fixed;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    switch (job_path(settings, jobs[i])) {
+      case JobPath::volume:
+        volume.push_back(static_cast<int>(i));
+        break;
+      case JobPath::graded:
+        graded.push_back(static_cast<int>(i));
+        break;
+      case JobPath::fixed:
+        fixed.push_back(static_cast<int>(i));
+        break;
+    }
+  }
+  launch_lune<JobPath::volume>(view, d_jobs.get(), volume, device_settings, d_out.get());
+  launch_lune<JobPath::graded>(view, d_jobs.get(), graded, device_settings, d_out.get());
+  launch_lune<JobPath::fixed>(view, d_jobs.get(), fixed, device_settings, d_out.get());
   return d_out.to_host();
 }
 

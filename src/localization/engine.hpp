@@ -37,17 +37,28 @@ struct BatchSettings {
   bool volume = false;  ///< volume emission (volume_partial) instead of the lune sum
 };
 
-/// The node sums of one job over surface nodes [s_begin, s_end): graded_surface_partial
-/// (graded jobs), the fixed lune rule (sum_j lune_partial) or volume_partial. Both
-/// backends call it, the CPU per chunk of surface nodes, the GPU per surface node.
-NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSettings& settings,
-                                        const Job& job, int s_begin, int s_end, double* scratch) {
+/// The three integration paths of a job: volume_partial (volume emission), the graded lune
+/// panels (graded_surface_partial, thermal spectrum at large phases) and the fixed lune rule
+/// (sum_j lune_partial). The CUDA backend compiles one kernel per path.
+enum class JobPath { volume, graded, fixed };
+
+NANODECOH_HD inline JobPath job_path(const BatchSettings& settings, const Job& job) {
+  if (settings.volume) return JobPath::volume;
+  return job.graded ? JobPath::graded : JobPath::fixed;
+}
+
+/// The node sums of one job over surface nodes [s_begin, s_end) on path P (which must be
+/// job_path(settings, job)). `scratch` (2 k_max_edges doubles) is used by the graded path only.
+template <JobPath P>
+NANODECOH_HD inline LuneSum job_partial_on(const NodeBankView& bank, const BatchSettings& settings,
+                                           const Job& job, int s_begin, int s_end,
+                                           double* scratch) {
   LuneSum acc;
   for (int s = s_begin; s < s_end; ++s) {
-    if (settings.volume) {
+    if constexpr (P == JobPath::volume) {
       acc.re += volume_partial(bank, job, settings.spectrum, s);
       acc.evaluations += 1.0;
-    } else if (job.graded) {
+    } else if constexpr (P == JobPath::graded) {
       graded_surface_partial(bank, job, settings.spectrum, settings.law, s, scratch, acc);
     } else {
       const LuneFrame frame = lune_frame(bank, job, s);
@@ -60,6 +71,21 @@ NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSet
     }
   }
   return acc;
+}
+
+/// job_partial_on() for the job's own path. Both backends evaluate these sums, the CPU per
+/// chunk of surface nodes, the GPU per surface node.
+NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSettings& settings,
+                                        const Job& job, int s_begin, int s_end, double* scratch) {
+  switch (job_path(settings, job)) {
+    case JobPath::volume:
+      return job_partial_on<JobPath::volume>(bank, settings, job, s_begin, s_end, scratch);
+    case JobPath::graded:
+      return job_partial_on<JobPath::graded>(bank, settings, job, s_begin, s_end, scratch);
+    case JobPath::fixed:
+      return job_partial_on<JobPath::fixed>(bank, settings, job, s_begin, s_end, scratch);
+  }
+  return {};
 }
 
 /// Sum over nodes for each job (job_partial over all its surface nodes).

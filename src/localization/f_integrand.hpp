@@ -91,9 +91,10 @@ NANODECOH_HD inline Cplx phase_average(const SpectrumView& sp, double nd) {
   if (sp.thermal) return thermal_phase_average(sp.k_scale * nd);
   Cplx acc;
   for (int i = 0; i < sp.count; ++i) {
-    const double ph = sp.k[i] * nd;
-    acc.re += sp.w[i] * std::cos(ph);
-    acc.im -= sp.w[i] * std::sin(ph);
+    double sin_ph, cos_ph;
+    numerics::sin_cos(sp.k[i] * nd, &sin_ph, &cos_ph);
+    acc.re += sp.w[i] * cos_ph;
+    acc.im -= sp.w[i] * sin_ph;
   }
   return acc;
 }
@@ -214,7 +215,8 @@ NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job,
   const double width = k_pi - f.gamma;  // psi in (gamma - pi/2, pi/2)
   if (width <= 0.0) return {};
   const double psi = (f.gamma - 0.5 * k_pi) + width * bank.psi_u[job.psi_offset + j];
-  const double cp = std::cos(psi), sp_ = std::sin(psi);
+  double sp_, cp;
+  numerics::sin_cos(psi, &sp_, &cp);
   const double cpg = std::cos(psi - f.gamma);
   const double prod = cp * cpg;
   if (prod <= 0.0) return {};
@@ -289,10 +291,14 @@ NANODECOH_HD inline void graded_surface_partial(const NodeBankView& bank, const 
     const double t_half = 0.5 * (t_edges[e + 1] - t_edges[e]);
     for (int i = 0; i < q; ++i) {
       const double t = t_mid + t_half * gx[i];
-      const double du = 0.5 * std::sin(t) * t_half * gw[i];  // du = sin(t)/2 dt
-      const double u = 0.5 * (1.0 - std::cos(t));
+      double sin_t, cos_t;
+      numerics::sin_cos(t, &sin_t, &cos_t);
+      const double du = 0.5 * sin_t * t_half * gw[i];  // du = sin(t)/2 dt
+      const double u = 0.5 * (1.0 - cos_t);
       const double psi = psi_a + width * u;
-      const double cp = std::cos(psi), spsi = std::sin(psi), cpg = std::cos(psi - f.gamma);
+      double spsi, cp;
+      numerics::sin_cos(psi, &spsi, &cp);
+      const double cpg = std::cos(psi - f.gamma);
       const double prod = cp * cpg;
       const double psi_h = -0.5 * k_pi + k_pi * u;  // the same node on the hemisphere (gamma = 0)
       const double ch = std::cos(psi_h);
@@ -312,9 +318,10 @@ NANODECOH_HD inline void graded_surface_partial(const NodeBankView& bank, const 
         const double b_half = 0.5 * (b_edges[b + 1] - b_edges[b]);
         for (int j = 0; j < q; ++j) {
           const double beta = b_mid + b_half * gx[j];
-          const double sb = std::sin(beta);
+          double sb, cb;
+          numerics::sin_cos(beta, &sb, &cb);
           const double w = b_half * gw[j] * beta_measure(sb, law.power);
-          const Cplx g = thermal_phase_average(k * (sb * pperp + std::cos(beta) * f.pe));
+          const Cplx g = thermal_phase_average(k * (sb * pperp + cb * f.pe));
           re += w * g.re;
           im += w * g.im;
           measure += w;

@@ -26,6 +26,17 @@ namespace nanodecoh::numerics {
 
 inline constexpr double k_sqrt_pi = 1.7724538509055160273;
 
+/// sin(x) and cos(x): one sincos() on the device (one argument reduction for both), std::sin
+/// and std::cos on the host. The values are those of the separate calls on either side.
+NANODECOH_HD inline void sin_cos(double x, double* s, double* c) {
+#if defined(__CUDA_ARCH__)
+  ::sincos(x, s, c);
+#else
+  *s = std::sin(x);
+  *c = std::cos(x);
+#endif
+}
+
 /// Rybicki's series for Dawson's integral and its derivatives,
 ///     D^(order)(x) = (1/sqrt(pi)) sum_{n odd} P_order(x - n h) exp(-(x - n h)^2) / n,
 /// P_0 = 1, P_2(u) = 4u^2 - 2, P_3(u) = 12u - 8u^3 (the derivatives of exp(-u^2)/exp(-u^2)),
