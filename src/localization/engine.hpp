@@ -88,6 +88,46 @@ NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSet
   return {};
 }
 
+/// Work decomposition shared by both backends: items of (job, chunk of k_surface_chunk surface
+/// nodes), so one large job still uses many threads; the partial sums of a job are added in
+/// item order (sum_partials), so the result does not depend on the thread count or backend
+/// scheduling.
+inline constexpr int k_surface_chunk = 16;
+
+struct WorkItem {
+  int job;      ///< index into the batch's jobs
+  int s_begin;  ///< first surface node (absolute index into the bank)
+  int s_end;    ///< one past the last
+};
+
+/// The items of `jobs`, job by job, surface chunks in ascending order.
+inline std::vector<WorkItem> work_items(const std::vector<Job>& jobs) {
+  std::vector<WorkItem> items;
+  for (std::size_t j = 0; j < jobs.size(); ++j)
+    for (int s = 0; s < jobs[j].surface_count; s += k_surface_chunk) {
+      const int end =
+          s + k_surface_chunk < jobs[j].surface_count ? s + k_surface_chunk : jobs[j].surface_count;
+      items.push_back(
+          {static_cast<int>(j), jobs[j].surface_offset + s, jobs[j].surface_offset + end});
+    }
+  return items;
+}
+
+/// Adds the partial sums of the items to their jobs' sums, in item order.
+inline std::vector<LuneSum> sum_partials(const std::vector<WorkItem>& items,
+                                         const std::vector<LuneSum>& partial,
+                                         std::size_t job_count) {
+  std::vector<LuneSum> out(job_count);
+  for (std::size_t it = 0; it < items.size(); ++it) {
+    LuneSum& o = out[items[it].job];
+    o.re += partial[it].re;
+    o.im += partial[it].im;
+    o.norm += partial[it].norm;
+    o.evaluations += partial[it].evaluations;
+  }
+  return out;
+}
+
 /// Sum over nodes for each job (job_partial over all its surface nodes).
 std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
                                        const std::vector<Job>& jobs);
