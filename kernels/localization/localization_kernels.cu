@@ -116,20 +116,57 @@ std::vector<SliceSum> evaluate_sphere_cuda(const std::vector<SphereJob>& jobs,
   return d_out.to_host();
 }
 
+/// The node bank on the device: one buffer per array, and the host sizes they were copied
+/// from (the bank only grows, so equal sizes mean equal contents).
+struct DeviceNodeBank {
+  explicit DeviceNodeBank(const NodeBank& bank)
+      : sizes(sizes_of(bank)),
+        sx(bank.sx),
+        sy(bank.sy),
+        sz(bank.sz),
+        nx(bank.nx),
+        ny(bank.ny),
+        nz(bank.nz),
+        sw(bank.sw),
+        bc(bank.beta_cos),
+        bs(bank.beta_sin),
+        bw(bank.beta_w),
+        pu(bank.psi_u),
+        pw(bank.psi_w),
+        gx(bank.gauss_x),
+        gw(bank.gauss_w),
+        sk(bank.spectrum_k),
+        swt(bank.spectrum_w) {}
+
+  static std::vector<std::size_t> sizes_of(const NodeBank& b) {
+    return {b.sx.size(),       b.sy.size(),      b.sz.size(),         b.nx.size(),
+            b.ny.size(),       b.nz.size(),      b.sw.size(),         b.beta_cos.size(),
+            b.beta_sin.size(), b.beta_w.size(),  b.psi_u.size(),      b.psi_w.size(),
+            b.gauss_x.size(),  b.gauss_w.size(), b.spectrum_k.size(), b.spectrum_w.size()};
+  }
+
+  NodeBankView view() const {
+    return {sx.get(), sy.get(), sz.get(), nx.get(), ny.get(), nz.get(), sw.get(),
+            bc.get(), bs.get(), bw.get(), pu.get(), pw.get(), gx.get(), gw.get()};
+  }
+
+  std::vector<std::size_t> sizes;
+  DeviceBuffer<double> sx, sy, sz, nx, ny, nz, sw, bc, bs, bw, pu, pw, gx, gw, sk, swt;
+};
+
 std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
                                         const std::vector<Job>& jobs) {
   if (jobs.empty()) return {};
-  const DeviceBuffer<double> sx(bank.sx), sy(bank.sy), sz(bank.sz), nx(bank.nx), ny(bank.ny),
-      nz(bank.nz), sw(bank.sw);
-  const DeviceBuffer<double> bc(bank.beta_cos), bs(bank.beta_sin), bw(bank.beta_w), pu(bank.psi_u),
-      pw(bank.psi_w), gx(bank.gauss_x), gw(bank.gauss_w);
-  const DeviceBuffer<double> sk(bank.spectrum_k), swt(bank.spectrum_w);
+  if (!bank.device || bank.device->sizes != DeviceNodeBank::sizes_of(bank)) {
+    bank.device.reset();  // free the old copy before allocating the larger one
+    bank.device = std::make_shared<DeviceNodeBank>(bank);
+  }
+  const DeviceNodeBank& device = *bank.device;
   const DeviceBuffer<Job> d_jobs(jobs);
-  const NodeBankView view{sx.get(), sy.get(), sz.get(), nx.get(), ny.get(), nz.get(), sw.get(),
-                          bc.get(), bs.get(), bw.get(), pu.get(), pw.get(), gx.get(), gw.get()};
+  const NodeBankView view = device.view();
   BatchSettings device_settings = settings;
-  device_settings.spectrum.k = sk.get();
-  device_settings.spectrum.w = swt.get();
+  device_settings.spectrum.k = device.sk.get();
+  device_settings.spectrum.w = device.swt.get();
   // the CPU backend's work items, one launch per integration path (job_path); the partial
   // sums go back into item order and are added per job exactly as on the CPU
   const std::vector<WorkItem> items = work_items(jobs);

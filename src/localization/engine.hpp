@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -13,8 +14,12 @@
 
 namespace nanodecoh::localization::detail {
 
+/// Device copy of a NodeBank (kernels/localization/); opaque to host code.
+struct DeviceNodeBank;
+
 /// All node sets used so far, concatenated (struct of arrays). A set is
-/// identified by its resolution and addressed by (offset, count).
+/// identified by its resolution and addressed by (offset, count). Sets are only ever
+/// appended, so a copy with the same array sizes holds the same nodes.
 struct NodeBank {
   std::vector<double> sx, sy, sz, nx, ny, nz, sw;
   std::vector<double> beta_cos, beta_sin, beta_w;
@@ -22,6 +27,9 @@ struct NodeBank {
   std::vector<double> gauss_x, gauss_w;
   std::vector<double> spectrum_k, spectrum_w;
   std::map<int, std::pair<int, int>> surface_sets, beta_sets, psi_sets, gauss_sets;
+  /// The CUDA backend's copy, uploaded again only when the bank has grown (a new
+  /// resolution level), not for every batch; empty until a CUDA evaluation.
+  mutable std::shared_ptr<DeviceNodeBank> device;
 
   NodeBankView view() const {
     return {sx.data(),    sy.data(),    sz.data(),       nx.data(),       ny.data(),
