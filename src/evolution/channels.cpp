@@ -109,67 +109,13 @@ std::unique_ptr<DissipationChannel> GaussianChannel::diffusive_approximation() c
                                             angular);
 }
 
-// ---- Thermal sinc average -------------------------------------------------------
-double dawson(double x) {
-  const double ax = std::fabs(x);
-  double result = 0.0;
-  if (ax < 1.0) {
-    // D(x) = sum_n (-1)^n 2^n x^(2n+1) / (2n+1)!!
-    double term = ax, sum = ax;
-    const double x2 = ax * ax;
-    for (int n = 1; n < 200; ++n) {
-      term *= -2.0 * x2 / (2.0 * n + 1.0);
-      sum += term;
-      if (std::fabs(term) < 1e-17 * std::fabs(sum)) break;
-    }
-    result = sum;
-  } else {
-    // Rybicki: D(x) = lim_{h->0} (1/sqrt(pi)) sum_{n odd} exp(-(x - n h)^2) / n; h = 0.1 is exact
-    // to double precision, and terms with |x - n h| > 9 are below 1e-35.
-    const double h = 0.1;
-    long long n_lo = static_cast<long long>(std::floor((ax - 9.0) / h));
-    const long long n_hi = static_cast<long long>(std::ceil((ax + 9.0) / h));
-    if (n_lo % 2 == 0) ++n_lo;
-    double sum = 0.0;
-    for (long long n = n_lo; n <= n_hi; n += 2) {
-      const double d = ax - static_cast<double>(n) * h;
-      sum += std::exp(-d * d) / static_cast<double>(n);
-    }
-    result = sum / std::sqrt(constants::pi);
-  }
-  return x < 0 ? -result : result;
-}
-
-double one_minus_thermal_sinc_average(double z) {
-  const double y = 0.5 * std::fabs(z);
-  if (y < 2.0) {
-    // 1 - S = sum_{m>=1} y^(2m) c_{m-1} (2m+2)/(2m+1), c_m = (-2)^m / (2m+1)!!
-    const double y2 = y * y;
-    double c = 1.0, power = y2, sum = 0.0;
-    for (int m = 1; m < 200; ++m) {
-      const double term = power * c * (2.0 * m + 2.0) / (2.0 * m + 1.0);
-      sum += term;
-      if (std::fabs(term) < 1e-17 * std::fabs(sum)) break;
-      c *= -2.0 / (2.0 * m + 1.0);
-      power *= y2;
-    }
-    return sum;
-  }
-  return 0.5 - dawson(y) * (0.5 / y - y);
-}
-
-double thermal_sinc_average(double z) {
-  return 1.0 - one_minus_thermal_sinc_average(z);
-}
-
 // ---- Lambertian sphere ---------------------------------------------------------
 DesorptionSphereChannel::DesorptionSphereChannel(double rate, double temperature, double atom_mass)
     : rate_member_(rate), temperature_member_(temperature), atom_mass_member_(atom_mass) {
   require_nonnegative("channels.rate", rate);
   require_positive("channels.temperature", temperature);
   require_positive("channels.atom_mass", atom_mass);
-  thermal_wavenumber_member_ =
-      std::sqrt(2.0 * atom_mass * constants::k_boltzmann * temperature) / constants::hbar;
+  thermal_wavenumber_member_ = thermal_wave_number(atom_mass, temperature);
 }
 std::string DesorptionSphereChannel::name() const {
   return describe("desorption_sphere",

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -13,8 +14,12 @@
 
 namespace nanodecoh::localization::detail {
 
+/// Device copy of a NodeBank (kernels/localization/); opaque to host code.
+struct DeviceNodeBank;
+
 /// All node sets used so far, concatenated (struct of arrays). A set is
-/// identified by its resolution and addressed by (offset, count).
+/// identified by its resolution and addressed by (offset, count). Sets are only ever
+/// appended, so a copy with the same array sizes holds the same nodes.
 struct NodeBank {
   std::vector<double> sx, sy, sz, nx, ny, nz, sw;
   std::vector<double> beta_cos, beta_sin, beta_w;
@@ -22,6 +27,9 @@ struct NodeBank {
   std::vector<double> gauss_x, gauss_w;
   std::vector<double> spectrum_k, spectrum_w;
   std::map<int, std::pair<int, int>> surface_sets, beta_sets, psi_sets, gauss_sets;
+  /// The CUDA backend's copy, uploaded again only when the bank has grown (a new
+  /// resolution level), not for every batch; empty until a CUDA evaluation.
+  mutable std::shared_ptr<DeviceNodeBank> device;
 
   NodeBankView view() const {
     return {sx.data(),    sy.data(),    sz.data(),       nx.data(),       ny.data(),
@@ -37,17 +45,28 @@ struct BatchSettings {
   bool volume = false;  ///< volume emission (volume_partial) instead of the lune sum
 };
 
-/// The node sums of one job over surface nodes [s_begin, s_end): graded_surface_partial
-/// (graded jobs), the fixed lune rule (sum_j lune_partial) or volume_partial. Both
-/// backends call it, the CPU per chunk of surface nodes, the GPU per surface node.
-NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSettings& settings,
-                                        const Job& job, int s_begin, int s_end, double* scratch) {
+/// The three integration paths of a job: volume_partial (volume emission), the graded lune
+/// panels (graded_surface_partial, thermal spectrum at large phases) and the fixed lune rule
+/// (sum_j lune_partial). The CUDA backend compiles one kernel per path.
+enum class JobPath { volume, graded, fixed };
+
+NANODECOH_HD inline JobPath job_path(const BatchSettings& settings, const Job& job) {
+  if (settings.volume) return JobPath::volume;
+  return job.graded ? JobPath::graded : JobPath::fixed;
+}
+
+/// The node sums of one job over surface nodes [s_begin, s_end) on path P (which must be
+/// job_path(settings, job)). `scratch` (2 k_max_edges doubles) is used by the graded path only.
+template <JobPath P>
+NANODECOH_HD inline LuneSum job_partial_on(const NodeBankView& bank, const BatchSettings& settings,
+                                           const Job& job, int s_begin, int s_end,
+                                           double* scratch) {
   LuneSum acc;
   for (int s = s_begin; s < s_end; ++s) {
-    if (settings.volume) {
+    if constexpr (P == JobPath::volume) {
       acc.re += volume_partial(bank, job, settings.spectrum, s);
       acc.evaluations += 1.0;
-    } else if (job.graded) {
+    } else if constexpr (P == JobPath::graded) {
       graded_surface_partial(bank, job, settings.spectrum, settings.law, s, scratch, acc);
     } else {
       const LuneFrame frame = lune_frame(bank, job, s);
@@ -60,6 +79,61 @@ NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSet
     }
   }
   return acc;
+}
+
+/// job_partial_on() for the job's own path. Both backends evaluate these sums, the CPU per
+/// chunk of surface nodes, the GPU per surface node.
+NANODECOH_HD inline LuneSum job_partial(const NodeBankView& bank, const BatchSettings& settings,
+                                        const Job& job, int s_begin, int s_end, double* scratch) {
+  switch (job_path(settings, job)) {
+    case JobPath::volume:
+      return job_partial_on<JobPath::volume>(bank, settings, job, s_begin, s_end, scratch);
+    case JobPath::graded:
+      return job_partial_on<JobPath::graded>(bank, settings, job, s_begin, s_end, scratch);
+    case JobPath::fixed:
+      return job_partial_on<JobPath::fixed>(bank, settings, job, s_begin, s_end, scratch);
+  }
+  return {};
+}
+
+/// Work decomposition shared by both backends: items of (job, chunk of k_surface_chunk surface
+/// nodes), so one large job still uses many threads; the partial sums of a job are added in
+/// item order (sum_partials), so the result does not depend on the thread count or backend
+/// scheduling.
+inline constexpr int k_surface_chunk = 16;
+
+struct WorkItem {
+  int job;      ///< index into the batch's jobs
+  int s_begin;  ///< first surface node (absolute index into the bank)
+  int s_end;    ///< one past the last
+};
+
+/// The items of `jobs`, job by job, surface chunks in ascending order.
+inline std::vector<WorkItem> work_items(const std::vector<Job>& jobs) {
+  std::vector<WorkItem> items;
+  for (std::size_t j = 0; j < jobs.size(); ++j)
+    for (int s = 0; s < jobs[j].surface_count; s += k_surface_chunk) {
+      const int end =
+          s + k_surface_chunk < jobs[j].surface_count ? s + k_surface_chunk : jobs[j].surface_count;
+      items.push_back(
+          {static_cast<int>(j), jobs[j].surface_offset + s, jobs[j].surface_offset + end});
+    }
+  return items;
+}
+
+/// Adds the partial sums of the items to their jobs' sums, in item order.
+inline std::vector<LuneSum> sum_partials(const std::vector<WorkItem>& items,
+                                         const std::vector<LuneSum>& partial,
+                                         std::size_t job_count) {
+  std::vector<LuneSum> out(job_count);
+  for (std::size_t it = 0; it < items.size(); ++it) {
+    LuneSum& o = out[items[it].job];
+    o.re += partial[it].re;
+    o.im += partial[it].im;
+    o.norm += partial[it].norm;
+    o.evaluations += partial[it].evaluations;
+  }
+  return out;
 }
 
 /// Sum over nodes for each job (job_partial over all its surface nodes).

@@ -17,25 +17,21 @@
 // psi is mapped by psi = psi_a + (psi_b - psi_a)(1 - cos t)/2 so the sqrt end
 // points become smooth and Gauss-Legendre converges exponentially.
 //
-// Thermal spectrum: <exp(-i k n.d)>_E = G(k_T n.d) with
-//     G(z) = int_0^inf u e^-u e^{-i z sqrt(u)} du = 2 J3(z),
-// in closed form (derived from the J_n recurrence of physics.md with
-// J0 = (sqrt(pi)/2) w(-z/2), w(x) = exp(-x^2) + 2i/sqrt(pi) Dawson(x)), y = z/2:
-//     Re G = 1 - y^2 - y (3 - 2 y^2) Dawson(y),
-//     Im G = -sqrt(pi) (3z/4 - z^3/8) exp(-y^2).
-// Re G cancels catastrophically for large y (it decays like 3/(4 y^4)), so for
-// |y| >= 8 the asymptotic series Re G = 2 sum_j (2j+3)!/(j! z^(2j+4)) is used.
+// Thermal spectrum: <exp(-i k n.d)>_E = G(k_T n.d), G the thermal phase average of
+// numerics/special_functions.hpp (closed form in Dawson's integral).
 //
 // Volume emission from a transparent emitter (desorption eq. 43, 47): the
 // emission is isotropic, so the solid-angle integral is exact:
 //     F = Gamma sum_s w_s [1 - <sin(k|d_s|)/(k|d_s|)>_E],
-// and for the thermal spectrum <sinc>_E = -2 Im J2(z)/z = (y + (1 - 2 y^2) D(y))/z.
+// and for the thermal spectrum <sinc>_E = S(k_T |d_s|), S the thermal sinc average of
+// numerics/special_functions.hpp.
 #pragma once
 
 #include <cmath>
 
+#include "core/host_device.hpp"
 #include "localization/graded_rule.hpp"
-#include "localization/host_device.hpp"
+#include "numerics/special_functions.hpp"
 
 namespace nanodecoh::localization::detail {
 
@@ -52,101 +48,12 @@ NANODECOH_HD inline Cplx operator*(double s, Cplx a) {
   return {s * a.re, s * a.im};
 }
 
-inline constexpr double k_sqrt_pi = 1.7724538509055160273;
 inline constexpr double k_pi = 3.14159265358979323846;
 
-/// Dawson's integral D(x) = exp(-x^2) int_0^x exp(t^2) dt by Rybicki's sum
-/// D(x) = (1/sqrt(pi)) sum_{n odd} exp(-(x - n h)^2) / n with h = 0.2; its error
-/// is below exp(-(pi/(2h))^2) ~ 1e-27, and terms beyond |x - n h| > 6.6 are
-/// below 1e-19 of the result. Below |x| = 0.2 the Taylor series is used. Accurate to ~1e-15
-/// relative for |x| <= 10.
-NANODECOH_HD inline double dawson(double x) {
-  if (std::fabs(x) < 0.2) {
-    // Taylor series x sum_k (-2 x^2)^k / (2k+1)!!: Rybicki's sum loses relative accuracy here
-    const double x2 = x * x;
-    double term = x, sum = x;
-    for (int k = 1; k < 12; ++k) {
-      term *= -2.0 * x2 / (2.0 * k + 1.0);
-      sum += term;
-    }
-    return sum;
-  }
-  constexpr double h = 0.2;
-  constexpr int terms = 18;  // j = 1, 3, ..., 35: j h up to 7
-  // nearest even multiple of h
-  const double m = 2.0 * std::nearbyint(x / (2.0 * h));
-  const double xp = x - m * h;  // in [-h, h]
-  const double e1 = std::exp(2.0 * xp * h);
-  const double e2 = e1 * e1;
-  double ej = e1;                      // e1^j for odd j
-  double cj = 0.96078943915232320;     // exp(-(j h)^2) for j = 1, i.e. exp(-0.04)
-  double ratio = 0.72614903707369083;  // c_{j+2}/c_j = exp(-4 (j+1) h^2), starts at exp(-0.32)
-  double sum = 0.0;
-  for (int i = 0; i < terms; ++i) {
-    const double j = 2.0 * i + 1.0;
-    // e/(m+j) + 1/(e (m-j)) over one common denominator: one division per term
-    sum += cj * (ej * ej * (m - j) + (m + j)) / (ej * ((m + j) * (m - j)));
-    ej *= e2;
-    cj *= ratio;
-    ratio *= 0.72614903707369083;  // exp(-8 h^2)
-  }
-  return std::exp(-xp * xp) * sum / k_sqrt_pi;
-}
-
-/// Real part of G(z) = 2 J3(z) (see the file header).
-NANODECOH_HD inline double thermal_phase_average_re(double z) {
-  const double az = std::fabs(z);
-  const double y = 0.5 * az;
-  if (y < 8.0) return 1.0 - y * y - y * (3.0 - 2.0 * y * y) * dawson(y);
-  // asymptotic series, terms t_j = 2 (2j+3)! / (j! z^(2j+4)); ratio (2j+5)(2j+4)/((j+1) z^2)
-  const double inv_z2 = 1.0 / (az * az);
-  double term = 12.0 * inv_z2 * inv_z2;
-  double sum = term;
-  for (int j = 0; j < 60; ++j) {
-    term *= (2.0 * j + 5.0) * (2.0 * j + 4.0) / (j + 1.0) * inv_z2;
-    sum += term;
-    if (term < 1e-18 * sum) break;
-  }
-  return sum;
-}
-
-/// Imaginary part of G(z) = 2 J3(z): exact for every z.
-NANODECOH_HD inline double thermal_phase_average_im(double z) {
-  const double y = 0.5 * z;
-  if (std::fabs(y) > 27.0) return 0.0;  // exp(-y^2) underflows relative to any Re G
-  return -k_sqrt_pi * (0.75 * z - 0.125 * z * z * z) * std::exp(-y * y);
-}
-
 /// G(z) = int_0^inf u e^-u exp(-i z sqrt(u)) du: the average of exp(-i k n.d)
-/// over the flux-weighted Maxwell spectrum, z = k_T n.d, k_T = sqrt(2 m k_B T)/hbar.
+/// over the flux-weighted Maxwell spectrum, z = k_T n.d (numerics/special_functions.hpp).
 NANODECOH_HD inline Cplx thermal_phase_average(double z) {
-  return {thermal_phase_average_re(z), thermal_phase_average_im(z)};
-}
-
-/// <sin(k d)/(k d)> over the flux-weighted Maxwell spectrum, z = k_T d >= 0:
-/// int_0^inf u e^-u sin(z sqrt(u))/(z sqrt(u)) du = (2/z) int_0^inf x^2 e^{-x^2} sin(z x) dx,
-/// and int_0^inf x^2 e^{-x^2} sin(zx) dx = (y + (1 - 2 y^2) D(y)) / 2 with y = z/2,
-/// so <sinc> = (y + (1 - 2 y^2) D(y)) / z; the series 1 - z^2/3 + z^4/20 near 0 and,
-/// for y >= 8, the asymptotic series -(2/z) sum_j (2j+2)!/(j! z^(2j+3)).
-NANODECOH_HD inline double thermal_sinc_average(double z) {
-  const double az = std::fabs(z);
-  const double y = 0.5 * az;
-  if (az < 1e-3) {
-    const double z2 = az * az;  // 1 - <u> z^2/6 + <u^2> z^4/120, <u> = 2, <u^2> = 6
-    return 1.0 - z2 / 3.0 + z2 * z2 / 20.0;
-  }
-  if (y < 8.0) return (y + (1.0 - 2.0 * y * y) * dawson(y)) / az;
-  // sine transform of h(x) = x^2 e^{-x^2} = sum_j (-1)^j x^(2j+2)/j! from its derivatives at 0:
-  // int_0^inf h sin(zx) dx ~ -sum_j (2j+2)!/(j! z^(2j+3)); so <sinc> ~ -4/z^4
-  const double inv_z2 = 1.0 / (az * az);
-  double term = 2.0 * inv_z2 / az;  // (2)!/0! / z^3
-  double sum = term;
-  for (int j = 0; j < 60; ++j) {
-    term *= (2.0 * j + 4.0) * (2.0 * j + 3.0) / (j + 1.0) * inv_z2;
-    sum += term;
-    if (term < 1e-18 * sum) break;
-  }
-  return -2.0 * sum / az;
+  return {numerics::thermal_phase_average_re(z), numerics::thermal_phase_average_im(z)};
 }
 
 /// Host/device copy of a 3x3 rotation matrix (row-major) and a 3-vector.
@@ -184,16 +91,17 @@ NANODECOH_HD inline Cplx phase_average(const SpectrumView& sp, double nd) {
   if (sp.thermal) return thermal_phase_average(sp.k_scale * nd);
   Cplx acc;
   for (int i = 0; i < sp.count; ++i) {
-    const double ph = sp.k[i] * nd;
-    acc.re += sp.w[i] * std::cos(ph);
-    acc.im -= sp.w[i] * std::sin(ph);
+    double sin_ph, cos_ph;
+    numerics::sin_cos(sp.k[i] * nd, &sin_ph, &cos_ph);
+    acc.re += sp.w[i] * cos_ph;
+    acc.im -= sp.w[i] * sin_ph;
   }
   return acc;
 }
 
 /// <sin(k d)/(k d)>_E for a distance d >= 0 (m).
 NANODECOH_HD inline double sinc_average(const SpectrumView& sp, double d) {
-  if (sp.thermal) return thermal_sinc_average(sp.k_scale * d);
+  if (sp.thermal) return numerics::thermal_sinc_average(sp.k_scale * d);
   double acc = 0.0;
   for (int i = 0; i < sp.count; ++i) {
     const double x = sp.k[i] * d;
@@ -307,7 +215,8 @@ NANODECOH_HD inline Cplx lune_partial(const NodeBankView& bank, const Job& job,
   const double width = k_pi - f.gamma;  // psi in (gamma - pi/2, pi/2)
   if (width <= 0.0) return {};
   const double psi = (f.gamma - 0.5 * k_pi) + width * bank.psi_u[job.psi_offset + j];
-  const double cp = std::cos(psi), sp_ = std::sin(psi);
+  double sp_, cp;
+  numerics::sin_cos(psi, &sp_, &cp);
   const double cpg = std::cos(psi - f.gamma);
   const double prod = cp * cpg;
   if (prod <= 0.0) return {};
@@ -382,10 +291,14 @@ NANODECOH_HD inline void graded_surface_partial(const NodeBankView& bank, const 
     const double t_half = 0.5 * (t_edges[e + 1] - t_edges[e]);
     for (int i = 0; i < q; ++i) {
       const double t = t_mid + t_half * gx[i];
-      const double du = 0.5 * std::sin(t) * t_half * gw[i];  // du = sin(t)/2 dt
-      const double u = 0.5 * (1.0 - std::cos(t));
+      double sin_t, cos_t;
+      numerics::sin_cos(t, &sin_t, &cos_t);
+      const double du = 0.5 * sin_t * t_half * gw[i];  // du = sin(t)/2 dt
+      const double u = 0.5 * (1.0 - cos_t);
       const double psi = psi_a + width * u;
-      const double cp = std::cos(psi), spsi = std::sin(psi), cpg = std::cos(psi - f.gamma);
+      double spsi, cp;
+      numerics::sin_cos(psi, &spsi, &cp);
+      const double cpg = std::cos(psi - f.gamma);
       const double prod = cp * cpg;
       const double psi_h = -0.5 * k_pi + k_pi * u;  // the same node on the hemisphere (gamma = 0)
       const double ch = std::cos(psi_h);
@@ -405,9 +318,10 @@ NANODECOH_HD inline void graded_surface_partial(const NodeBankView& bank, const 
         const double b_half = 0.5 * (b_edges[b + 1] - b_edges[b]);
         for (int j = 0; j < q; ++j) {
           const double beta = b_mid + b_half * gx[j];
-          const double sb = std::sin(beta);
+          double sb, cb;
+          numerics::sin_cos(beta, &sb, &cb);
           const double w = b_half * gw[j] * beta_measure(sb, law.power);
-          const Cplx g = thermal_phase_average(k * (sb * pperp + std::cos(beta) * f.pe));
+          const Cplx g = thermal_phase_average(k * (sb * pperp + cb * f.pe));
           re += w * g.re;
           im += w * g.im;
           measure += w;

@@ -9,7 +9,7 @@
 
 #include <cmath>
 
-#include "localization/host_device.hpp"
+#include "core/host_device.hpp"
 
 namespace nanodecoh::localization::detail {
 

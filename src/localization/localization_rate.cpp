@@ -19,6 +19,7 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/special_functions.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::localization {
@@ -73,8 +74,7 @@ WaveNumbers wave_numbers(const EmissionModel& m) {
   switch (m.spectrum.kind) {
     case Spectrum::Kind::thermal:
       out.thermal = true;
-      out.k_thermal =
-          std::sqrt(two_m * constants::k_boltzmann * m.spectrum.temperature) / constants::hbar;
+      out.k_thermal = thermal_wave_number(m.emitted_mass, m.spectrum.temperature);
       out.k_max = out.k_thermal;
       break;
     case Spectrum::Kind::mono:
@@ -693,12 +693,9 @@ namespace detail {
 
 std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
                                        const std::vector<Job>& jobs) {
-  // Work items are (job, chunk of surface nodes) so one large job still uses every thread;
-  // partial sums are added per job in a fixed order, so results do not depend on the thread count.
-  constexpr int chunk = 16;
-  std::vector<std::pair<std::size_t, int>> items;
-  for (std::size_t j = 0; j < jobs.size(); ++j)
-    for (int s = 0; s < jobs[j].surface_count; s += chunk) items.emplace_back(j, s);
+  // Work items and their summation order: engine.hpp (work_items, sum_partials), shared with
+  // the CUDA backend.
+  const std::vector<WorkItem> items = work_items(jobs);
   std::vector<LuneSum> partial(items.size());
   const NodeBankView view = bank.view();
   const long count = static_cast<long>(items.size());
@@ -707,21 +704,12 @@ std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings
     std::vector<double> scratch(2 * k_max_edges);
 #pragma omp for schedule(dynamic, 1)
     for (long it = 0; it < count; ++it) {
-      const Job& job = jobs[items[it].first];
-      const int s_begin = job.surface_offset + items[it].second;
-      const int s_end = job.surface_offset + std::min(job.surface_count, items[it].second + chunk);
-      partial[it] = job_partial(view, settings, job, s_begin, s_end, scratch.data());
+      const WorkItem& item = items[it];
+      partial[it] =
+          job_partial(view, settings, jobs[item.job], item.s_begin, item.s_end, scratch.data());
     }
   }
-  std::vector<LuneSum> out(jobs.size());
-  for (std::size_t it = 0; it < items.size(); ++it) {
-    LuneSum& o = out[items[it].first];
-    o.re += partial[it].re;
-    o.im += partial[it].im;
-    o.norm += partial[it].norm;
-    o.evaluations += partial[it].evaluations;
-  }
-  return out;
+  return sum_partials(items, partial, jobs.size());
 }
 
 }  // namespace detail

@@ -8,6 +8,7 @@
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/special_functions.hpp"
 
 namespace nanodecoh::localization::detail {
 
@@ -18,8 +19,7 @@ bool sphere_fast_path_applies(const EmissionModel& model) {
 }
 
 double thermal_wave_number(const EmissionModel& model) {
-  return std::sqrt(2.0 * model.emitted_mass * constants::k_boltzmann * model.spectrum.temperature) /
-         constants::hbar;
+  return nanodecoh::thermal_wave_number(model.emitted_mass, model.spectrum.temperature);
 }
 
 namespace {

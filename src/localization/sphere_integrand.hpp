@@ -124,8 +124,10 @@ NANODECOH_HD inline Cplx lune_average(double z0, double amp, double sigma, doubl
     const double mid = 0.5 * (edges[e] + edges[e + 1]), half = 0.5 * (edges[e + 1] - edges[e]);
     for (int i = 0; i < rule.q; ++i) {
       const double v = mid + half * rule.x[i];
-      const double u = c * std::sin(v);
-      const double weight = half * rule.w[i] * c * std::cos(v) * lune_projection_density(sigma, u);
+      double sin_v, cos_v;
+      numerics::sin_cos(v, &sin_v, &cos_v);
+      const double u = c * sin_v;
+      const double weight = half * rule.w[i] * c * cos_v * lune_projection_density(sigma, u);
       const Cplx g = thermal_phase_average(z0 - amp * u);
       re += weight * g.re;
       im += weight * g.im;
@@ -141,7 +143,8 @@ NANODECOH_HD inline Cplx lune_average(double z0, double amp, double sigma, doubl
 /// `k` is k_T; `edges` is scratch space of 2 k_max_edges doubles.
 NANODECOH_HD inline SliceSum sphere_slice(const SphereJob& job, double k, const GaussRuleView& rule,
                                           double t, double* edges) {
-  const double st = std::sin(t), ct = std::cos(t);
+  double st, ct;
+  numerics::sin_cos(t, &st, &ct);
   const double sigma = job.sin_half * st;
   const double amp = 2.0 * k * job.radius * sigma;  // A
   const double z_c = k * job.dx_par * ct, z_a = k * job.dx_perp * st;

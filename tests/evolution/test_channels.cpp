@@ -1,5 +1,5 @@
-// Channels against independent oracles: the thermal sinc average and Dawson's
-// integral by adaptive quadrature, limits of the Lambertian sphere (physics.md
+// Channels against independent oracles (the thermal sinc average itself is tested in
+// tests/numerics/test_special_functions.cpp): limits of the Lambertian sphere (physics.md
 // property 8: F(0) = 0, F -> Gamma, F ~ Gamma <k^2> r^2/6), the Gaussian and
 // tabulated models, and the difference-table layout against direct coordinates.
 #include <gtest/gtest.h>
@@ -15,32 +15,6 @@
 
 namespace ne = nanodecoh::evolution;
 using nanodecoh::constants::hbar;
-
-TEST(ChannelThermalSinc, DawsonMatchesQuadrature) {
-  for (double x : {0.01, 0.3, 1.0, 2.5, 2.99, 3.01, 4.0, 7.0, 15.0}) {
-    // D(x) = int_0^x exp(t^2 - x^2) dt
-    const auto r =
-        nanodecoh::integrate([x](double t) { return std::exp(t * t - x * x); }, 0.0, x, 0.0, 1e-14);
-    EXPECT_NEAR(ne::dawson(x), r.value, 1e-13 * std::fabs(r.value) + 1e-300) << "x = " << x;
-    EXPECT_DOUBLE_EQ(ne::dawson(-x), -ne::dawson(x));
-  }
-}
-
-TEST(ChannelThermalSinc, AverageMatchesQuadratureOverTheSpectrum) {
-  // <sin(k r)/(k r)>_E with f(E) = E exp(-E/kT)/(kT)^2: with u = E/kT, k r = z sqrt(u).
-  for (double z : {1e-3, 0.1, 0.7, 2.0, 3.9, 4.1, 8.0, 20.0, 60.0}) {
-    const auto r = nanodecoh::integrate_to_infinity(
-        [z](double u) {
-          const double kr = z * std::sqrt(u);
-          return u * std::exp(-u) * (kr < 1e-8 ? 1.0 : std::sin(kr) / kr);
-        },
-        0.0, 1.0, 1e-15, 1e-13, 20000);
-    EXPECT_NEAR(ne::thermal_sinc_average(z), r.value, 1e-11) << "z = " << z;
-    EXPECT_NEAR(ne::one_minus_thermal_sinc_average(z), 1.0 - r.value, 1e-11) << "z = " << z;
-  }
-  // Small z: 1 - S = z^2/3 (relative accuracy, no cancellation).
-  EXPECT_NEAR(ne::one_minus_thermal_sinc_average(1e-6) / (1e-12 / 3.0), 1.0, 1e-9);
-}
 
 TEST(ChannelSphere, LimitsAndDiffusiveApproximation) {
   const double gamma = 250.0, T = 300.0, m = 18.0 * nanodecoh::constants::atomic_mass_unit;

@@ -1,7 +1,11 @@
-// CPU and CUDA backends of the localization engine on the same nodes (fixed resolution
-// level): they evaluate the same integrand headers (src/localization/f_integrand.hpp and,
-// for the sphere fast path, sphere_integrand.hpp) and differ only in summation order, so they agree
-// to 1e-12 relative in double precision. Skipped, with the reason, when no CUDA device is usable.
+// CPU and CUDA backends of the localization engine: they evaluate the same integrand headers
+// (src/localization/f_integrand.hpp and, for the sphere fast path, sphere_integrand.hpp) and
+// differ in rounding (FMA contraction, libm ulps, summation order). "The same results"
+// (docs/localization.md, "Backends") means: on the same nodes, 1e-12 relative; where a
+// quantity within an ulp of a threshold of the graded rules or of the convergence test falls
+// on different sides (visible as different evaluation counts), within the error bounds of
+// the two results. Evaluation counts are compared within 1%, never exactly. Skipped, with
+// the reason, when no CUDA device is usable.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,8 +29,12 @@ loc::EmissionModel model_of(std::shared_ptr<const loc::Body> body, loc::FluxLaw 
   return m;
 }
 
-/// The table on both backends; returns the CPU one. Same nodes and the same evaluation
-/// count, values within 1e-12 relative.
+/// The table on both backends; returns the CPU one. Evaluation counts within 1% (an ulp-level
+/// tie that flips one panel changes the count by a few dozen of >= 1e4 evaluations, while a
+/// backend with another rule would differ by far more). Values: 1e-12 |F| + 1e-15 Gamma for
+/// rounding (Gamma = 1 here); if the counts differ, plus the two results' error bounds: the
+/// error estimates of a converged table, or at a fixed level the change of the CPU value to
+/// the next level (the accuracy of any rule of that level).
 loc::RateTable expect_backends_agree(const loc::LocalizationRate& engine,
                                      const std::vector<Eigen::Matrix3d>& orientations,
                                      const std::vector<Eigen::Vector3d>& displacements,
@@ -34,12 +42,26 @@ loc::RateTable expect_backends_agree(const loc::LocalizationRate& engine,
   const auto cpu = engine.table(orientations, displacements, options, nanodecoh::Backend::cpu);
   const auto cuda = engine.table(orientations, displacements, options, nanodecoh::Backend::cuda);
   EXPECT_EQ(cuda.backend, nanodecoh::Backend::cuda);
-  EXPECT_EQ(cpu.node_evaluations, cuda.node_evaluations);
   EXPECT_EQ(cpu.values.size(), cuda.values.size());
-  for (std::size_t i = 0; i < std::min(cpu.values.size(), cuda.values.size()); ++i)
-    EXPECT_NEAR(std::abs(cpu.values[i] - cuda.values[i]), 0.0,
-                1e-12 * std::abs(cpu.values[i]) + 1e-15)
-        << "entry " << i;
+  EXPECT_GT(cpu.node_evaluations, 0u);
+  const double count_gap = std::fabs(static_cast<double>(cpu.node_evaluations) -
+                                     static_cast<double>(cuda.node_evaluations));
+  EXPECT_LE(count_gap, 0.01 * static_cast<double>(cpu.node_evaluations));
+  const bool same_nodes = count_gap == 0.0;
+  std::vector<double> level_change(cpu.values.size(), 0.0);
+  if (!same_nodes && options.fixed_level >= 0) {
+    loc::RateOptions next = options;
+    ++next.fixed_level;
+    const auto finer = engine.table(orientations, displacements, next, nanodecoh::Backend::cpu);
+    for (std::size_t i = 0; i < cpu.values.size(); ++i)
+      level_change[i] = std::abs(finer.values[i] - cpu.values[i]);
+  }
+  for (std::size_t i = 0; i < std::min(cpu.values.size(), cuda.values.size()); ++i) {
+    double bound = 1e-12 * std::abs(cpu.values[i]) + 1e-15;
+    if (!same_nodes) bound += cpu.error_estimates[i] + cuda.error_estimates[i] + level_change[i];
+    EXPECT_LE(std::abs(cpu.values[i] - cuda.values[i]), bound)
+        << "entry " << i << (same_nodes ? " (same nodes)" : " (a threshold tie flipped)");
+  }
   return cpu;
 }
 
@@ -81,6 +103,21 @@ TEST(LocalizationBackends, CudaAgreesWithCpuOnTheSphereFastPath) {
       engine, loc::rotations_about({0, 0, 1}, loc::libration_angles(4, 1e-3, 0.0)),
       loc::displacements_along({1, 0.2, 0.1}, 16, 8e-11, 0.0), options);
   EXPECT_EQ(cpu.method, "sphere-lune-density");
+}
+
+TEST(LocalizationBackends, CudaAgreesWithCpuWhenConverging) {
+  // the convergence loop on both backends: values may stop one level apart where the change
+  // sits on the tolerance; they then agree within the two error estimates (<= 1e-7 Gamma).
+  // ~5 s on 2 CPU cores for the CPU half
+  NANODECOH_REQUIRE_CUDA_DEVICE();
+  const loc::LocalizationRate engine(
+      model_of(loc::make_janus_sphere(75e-9, 1.2), loc::FluxLaw::lambertian));
+  loc::RateOptions options;
+  options.tolerance = 1e-7;
+  const auto cpu = expect_backends_agree(
+      engine, loc::rotations_about({0, 1, 0}, loc::libration_angles(2, 2e-4, 0.0)),
+      loc::displacements_along({1, 0, 0.3}, 4, 1e-11, 0.0), options);
+  EXPECT_LE(cpu.max_error_estimate, 1e-7);
 }
 
 TEST(LocalizationBackends, CudaWithoutDeviceIsRefused) {

@@ -20,6 +20,7 @@
 
 #include "nanodecoh/backend.hpp"
 #include "nanodecoh/evolution/grid.hpp"
+#include "nanodecoh/special_functions.hpp"  // thermal_sinc_average, k_T of the sphere channel
 
 namespace nanodecoh::evolution {
 
@@ -96,15 +97,6 @@ class GaussianChannel final : public DissipationChannel {
   double rate_member_, length_member_, angular_length_member_;
   std::string label_member_;
 };
-
-/// Thermal energy average of sin(k r)/(k r) over the flux-weighted Maxwell
-/// spectrum f(E) = E exp(-E/kT)/(kT)^2, as a function of z = k_T r,
-/// k_T = sqrt(2 m k_B T)/hbar: S(z) = 1/2 + D(z/2) (1/z - z/2), D the Dawson function.
-double thermal_sinc_average(double z);
-/// 1 - thermal_sinc_average(z), accurate also for small z.
-double one_minus_thermal_sinc_average(double z);
-/// Dawson's integral D(x) = exp(-x^2) int_0^x exp(t^2) dt (relative accuracy ~1e-15).
-double dawson(double x);
 
 /// Lambertian sphere emitting atoms of mass m with the thermal spectrum at T:
 /// F(dX) = Gamma [1 - <sin(k|dX|)/(k|dX|)>_E] (docs/physics.md property 8), for

@@ -1,5 +1,6 @@
 // NANODECOH_HD marks a function compiled for both the host and, under nvcc, the device:
-// the integrands the CPU backend and the CUDA kernels share.
+// the special functions (numerics/special_functions.hpp) and the localization integrands
+// that the CPU backend and the CUDA kernels share.
 #pragma once
 
 #if defined(__CUDACC__)
