@@ -1,4 +1,4 @@
-// Google Benchmark of one split-operator step (physics.md section 4): time per
+// Google Benchmark of one split-operator step (docs/physics.md section 4): time per
 // step and effective bandwidth, counted as the minimal traffic of one step --
 // four FFT passes (read + write rho each) and two elementwise passes -- that is
 // 12 * |rho| bytes per step. Never pass/fail. CPU: 1D N=1024 (complex128 and

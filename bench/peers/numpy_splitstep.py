@@ -1,4 +1,4 @@
-"""Plain numpy Strang split-step of the peer problem (physics.md section 4).
+"""Plain numpy Strang split-step of the peer problem (docs/physics.md section 4).
 
 One step of length dt: half kinetic step (FFT on the ket axis, inverse FFT on
 the bra axis, multiply by exp(-i (E_k - E_k') dt / 2 hbar), back), full

@@ -1,4 +1,4 @@
-"""The peer-comparison problem and its exact solution (physics.md section 4).
+"""The peer-comparison problem and its exact solution (docs/physics.md section 4).
 
 One translation axis x on a periodic grid, H = P^2/2M, and the position-diagonal
 dissipator -F(x - x') rho with the saturating Gaussian localization rate
@@ -9,7 +9,7 @@ The initial state is a cat: psi(x) ~ g(x - d/2) + g(x + d/2), each g a Gaussian
 whose probability density has standard deviation `width` (sigma), times the
 plane wave exp(i p0 x / hbar). Free flight for a time T.
 
-Exact free-flight solution (physics.md section 4): with R = (x + x')/2,
+Exact free-flight solution (docs/physics.md section 4): with R = (x + x')/2,
 r = x - x' and rho~(k, r) = int dR exp(-ikR) rho(R + r/2, R - r/2),
 
     rho~_t(k, r) = rho~_0(k, r - v t) exp(-int_0^t F(r - v (t - tau)) dtau),   v = hbar k / M,

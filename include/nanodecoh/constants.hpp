@@ -1,4 +1,4 @@
-// Physical constants, CODATA 2018 (physics.md section 6). SI units throughout.
+// Physical constants, CODATA 2018 (docs/physics.md section 6). SI units throughout.
 #pragma once
 
 #include <numbers>

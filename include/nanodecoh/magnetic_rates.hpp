@@ -5,7 +5,7 @@
 //   momentum diffusion <dp^2>/dt                (M 15-19, 22, 23, 31, 32, D1-D4)
 //   localization parameter, long-wave rate      (M 33)
 //   decoherence factor F = R11 - R12            (M 50-54, 60; exact angular form of
-//                                                physics.md section 5)
+//                                                docs/physics.md section 5)
 //   drag coefficient, fluctuation-dissipation   (M 75-79, E2)
 //   dielectric sphere and ratios                (M 61, 62, 80-82)
 // Where a printed closed form disagrees with the integral it comes from, the

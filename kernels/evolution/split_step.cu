@@ -1,4 +1,4 @@
-// CUDA backend of the split-operator propagator (propagator.hpp; physics.md section 4).
+// CUDA backend of the split-operator propagator (propagator.hpp; docs/physics.md section 4).
 // rho lives on the device as interleaved complex (double2/float2). Two cuFFT plans made once
 // through the 64-bit API (cufftMakePlanMany64: the ket plan addresses offsets up to nk^2 - 1):
 // the bra axes (contiguous, batched over ket points) and the ket axes (stride nk, batched over

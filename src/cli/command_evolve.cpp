@@ -1,6 +1,6 @@
 // `nanodecoh evolve [CONFIG.toml] [--set k=v]... [--backend] [--out] [--resume]
 // [--json] [--quiet] [--plot FILE.png]`: density-matrix evolution of a levitated
-// nanoparticle on a grid (physics.md section 4). Without CONFIG it runs the
+// nanoparticle on a grid (docs/physics.md section 4). Without CONFIG it runs the
 // built-in default scenario. SIGINT/SIGTERM write a checkpoint and stop
 // cleanly (exit code 130); errors are one line and exit code 2 (main.cpp).
 

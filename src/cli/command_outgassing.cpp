@@ -1,5 +1,5 @@
 // `nanodecoh outgassing`: converts a specific outgassing rate of a sphere into
-// its total emission rate, Gamma = q/(k_B T) * 4 pi r^2 (physics.md section 3;
+// its total emission rate, Gamma = q/(k_B T) * 4 pi r^2 (docs/physics.md section 3;
 // desorption paper end of Sec. IV D).
 #include <iostream>
 

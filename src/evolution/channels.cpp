@@ -1,7 +1,7 @@
 // Dissipation channels (channels.hpp). The Lambertian sphere uses the closed
-// form of the thermal energy average of sinc (physics.md property 8, thermal
+// form of the thermal energy average of sinc (docs/physics.md property 8, thermal
 // spectrum f(E) = E exp(-E/kT)/(kT)^2): with s = sqrt(E/kT), y = z/2,
-//   S(z) = int_0^inf 2 s^2 e^{-s^2} sin(z s)/(z s) ... = 1/2 + D(y) (1/(2y) - y),
+//   S(z) = int_0^inf 2 s^3 e^{-s^2} sin(z s)/(z s) ds = 1/2 + D(y) (1/(2y) - y),
 // D the Dawson function; S = 1 - z^2/3 + O(z^4) and S ~ -1/(4 y^4) for large z.
 #include "nanodecoh/evolution/channels.hpp"
 

@@ -1,4 +1,4 @@
-// CPU backend of the split-operator propagator (propagator.hpp; physics.md
+// CPU backend of the split-operator propagator (propagator.hpp; docs/physics.md
 // section 4): in-place FFTW transforms over all 2d axes of rho (plans made once,
 // FFTW_ESTIMATE so that runs are bit-reproducible), and the step kernels of step_kernels.hpp
 // as OpenMP loops, twins of kernels/evolution/split_step.cu:

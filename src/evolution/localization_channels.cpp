@@ -49,6 +49,30 @@ double length_tolerance_for(const Grid& grid) {
   return step > 0 ? 1e-6 * step : 1e-15;
 }
 
+/// One grid point in the body placement of localization_channels.hpp: X - X' in the lab
+/// frame and the ket and bra angles about the rotation axis. Throws InvalidArgument naming
+/// `parameter` for more than 3 translation or 1 rotation coordinate.
+struct PointPlacement {
+  Eigen::Vector3d dx = Eigen::Vector3d::Zero();
+  double phi = 0.0, phi_prime = 0.0;
+};
+
+PointPlacement place_point(const std::vector<double>& displacement,
+                           const std::vector<double>& angle_ket,
+                           const std::vector<double>& angle_bra, const std::string& parameter) {
+  if (displacement.size() > 3 || angle_ket.size() > 1 || angle_bra.size() != angle_ket.size())
+    throw InvalidArgument(parameter, "a point with more than 3 translation or 1 rotation axis",
+                          "at most 3 translation axes and 1 rotation axis");
+  PointPlacement p;
+  for (std::size_t i = 0; i < displacement.size(); ++i)
+    p.dx[static_cast<Eigen::Index>(i)] = displacement[i];
+  if (!angle_ket.empty()) {
+    p.phi = angle_ket[0];
+    p.phi_prime = angle_bra[0];
+  }
+  return p;
+}
+
 }  // namespace
 
 GridSampling sample_grid(const Grid& grid, const Eigen::Vector3d& rotation_axis,
@@ -123,19 +147,12 @@ LocalizationChannel::LocalizationChannel(
 std::complex<double> LocalizationChannel::evaluate(const std::vector<double>& displacement,
                                                    const std::vector<double>& angle_ket,
                                                    const std::vector<double>& angle_bra) const {
-  if (displacement.size() > 3 || angle_ket.size() > 1 || angle_bra.size() != angle_ket.size())
-    throw InvalidArgument("channels.kind", "\"desorption\"",
-                          "at most 3 translation axes and 1 rotation axis");
-  Eigen::Vector3d dx = Eigen::Vector3d::Zero();
-  for (std::size_t i = 0; i < displacement.size(); ++i)
-    dx[static_cast<Eigen::Index>(i)] = displacement[i];
-  const double phi = angle_ket.empty() ? 0.0 : angle_ket[0];
-  const double phi_prime = angle_bra.empty() ? 0.0 : angle_bra[0];
+  const PointPlacement p = place_point(displacement, angle_ket, angle_bra, label_member_);
   localization::RateOptions options;
   options.tolerance = tolerance_member_;
   return engine_member_
-      ->evaluate(localization::rotation_about(rotation_axis_member_, phi),
-                 localization::rotation_about(rotation_axis_member_, phi_prime), dx, options)
+      ->evaluate(localization::rotation_about(rotation_axis_member_, p.phi),
+                 localization::rotation_about(rotation_axis_member_, p.phi_prime), p.dx, options)
       .value;
 }
 
@@ -279,19 +296,12 @@ std::complex<double> FTableChannel::lookup(const Eigen::Matrix3d& ket, const Eig
 std::complex<double> FTableChannel::evaluate(const std::vector<double>& displacement,
                                              const std::vector<double>& angle_ket,
                                              const std::vector<double>& angle_bra) const {
-  if (displacement.size() > 3 || angle_ket.size() > 1 || angle_bra.size() != angle_ket.size())
-    throw InvalidArgument(source_member_, "a point with more than 3 translation or 1 rotation axis",
-                          "at most 3 translation axes and 1 rotation axis");
-  Eigen::Vector3d dx = Eigen::Vector3d::Zero();
-  for (std::size_t i = 0; i < displacement.size(); ++i)
-    dx[static_cast<Eigen::Index>(i)] = displacement[i];
-  const double phi = angle_ket.empty() ? 0.0 : angle_ket[0];
-  const double phi_prime = angle_bra.empty() ? 0.0 : angle_bra[0];
-  return lookup(localization::rotation_about(rotation_axis_member_, phi),
-                localization::rotation_about(rotation_axis_member_, phi_prime), dx,
-                std::max(1e-9 * dx.norm(), 1e-15),
-                "dX = " + vector_text(dx) + " m, phi = " + format_number(phi) + " rad (ket), " +
-                    format_number(phi_prime) + " rad (bra)");
+  const PointPlacement p = place_point(displacement, angle_ket, angle_bra, source_member_);
+  return lookup(localization::rotation_about(rotation_axis_member_, p.phi),
+                localization::rotation_about(rotation_axis_member_, p.phi_prime), p.dx,
+                std::max(1e-9 * p.dx.norm(), 1e-15),
+                "dX = " + vector_text(p.dx) + " m, phi = " + format_number(p.phi) +
+                    " rad (ket), " + format_number(p.phi_prime) + " rad (bra)");
 }
 
 std::vector<std::complex<double>> FTableChannel::tabulate(const Grid& grid,

@@ -1,4 +1,4 @@
-// The factors of a Strang step (propagator.hpp, physics.md section 4), computed once per
+// The factors of a Strang step (propagator.hpp, docs/physics.md section 4), computed once per
 // segment on the host and shared by the CPU and CUDA propagators, so both apply the same
 // numbers: exp(-i omega dt/2) and exp(-i omega dt) in momentum space, exp(-i V dt/hbar) and
 // the exact dissipator factor exp(-F dt) (desorption eq. 48; never expanded) in position space.

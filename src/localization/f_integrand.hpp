@@ -1,5 +1,5 @@
 // The hot loop of the localization-rate engine, written once for the CPU
-// backend and the CUDA kernels (desorption eqs. 2-3, 43, 47, 48; physics.md
+// backend and the CUDA kernels (desorption eqs. 2-3, 43, 47, 48; docs/physics.md
 // section 2 and "Scales"). Everything here is plain C++17 on flat
 // struct-of-arrays node buffers, marked __host__ __device__ under nvcc, so
 // both backends evaluate identical arithmetic.

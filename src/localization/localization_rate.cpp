@@ -1,8 +1,8 @@
 // The localization-rate engine (desorption eqs. 2-3, 48; volume emission eqs.
 // 43, 47; diffusive limit eqs. 4, 6, 9): validation, node sets, the
 // convergence loop that raises the resolution until two successive levels
-// agree within the tolerance (physics.md "Scales"), symmetry reduction for a
-// uniformly emitting sphere (physics.md property 4), and the OpenMP CPU
+// agree within the tolerance (docs/physics.md "Scales"), symmetry reduction for a
+// uniformly emitting sphere (docs/physics.md property 4), and the OpenMP CPU
 // backend evaluating the shared integrand of f_integrand.hpp.
 #include "nanodecoh/localization/localization_rate.hpp"
 

@@ -1,6 +1,6 @@
 // Model inputs of the localization-rate engine: energy spectra, validation of
 // the emission model, orientation and displacement grids, and the conversion
-// of a specific outgassing rate to an emission rate (physics.md section 3:
+// of a specific outgassing rate to an emission rate (docs/physics.md section 3:
 // Gamma = q/(k_B T) * area; desorption paper end of Sec. IV D).
 #include <Eigen/Geometry>
 #include <algorithm>

@@ -3,7 +3,7 @@
 // the thermal spectrum. Shared by the CPU backend and the CUDA kernel, like
 // f_integrand.hpp; docs/localization.md ("Sphere fast path") has the derivation.
 //
-// With R' = 1 (property 4 of physics.md), R a rotation by theta about w, and the
+// With R' = 1 (property 4 of docs/physics.md), R a rotation by theta about w, and the
 // surface point s = r s^, the phase is k n.(dX + (R - 1)s) = k n.dX + k r s^.(m1 - m2)
 // with m1 = R^T n, m2 = n, and the emitting region of s^ for a fixed direction n is the
 // lune {s^.m1 > 0, s^.m2 > 0} with amplitude sqrt((s^.m1)(s^.m2))/pi. Swapping the order

@@ -1,4 +1,4 @@
-// Angular part of the decoherence factor (magnetic eq. 52-54, physics.md section 5):
+// Angular part of the decoherence factor (magnetic eq. 52-54, docs/physics.md section 5):
 // spherical Bessel functions j0, j1, j2 and the closed form of the double solid-angle
 // integral
 //   I(x) = int dOmega int dOmega' (1 + cos^2 theta) exp(i x (k^ - k^').e)

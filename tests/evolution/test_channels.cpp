@@ -1,5 +1,5 @@
 // Channels against independent oracles (the thermal sinc average itself is tested in
-// tests/numerics/test_special_functions.cpp): limits of the Lambertian sphere (physics.md
+// tests/numerics/test_special_functions.cpp): limits of the Lambertian sphere (docs/physics.md
 // property 8: F(0) = 0, F -> Gamma, F ~ Gamma <k^2> r^2/6), the Gaussian and
 // tabulated models, and the difference-table layout against direct coordinates.
 #include <gtest/gtest.h>
@@ -137,9 +137,9 @@ permittivity = 5.7
 }
 
 // The `desorption` kind calls the localization engine. For a Lambertian sphere without rotation
-// it must reproduce the closed form of `desorption_sphere` (physics.md property 8) to the
+// it must reproduce the closed form of `desorption_sphere` (docs/physics.md property 8) to the
 // engine's tolerance; for a Janus sphere with a rotation axis F is complex and Hermitian
-// (physics.md property 2: F_{R',R}(-dX) = conj F_{R,R'}(dX)).
+// (docs/physics.md property 2: F_{R',R}(-dX) = conj F_{R,R'}(dX)).
 TEST(ChannelFactory, DesorptionFromTheLocalizationEngine) {
   const auto config = nanodecoh::io::Config::from_string(R"(
 [[channels]]

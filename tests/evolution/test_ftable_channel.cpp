@@ -243,3 +243,43 @@ TEST(EngineStop, ATableStopsOnRequest) {
   EXPECT_THROW((void)engine.table({Eigen::Matrix3d::Identity()}, {{1e-11, 0, 0}}, options),
                nanodecoh::Interrupted);
 }
+
+TEST(FTableChannel, PeriodicTableServesACircleAxis) {
+  // `ftable` writes a periodic circle at 2 pi i / N, the grid's circle axis sits at
+  // (i - N/2) 2 pi / N: the same rotations, matched as matrices (angles differ by 2 pi).
+  // F = G(dx + c sin(phi - phi')) is Hermitian (property 2) and periodic in the angles.
+  const auto periodic_f = [](double phi, double phi_prime, double dx) {
+    return analytic_f(0.0, 0.0, dx + 2e-11 * std::sin(phi - phi_prime));
+  };
+  ne::Axis x;
+  x.name = "x";
+  x.points = 3;
+  x.step = 1e-11;
+  x.inertia = 1e-18;
+  ne::Axis phi;
+  phi.kind = ne::AxisKind::rotation;
+  phi.mode = ne::RotationMode::circle;
+  phi.name = "phi";
+  phi.points = 8;
+  phi.inertia = 1e-30;
+  const ne::Grid grid({x, phi});
+  nanodecoh::io::FTable t;
+  t.orientation_kind = "periodic";
+  t.angles = loc::periodic_angles(8);
+  for (const Eigen::Matrix3d& m : loc::rotations_about({0, 0, 1}, t.angles))
+    t.orientations.push_back(
+        {m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2), m(2, 0), m(2, 1), m(2, 2)});
+  for (int k = 0; k <= 2; ++k) t.displacements.push_back({k * 1e-11, 0.0, 0.0});  // dX >= 0
+  for (double a : t.angles)
+    for (double b : t.angles)
+      for (const auto& d : t.displacements) t.values.push_back(periodic_f(a, b, d[0]));
+  t.rate = gamma_rate;
+  const ne::FTableChannel channel(t, "periodic.h5", Eigen::Vector3d::UnitZ());
+  const auto table = channel.tabulate(grid, {});
+  std::vector<double> dx, ket, bra;
+  for (std::size_t e = 0; e < table.size(); ++e) {
+    grid.table_entry(e, dx, ket, bra);
+    EXPECT_NEAR(std::abs(table[e] - periodic_f(ket[0], bra[0], dx[0])), 0.0, 1e-12 * gamma_rate)
+        << "entry " << e;
+  }
+}

@@ -149,6 +149,27 @@ TEST(FTablePath, FtableFileDrivesEvolveLikeTheDesorptionChannel) {
   EXPECT_GT(coherence, 0.0);
 }
 
+TEST(FTablePath, ATableThatMissesGridPointsIsRefusedByEvolve) {
+  // displacements up to 2 steps only: the grid's larger differences are covered neither way
+  const std::string dir = make_temp_dir("ftable_missing");
+  std::string config = ftable_config;
+  config.replace(config.find("count = 31"), 10, "count = 5");
+  const auto made = run_cli({"ftable", write_file(dir + "/ftable.toml", config), "--out",
+                             dir + "/F.h5", "--quiet", "--backend", "cpu"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto r = run_cli({"evolve",
+                          write_file(dir + "/run.toml",
+                                     std::string(grid_block) +
+                                         "[[channels]]\nkind = \"table\"\nfile = \"" + dir +
+                                         "/F.h5\"\n"),
+                          "--quiet", "--backend", "cpu", "--out", dir + "/run.h5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(nanodecoh::testing::count_lines(nanodecoh::testing::without_backend_notice(r.err)), 1)
+      << r.err;
+  EXPECT_NE(r.err.find("no F for the grid point x - x' = -7.5"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dir + "/F.h5"), std::string::npos) << r.err;
+}
+
 TEST(FTablePath, StaticRotationalCatDecaysAsExpOfMinusReFt) {
   // A libration cat that does not spread over the run: with I = 1e-22 kg m^2 a branch of
   // width s = 25 urad spreads by (hbar t/(2 I s))^2/s^2 ~ 4e-13 relative in 1 ms. The

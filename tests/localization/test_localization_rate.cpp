@@ -1,4 +1,4 @@
-// Physics oracles for the localization rate F (physics.md section 2,
+// Physics oracles for the localization rate F (docs/physics.md section 2,
 // properties 1-9; desorption eqs. 4, 6, 9, 48). Each expected value comes from
 // an independent closed form, a symmetry or a limit, never from the engine.
 #include <gtest/gtest.h>

@@ -37,7 +37,9 @@ RateOptions independent_options(bool fast_path, bool symmetry) {
 struct SmallTableGrid {
   std::vector<Eigen::Matrix3d> orientations =
       rotations_about({0.3, -0.5, 1.0}, libration_angles(3, 1e-4, 0.3e-4));
-  std::vector<Eigen::Vector3d> displacements = displacements_along({1.0, 0.4, -0.2}, 4, 5e-12, 0.0);
+  // centre + (i - 2) step with centre = step/2: -1.5, -0.5, 0.5, 1.5 steps
+  std::vector<Eigen::Vector3d> displacements =
+      displacements_along({1.0, 0.4, -0.2}, 4, 5e-12, 2.5e-12);
 };
 
 }  // namespace

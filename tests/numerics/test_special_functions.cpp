@@ -195,7 +195,7 @@ TEST(SpecialFunctions, OneMinusThermalSincAverageIsAccurateAtSmallZ) {
 
 TEST(SpecialFunctions, ThermalWaveNumberGivesTheMeanSquareMomentum) {
   // <p^2>/hbar^2 = int_0^inf (2 m E/hbar^2) f(E) dE = 2 k_T^2 for the flux-weighted Maxwell
-  // spectrum f(E) = E exp(-E/kT)/(kT)^2 (physics.md "Thermal spectrum").
+  // spectrum f(E) = E exp(-E/kT)/(kT)^2 (docs/physics.md "Thermal spectrum").
   using namespace nanodecoh::constants;
   const double m = 18.0 * atomic_mass_unit, T = 300.0, kT = k_boltzmann * T;
   const double mean_p2 =

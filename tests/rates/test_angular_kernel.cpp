@@ -1,4 +1,4 @@
-// Angular part of the decoherence factor (magnetic eq. 52-54, 59; physics.md section 5).
+// Angular part of the decoherence factor (magnetic eq. 52-54, 59; docs/physics.md section 5).
 // Oracles: libstdc++'s std::sph_bessel, brute-force 4D Gauss-Legendre quadrature of the
 // double solid-angle integral, a 2D reduction with the azimuths done by hand, and the
 // small/large-x limits.

@@ -1,4 +1,4 @@
-// The grid of the density-matrix evolution (physics.md section 4): a tensor
+// The grid of the density-matrix evolution (docs/physics.md section 4): a tensor
 // product of 1 to 3 axes, each a translation coordinate (mass M, step dx) or a
 // rotation angle about a fixed body axis (moment of inertia I; a periodic full
 // circle or a libration window). rho(x; x') keeps a ket and a bra copy of every

@@ -1,5 +1,5 @@
 // Strang split-operator propagator of the master equation on a grid
-// (physics.md section 4, eq. (1)):
+// (docs/physics.md section 4, eq. (1)):
 //   rho -> K(dt/2) P(dt) K(dt/2) rho,
 //   K: FFT of every ket and bra axis, rho(k; k') *= exp(-i (E_k - E_k') t / hbar), inverse FFT;
 //   P: rho(x; x') *= exp(-i (V(x) - V(x')) dt / hbar - F(x, x') dt), F from the channels.

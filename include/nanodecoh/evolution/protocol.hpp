@@ -1,6 +1,6 @@
 // The time-dependent potential V(x, phi, t) of the evolution as a protocol: a
 // list of segments, each a duration, a static potential on one axis and the
-// method that propagates it (eq. (1); physics.md section 4).
+// method that propagates it (eq. (1); docs/physics.md section 4).
 #pragma once
 
 #include <cstddef>

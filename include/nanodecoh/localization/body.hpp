@@ -27,7 +27,7 @@ struct QuadratureNodes {
   std::size_t size() const noexcept { return weight.size(); }
 };
 
-/// Which symmetry the engine may use (physics.md property 4).
+/// Which symmetry the engine may use (docs/physics.md property 4).
 enum class BodySymmetry {
   none,          ///< no reduction
   full_rotation  ///< a sphere with uniform emission: F depends only on R R'^T

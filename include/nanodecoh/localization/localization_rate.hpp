@@ -1,7 +1,7 @@
 // The complex localization rate F_{R,R'}(dX) of a body that emits atoms
 // (desorption eqs. 2-3 and 48; volume emission eqs. 43 and 47), its
 // diffusive limit (eqs. 4, 6, 9) and tables of F over orientation pairs and
-// displacements. Conventions follow physics.md section 2: dX = X - X', R on the
+// displacements. Conventions follow docs/physics.md section 2: dX = X - X', R on the
 // ket side, R' on the bra side, and the dissipator is -F rho(X,R; X',R').
 #pragma once
 
@@ -180,7 +180,7 @@ class LocalizationRate {
   DiffusiveLimit diffusive_limit(int resolution = -1) const;
   /// D0 of eq. (9) for a Lambertian surface flux (throws for other models).
   Eigen::Matrix<double, 6, 6> lambertian_diffusion_analytic(int resolution = -1) const;
-  /// Diffusive approximation F ~ -i xi.F0/hbar + xi.D0.xi/hbar^2 (physics.md property 7),
+  /// Diffusive approximation F ~ -i xi.F0/hbar + xi.D0.xi/hbar^2 (docs/physics.md property 7),
   /// xi = (R'^T dX, R'^T w), w the rotation vector of R R'^T.
   static std::complex<double> diffusive_approximation(const DiffusiveLimit& limit,
                                                       const Eigen::Matrix3d& r,
