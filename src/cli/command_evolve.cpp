@@ -13,6 +13,7 @@
 #include "evolution/evolve_config.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace nanodecoh::cli {
@@ -66,6 +67,16 @@ int run_evolve(const EvolveOptions& opt) {
     throw InvalidArgument("--plot", opt.plot, "an output file (output.file or --out)");
   const Backend backend = select_backend(
       parse_backend_choice(backend_text, opt.backend.empty() ? "run.backend" : "--backend"));
+  // Before the long computation: outputs writable, not an input, not in use.
+  const std::string initial_file =
+      spec.initial.kind == evolution::InitialKind::file ? spec.initial.path : "";
+  const io::OutputClaim output_claim =
+      io::claim_outputs({{spec.output.file, opt.out.empty() ? "output.file" : "--out"},
+                         {opt.plot, "--plot"}},
+                        {opt.config, opt.resume, initial_file});
+  // The checkpoint may be the file resumed from; it is rewritten, which is intended.
+  const io::OutputClaim checkpoint_claim = io::claim_outputs(
+      {{spec.output.checkpoint_file, "output.checkpoint_file"}}, {opt.config, initial_file});
 
   RunControl control;
   control.stop = &stop_requested;

@@ -13,6 +13,7 @@
 #include "localization/model_inputs.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
+#include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/validate.hpp"
@@ -162,6 +163,10 @@ Command register_ftable_command(CLI::App& root) {
             options.use_symmetry = config.get_bool("numerics.use_symmetry", true);
             options.sphere_fast_path = config.get_bool("numerics.sphere_fast_path", true);
             config.require_all_used();
+            // Before the long computation: outputs writable, not an input, not in use.
+            const io::OutputClaim claim = io::claim_outputs(
+                {{o->out, "--out"}, {o->plot, "--plot"}},
+                {o->config, inputs.mesh, inputs.coverage_file, inputs.spectrum_file});
             const Backend backend = select_backend(parse_backend_choice(o->backend));
             const LocalizationRate engine(build_model(inputs));
 

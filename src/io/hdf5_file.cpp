@@ -5,10 +5,13 @@
 
 #include <hdf5.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <numeric>
 #include <utility>
 
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/io/atomic_file.hpp"
 
 namespace nanodecoh::io {
 namespace {
@@ -38,8 +41,28 @@ void silence_hdf5_errors() {
   (void)done;
 }
 
+/// The system error behind the HDF5 call that just failed: the file drivers put
+/// "errno = 28, error message = ..." into the description of their stack entry.
+/// Must run before the next HDF5 API call, which clears the stack.
+std::string system_error_of_last_failure() {
+  int found = 0;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned, const H5E_error2_t* entry, void* data) -> herr_t {
+        if (entry->desc == nullptr) return 0;
+        if (const char* at = std::strstr(entry->desc, "errno = ")) {
+          const int value = std::atoi(at + 8);
+          if (value > 0) *static_cast<int*>(data) = value;
+        }
+        return 0;
+      },
+      &found);
+  return found > 0 ? ": " + describe_system_error(found) : std::string();
+}
+
 void check(herr_t status, const std::string& what, const std::filesystem::path& file) {
-  if (status < 0) throw IoError("HDF5: " + what + " failed in " + file.string());
+  if (status < 0)
+    throw IoError("HDF5: " + what + " failed in " + file.string() + system_error_of_last_failure());
 }
 
 hid_t complex_type(hid_t real_type, std::size_t size) {
@@ -65,7 +88,8 @@ Hdf5File::Hdf5File(long long id, std::filesystem::path path)
 Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   silence_hdf5_errors();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) throw IoError("cannot create HDF5 file " + path.string());
+  if (id < 0)
+    throw IoError("cannot create HDF5 file " + path.string() + system_error_of_last_failure());
   return Hdf5File(id, path);
 }
 
@@ -83,7 +107,9 @@ Hdf5File::Hdf5File(Hdf5File&& other) noexcept
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   if (this != &other) {
-    if (file_id_ >= 0) H5Fclose(file_id_);
+    if (file_id_ >= 0 && H5Fclose(file_id_) < 0)
+      report_deferred_write_error("HDF5: closing (flushing) failed in " + path_.string() +
+                                  system_error_of_last_failure());
     file_id_ = std::exchange(other.file_id_, -1);
     path_ = std::move(other.path_);
   }
@@ -91,7 +117,18 @@ Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
 }
 
 Hdf5File::~Hdf5File() {
-  if (file_id_ >= 0) H5Fclose(file_id_);
+  if (file_id_ < 0) return;
+  // A destructor cannot throw: a failed close (the final flush hit a full disk)
+  // is reported to the enclosing write_atomically, which then does not rename.
+  if (H5Fclose(file_id_) < 0)
+    report_deferred_write_error("HDF5: closing (flushing) failed in " + path_.string() +
+                                system_error_of_last_failure());
+}
+
+void Hdf5File::close() {
+  if (file_id_ < 0) return;
+  const hid_t id = std::exchange(file_id_, -1);
+  check(H5Fclose(id), "closing (flushing)", path_);
 }
 
 bool Hdf5File::exists(const std::string& path) const {
@@ -122,7 +159,8 @@ void write_raw(hid_t file, const std::filesystem::path& file_path, const std::st
       H5Dcreate2(file, path.c_str(), type, space.get(), plist.get(), H5P_DEFAULT, H5P_DEFAULT),
       H5Dclose);
   if (!set.valid())
-    throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string());
+    throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string() +
+                  system_error_of_last_failure());
   check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing " + path,
         file_path);
 }
