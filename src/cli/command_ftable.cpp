@@ -16,6 +16,7 @@
 #include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
 #include "nanodecoh/version.hpp"
 
@@ -133,11 +134,20 @@ Displacements displacements(const io::Config& c) {
   return d;
 }
 
+/// Number of orientations or displacements the [table] section asks for, read before
+/// anything of that size is allocated (a list is already in memory).
+double planned_count(const io::Config& c, const std::string& table, const char* list_key,
+                     std::size_t numbers_per_item) {
+  if (c.get_string(table + ".kind", "") == "list")
+    return static_cast<double>(c.get_doubles(table + "." + list_key).size() / numbers_per_item);
+  return static_cast<double>(std::max(c.get_int(table + ".count", 1), 1LL));
+}
+
 }  // namespace
 
 Command register_ftable_command(CLI::App& root) {
   struct Options {
-    std::string config, out = "ftable.h5", plot, backend = "auto";
+    std::string config, out = "ftable.h5", plot, backend = "auto", max_memory;
     std::vector<std::string> sets;
     bool quiet = false;
   };
@@ -150,12 +160,29 @@ Command register_ftable_command(CLI::App& root) {
                   "Also plot Re F and Im F vs dX to this PNG (needs /usr/bin/python3)");
   app->add_option("--set", o->sets, "Override a configuration key: key=value (repeatable)");
   app->add_flag("--quiet", o->quiet, "No progress line on stderr");
+  app->add_option("--max-memory", o->max_memory,
+                  "Allow up to this much memory (e.g. 64G) instead of the available memory");
   add_backend_option(*app, o->backend);
   return {app, [o] {
             using namespace localization;
             io::Config config = io::Config::from_file(o->config);
             for (const auto& s : o->sets) config.apply_override(s);
             const ModelInputs inputs = model_inputs(config);
+            const EmissionModel model = build_model(inputs);
+            // Memory before allocating anything of the table's size.
+            const double p_planned = planned_count(config, "orientations", "matrices", 9),
+                         nd_planned = planned_count(config, "displacements", "points", 3);
+            require_memory(
+                LocalizationRate::estimate_table_memory(model, p_planned, nd_planned),
+                "ftable: the table of " + format_number(p_planned) + " x " +
+                    format_number(p_planned) + " orientations x " + format_number(nd_planned) +
+                    " displacements" +
+                    (model.body->triangle_count() > 0
+                         ? " on a mesh of " + std::to_string(model.body->triangle_count()) +
+                               " triangles"
+                         : std::string()),
+                "use fewer orientations.count or displacements.count (or a coarser mesh)",
+                o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
             const Orientations ors = orientations(config);
             const Displacements dis = displacements(config);
             RateOptions options;
@@ -168,7 +195,7 @@ Command register_ftable_command(CLI::App& root) {
                 {{o->out, "--out"}, {o->plot, "--plot"}},
                 {o->config, inputs.mesh, inputs.coverage_file, inputs.spectrum_file});
             const Backend backend = select_backend(parse_backend_choice(o->backend));
-            const LocalizationRate engine(build_model(inputs));
+            const LocalizationRate engine(model);
 
             std::unique_ptr<io::ProgressReporter> progress;
             options.progress = [&](std::size_t done, std::size_t total) {
