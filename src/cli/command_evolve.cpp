@@ -70,10 +70,9 @@ int run_evolve(const EvolveOptions& opt) {
   // Before the long computation: outputs writable, not an input, not in use.
   const std::string initial_file =
       spec.initial.kind == evolution::InitialKind::file ? spec.initial.path : "";
-  const io::OutputClaim output_claim =
-      io::claim_outputs({{spec.output.file, opt.out.empty() ? "output.file" : "--out"},
-                         {opt.plot, "--plot"}},
-                        {opt.config, opt.resume, initial_file});
+  const io::OutputClaim output_claim = io::claim_outputs(
+      {{spec.output.file, opt.out.empty() ? "output.file" : "--out"}, {opt.plot, "--plot"}},
+      {opt.config, opt.resume, initial_file});
   // The checkpoint may be the file resumed from; it is rewritten, which is intended.
   const io::OutputClaim checkpoint_claim = io::claim_outputs(
       {{spec.output.checkpoint_file, "output.checkpoint_file"}}, {opt.config, initial_file});

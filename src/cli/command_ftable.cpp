@@ -143,6 +143,12 @@ double planned_count(const io::Config& c, const std::string& table, const char* 
   return static_cast<double>(std::max(c.get_int(table + ".count", 1), 1LL));
 }
 
+/// A count as an integer ("100000", not "1e+05").
+std::string count_text(double count) {
+  return count < 1e19 ? std::to_string(static_cast<unsigned long long>(count))
+                      : format_number(count);
+}
+
 }  // namespace
 
 Command register_ftable_command(CLI::App& root) {
@@ -163,101 +169,100 @@ Command register_ftable_command(CLI::App& root) {
   app->add_option("--max-memory", o->max_memory,
                   "Allow up to this much memory (e.g. 64G) instead of the available memory");
   add_backend_option(*app, o->backend);
-  return {app, [o] {
-            using namespace localization;
-            io::Config config = io::Config::from_file(o->config);
-            for (const auto& s : o->sets) config.apply_override(s);
-            const ModelInputs inputs = model_inputs(config);
-            const EmissionModel model = build_model(inputs);
-            // Memory before allocating anything of the table's size.
-            const double p_planned = planned_count(config, "orientations", "matrices", 9),
-                         nd_planned = planned_count(config, "displacements", "points", 3);
-            require_memory(
-                LocalizationRate::estimate_table_memory(model, p_planned, nd_planned),
-                "ftable: the table of " + format_number(p_planned) + " x " +
-                    format_number(p_planned) + " orientations x " + format_number(nd_planned) +
-                    " displacements" +
-                    (model.body->triangle_count() > 0
-                         ? " on a mesh of " + std::to_string(model.body->triangle_count()) +
-                               " triangles"
-                         : std::string()),
-                "use fewer orientations.count or displacements.count (or a coarser mesh)",
-                o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
-            const Orientations ors = orientations(config);
-            const Displacements dis = displacements(config);
-            RateOptions options;
-            options.tolerance = config.get_double("numerics.tolerance", 1e-6);
-            options.use_symmetry = config.get_bool("numerics.use_symmetry", true);
-            options.sphere_fast_path = config.get_bool("numerics.sphere_fast_path", true);
-            config.require_all_used();
-            // Before the long computation: outputs writable, not an input, not in use.
-            const io::OutputClaim claim = io::claim_outputs(
-                {{o->out, "--out"}, {o->plot, "--plot"}},
-                {o->config, inputs.mesh, inputs.coverage_file, inputs.spectrum_file});
-            const Backend backend = select_backend(parse_backend_choice(o->backend));
-            const LocalizationRate engine(model);
+  return {
+      app, [o] {
+        using namespace localization;
+        io::Config config = io::Config::from_file(o->config);
+        for (const auto& s : o->sets) config.apply_override(s);
+        const ModelInputs inputs = model_inputs(config);
+        const EmissionModel model = build_model(inputs);
+        // Memory before allocating anything of the table's size.
+        const double p_planned = planned_count(config, "orientations", "matrices", 9),
+                     nd_planned = planned_count(config, "displacements", "points", 3);
+        require_memory(LocalizationRate::estimate_table_memory(model, p_planned, nd_planned),
+                       "ftable: the table of " + count_text(p_planned) + " x " +
+                           count_text(p_planned) + " orientations x " + count_text(nd_planned) +
+                           " displacements" +
+                           (model.body->triangle_count() > 0
+                                ? " on a mesh of " + std::to_string(model.body->triangle_count()) +
+                                      " triangles"
+                                : std::string()),
+                       "use fewer orientations.count or displacements.count (or a coarser mesh)",
+                       o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
+        const Orientations ors = orientations(config);
+        const Displacements dis = displacements(config);
+        RateOptions options;
+        options.tolerance = config.get_double("numerics.tolerance", 1e-6);
+        options.use_symmetry = config.get_bool("numerics.use_symmetry", true);
+        options.sphere_fast_path = config.get_bool("numerics.sphere_fast_path", true);
+        config.require_all_used();
+        // Before the long computation: outputs writable, not an input, not in use.
+        const io::OutputClaim claim =
+            io::claim_outputs({{o->out, "--out"}, {o->plot, "--plot"}},
+                              {o->config, inputs.mesh, inputs.coverage_file, inputs.spectrum_file});
+        const Backend backend = select_backend(parse_backend_choice(o->backend));
+        const LocalizationRate engine(model);
 
-            std::unique_ptr<io::ProgressReporter> progress;
-            options.progress = [&](std::size_t done, std::size_t total) {
-              if (!progress)
-                progress =
-                    std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
-              progress->update(done);
-            };
-            const RateTable table = engine.table(ors.matrices, dis.points, options, backend);
-            if (progress) progress->finish();
+        std::unique_ptr<io::ProgressReporter> progress;
+        options.progress = [&](std::size_t done, std::size_t total) {
+          if (!progress)
+            progress = std::make_unique<io::ProgressReporter>("ftable", total, !o->quiet, "values");
+          progress->update(done);
+        };
+        const RateTable table = engine.table(ors.matrices, dis.points, options, backend);
+        if (progress) progress->finish();
 
-            const DiffusiveLimit lim = engine.diffusive_limit();
-            const std::size_t p = ors.matrices.size(), nd = dis.points.size();
-            std::vector<std::complex<double>> diffusive(p * p * nd);
-            for (std::size_t i = 0; i < p; ++i)
-              for (std::size_t j = 0; j < p; ++j)
-                for (std::size_t k = 0; k < nd; ++k)
-                  diffusive[(i * p + j) * nd + k] = LocalizationRate::diffusive_approximation(
-                      lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
-            std::vector<double> matrices, points, dtensor, ft;
-            for (const auto& m : ors.matrices)
-              for (int a = 0; a < 3; ++a)
-                for (int b = 0; b < 3; ++b) matrices.push_back(m(a, b));
-            for (const auto& d : dis.points) points.insert(points.end(), {d.x(), d.y(), d.z()});
-            for (int a = 0; a < 6; ++a) {
-              ft.push_back(lim.force_torque(a));
-              for (int b = 0; b < 6; ++b) dtensor.push_back(lim.diffusion(a, b));
-            }
-            io::write_atomically(o->out, [&](const std::filesystem::path& tmp) {
-              io::Hdf5File f = io::Hdf5File::create(tmp);
-              f.write("F", table.values, {p, p, nd}, "1/s");
-              f.write("error_estimate", table.error_estimates, {p, p, nd}, "1/s");
-              f.write("diffusive", diffusive, {p, p, nd}, "1/s");
-              f.write("orientations", matrices, {p, 3, 3}, "");
-              if (!ors.angles.empty()) f.write("angles", ors.angles, {p}, "rad");
-              f.write("displacements", points, {nd, 3}, "m");
-              if (!dis.coordinate.empty())
-                f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
-              f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");
-              f.write("force_torque", ft, {6}, "N, N m");
-              f.set_attribute("/", "rate", engine.model().rate);
-              f.set_attribute("/", "rate_unit", "1/s");
-              f.set_attribute("/", "tolerance", options.tolerance);
-              f.set_attribute("/", "tolerance_unit", "Gamma");
-              f.set_attribute("/", "max_error_estimate", table.max_error_estimate);
-              f.set_attribute("/", "backend", std::string(to_string(table.backend)));
-              f.set_attribute("/", "method", table.method);
-              f.set_attribute("/", "version", std::string(version_string));
-              f.set_attribute("/", "git_revision", std::string(git_revision));
-              f.set_attribute("/", "config", config.to_toml());
-              f.set_attribute("/", "layout",
-                              "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
-            });
-            if (!o->plot.empty()) {
-              run_plot_script("plot_ftable.py", o->out, o->plot);
-            }
-            if (!o->quiet)
-              std::cerr << "ftable: " << p << "x" << p << "x" << nd << " values ("
-                        << table.unique_jobs << " integrated), max error estimate "
-                        << table.max_error_estimate << " 1/s -> " << o->out << '\n';
-            return 0;
-          }};
+        const DiffusiveLimit lim = engine.diffusive_limit();
+        const std::size_t p = ors.matrices.size(), nd = dis.points.size();
+        std::vector<std::complex<double>> diffusive(p * p * nd);
+        for (std::size_t i = 0; i < p; ++i)
+          for (std::size_t j = 0; j < p; ++j)
+            for (std::size_t k = 0; k < nd; ++k)
+              diffusive[(i * p + j) * nd + k] = LocalizationRate::diffusive_approximation(
+                  lim, ors.matrices[i], ors.matrices[j], dis.points[k]);
+        std::vector<double> matrices, points, dtensor, ft;
+        for (const auto& m : ors.matrices)
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) matrices.push_back(m(a, b));
+        for (const auto& d : dis.points) points.insert(points.end(), {d.x(), d.y(), d.z()});
+        for (int a = 0; a < 6; ++a) {
+          ft.push_back(lim.force_torque(a));
+          for (int b = 0; b < 6; ++b) dtensor.push_back(lim.diffusion(a, b));
+        }
+        io::write_atomically(o->out, [&](const std::filesystem::path& tmp) {
+          io::Hdf5File f = io::Hdf5File::create(tmp);
+          f.write("F", table.values, {p, p, nd}, "1/s");
+          f.write("error_estimate", table.error_estimates, {p, p, nd}, "1/s");
+          f.write("diffusive", diffusive, {p, p, nd}, "1/s");
+          f.write("orientations", matrices, {p, 3, 3}, "");
+          if (!ors.angles.empty()) f.write("angles", ors.angles, {p}, "rad");
+          f.write("displacements", points, {nd, 3}, "m");
+          if (!dis.coordinate.empty())
+            f.write("displacement_coordinate", dis.coordinate, {nd}, "m");
+          f.write("diffusion_tensor", dtensor, {6, 6}, "SI (kg^2 m^2 s^-3 blocks for P, J)");
+          f.write("force_torque", ft, {6}, "N, N m");
+          f.set_attribute("/", "rate", engine.model().rate);
+          f.set_attribute("/", "rate_unit", "1/s");
+          f.set_attribute("/", "tolerance", options.tolerance);
+          f.set_attribute("/", "tolerance_unit", "Gamma");
+          f.set_attribute("/", "max_error_estimate", table.max_error_estimate);
+          f.set_attribute("/", "backend", std::string(to_string(table.backend)));
+          f.set_attribute("/", "method", table.method);
+          f.set_attribute("/", "version", std::string(version_string));
+          f.set_attribute("/", "git_revision", std::string(git_revision));
+          f.set_attribute("/", "config", config.to_toml());
+          f.set_attribute("/", "layout",
+                          "F[i, j, k] = F_{R_i, R_j}(dX_k): R_i ket, R_j bra, dX = X - X'");
+        });
+        if (!o->plot.empty()) {
+          run_plot_script("plot_ftable.py", o->out, o->plot);
+        }
+        if (!o->quiet)
+          std::cerr << "ftable: " << p << "x" << p << "x" << nd << " values (" << table.unique_jobs
+                    << " integrated), max error estimate " << table.max_error_estimate << " 1/s -> "
+                    << o->out << '\n';
+        return 0;
+      }};
 }
 
 }  // namespace nanodecoh::cli

@@ -53,12 +53,24 @@ std::size_t parse_memory_size(const std::string& text, const std::string& flag) 
     if (!(rest.empty() || rest == "B" || binary)) refuse();
     const double base = binary ? 1024.0 : 1000.0;
     switch (prefix) {
-      case 'K': scale = base; break;
-      case 'M': scale = base * base; break;
-      case 'G': scale = base * base * base; break;
-      case 'T': scale = base * base * base * base; break;
-      case 'B': if (rest.empty()) break; refuse(); break;
-      default: refuse();
+      case 'K':
+        scale = base;
+        break;
+      case 'M':
+        scale = base * base;
+        break;
+      case 'G':
+        scale = base * base * base;
+        break;
+      case 'T':
+        scale = base * base * base * base;
+        break;
+      case 'B':
+        if (rest.empty()) break;
+        refuse();
+        break;
+      default:
+        refuse();
     }
   }
   const double bytes = value * scale;
@@ -70,7 +82,8 @@ void require_memory(double need_bytes, const std::string& what, const std::strin
                     std::size_t max_memory_bytes) {
   if (max_memory_bytes > 0) {
     if (need_bytes > static_cast<double>(max_memory_bytes))
-      throw OutOfMemory(what + " needs about " + format_bytes(need_bytes) + ", more than --max-memory " +
+      throw OutOfMemory(what + " needs about " + format_bytes(need_bytes) +
+                        ", more than --max-memory " +
                         format_bytes(static_cast<double>(max_memory_bytes)) + ": " + suggestion +
                         ", or raise --max-memory");
     return;
@@ -78,8 +91,8 @@ void require_memory(double need_bytes, const std::string& what, const std::strin
   const std::size_t available = available_memory_bytes();
   if (available > 0 && need_bytes > static_cast<double>(available))
     throw OutOfMemory(what + " needs about " + format_bytes(need_bytes) + ", " +
-                      format_bytes(static_cast<double>(available)) + " is available: " +
-                      suggestion + ", or --max-memory to try anyway");
+                      format_bytes(static_cast<double>(available)) +
+                      " is available: " + suggestion + ", or --max-memory to try anyway");
 }
 
 }  // namespace nanodecoh

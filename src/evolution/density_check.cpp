@@ -16,8 +16,8 @@ void check_density_matrix(const std::vector<std::complex<double>>& rho, std::siz
                           std::size_t eigen_limit) {
   const auto refuse = [&](const std::string& problem) {
     std::ostringstream allowed;
-    allowed << "a Hermitian, positive semidefinite rho with positive trace (tolerance "
-            << tolerance << " relative to its largest element)";
+    allowed << "a Hermitian, positive semidefinite rho with positive trace (tolerance " << tolerance
+            << " relative to its largest element)";
     throw InvalidArgument(key, what + " " + problem, allowed.str());
   };
   const auto at = [&](std::size_t i, std::size_t j) { return rho[i * n + j]; };
@@ -68,7 +68,8 @@ void check_density_matrix(const std::vector<std::complex<double>>& rho, std::siz
       const double bound = std::max(at(i, i).real(), 0.0) * std::max(at(j, j).real(), 0.0);
       if (std::norm(at(i, j)) > bound * (1 + tolerance) + slack)
         refuse("is not positive semidefinite: |rho[" + std::to_string(i) + "][" +
-               std::to_string(j) + "]|^2 = " + format_number(std::norm(at(i, j)) / (trace * trace)) +
+               std::to_string(j) +
+               "]|^2 = " + format_number(std::norm(at(i, j)) / (trace * trace)) +
                " exceeds rho[i][i] rho[j][j] = " + format_number(bound / (trace * trace)) +
                " after normalisation to trace 1");
     }

@@ -57,8 +57,8 @@ fs::path resolve_target(const fs::path& path) {
   if (fs::is_symlink(fs::symlink_status(path, ec))) {
     target = fs::weakly_canonical(path, ec);
     if (ec)
-      throw IoError("cannot write " + path.string() + ": cannot resolve the symbolic link: " +
-                    describe_system_error(ec.value()));
+      throw IoError("cannot write " + path.string() +
+                    ": cannot resolve the symbolic link: " + describe_system_error(ec.value()));
   }
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
@@ -80,18 +80,18 @@ fs::path resolve_target(const fs::path& path) {
 void fsync_or_throw(const fs::path& temporary, const fs::path& target) {
   const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    throw IoError("cannot write " + target.string() + ": reopening the temporary file failed: " +
-                  describe_system_error(errno));
+    throw IoError("cannot write " + target.string() +
+                  ": reopening the temporary file failed: " + describe_system_error(errno));
   const int synced = ::fsync(fd);
   const int sync_error = errno;
   const int closed = ::close(fd);
   const int close_error = errno;
   if (synced != 0)
-    throw IoError("cannot write " + target.string() + ": fsync failed: " +
-                  describe_system_error(sync_error));
+    throw IoError("cannot write " + target.string() +
+                  ": fsync failed: " + describe_system_error(sync_error));
   if (closed != 0)
-    throw IoError("cannot write " + target.string() + ": close failed: " +
-                  describe_system_error(close_error));
+    throw IoError("cannot write " + target.string() +
+                  ": close failed: " + describe_system_error(close_error));
 }
 
 /// Best effort: makes the rename durable. A failure here cannot undo the rename.
@@ -130,10 +130,8 @@ void write_atomically(const fs::path& path, const std::function<void(const fs::p
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const fs::path temporary_path = unique_temporary_name(dir, target);
   // Created here (exclusively) so that a read-only directory fails before any work.
-  const int fd =
-      ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR |
-                                                                               S_IRGRP | S_IWGRP |
-                                                                               S_IROTH | S_IWOTH);
+  const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                        S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH);
   if (fd < 0)
     throw IoError("cannot write " + path.string() + ": cannot create a file in " + dir.string() +
                   ": " + describe_system_error(errno));
@@ -157,8 +155,8 @@ void write_atomically(const fs::path& path, const std::function<void(const fs::p
     throw IoError("cannot write " + path.string() + " (nothing replaced): " + errors.front());
   fsync_or_throw(temporary.path(), path);
   if (::rename(temporary.path().c_str(), target.c_str()) != 0)
-    throw IoError("cannot replace " + path.string() + " with the new file (nothing replaced): " +
-                  describe_system_error(errno));
+    throw IoError("cannot replace " + path.string() +
+                  " with the new file (nothing replaced): " + describe_system_error(errno));
   temporary.release();
   fsync_directory(dir);
 }
@@ -166,8 +164,8 @@ void write_atomically(const fs::path& path, const std::function<void(const fs::p
 void write_text_atomically(const fs::path& path, const std::string& content) {
   write_atomically(path, [&](const fs::path& temporary) {
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) throw IoError("cannot open " + temporary.string() + ": " +
-                              describe_system_error(errno));
+    if (fd < 0)
+      throw IoError("cannot open " + temporary.string() + ": " + describe_system_error(errno));
     try {
       write_all(fd, content.data(), content.size(), temporary);
     } catch (...) {

@@ -19,7 +19,7 @@ namespace {
 /// Owns one hid_t and closes it with the matching H5*close.
 class Handle {
  public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), close_(closer) {}
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   ~Handle() {
@@ -27,6 +27,9 @@ class Handle {
   }
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  /// Closes now and returns the status: closing a dataset or attribute being written
+  /// may flush its data, and that write can fail (a full disk).
+  herr_t close() { return id_ >= 0 ? close_(std::exchange(id_, -1)) : 0; }
 
  private:
   hid_t id_;
@@ -35,6 +38,10 @@ class Handle {
 
 void silence_hdf5_errors() {
   static const bool done = [] {
+    // No library shutdown at exit: after a close that failed (a full disk), HDF5 keeps the
+    // file in its tables and its exit handler crashes on it (SIGSEGV in H5F__close_cb,
+    // HDF5 1.10). Every file nanodecoh opens is closed by its owner before exit anyway.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -144,7 +151,10 @@ void Hdf5File::create_group(const std::string& path) {
   Handle plist(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(plist.get(), 1);
   Handle group(H5Gcreate2(file_id_, path.c_str(), plist.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  if (!group.valid()) throw IoError("HDF5: cannot create group " + path + " in " + path_.string());
+  if (!group.valid())
+    throw IoError("HDF5: cannot create group " + path + " in " + path_.string() +
+                  system_error_of_last_failure());
+  check(group.close(), "closing group " + path, path_);
 }
 
 namespace {
@@ -163,6 +173,7 @@ void write_raw(hid_t file, const std::filesystem::path& file_path, const std::st
                   system_error_of_last_failure());
   check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing " + path,
         file_path);
+  check(set.close(), "closing dataset " + path, file_path);
 }
 }  // namespace
 
@@ -205,6 +216,7 @@ void with_attribute_target(hid_t file, const std::filesystem::path& file_path,
   Handle target(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
   if (!target.valid()) throw IoError("HDF5: no object " + object + " in " + file_path.string());
   fn(target.get());
+  check(target.close(), "closing " + object, file_path);
 }
 
 void write_attribute(hid_t target, const std::string& name, hid_t type, const void* value,
@@ -216,6 +228,7 @@ void write_attribute(hid_t target, const std::string& name, hid_t type, const vo
   if (!attr.valid())
     throw IoError("HDF5: cannot create attribute " + name + " in " + file_path.string());
   check(H5Awrite(attr.get(), type, value), "writing attribute " + name, file_path);
+  check(attr.close(), "closing attribute " + name, file_path);
 }
 }  // namespace
 

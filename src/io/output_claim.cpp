@@ -53,9 +53,9 @@ void check_target(const OutputTarget& target, const std::vector<fs::path>& input
   for (const fs::path& input : inputs) {
     std::error_code ec;
     if (!input.empty() && fs::equivalent(target.path, input, ec))
-      throw InvalidArgument(target.flag, shown,
-                            "a path different from the run's input " + input.string() +
-                                " (it would be overwritten)");
+      throw InvalidArgument(
+          target.flag, shown,
+          "a path different from the run's input " + input.string() + " (it would be overwritten)");
   }
   const fs::path dir = directory_of(identity(target.path));
   std::error_code ec;
@@ -77,8 +77,8 @@ void check_target(const OutputTarget& target, const std::vector<fs::path>& input
 /// guards against a lock file that its previous holder unlinked meanwhile.
 int acquire_lock(const fs::path& lock_path, const OutputTarget& target) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, S_IRUSR | S_IWUSR |
-                                                                            S_IRGRP | S_IROTH);
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
+                          S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH);
     if (fd < 0)
       throw IoError("cannot write " + target.path.string() + " (" + target.flag +
                     "): cannot create the lock file " + lock_path.string() + ": " +
@@ -95,7 +95,8 @@ int acquire_lock(const fs::path& lock_path, const OutputTarget& target) {
                     ") is being written by another nanodecoh process" + holder +
                     ": wait for it to finish or choose another path");
     }
-    struct stat held {}, current {};
+    struct stat held {
+    }, current{};
     if (::fstat(fd, &held) == 0 && ::stat(lock_path.c_str(), &current) == 0 &&
         held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
       const std::string pid = std::to_string(::getpid()) + "\n";

@@ -48,7 +48,8 @@ std::vector<cplx> from_spectrum(const std::vector<double>& weights, unsigned see
   std::vector<cplx> rho(n * n);
   for (std::size_t k = 0; k < weights.size(); ++k)
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) rho[i * n + j] += weights[k] * v[k][i] * std::conj(v[k][j]);
+      for (std::size_t j = 0; j < n; ++j)
+        rho[i * n + j] += weights[k] * v[k][i] * std::conj(v[k][j]);
   return rho;
 }
 
@@ -93,9 +94,13 @@ TEST(DensityCheck, NonHermitianIsRefusedOnBothPaths) {
 }
 
 TEST(DensityCheck, NegativeEigenvalueIsRefusedByTheEigenPath) {
-  // Eigenvalues 1, -0.25: after normalisation to trace 1, -0.25/0.75 = -1/3.
-  const std::string message = refusal(from_spectrum({1.0, -0.25}), n);
-  EXPECT_NE(message.find("smallest eigenvalue -0.333333"), std::string::npos) << message;
+  // Diagonal 0.5, 0.5 (no negative probability), off-diagonal 0.8 between states 0 and 1:
+  // eigenvalues 0.5 +- 0.8 = 1.3, -0.3 of the 2 x 2 block, 0 elsewhere; trace 1.
+  std::vector<cplx> rho(n * n);
+  rho[0 * n + 0] = rho[1 * n + 1] = 0.5;
+  rho[0 * n + 1] = rho[1 * n + 0] = 0.8;
+  const std::string message = refusal(rho, n);
+  EXPECT_NE(message.find("smallest eigenvalue -0.3"), std::string::npos) << message;
   // A negative eigenvalue at 1e-8 of the largest is rounding-level: accepted.
   EXPECT_EQ(refusal(from_spectrum({1.0, -1e-8}), n), "");
 }
@@ -150,8 +155,8 @@ potential = "free"
         std::tuple{"nonpositive.h5", non_positive, "not positive semidefinite"}}) {
     const std::string path = dir + "/" + name;
     write_rho(path, rho);
-    const auto r = nanodecoh::testing::run_cli({"evolve", config, "--out", dir + "/out.h5",
-                                                "--set", "initial.path='" + path + "'"});
+    const auto r = nanodecoh::testing::run_cli(
+        {"evolve", config, "--out", dir + "/out.h5", "--set", "initial.path='" + path + "'"});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     const std::string err = nanodecoh::testing::without_backend_notice(r.err);
     EXPECT_EQ(nanodecoh::testing::count_lines(err), 1) << err;

@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       (void)Spectrum::from_csv(path);
     } else {
       const auto coverage = polar_coverage_from_csv(path);
-      for (const Eigen::Vector3d p : {Eigen::Vector3d(0, 0, 1), Eigen::Vector3d(1, 0, 0),
-                                      Eigen::Vector3d(0, 0, -1)})
+      for (const Eigen::Vector3d p :
+           {Eigen::Vector3d(0, 0, 1), Eigen::Vector3d(1, 0, 0), Eigen::Vector3d(0, 0, -1)})
         (void)coverage(p);
     }
   });

@@ -81,8 +81,8 @@ int temporaries_in(const fs::path& dir) {
 void expect_one_line_error(const testing::CliResult& r, const std::string& fragment) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(count_lines(without_backend_notice(r.err)), 1) << r.err;
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << "expected '" << fragment << "' in "
-                                                     << r.err;
+  EXPECT_NE(r.err.find(fragment), std::string::npos)
+      << "expected '" << fragment << "' in " << r.err;
 }
 
 /// A tmpfs of `size` mounted on a fresh directory, unmounted (lazily, so that it
@@ -92,8 +92,8 @@ class ScopedTmpfs {
   explicit ScopedTmpfs(const std::string& size, bool read_only = false)
       : dir_(make_temp_dir("tmpfs")) {
     const std::string options = "size=" + size + ",mode=0777";
-    mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", read_only ? MS_RDONLY : 0,
-                       options.c_str()) == 0;
+    mounted_ =
+        ::mount("tmpfs", dir_.c_str(), "tmpfs", read_only ? MS_RDONLY : 0, options.c_str()) == 0;
     if (!mounted_) reason_ = std::strerror(errno);
   }
   ~ScopedTmpfs() {
@@ -113,8 +113,8 @@ class ScopedTmpfs {
 
 #define REQUIRE_TMPFS(fs_)                                                                 \
   do {                                                                                     \
-    if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root (this is uid "      \
-                                       << ::geteuid() << ")";                              \
+    if (::geteuid() != 0)                                                                  \
+      GTEST_SKIP() << "mounting a tmpfs needs root (this is uid " << ::geteuid() << ")";   \
     if (!(fs_).mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << (fs_).reason(); \
   } while (0)
 
@@ -208,10 +208,10 @@ TEST(OutputSafety, DeviceNodeAsOutIsNeverReplaced) {
   if (::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0)
     GTEST_SKIP() << "cannot create a device node here: " << std::strerror(errno);
   const std::string ftable_example = std::string(NANODECOH_SOURCE_DIR) + "/examples/ftable.toml";
-  for (const auto& config : {std::vector<std::string>{"evolve", write_config(dir)},
-                             std::vector<std::string>{"ftable", ftable_example, "--set",
-                                                      "orientations.count=2", "--set",
-                                                      "displacements.count=2"}}) {
+  for (const auto& config :
+       {std::vector<std::string>{"evolve", write_config(dir)},
+        std::vector<std::string>{"ftable", ftable_example, "--set", "orientations.count=2", "--set",
+                                 "displacements.count=2"}}) {
     std::vector<std::string> args = config;
     args.insert(args.end(), {"--out", device.string(), "--quiet"});
     const auto r = run_cli(args);
@@ -276,9 +276,7 @@ TEST(OutputSafety, StaleTemporariesOfDeadProcessesAreRemoved) {
   const std::string alive = std::string(temporary_prefix) + std::to_string(::getppid()) + ".7.a.h5";
   const std::string unrelated = ".a.h5.tmp" + std::to_string(child) + "-7";
   for (const auto& name : {dead, alive, unrelated}) std::ofstream(dir / name) << "partial";
-  {
-    const OutputClaim claim = claim_outputs({{dir / "a.h5", "--out"}}, {});
-  }
+  { const OutputClaim claim = claim_outputs({{dir / "a.h5", "--out"}}, {}); }
   EXPECT_FALSE(fs::exists(dir / dead));
   EXPECT_TRUE(fs::exists(dir / alive));      // its process still runs
   EXPECT_TRUE(fs::exists(dir / unrelated));  // not ours
@@ -294,8 +292,7 @@ TEST(OutputSafety, ConcurrentWriterOfTheSameOutputIsRefused) {
       (void)claim_outputs({{dir / "." / "a.h5", "--out"}}, {});
       FAIL() << "a second claim of the same output succeeded";
     } catch (const IoError& e) {
-      EXPECT_NE(std::string(e.what()).find("pid " + std::to_string(::getpid())),
-                std::string::npos)
+      EXPECT_NE(std::string(e.what()).find("pid " + std::to_string(::getpid())), std::string::npos)
           << e.what();
     }
     const auto r = run_cli({"evolve", write_config(dir), "--out", out.string(), "--quiet"});
