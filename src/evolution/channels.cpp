@@ -243,7 +243,7 @@ std::complex<double> TabulatedChannel::evaluate(const std::vector<double>& displ
                                                 const std::vector<double>& angle_bra) const {
   const std::size_t nr = distances_member_.size();
   const auto [ir, wr] = locate(distances_member_, std::sqrt(norm2(displacement)));
-  auto row = [&](std::size_t ia) {
+  auto row = [&, ir = ir, wr = wr](std::size_t ia) {  // init-captures: clang 14 (fuzz build)
     const std::complex<double>* v = values_member_.data() + ia * nr;
     return v[ir] * (1.0 - wr) + v[ir + 1] * wr;
   };
