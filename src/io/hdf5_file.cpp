@@ -12,6 +12,7 @@
 
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
+#include "nanodecoh/resources.hpp"
 
 namespace nanodecoh::io {
 namespace {
@@ -264,8 +265,23 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  std::size_t count = 1;
-  for (auto d : dims) count *= d;
+  if (rank < 0) throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " is damaged");
+  // Before allocating: the element count a (possibly damaged) header declares, in double so
+  // that it cannot overflow, must fit the memory, and uncompressed data must fit the file.
+  double count_declared = 1;
+  for (auto d : dims) count_declared *= static_cast<double>(d);
+  const double bytes = count_declared * sizeof(T);
+  Handle create_plist(H5Dget_create_plist(set.get()), H5Pclose);
+  const bool compressed = create_plist.valid() && H5Pget_nfilters(create_plist.get()) > 0;
+  std::error_code ec;
+  const double file_bytes = static_cast<double>(std::filesystem::file_size(file_path, ec));
+  if (!compressed && !ec && bytes > file_bytes + 1e6)
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " declares " +
+                  format_bytes(bytes) + " of data, more than the file's " +
+                  format_bytes(file_bytes) + ": the file is damaged");
+  require_memory(bytes, "reading dataset " + path + " of " + file_path.string(),
+                 "check the file");
+  const auto count = static_cast<std::size_t>(count_declared);
   std::vector<T> data(count);
   check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "reading " + path,
         file_path);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
@@ -52,3 +54,23 @@ TEST(Hdf5File, ShapeMismatchAndBadFilesAreErrors) {
 
 }  // namespace
 }  // namespace nanodecoh::io
+
+// Fuzzing regression (tests/fuzz/regressions/hdf5_inputs-huge-declared-dataset, found by
+// fuzz_hdf5_inputs on 2026-11-30): a damaged header declaring a 1.4e14-byte dataset in a
+// 2 kB file made read_doubles allocate it (std::bad_alloc / abort). Now an IoError.
+TEST(Hdf5File, DamagedHeaderDeclaringAHugeDatasetIsAnIoError) {
+  const std::string dir = nanodecoh::testing::make_temp_dir("hdf5_fuzz_regression");
+  std::ifstream in(std::string(NANODECOH_SOURCE_DIR) +
+                       "/tests/fuzz/regressions/hdf5_inputs-huge-declared-dataset",
+                   std::ios::binary);
+  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_GT(bytes.size(), 1u);
+  std::ofstream(dir + "/table.h5", std::ios::binary) << bytes.substr(1);  // byte 0: harness mode
+  const auto file = nanodecoh::io::Hdf5File::open_read(dir + "/table.h5");
+  try {
+    (void)file.read_doubles("distance");
+    FAIL() << "a dataset larger than its file was read";
+  } catch (const nanodecoh::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("the file is damaged"), std::string::npos) << e.what();
+  }
+}
