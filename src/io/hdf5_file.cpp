@@ -279,6 +279,17 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
     throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " declares " +
                   format_bytes(bytes) + " of data, more than the file's " +
                   format_bytes(file_bytes) + ": the file is damaged");
+  // Uncompressed data shorter than declared (a damaged layout) makes libhdf5 1.10 read
+  // from a null buffer (found by fuzz_hdf5_inputs): refuse it before H5Dread.
+  Handle file_type(H5Dget_type(set.get()), H5Tclose);
+  const double stored_bytes_needed =
+      count_declared * static_cast<double>(file_type.valid() ? H5Tget_size(file_type.get()) : 0);
+  if (!compressed && count_declared > 0 &&
+      static_cast<double>(H5Dget_storage_size(set.get())) < stored_bytes_needed)
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " stores " +
+                  format_bytes(static_cast<double>(H5Dget_storage_size(set.get()))) +
+                  " of the " + format_bytes(stored_bytes_needed) +
+                  " its shape declares: the file is damaged or incomplete");
   require_memory(bytes, "reading dataset " + path + " of " + file_path.string(),
                  "check the file");
   const auto count = static_cast<std::size_t>(count_declared);

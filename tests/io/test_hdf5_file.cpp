@@ -74,3 +74,24 @@ TEST(Hdf5File, DamagedHeaderDeclaringAHugeDatasetIsAnIoError) {
     EXPECT_NE(std::string(e.what()).find("the file is damaged"), std::string::npos) << e.what();
   }
 }
+
+// Fuzzing regression (tests/fuzz/regressions/hdf5_inputs-short-stored-dataset, found by
+// fuzz_hdf5_inputs on 2026-11-30): an initial-state file whose final/rho stores less data
+// than its shape declares made libhdf5's H5Dread copy from a null pointer (SIGSEGV).
+// Now refused before H5Dread.
+TEST(Hdf5File, DatasetStoringLessThanItsShapeIsAnIoError) {
+  const std::string dir = nanodecoh::testing::make_temp_dir("hdf5_fuzz_regression_short");
+  std::ifstream in(std::string(NANODECOH_SOURCE_DIR) +
+                       "/tests/fuzz/regressions/hdf5_inputs-short-stored-dataset",
+                   std::ios::binary);
+  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_GT(bytes.size(), 1u);
+  std::ofstream(dir + "/rho.h5", std::ios::binary) << bytes.substr(1);  // byte 0: harness mode
+  const auto file = nanodecoh::io::Hdf5File::open_read(dir + "/rho.h5");
+  try {
+    (void)file.read_complex("final/rho");
+    FAIL() << "a damaged dataset was read";
+  } catch (const nanodecoh::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+  }
+}
