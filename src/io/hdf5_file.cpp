@@ -265,7 +265,8 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  if (rank < 0) throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " is damaged");
+  if (rank < 0)
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " is damaged");
   // Before allocating: the element count a (possibly damaged) header declares, in double so
   // that it cannot overflow, must fit the memory, and uncompressed data must fit the file.
   double count_declared = 1;
@@ -287,11 +288,10 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
   if (!compressed && count_declared > 0 &&
       static_cast<double>(H5Dget_storage_size(set.get())) < stored_bytes_needed)
     throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " stores " +
-                  format_bytes(static_cast<double>(H5Dget_storage_size(set.get()))) +
-                  " of the " + format_bytes(stored_bytes_needed) +
+                  format_bytes(static_cast<double>(H5Dget_storage_size(set.get()))) + " of the " +
+                  format_bytes(stored_bytes_needed) +
                   " its shape declares: the file is damaged or incomplete");
-  require_memory(bytes, "reading dataset " + path + " of " + file_path.string(),
-                 "check the file");
+  require_memory(bytes, "reading dataset " + path + " of " + file_path.string(), "check the file");
   const auto count = static_cast<std::size_t>(count_declared);
   std::vector<T> data(count);
   check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "reading " + path,
