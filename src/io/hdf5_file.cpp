@@ -256,6 +256,34 @@ void Hdf5File::set_attribute(const std::string& object, const std::string& name,
 }
 
 namespace {
+bool standard_float(hid_t type) {
+  for (hid_t standard : {H5T_IEEE_F64LE, H5T_IEEE_F64BE, H5T_IEEE_F32LE, H5T_IEEE_F32BE})
+    if (H5Tequal(type, standard) > 0) return true;
+  return false;
+}
+
+/// Whether libhdf5 may convert the stored type to `mem_type`: IEEE floats (or a compound of
+/// two, for complex numbers) and integers of at most 8 bytes. A damaged float description
+/// makes libhdf5's conversion allocate gigabytes (found by fuzz_hdf5_inputs).
+bool convertible_file_type(hid_t file_type, hid_t mem_type) {
+  switch (H5Tget_class(mem_type)) {
+    case H5T_FLOAT:
+      return standard_float(file_type);
+    case H5T_INTEGER:
+      return H5Tget_class(file_type) == H5T_INTEGER && H5Tget_size(file_type) <= 8;
+    case H5T_COMPOUND: {
+      if (H5Tget_class(file_type) != H5T_COMPOUND || H5Tget_nmembers(file_type) != 2) return false;
+      for (unsigned m = 0; m < 2; ++m) {
+        Handle member(H5Tget_member_type(file_type, m), H5Tclose);
+        if (!member.valid() || !standard_float(member.get())) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 template <typename T>
 std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path,
                         hid_t mem_type, std::vector<std::size_t>* shape) {
@@ -283,6 +311,10 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
   // Uncompressed data shorter than declared (a damaged layout) makes libhdf5 1.10 read
   // from a null buffer (found by fuzz_hdf5_inputs): refuse it before H5Dread.
   Handle file_type(H5Dget_type(set.get()), H5Tclose);
+  if (!file_type.valid() || !convertible_file_type(file_type.get(), mem_type))
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() +
+                  " does not hold IEEE floating-point numbers (or integers) of the expected "
+                  "kind: the file is damaged or not a nanodecoh input");
   const double stored_bytes_needed =
       count_declared * static_cast<double>(file_type.valid() ? H5Tget_size(file_type.get()) : 0);
   if (!compressed && count_declared > 0 &&
