@@ -16,6 +16,7 @@ ifeq ($(shell command -v nvcc 2>/dev/null),)
 endif
 
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
 
 .PHONY: all deps build test demo bench peers asan-test fuzz format clean
 
@@ -54,7 +55,8 @@ asan-test: deps
 # libFuzzer harnesses (tests/fuzz, clang): each runs FUZZ_SECONDS on its seed corpus.
 fuzz:
 	@scripts/install-deps.sh --with-fuzz
-	BUILD_DIR=$(BUILD_DIR)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/run-fuzz.sh
+	BUILD_DIR=$(BUILD_DIR)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) JOBS=$(JOBS) \
+	  scripts/run-fuzz.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.cu' '*.cuh')

@@ -6,6 +6,8 @@
 # out-of-memory stops the script with a non-zero status; the input that caused
 # it is in BUILD_DIR/fuzz-artifacts/. Needs clang and Debian's libfuzzer-14-dev
 # (scripts/install-deps.sh --with-fuzz).
+# FUZZ_SEED (default 0: random) fixes libFuzzer's seed, as .ci/run does, so that a short CI
+# run is reproducible.
 # Usage: scripts/run-fuzz.sh [harness...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,6 @@ for harness in "${harnesses[@]}"; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     OMP_NUM_THREADS=1 "$build_dir/bin/$harness" -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -timeout=60 -print_final_stats=1 -artifact_prefix="$build_dir/fuzz-artifacts/$name-" \
+    -timeout=60 -seed="${FUZZ_SEED:-0}" -print_final_stats=1 -artifact_prefix="$build_dir/fuzz-artifacts/$name-" \
     "$work" "tests/fuzz/corpus/$name"
 done
