@@ -1,7 +1,7 @@
 # Two-command entry points (see README.md):
 #   make demo   install missing Debian packages, build, run the main job on a built-in scenario
 #   make test   install missing Debian packages, build, run the whole test suite with ctest
-# Other targets: build, bench, peers, asan-test, format, clean.
+# Other targets: build, bench, peers, asan-test, fuzz, format, clean.
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -15,7 +15,10 @@ ifeq ($(shell command -v nvcc 2>/dev/null),)
   endif
 endif
 
-.PHONY: all deps build test demo bench peers asan-test format clean
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
+
+.PHONY: all deps build test demo bench peers asan-test fuzz format clean
 
 all: build
 
@@ -49,8 +52,14 @@ asan-test: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_DIR)-asan --output-on-failure -j $(JOBS) -LE no_sanitizer
 
+# libFuzzer harnesses (tests/fuzz, clang): each runs FUZZ_SECONDS on its seed corpus.
+fuzz:
+	@scripts/install-deps.sh --with-fuzz
+	BUILD_DIR=$(BUILD_DIR)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) JOBS=$(JOBS) \
+	  scripts/run-fuzz.sh
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.cu' '*.cuh')
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan out
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan $(BUILD_DIR)-fuzz out

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nanodecoh needs, if any are missing.
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
-# Usage: scripts/install-deps.sh [--with-plots] [--with-peers]
+# Usage: scripts/install-deps.sh [--with-plots] [--with-peers] [--with-fuzz]
 set -euo pipefail
 
 packages=(cmake make g++ pkg-config libeigen3-dev libfftw3-dev libgtest-dev libbenchmark-dev
@@ -11,7 +11,9 @@ for arg in "$@"; do
     # Plots (scripts/plot_*.py) and the Python oracles of the test suite (tests/peers).
     --with-plots) packages+=(python3 python3-matplotlib python3-h5py python3-numpy python3-scipy) ;;
     --with-peers) packages+=(python3 python3-numpy python3-scipy python3-qutip python3-h5py) ;;
-    *) echo "install-deps.sh: unknown option $arg (allowed: --with-plots, --with-peers)" >&2; exit 2 ;;
+    # libFuzzer harnesses (make fuzz, tests/fuzz): clang, its OpenMP runtime and libFuzzer.
+    --with-fuzz) packages+=(clang libomp-dev libfuzzer-14-dev) ;;
+    *) echo "install-deps.sh: unknown option $arg (allowed: --with-plots, --with-peers, --with-fuzz)" >&2; exit 2 ;;
   esac
 done
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/io/atomic_file.hpp"
 
 extern char** environ;
 
@@ -44,19 +45,23 @@ void run_plot_script(const std::string& script, const std::string& h5_path,
   fs::path path = exe.parent_path() / ".." / "share" / "nanodecoh" / "scripts" / script;
   if (ec || !fs::exists(path)) path = fs::path(NANODECOH_SCRIPTS_DIR) / script;
   if (!fs::exists(path)) throw IoError("--plot: plotting script " + script + " not found");
-  std::vector<std::string> args{"/usr/bin/python3", path.string(), h5_path, png_path};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
-    throw IoError(
-        "--plot: cannot start /usr/bin/python3 (install Debian's python3-matplotlib and "
-        "python3-h5py)");
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw IoError("--plot " + png_path + ": " + path.string() +
+  // The script writes a temporary PNG; it replaces png_path only if the script succeeded.
+  io::write_atomically(png_path, [&](const fs::path& temporary_png) {
+    std::vector<std::string> args{"/usr/bin/python3", path.string(), h5_path,
+                                  temporary_png.string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
+      throw Error(
+          "--plot: cannot start /usr/bin/python3 (install Debian's python3-matplotlib and "
+          "python3-h5py)");
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw Error("--plot " + png_path + ": " + path.string() +
                   " failed (needs Debian's python3-matplotlib and python3-h5py)");
+  });
 }
 
 CLI::Option* add_backend_option(CLI::App& app, std::string& text) {

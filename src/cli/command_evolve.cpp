@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace nanodecoh::cli {
@@ -74,6 +75,15 @@ int run_evolve(const EvolveOptions& opt) {
   const SimulationSpec spec = app::make_simulation_spec(input);
   input.names.run.translate([&] { validate(spec); });
   if (opt.resume.empty()) app::check_initial_state(spec);
+  // Before the long computation: outputs writable, not an input, not in use.
+  const std::string initial_file =
+      spec.initial.kind == evolution::InitialKind::file ? spec.initial.path : "";
+  const io::OutputClaim output_claim = io::claim_outputs(
+      {{spec.output.file, opt.out.empty() ? "output.file" : "--out"}, {opt.plot, "--plot"}},
+      {opt.config, opt.resume, initial_file});
+  // The checkpoint may be the file resumed from; it is rewritten, which is intended.
+  const io::OutputClaim checkpoint_claim = io::claim_outputs(
+      {{spec.output.checkpoint_file, "output.checkpoint_file"}}, {opt.config, initial_file});
   // Only valid inputs reach the backend choice (and its CPU-fallback notice).
   const Backend backend = select_backend(backend_choice);
 

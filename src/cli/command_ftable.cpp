@@ -16,14 +16,22 @@
 #include "nanodecoh/io/atomic_file.hpp"
 #include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
+#include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace nanodecoh::cli {
 
 namespace {
+
+/// A count as an integer ("100000", not "1e+05").
+std::string count_text(double count) {
+  return count < 1e19 ? std::to_string(static_cast<unsigned long long>(count))
+                      : format_number(count);
+}
 
 /// Everything the table needs, from the configuration file and --set overrides.
 struct FtableInputs {
@@ -32,30 +40,51 @@ struct FtableInputs {
   app::Displacements displacements;
   localization::RateOptions options;
   localization::EmissionModel model;
+  std::vector<std::filesystem::path> input_files;  ///< config, mesh, coverage, spectrum files
 };
 
-/// The application's path for ftable: TOML (+ --set) -> specs -> orientations, displacements
-/// and emission model. The library's errors name spec fields; they are renamed to the keys.
-FtableInputs read_inputs(const std::string& path, const std::vector<std::string>& sets) {
+/// The application's path for ftable: TOML (+ --set) -> specs -> emission model, a memory
+/// check of the table's size (`max_memory` bytes, 0: the available memory), then the
+/// orientations and displacements. The library's errors name spec fields; they are renamed
+/// to the keys.
+FtableInputs read_inputs(const std::string& path, const std::vector<std::string>& sets,
+                         std::size_t max_memory) {
   app::require_input_file(path, "config");
-  FtableInputs in{io::Config::from_file(path), {}, {}, {}, {}};
+  FtableInputs in{io::Config::from_file(path), {}, {}, {}, {}, {}};
   for (const auto& s : sets) in.config.apply_override(s);
   const app::FtableSpec spec = app::read_ftable_spec(in.config);
   in.config.require_all_used();
   const app::InputNames names = app::model_input_toml_keys().add("axis", "orientations.axis");
   in.options = spec.numerics;
   names.translate([&] { localization::validate_options(in.options); });
+  in.model = names.translate([&] { return app::build_model(spec.model); });
+  in.input_files = {path, spec.model.mesh, spec.model.coverage_file, spec.model.spectrum_file};
+  // Memory before allocating anything of the table's size.
+  const double p_planned = spec.orientations.kind == "list"
+                               ? static_cast<double>(spec.orientations.matrices.size())
+                               : static_cast<double>(spec.orientations.count);
+  const double nd_planned = spec.displacements.kind == "list"
+                                ? static_cast<double>(spec.displacements.points.size())
+                                : static_cast<double>(spec.displacements.count);
+  const std::size_t triangles = in.model.body->triangle_count();
+  require_memory(
+      localization::LocalizationRate::estimate_table_memory(in.model, p_planned, nd_planned),
+      "ftable: the table of " + count_text(p_planned) + " x " + count_text(p_planned) +
+          " orientations x " + count_text(nd_planned) + " displacements" +
+          (triangles > 0 ? " on a mesh of " + std::to_string(triangles) + " triangles"
+                         : std::string()),
+      "use fewer orientations.count or displacements.count (or a coarser mesh)", max_memory);
   in.orientations = names.translate([&] { return app::make_orientations(spec.orientations); });
   in.displacements = names.translate([&] { return app::make_displacements(spec.displacements); });
-  in.model = names.translate([&] { return app::build_model(spec.model); });
   return in;
 }
+
 
 }  // namespace
 
 Command register_ftable_command(CLI::App& root) {
   struct Options {
-    std::string config, out = "ftable.h5", plot, backend = "auto";
+    std::string config, out = "ftable.h5", plot, backend = "auto", max_memory;
     std::vector<std::string> sets;
     bool quiet = false;
   };
@@ -68,11 +97,19 @@ Command register_ftable_command(CLI::App& root) {
                   "Also plot Re F and Im F vs dX to this PNG (needs /usr/bin/python3)");
   app->add_option("--set", o->sets, "Override a configuration key: key=value (repeatable)");
   app->add_flag("--quiet", o->quiet, "No progress line on stderr");
+  app->add_option("--max-memory", o->max_memory,
+                  "Allow up to this much memory (e.g. 64G) instead of the available memory");
   add_backend_option(*app, o->backend);
   return {app, [o] {
             using namespace localization;
             const BackendChoice backend_choice = parse_backend_choice(o->backend);
-            FtableInputs inputs = read_inputs(o->config, o->sets);
+            FtableInputs inputs = read_inputs(o->config, o->sets,
+                                              o->max_memory.empty()
+                                                  ? 0
+                                                  : parse_memory_size(o->max_memory));
+            // Before the long computation: outputs writable, not an input, not in use.
+            const io::OutputClaim claim =
+                io::claim_outputs({{o->out, "--out"}, {o->plot, "--plot"}}, inputs.input_files);
             const io::Config& config = inputs.config;
             const app::Orientations& ors = inputs.orientations;
             const app::Displacements& dis = inputs.displacements;

@@ -11,6 +11,7 @@
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/density_check.hpp"
 #include "nanodecoh/evolution/observables.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/validate.hpp"
@@ -62,6 +63,7 @@ std::vector<cplx> make_initial_state(const Grid& grid, const InitialStateSpec& s
             "initial.dataset",
             spec.path + ":" + spec.dataset + " has NaN or inf at element " + std::to_string(i),
             "finite values");
+    check_density_matrix(rho, grid.ket_size(), "initial.path", spec.path + ":" + spec.dataset);
     double trace = 0.0;
     for (std::size_t i = 0; i < grid.ket_size(); ++i) trace += rho[i * grid.ket_size() + i].real();
     if (!(trace > 0) || !std::isfinite(trace))

@@ -5,10 +5,14 @@
 
 #include <hdf5.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <numeric>
 #include <utility>
 
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/io/atomic_file.hpp"
+#include "nanodecoh/resources.hpp"
 
 namespace nanodecoh::io {
 namespace {
@@ -16,7 +20,7 @@ namespace {
 /// Owns one hid_t and closes it with the matching H5*close.
 class Handle {
  public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), close_(closer) {}
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   ~Handle() {
@@ -24,6 +28,9 @@ class Handle {
   }
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  /// Closes now and returns the status: closing a dataset or attribute being written
+  /// may flush its data, and that write can fail (a full disk).
+  herr_t close() { return id_ >= 0 ? close_(std::exchange(id_, -1)) : 0; }
 
  private:
   hid_t id_;
@@ -32,14 +39,38 @@ class Handle {
 
 void silence_hdf5_errors() {
   static const bool done = [] {
+    // No library shutdown at exit: after a close that failed (a full disk), HDF5 keeps the
+    // file in its tables and its exit handler crashes on it (SIGSEGV in H5F__close_cb,
+    // HDF5 1.10). Every file nanodecoh opens is closed by its owner before exit anyway.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
   (void)done;
 }
 
+/// The system error behind the HDF5 call that just failed: the file drivers put
+/// "errno = 28, error message = ..." into the description of their stack entry.
+/// Must run before the next HDF5 API call, which clears the stack.
+std::string system_error_of_last_failure() {
+  int found = 0;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned, const H5E_error2_t* entry, void* data) -> herr_t {
+        if (entry->desc == nullptr) return 0;
+        if (const char* at = std::strstr(entry->desc, "errno = ")) {
+          const int value = std::atoi(at + 8);
+          if (value > 0) *static_cast<int*>(data) = value;
+        }
+        return 0;
+      },
+      &found);
+  return found > 0 ? ": " + describe_system_error(found) : std::string();
+}
+
 void check(herr_t status, const std::string& what, const std::filesystem::path& file) {
-  if (status < 0) throw IoError("HDF5: " + what + " failed in " + file.string());
+  if (status < 0)
+    throw IoError("HDF5: " + what + " failed in " + file.string() + system_error_of_last_failure());
 }
 
 hid_t complex_type(hid_t real_type, std::size_t size) {
@@ -65,7 +96,8 @@ Hdf5File::Hdf5File(long long id, std::filesystem::path path)
 Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   silence_hdf5_errors();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) throw IoError("cannot create HDF5 file " + path.string());
+  if (id < 0)
+    throw IoError("cannot create HDF5 file " + path.string() + system_error_of_last_failure());
   return Hdf5File(id, path);
 }
 
@@ -83,7 +115,9 @@ Hdf5File::Hdf5File(Hdf5File&& other) noexcept
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   if (this != &other) {
-    if (file_id_ >= 0) H5Fclose(file_id_);
+    if (file_id_ >= 0 && H5Fclose(file_id_) < 0)
+      report_deferred_write_error("HDF5: closing (flushing) failed in " + path_.string() +
+                                  system_error_of_last_failure());
     file_id_ = std::exchange(other.file_id_, -1);
     path_ = std::move(other.path_);
   }
@@ -91,7 +125,18 @@ Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
 }
 
 Hdf5File::~Hdf5File() {
-  if (file_id_ >= 0) H5Fclose(file_id_);
+  if (file_id_ < 0) return;
+  // A destructor cannot throw: a failed close (the final flush hit a full disk)
+  // is reported to the enclosing write_atomically, which then does not rename.
+  if (H5Fclose(file_id_) < 0)
+    report_deferred_write_error("HDF5: closing (flushing) failed in " + path_.string() +
+                                system_error_of_last_failure());
+}
+
+void Hdf5File::close() {
+  if (file_id_ < 0) return;
+  const hid_t id = std::exchange(file_id_, -1);
+  check(H5Fclose(id), "closing (flushing)", path_);
 }
 
 bool Hdf5File::exists(const std::string& path) const {
@@ -107,7 +152,10 @@ void Hdf5File::create_group(const std::string& path) {
   Handle plist(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(plist.get(), 1);
   Handle group(H5Gcreate2(file_id_, path.c_str(), plist.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  if (!group.valid()) throw IoError("HDF5: cannot create group " + path + " in " + path_.string());
+  if (!group.valid())
+    throw IoError("HDF5: cannot create group " + path + " in " + path_.string() +
+                  system_error_of_last_failure());
+  check(group.close(), "closing group " + path, path_);
 }
 
 namespace {
@@ -122,9 +170,11 @@ void write_raw(hid_t file, const std::filesystem::path& file_path, const std::st
       H5Dcreate2(file, path.c_str(), type, space.get(), plist.get(), H5P_DEFAULT, H5P_DEFAULT),
       H5Dclose);
   if (!set.valid())
-    throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string());
+    throw IoError("HDF5: cannot create dataset " + path + " in " + file_path.string() +
+                  system_error_of_last_failure());
   check(H5Dwrite(set.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing " + path,
         file_path);
+  check(set.close(), "closing dataset " + path, file_path);
 }
 }  // namespace
 
@@ -167,6 +217,7 @@ void with_attribute_target(hid_t file, const std::filesystem::path& file_path,
   Handle target(H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose);
   if (!target.valid()) throw IoError("HDF5: no object " + object + " in " + file_path.string());
   fn(target.get());
+  check(target.close(), "closing " + object, file_path);
 }
 
 void write_attribute(hid_t target, const std::string& name, hid_t type, const void* value,
@@ -178,6 +229,7 @@ void write_attribute(hid_t target, const std::string& name, hid_t type, const vo
   if (!attr.valid())
     throw IoError("HDF5: cannot create attribute " + name + " in " + file_path.string());
   check(H5Awrite(attr.get(), type, value), "writing attribute " + name, file_path);
+  check(attr.close(), "closing attribute " + name, file_path);
 }
 }  // namespace
 
@@ -204,6 +256,34 @@ void Hdf5File::set_attribute(const std::string& object, const std::string& name,
 }
 
 namespace {
+bool standard_float(hid_t type) {
+  for (hid_t standard : {H5T_IEEE_F64LE, H5T_IEEE_F64BE, H5T_IEEE_F32LE, H5T_IEEE_F32BE})
+    if (H5Tequal(type, standard) > 0) return true;
+  return false;
+}
+
+/// Whether libhdf5 may convert the stored type to `mem_type`: IEEE floats (or a compound of
+/// two, for complex numbers) and integers of at most 8 bytes. A damaged float description
+/// makes libhdf5's conversion allocate gigabytes (found by fuzz_hdf5_inputs).
+bool convertible_file_type(hid_t file_type, hid_t mem_type) {
+  switch (H5Tget_class(mem_type)) {
+    case H5T_FLOAT:
+      return standard_float(file_type);
+    case H5T_INTEGER:
+      return H5Tget_class(file_type) == H5T_INTEGER && H5Tget_size(file_type) <= 8;
+    case H5T_COMPOUND: {
+      if (H5Tget_class(file_type) != H5T_COMPOUND || H5Tget_nmembers(file_type) != 2) return false;
+      for (unsigned m = 0; m < 2; ++m) {
+        Handle member(H5Tget_member_type(file_type, m), H5Tclose);
+        if (!member.valid() || !standard_float(member.get())) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 template <typename T>
 std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, const std::string& path,
                         hid_t mem_type, std::vector<std::size_t>* shape) {
@@ -213,8 +293,38 @@ std::vector<T> read_raw(hid_t file, const std::filesystem::path& file_path, cons
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  std::size_t count = 1;
-  for (auto d : dims) count *= d;
+  if (rank < 0)
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " is damaged");
+  // Before allocating: the element count a (possibly damaged) header declares, in double so
+  // that it cannot overflow, must fit the memory, and uncompressed data must fit the file.
+  double count_declared = 1;
+  for (auto d : dims) count_declared *= static_cast<double>(d);
+  const double bytes = count_declared * sizeof(T);
+  Handle create_plist(H5Dget_create_plist(set.get()), H5Pclose);
+  const bool compressed = create_plist.valid() && H5Pget_nfilters(create_plist.get()) > 0;
+  std::error_code ec;
+  const double file_bytes = static_cast<double>(std::filesystem::file_size(file_path, ec));
+  if (!compressed && !ec && bytes > file_bytes + 1e6)
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " declares " +
+                  format_bytes(bytes) + " of data, more than the file's " +
+                  format_bytes(file_bytes) + ": the file is damaged");
+  // Uncompressed data shorter than declared (a damaged layout) makes libhdf5 1.10 read
+  // from a null buffer (found by fuzz_hdf5_inputs): refuse it before H5Dread.
+  Handle file_type(H5Dget_type(set.get()), H5Tclose);
+  if (!file_type.valid() || !convertible_file_type(file_type.get(), mem_type))
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() +
+                  " does not hold IEEE floating-point numbers (or integers) of the expected "
+                  "kind: the file is damaged or not a nanodecoh input");
+  const double stored_bytes_needed =
+      count_declared * static_cast<double>(file_type.valid() ? H5Tget_size(file_type.get()) : 0);
+  if (!compressed && count_declared > 0 &&
+      static_cast<double>(H5Dget_storage_size(set.get())) < stored_bytes_needed)
+    throw IoError("HDF5: dataset " + path + " in " + file_path.string() + " stores " +
+                  format_bytes(static_cast<double>(H5Dget_storage_size(set.get()))) + " of the " +
+                  format_bytes(stored_bytes_needed) +
+                  " its shape declares: the file is damaged or incomplete");
+  require_memory(bytes, "reading dataset " + path + " of " + file_path.string(), "check the file");
+  const auto count = static_cast<std::size_t>(count_declared);
   std::vector<T> data(count);
   check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "reading " + path,
         file_path);

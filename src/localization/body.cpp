@@ -222,6 +222,7 @@ class MeshBody final : public Body {
   double emitting_area() const override { return area_; }
   double surface_area() const override { return area_; }
   double bounding_radius() const override { return radius_; }
+  std::size_t triangle_count() const override { return mesh_.triangles.size(); }
 
  private:
   Eigen::Vector3d triangle_normal(const std::array<int, 3>& t) const {

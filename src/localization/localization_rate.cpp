@@ -422,6 +422,24 @@ RateValue LocalizationRate::evaluate(const Eigen::Matrix3d& r, const Eigen::Matr
   return {t.at(0, 1, 0), t.error_estimates[1], t.max_level};
 }
 
+double LocalizationRate::estimate_table_memory(const EmissionModel& model, double orientations,
+                                               double displacements) {
+  const double pairs = orientations * orientations;
+  // Per orientation pair: its representative (two 3 x 3 matrices) and its index.
+  const double per_pair = 2 * sizeof(Eigen::Matrix3d) + sizeof(std::size_t);
+  // Per value: the job specification (two matrices and a displacement), the converged
+  // value (RateValue) and the table's value and error estimate.
+  const double per_value = 2 * sizeof(Eigen::Matrix3d) + sizeof(Eigen::Vector3d) +
+                           sizeof(RateValue) + sizeof(std::complex<double>) + sizeof(double);
+  // Mesh node sets: 3 n^2 nodes per triangle at the first two resolutions (n = 4 and 6, the
+  // first buckets), each node a position, a normal and a weight in the set and the node bank.
+  const double nodes = 3.0 * (k_buckets[0] * k_buckets[0] + k_buckets[1] * k_buckets[1]) *
+                       static_cast<double>(model.body ? model.body->triangle_count() : 0);
+  const double per_node = 2 * (2 * sizeof(Eigen::Vector3d) + sizeof(double));
+  return orientations * sizeof(Eigen::Matrix3d) + pairs * per_pair +
+         pairs * displacements * per_value + nodes * per_node;
+}
+
 RateTable LocalizationRate::table(const std::vector<Eigen::Matrix3d>& orientations,
                                   const std::vector<Eigen::Vector3d>& displacements,
                                   const RateOptions& options, Backend backend) const {

@@ -23,7 +23,12 @@ class Hdf5File {
   Hdf5File& operator=(Hdf5File&& other) noexcept;
   Hdf5File(const Hdf5File&) = delete;
   Hdf5File& operator=(const Hdf5File&) = delete;
+  /// Closes the file. A close that fails (the final flush hit a full disk) inside
+  /// io::write_atomically's callback makes that write fail; nothing is renamed.
   ~Hdf5File();
+
+  /// Flushes and closes now; throws IoError (with the system error) if that fails.
+  void close();
 
   /// Creates a group (and its parents) such as "timeseries" or "snapshots/step_10".
   void create_group(const std::string& path);

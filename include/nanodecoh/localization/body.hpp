@@ -54,6 +54,9 @@ class Body {
   virtual double bounding_radius() const = 0;
   /// Symmetry of the body together with a uniformly emitting surface.
   virtual BodySymmetry symmetry() const { return BodySymmetry::none; }
+  /// Number of triangles of a mesh body (0 for the analytic bodies); sets the size
+  /// of its node sets, 3 n^2 nodes per triangle at surface resolution n (memory estimate).
+  virtual std::size_t triangle_count() const { return 0; }
 };
 
 /// Sphere of radius `radius` (m). Provides volume nodes.

@@ -175,6 +175,14 @@ class LocalizationRate {
                   const std::vector<Eigen::Vector3d>& displacements,
                   const RateOptions& options = {}, Backend backend = Backend::cpu) const;
 
+  /// Lower estimate of the host memory (bytes) that table() needs for `orientations`
+  /// x `orientations` x `displacements` values (the job specifications, converged values
+  /// and the table itself, without symmetry reduction) plus the node sets of a mesh body
+  /// at the two coarsest surface resolutions any converged value needs. Computed in
+  /// double so that absurd counts do not overflow.
+  static double estimate_table_memory(const EmissionModel& model, double orientations,
+                                      double displacements);
+
   /// D0 (eq. 4) and F0 (eq. 6) by quadrature of the model's flux; `resolution` is the
   /// surface resolution (-1: 24, or 1 for meshes, whose facets are flat).
   DiffusiveLimit diffusive_limit(int resolution = -1) const;

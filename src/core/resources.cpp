@@ -1,0 +1,98 @@
+// Memory estimates against the available memory (resources.hpp).
+#include "nanodecoh/resources.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "nanodecoh/error.hpp"
+
+namespace nanodecoh {
+
+std::size_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line))
+    if (line.rfind("MemAvailable:", 0) == 0) {
+      std::istringstream in(line.substr(13));
+      std::size_t kib = 0;
+      in >> kib;
+      return kib * 1024;
+    }
+  return 0;
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  while (bytes >= 1000.0 && u < 6) bytes /= 1000.0, ++u;
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, u == 0 ? "%.0f %s" : "%.3g %s", bytes, units[u]);
+  return buffer;
+}
+
+std::size_t parse_memory_size(const std::string& text, const std::string& flag) {
+  const auto refuse = [&] {
+    throw InvalidArgument(flag, text.empty() ? "\"\"" : text,
+                          "a memory size > 0 such as 8G, 512M, 2GiB or 1e9 (bytes)");
+  };
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    refuse();
+  }
+  std::string unit = text.substr(used);
+  double scale = 1;
+  if (!unit.empty()) {
+    const char prefix = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
+    const std::string rest = unit.substr(1);
+    const bool binary = rest == "i" || rest == "iB";
+    if (!(rest.empty() || rest == "B" || binary)) refuse();
+    const double base = binary ? 1024.0 : 1000.0;
+    switch (prefix) {
+      case 'K':
+        scale = base;
+        break;
+      case 'M':
+        scale = base * base;
+        break;
+      case 'G':
+        scale = base * base * base;
+        break;
+      case 'T':
+        scale = base * base * base * base;
+        break;
+      case 'B':
+        if (rest.empty()) break;
+        refuse();
+        break;
+      default:
+        refuse();
+    }
+  }
+  const double bytes = value * scale;
+  if (!std::isfinite(bytes) || !(bytes >= 1) || bytes > 1.8e19) refuse();
+  return static_cast<std::size_t>(bytes);
+}
+
+void require_memory(double need_bytes, const std::string& what, const std::string& suggestion,
+                    std::size_t max_memory_bytes) {
+  if (max_memory_bytes > 0) {
+    if (need_bytes > static_cast<double>(max_memory_bytes))
+      throw OutOfMemory(what + " needs about " + format_bytes(need_bytes) +
+                        ", more than --max-memory " +
+                        format_bytes(static_cast<double>(max_memory_bytes)) + ": " + suggestion +
+                        ", or raise --max-memory");
+    return;
+  }
+  const std::size_t available = available_memory_bytes();
+  if (available > 0 && need_bytes > static_cast<double>(available))
+    throw OutOfMemory(what + " needs about " + format_bytes(need_bytes) + ", " +
+                      format_bytes(static_cast<double>(available)) +
+                      " is available: " + suggestion + ", or --max-memory to try anyway");
+}
+
+}  // namespace nanodecoh
