@@ -16,13 +16,14 @@
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/io/output_claim.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace nanodecoh::cli {
 namespace {
 
 struct EvolveOptions {
-  std::string config, backend, out, resume, plot;
+  std::string config, backend, out, resume, plot, max_memory;
   std::vector<std::string> overrides;
   bool json = false, quiet = false;
 };
@@ -53,11 +54,10 @@ int run_evolve(const EvolveOptions& opt) {
   const CheckpointHeader checkpoint =
       opt.resume.empty() ? CheckpointHeader{} : read_checkpoint_header(opt.resume);
   // One way: TOML (+ --set) -> EvolveSpec -> SimulationSpec (physics) -> run.
-  io::Config config =
-      !opt.resume.empty() ? io::Config::from_string(checkpoint.config, opt.resume)
-      : opt.config.empty()
-          ? io::Config::from_string(app::default_evolve_config(), "built-in default")
-          : io::Config::from_file(opt.config);
+  io::Config config = !opt.resume.empty()  ? io::Config::from_string(checkpoint.config, opt.resume)
+                      : opt.config.empty() ? io::Config::from_string(app::default_evolve_config(),
+                                                                     "built-in default")
+                                           : io::Config::from_file(opt.config);
   for (const auto& o : opt.overrides) config.apply_override(o);
   app::EvolveInput input = app::read_evolve_input(config);
   config.require_all_used();
@@ -72,7 +72,8 @@ int run_evolve(const EvolveOptions& opt) {
   const BackendChoice backend_choice =
       opt.backend.empty() ? parse_backend_choice(input.spec.backend, input.names.backend)
                           : parse_backend_choice(opt.backend, "--backend");
-  const SimulationSpec spec = app::make_simulation_spec(input);
+  SimulationSpec spec = app::make_simulation_spec(input);
+  if (!opt.max_memory.empty()) spec.max_memory_bytes = parse_memory_size(opt.max_memory);
   input.names.run.translate([&] { validate(spec); });
   if (opt.resume.empty()) app::check_initial_state(spec);
   // Before the long computation: outputs writable, not an input, not in use.
@@ -146,6 +147,8 @@ Command register_evolve_command(CLI::App& root) {
       ->allow_extra_args(false);
   add_backend_option(*app, opt->backend);
   app->add_option("--out", opt->out, "Output HDF5 file (overrides output.file)");
+  app->add_option("--max-memory", opt->max_memory,
+                  "Allow up to this much host memory (e.g. 64G) instead of the available memory");
   app->add_option("--resume", opt->resume, "Continue from a checkpoint file")
       ->check(CLI::ExistingFile);
   app->add_flag("--json", opt->json, "Print a final JSON summary on stdout (no progress)");

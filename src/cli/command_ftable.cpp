@@ -79,7 +79,6 @@ FtableInputs read_inputs(const std::string& path, const std::vector<std::string>
   return in;
 }
 
-
 }  // namespace
 
 Command register_ftable_command(CLI::App& root) {
@@ -103,10 +102,8 @@ Command register_ftable_command(CLI::App& root) {
   return {app, [o] {
             using namespace localization;
             const BackendChoice backend_choice = parse_backend_choice(o->backend);
-            FtableInputs inputs = read_inputs(o->config, o->sets,
-                                              o->max_memory.empty()
-                                                  ? 0
-                                                  : parse_memory_size(o->max_memory));
+            FtableInputs inputs = read_inputs(
+                o->config, o->sets, o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
             // Before the long computation: outputs writable, not an input, not in use.
             const io::OutputClaim claim =
                 io::claim_outputs({{o->out, "--out"}, {o->plot, "--plot"}}, inputs.input_files);

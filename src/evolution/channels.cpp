@@ -22,14 +22,6 @@ double norm2(const std::vector<double>& v) {
   return s;
 }
 
-/// Angle difference wrapped into [-pi, pi).
-double wrap_angle(double d) {
-  const double two_pi = 2.0 * constants::pi;
-  d = std::fmod(d + constants::pi, two_pi);
-  if (d < 0) d += two_pi;
-  return d - constants::pi;
-}
-
 std::string describe(const std::string& label,
                      std::initializer_list<std::pair<const char*, double>> values) {
   std::ostringstream out;

@@ -4,7 +4,6 @@
 #include "nanodecoh/evolution/grid.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -158,20 +157,6 @@ void Grid::table_entry_indices(std::size_t t, std::vector<long long>& difference
       bra_point.push_back(u % n);
     }
   }
-}
-
-std::size_t available_host_memory() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string line;
-  while (std::getline(meminfo, line)) {
-    if (line.rfind("MemAvailable:", 0) == 0) {
-      std::istringstream in(line.substr(13));
-      std::size_t kib = 0;
-      in >> kib;
-      return kib * 1024;
-    }
-  }
-  return 0;
 }
 
 const char* to_string(Precision precision) {

@@ -29,8 +29,10 @@ Eigen::Matrix3d matrix_of(const std::array<double, 9>& m) {
 }
 
 std::string vector_text(const Eigen::Vector3d& v) {
-  return "(" + format_number(v.x()) + ", " + format_number(v.y()) + ", " + format_number(v.z()) +
-         ")";
+  std::ostringstream out;
+  out << '(' << format_number(v.x()) << ", " << format_number(v.y()) << ", " << format_number(v.z())
+      << ')';
+  return out.str();
 }
 
 /// Smallest step of the grid's translation axes (m); 0 without translation axes.
@@ -300,8 +302,8 @@ std::complex<double> FTableChannel::evaluate(const std::vector<double>& displace
   return lookup(localization::rotation_about(rotation_axis_member_, p.phi),
                 localization::rotation_about(rotation_axis_member_, p.phi_prime), p.dx,
                 std::max(1e-9 * p.dx.norm(), 1e-15),
-                "dX = " + vector_text(p.dx) + " m, phi = " + format_number(p.phi) +
-                    " rad (ket), " + format_number(p.phi_prime) + " rad (bra)");
+                "dX = " + vector_text(p.dx) + " m, phi = " + format_number(p.phi) + " rad (ket), " +
+                    format_number(p.phi_prime) + " rad (bra)");
 }
 
 std::vector<std::complex<double>> FTableChannel::tabulate(const Grid& grid,

@@ -19,6 +19,7 @@
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/io/progress.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
 #include "nanodecoh/version.hpp"
 
@@ -28,11 +29,16 @@ namespace {
 using cplx = std::complex<double>;
 using u64 = unsigned long long;
 
-std::string memory_text(std::size_t bytes) {
-  std::ostringstream out;
-  out.precision(3);
-  out << static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) << " GiB";
-  return out.str();
+/// Refuses a grid whose rho alone would not fit, from the axis sizes only: called before the
+/// Grid (whose offset tables grow with the ket size) or anything else is allocated.
+void require_memory_for_rho(const SimulationSpec& spec) {
+  double ket = 1.0;
+  for (const Axis& axis : spec.axes) ket *= static_cast<double>(axis.points);
+  const double element = spec.precision == Precision::complex128 ? 16.0 : 8.0;
+  require_memory(ket * ket * element,
+                 "the grid's density matrix (" + format_number(ket) + "^2 elements of " +
+                     to_string(spec.precision) + ")",
+                 "use fewer axes[i].points or precision = \"complex64\"", spec.max_memory_bytes);
 }
 
 std::vector<std::size_t> marked_indices(const Grid& grid, const SimulationSpec& spec) {
@@ -208,6 +214,7 @@ struct Runner {
 }  // namespace
 
 void validate(const SimulationSpec& spec) {
+  require_memory_for_rho(spec);
   const Grid grid(spec.axes);
   if (spec.protocol.empty())
     throw InvalidArgument("protocol", "empty", "at least one [[protocol]] segment");
@@ -251,12 +258,12 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   MemoryEstimate need = estimate_memory(PropagatorLayout::from_grid(grid), spec.precision, backend);
   need.host_bytes += grid.difference_table_size() * sizeof(cplx) +
                      (spec.compare_diffusive ? grid.total_size() * sizeof(cplx) : 0);
-  const std::size_t host = available_host_memory();
-  if (host > 0 && need.host_bytes > host)
-    throw OutOfMemory(
-        "the grid needs " + memory_text(need.host_bytes) + " of host memory, " + memory_text(host) +
-        " is available: use precision = \"complex64\", a smaller grid" +
-        (backend == Backend::cpu ? std::string(" or --backend cuda") : std::string()));
+  require_memory(static_cast<double>(need.host_bytes),
+                 "the run's host memory (rho, factor tables, "
+                 "host copies: docs/evolution.md)",
+                 std::string("use precision = \"complex64\" or a smaller grid") +
+                     (backend == Backend::cpu ? " or --backend cuda" : ""),
+                 spec.max_memory_bytes);
   // (The CUDA propagator checks the device's free memory itself.)
   // Recoil resolution: warn once per channel with the numbers.
   bool recoil_warned = false;

@@ -7,7 +7,8 @@
 
 #include <fstream>
 
-#include "evolution/evolve_config.hpp"
+#include "app/evolve_config.hpp"
+#include "app/evolve_factory.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/localization/body.hpp"
@@ -78,13 +79,31 @@ outputs = 1
 duration = 1.0e-5
 potential = "free"
 )");
-  std::string backend;
-  auto spec = evolution::read_simulation_spec(config, backend);
+  auto spec = app::make_simulation_spec(app::read_evolve_input(config));
   spec.output.file.clear();
   const double before = peak_rss_bytes(RUSAGE_SELF);
   // rho alone would be 1e10 elements, 160 GB: refused on any machine this suite runs on.
   EXPECT_THROW((void)evolution::run_simulation(spec, Backend::cpu, {}), OutOfMemory);
   EXPECT_LT(peak_rss_bytes(RUSAGE_SELF) - before, small_peak);
+}
+
+TEST(Resources, EvolveCliRefusesBeforeBuildingTheGridAndHonoursMaxMemory) {
+  // 1e9 points: rho would be 1e18 elements. Refused from the axis sizes alone, before the
+  // grid's offset tables (16 bytes per ket point, 16 GB here) are allocated.
+  const std::string dir = nanodecoh::testing::make_temp_dir("resources_evolve");
+  const auto r = nanodecoh::testing::run_cli(
+      {"evolve", "--set", "axes[0].points=1000000000", "--out", dir + "/e.h5", "--quiet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const std::string err = nanodecoh::testing::without_backend_notice(r.err);
+  EXPECT_EQ(nanodecoh::testing::count_lines(err), 1) << err;
+  EXPECT_NE(err.find("density matrix (1e+09^2"), std::string::npos) << err;
+  EXPECT_LT(peak_rss_bytes(RUSAGE_CHILDREN), small_peak);
+  // --max-memory below what the built-in scenario needs (256^2 complex128 = 1 MiB of rho
+  // alone, plus tables and host copies) refuses it, naming the flag.
+  const auto tight = nanodecoh::testing::run_cli(
+      {"evolve", "--out", dir + "/e.h5", "--quiet", "--max-memory", "2M"});
+  EXPECT_EQ(tight.exit_code, 2) << tight.err;
+  EXPECT_NE(tight.err.find("more than --max-memory"), std::string::npos) << tight.err;
 }
 
 TEST(Resources, FtableRefusesAHugeTableBeforeAllocating) {

@@ -157,12 +157,12 @@ TEST(FTablePath, ATableThatMissesGridPointsIsRefusedByEvolve) {
   const auto made = run_cli({"ftable", write_file(dir + "/ftable.toml", config), "--out",
                              dir + "/F.h5", "--quiet", "--backend", "cpu"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  const auto r = run_cli({"evolve",
-                          write_file(dir + "/run.toml",
-                                     std::string(grid_block) +
-                                         "[[channels]]\nkind = \"table\"\nfile = \"" + dir +
-                                         "/F.h5\"\n"),
-                          "--quiet", "--backend", "cpu", "--out", dir + "/run.h5"});
+  const auto r =
+      run_cli({"evolve",
+               write_file(dir + "/run.toml", std::string(grid_block) +
+                                                 "[[channels]]\nkind = \"table\"\nfile = \"" + dir +
+                                                 "/F.h5\"\n"),
+               "--quiet", "--backend", "cpu", "--out", dir + "/run.h5"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(nanodecoh::testing::count_lines(nanodecoh::testing::without_backend_notice(r.err)), 1)
       << r.err;

@@ -6,11 +6,10 @@
 #include <iostream>
 #include <optional>
 
-#include "fuzz_support.hpp"
-#include "io/toml_config.hpp"
 #include "app/ftable_config.hpp"
 #include "app/model_inputs.hpp"
-
+#include "fuzz_support.hpp"
+#include "io/toml_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   using nanodecoh::io::Config;

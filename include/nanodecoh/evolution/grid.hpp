@@ -85,9 +85,6 @@ class Grid {
   std::vector<std::int64_t> bra_offsets_member_;
 };
 
-/// Host memory available to this process (MemAvailable), bytes; 0 if unknown.
-std::size_t available_host_memory();
-
 /// "complex128" or "complex64".
 const char* to_string(Precision precision);
 

@@ -48,6 +48,9 @@ struct SimulationSpec {
       false;  ///< also run with every channel replaced by its diffusive approximation
   OutputSpec output;
   std::string config_toml;  ///< provenance, stored in outputs and checkpoints
+  /// Host memory the run may use (bytes); 0: the available memory (MemAvailable). The
+  /// CLI's --max-memory.
+  std::size_t max_memory_bytes = 0;
 };
 
 /// Controls of one run.
@@ -71,7 +74,9 @@ struct RunResult {
   MemoryEstimate memory;  ///< what the run needed (checked before allocating)
 };
 
-/// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument.
+/// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument,
+/// or OutOfMemory before anything of the grid's size is allocated when rho alone would not
+/// fit (max_memory_bytes, else the available memory).
 void validate(const SimulationSpec& spec);
 
 /// Runs a simulation. Throws InvalidArgument (bad spec, unresolved state), OutOfMemory
