@@ -6,6 +6,7 @@
 // exp(-Re F t) for a static cat.
 #include <gtest/gtest.h>
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <complex>
 #include <fstream>
@@ -39,6 +40,24 @@ double max_abs_difference(const std::vector<cplx>& a, const std::vector<cplx>& b
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
     worst = std::max(worst, std::abs(a[i] - b[i]));
   return worst;
+}
+
+/// The final state of a run is a density matrix: trace 1, Hermitian, positive, purity <= 1
+/// (to rounding of the split-operator steps, 1e-12).
+void expect_physical_final_state(const std::string& h5) {
+  std::vector<std::size_t> shape;
+  const auto rho = nanodecoh::io::Hdf5File::open_read(h5).read_complex("final/rho", &shape);
+  const auto n =
+      static_cast<Eigen::Index>(std::llround(std::sqrt(static_cast<double>(rho.size()))));
+  ASSERT_EQ(static_cast<std::size_t>(n * n), rho.size());
+  Eigen::MatrixXcd m(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) m(i, j) = rho[static_cast<std::size_t>(i * n + j)];
+  EXPECT_NEAR(m.trace().real(), 1.0, 1e-12) << h5;
+  EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-14) << h5;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd> eig(0.5 * (m + m.adjoint()));
+  EXPECT_GT(eig.eigenvalues().minCoeff(), -1e-12) << h5;
+  EXPECT_LE((m * m).trace().real(), 1.0 + 1e-12) << h5;
 }
 
 double max_abs(const std::vector<cplx>& a) {
@@ -137,6 +156,8 @@ TEST(FTablePath, FtableFileDrivesEvolveLikeTheDesorptionChannel) {
       run_cli({"evolve", engine_run, "--out", dir + "/b.h5", "--quiet", "--backend", "cpu"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const auto rho_a = final_rho(dir + "/a.h5"), rho_b = final_rho(dir + "/b.h5");
+  expect_physical_final_state(dir + "/a.h5");
+  expect_physical_final_state(dir + "/b.h5");
   // the same engine values on the same angles and displacements: equal to rounding
   EXPECT_LE(max_abs_difference(rho_a, rho_b), 1e-10 * max_abs(rho_a));
   // and the dissipator acted: the cat lost coherence
@@ -197,10 +218,13 @@ outputs = 2
 [[protocol]]
 duration = 1.0e-3
 potential = "free"
+[output]
+final_state = true
 )") + desorption_channel;
   const auto r = run_cli({"evolve", write_file(dir + "/rot.toml", config), "--json", "--out",
                           dir + "/rot.h5", "--backend", "cpu"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_physical_final_state(dir + "/rot.h5");
   const double coherence =
       nlohmann::json::parse(r.out)["final"]["coherence_normalized"].get<double>();
   loc::EmissionModel model;
@@ -218,6 +242,59 @@ potential = "free"
                      .value;
   ASSERT_GT(f.real(), 50.0);  // a rotation of 2e-4 rad moves the surface by 15 pm: F ~ Gamma/10
   // the channel's tolerance 1e-9 Gamma changes F t by <= 1e-9 Gamma t = 1e-9
+  EXPECT_NEAR(coherence, std::exp(-f.real() * duration), 1e-8);
+}
+
+TEST(FTablePath, StaticCatOnACircleAxisDecaysAsExpOfMinusReFt) {
+  // A full circle of 32 orientations (step pi/16) and a cat whose branches (width pi/8) are
+  // half a turn apart: recoil phases k_T a pi ~ 3.5e4, where F is within 3e-8 of Gamma. The
+  // engine's F_{R(phi_a), R(phi_b)}(0), evaluated directly, is the oracle; I = 1e-22 kg m^2
+  // keeps the branches static to ~1e-20 over the run.
+  const std::string dir = make_temp_dir("ftable_circle");
+  const double step = nanodecoh::constants::pi / 16, duration = 1.0e-3;
+  const std::string config = std::string(R"(
+[particle]
+moment_of_inertia = 1e-22
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "circle"
+points = 32
+[initial]
+kind = "cat"
+axis = "phi"
+width = 0.39269908169872414
+separation = 3.141592653589793
+[time]
+step = 1.0e-5
+outputs = 2
+[[protocol]]
+duration = 1.0e-3
+potential = "free"
+[output]
+final_state = true
+)") + desorption_channel;
+  const auto r = run_cli({"evolve", write_file(dir + "/circle.toml", config), "--json", "--out",
+                          dir + "/circle.h5", "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_physical_final_state(dir + "/circle.h5");
+  const double coherence =
+      nlohmann::json::parse(r.out)["final"]["coherence_normalized"].get<double>();
+  loc::EmissionModel model;
+  model.body = loc::make_sphere(75e-9);
+  model.spectrum = loc::Spectrum::thermal(300.0);
+  model.emitted_mass = 18.0 * nanodecoh::constants::atomic_mass_unit;
+  model.rate = 1000.0;
+  const loc::LocalizationRate engine(model);
+  loc::RateOptions options;
+  options.tolerance = 1e-10;
+  const Eigen::Vector3d z = Eigen::Vector3d::UnitZ();
+  const cplx f = engine
+                     .evaluate(loc::rotation_about(z, -8 * step), loc::rotation_about(z, 8 * step),
+                               Eigen::Vector3d::Zero(), options)
+                     .value;
+  EXPECT_GT(f.real(), 0.999 * 1000.0);  // saturated: every emission tells the branches apart
+  // the channel's tolerance 1e-9 Gamma changes F t by <= 1e-9
   EXPECT_NEAR(coherence, std::exp(-f.real() * duration), 1e-8);
 }
 
@@ -260,6 +337,7 @@ final_state = true
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const auto rho_a = final_rho(dir + "/a.h5"), rho_b = final_rho(dir + "/b.h5");
   EXPECT_LE(max_abs_difference(rho_a, rho_b), 1e-8 * max_abs(rho_b));
+  expect_physical_final_state(dir + "/a.h5");
 }
 
 TEST(FTablePath, DesorptionSphereRefusesRotationAxes) {
