@@ -11,6 +11,7 @@
 #include <complex>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
@@ -191,40 +192,32 @@ TEST(FTablePath, ATableThatMissesGridPointsIsRefusedByEvolve) {
   EXPECT_NE(r.err.find(dir + "/F.h5"), std::string::npos) << r.err;
 }
 
-TEST(FTablePath, StaticRotationalCatDecaysAsExpOfMinusReFt) {
-  // A libration cat that does not spread over the run: with I = 1e-22 kg m^2 a branch of
-  // width s = 25 urad spreads by (hbar t/(2 I s))^2/s^2 ~ 4e-13 relative in 1 ms. The
-  // coherence between the branches at phi = -/+ 4 steps
-  // decays as |exp(-F t)| = exp(-Re F t), F = F_{R(phi_a), R(phi_b)}(0) of the engine.
-  const std::string dir = make_temp_dir("ftable_rotcat");
-  const double step = 2.5e-5, duration = 1.0e-3;
-  const std::string config = std::string(R"(
-[particle]
-moment_of_inertia = 1e-22
-[[axes]]
-kind = "rotation"
-name = "phi"
-mode = "libration"
-points = 24
-step = 2.5e-5
-[initial]
-kind = "cat"
-axis = "phi"
-width = 2.5e-5
-separation = 2.0e-4
-[time]
-step = 1.0e-5
-outputs = 2
-[[protocol]]
-duration = 1.0e-3
-potential = "free"
-[output]
-final_state = true
-)") + desorption_channel;
-  const auto r = run_cli({"evolve", write_file(dir + "/rot.toml", config), "--json", "--out",
-                          dir + "/rot.h5", "--backend", "cpu"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  expect_physical_final_state(dir + "/rot.h5");
+namespace {
+
+/// A static cat on one rotation axis (`axis_toml`: the [[axes]] table) under the desorption
+/// channel, with branches at -/+ `half_separation` (rad). I = 1e-22 kg m^2 keeps a branch of
+/// width >= 25 urad from spreading by more than (hbar t/(2 I s))^2/s^2 ~ 4e-13 over the
+/// 1 ms run, so rho(a, b; t) = rho(a, b; 0) exp(-F t) and the branch coherence is
+/// exp(-Re F t), F = F_{R(phi_a), R(phi_b)}(0) from the engine evaluated directly (1e-10
+/// Gamma). The channel's tolerance 1e-9 Gamma changes F t by <= 1e-9. Returns Re F (1/s).
+double expect_static_cat_decays_with_the_engines_f(const std::string& tag,
+                                                   const std::string& axis_toml, double width,
+                                                   double half_separation) {
+  const std::string dir = make_temp_dir(tag);
+  const double duration = 1.0e-3;
+  std::ostringstream config;
+  config.precision(17);
+  config << "[particle]\nmoment_of_inertia = 1e-22\n"
+         << axis_toml << "[initial]\nkind = \"cat\"\naxis = \"phi\"\nwidth = " << width
+         << "\nseparation = " << 2 * half_separation
+         << "\n[time]\nstep = 1.0e-5\noutputs = 2\n[[protocol]]\nduration = " << duration
+         << "\npotential = \"free\"\n[output]\nfinal_state = true\n"
+         << desorption_channel;
+  const auto r = run_cli({"evolve", write_file(dir + "/run.toml", config.str()), "--json", "--out",
+                          dir + "/run.h5", "--backend", "cpu"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return 0.0;
+  expect_physical_final_state(dir + "/run.h5");
   const double coherence =
       nlohmann::json::parse(r.out)["final"]["coherence_normalized"].get<double>();
   loc::EmissionModel model;
@@ -236,66 +229,37 @@ final_state = true
   loc::RateOptions options;
   options.tolerance = 1e-10;
   const Eigen::Vector3d z = Eigen::Vector3d::UnitZ();
-  const cplx f = engine
-                     .evaluate(loc::rotation_about(z, -4 * step), loc::rotation_about(z, 4 * step),
-                               Eigen::Vector3d::Zero(), options)
-                     .value;
-  ASSERT_GT(f.real(), 50.0);  // a rotation of 2e-4 rad moves the surface by 15 pm: F ~ Gamma/10
-  // the channel's tolerance 1e-9 Gamma changes F t by <= 1e-9 Gamma t = 1e-9
+  const cplx f =
+      engine
+          .evaluate(loc::rotation_about(z, -half_separation),
+                    loc::rotation_about(z, half_separation), Eigen::Vector3d::Zero(), options)
+          .value;
   EXPECT_NEAR(coherence, std::exp(-f.real() * duration), 1e-8);
+  return f.real();
+}
+
+}  // namespace
+
+TEST(FTablePath, StaticRotationalCatDecaysAsExpOfMinusReFt) {
+  // a libration window of 24 points, step 25 urad; branches 8 steps apart: a rotation of
+  // 2e-4 rad moves the surface by 15 pm, F ~ Gamma/2
+  const double re_f = expect_static_cat_decays_with_the_engines_f(
+      "ftable_rotcat",
+      "[[axes]]\nkind = \"rotation\"\nname = \"phi\"\nmode = \"libration\"\npoints = 24\n"
+      "step = 2.5e-5\n",
+      2.5e-5, 1.0e-4);
+  EXPECT_GT(re_f, 50.0);
 }
 
 TEST(FTablePath, StaticCatOnACircleAxisDecaysAsExpOfMinusReFt) {
-  // A full circle of 32 orientations (step pi/16) and a cat whose branches (width pi/8) are
-  // half a turn apart: recoil phases k_T a pi ~ 3.5e4, where F is within 3e-8 of Gamma. The
-  // engine's F_{R(phi_a), R(phi_b)}(0), evaluated directly, is the oracle; I = 1e-22 kg m^2
-  // keeps the branches static to ~1e-20 over the run.
-  const std::string dir = make_temp_dir("ftable_circle");
-  const double step = nanodecoh::constants::pi / 16, duration = 1.0e-3;
-  const std::string config = std::string(R"(
-[particle]
-moment_of_inertia = 1e-22
-[[axes]]
-kind = "rotation"
-name = "phi"
-mode = "circle"
-points = 32
-[initial]
-kind = "cat"
-axis = "phi"
-width = 0.39269908169872414
-separation = 3.141592653589793
-[time]
-step = 1.0e-5
-outputs = 2
-[[protocol]]
-duration = 1.0e-3
-potential = "free"
-[output]
-final_state = true
-)") + desorption_channel;
-  const auto r = run_cli({"evolve", write_file(dir + "/circle.toml", config), "--json", "--out",
-                          dir + "/circle.h5", "--backend", "cpu"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  expect_physical_final_state(dir + "/circle.h5");
-  const double coherence =
-      nlohmann::json::parse(r.out)["final"]["coherence_normalized"].get<double>();
-  loc::EmissionModel model;
-  model.body = loc::make_sphere(75e-9);
-  model.spectrum = loc::Spectrum::thermal(300.0);
-  model.emitted_mass = 18.0 * nanodecoh::constants::atomic_mass_unit;
-  model.rate = 1000.0;
-  const loc::LocalizationRate engine(model);
-  loc::RateOptions options;
-  options.tolerance = 1e-10;
-  const Eigen::Vector3d z = Eigen::Vector3d::UnitZ();
-  const cplx f = engine
-                     .evaluate(loc::rotation_about(z, -8 * step), loc::rotation_about(z, 8 * step),
-                               Eigen::Vector3d::Zero(), options)
-                     .value;
-  EXPECT_GT(f.real(), 0.999 * 1000.0);  // saturated: every emission tells the branches apart
-  // the channel's tolerance 1e-9 Gamma changes F t by <= 1e-9
-  EXPECT_NEAR(coherence, std::exp(-f.real() * duration), 1e-8);
+  // a full circle of 32 orientations (step pi/16), branches (width pi/8) half a turn apart:
+  // recoil phases k_T a pi ~ 3.5e4, where F is within 3e-8 of Gamma
+  const double pi = nanodecoh::constants::pi;
+  const double re_f = expect_static_cat_decays_with_the_engines_f(
+      "ftable_circle",
+      "[[axes]]\nkind = \"rotation\"\nname = \"phi\"\nmode = \"circle\"\npoints = 32\n", pi / 8,
+      pi / 2);
+  EXPECT_GT(re_f, 0.999 * 1000.0);  // saturated: every emission tells the branches apart
 }
 
 TEST(FTablePath, EngineOnTranslationGridMatchesClosedFormSphere) {
