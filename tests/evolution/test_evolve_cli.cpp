@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "evolve_test_configs.hpp"
 #include "nanodecoh/backend.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "run_cli.hpp"
@@ -17,38 +18,10 @@ using nanodecoh::testing::run_cli;
 
 namespace {
 
-const char* small_config = R"(
-[particle]
-mass = 1e-20
-[[axes]]
-kind = "translation"
-name = "x"
-points = 48
-step = 1.0e-9
-[initial]
-kind = "cat"
-axis = "x"
-width = 3.0e-9
-separation = 12.0e-9
-[time]
-step = 1.0e-6
-outputs = 5
-[[protocol]]
-duration = 2.0e-4
-potential = "free"
-[[protocol]]
-duration = 1.0e-4
-potential = "harmonic"
-frequency = 1.0e3
-[[channels]]
-kind = "gaussian"
-rate = 2000.0
-length = 4.0e-9
-[output]
-final_state = true
-snapshots = 2
-wigner = true
-)";
+const std::string small_config = nanodecoh::testing::small_cat_config(
+    nanodecoh::testing::free_segment("2.0e-4") +
+        "[[protocol]]\nduration = 1.0e-4\npotential = \"harmonic\"\nfrequency = 1.0e3\n",
+    "final_state = true\nsnapshots = 2\nwigner = true\n");
 
 std::string write_config(const std::string& dir, const std::string& text = small_config) {
   const std::string path = dir + "/run.toml";

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "evolve_test_configs.hpp"
 #include "io/toml_config.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "run_cli.hpp"
@@ -22,35 +23,9 @@ using nanodecoh::testing::without_backend_notice;
 namespace {
 
 std::string config_text(const std::string& output_file) {
-  return R"(
-[particle]
-mass = 1e-20
-[[axes]]
-kind = "translation"
-name = "x"
-points = 48
-step = 1.0e-9
-[initial]
-kind = "cat"
-axis = "x"
-width = 3.0e-9
-separation = 12.0e-9
-[time]
-step = 1.0e-6
-outputs = 5
-[[protocol]]
-duration = 3.0e-4
-potential = "free"
-[[channels]]
-kind = "gaussian"
-rate = 2000.0
-length = 4.0e-9
-[output]
-file = ")" +
-         output_file + R"("
-final_state = true
-checkpoint_every = 100
-)";
+  return nanodecoh::testing::small_cat_config(
+      nanodecoh::testing::free_segment("3.0e-4"),
+      "file = \"" + output_file + "\"\nfinal_state = true\ncheckpoint_every = 100\n");
 }
 
 std::string read_bytes(const std::string& path) {

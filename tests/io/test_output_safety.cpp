@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "evolve_test_configs.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
@@ -31,33 +32,8 @@ using testing::make_temp_dir;
 using testing::run_cli;
 using testing::without_backend_notice;
 
-const char* small_config = R"(
-[particle]
-mass = 1e-20
-[[axes]]
-kind = "translation"
-name = "x"
-points = 48
-step = 1.0e-9
-[initial]
-kind = "cat"
-axis = "x"
-width = 3.0e-9
-separation = 12.0e-9
-[time]
-step = 1.0e-6
-outputs = 5
-[[protocol]]
-duration = 1.0e-4
-potential = "free"
-[[channels]]
-kind = "gaussian"
-rate = 2000.0
-length = 4.0e-9
-[output]
-final_state = true
-checkpoint_every = 50
-)";
+const std::string small_config = testing::small_cat_config(
+    testing::free_segment("1.0e-4"), "final_state = true\ncheckpoint_every = 50\n");
 
 std::string write_config(const fs::path& dir) {
   const fs::path path = dir / "run.toml";
