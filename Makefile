@@ -17,6 +17,8 @@ endif
 
 FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 0
+FUZZ_RUNS ?= 0
+FUZZ_HARNESSES ?=
 
 .PHONY: all deps build test demo bench peers asan-test fuzz format clean
 
@@ -52,11 +54,12 @@ asan-test: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_DIR)-asan --output-on-failure -j $(JOBS) -LE no_sanitizer
 
-# libFuzzer harnesses (tests/fuzz, clang): each runs FUZZ_SECONDS on its seed corpus.
+# libFuzzer harnesses (tests/fuzz, clang): each replays its regression inputs, then runs
+# FUZZ_SECONDS on its seed corpus (or exactly FUZZ_RUNS inputs, whatever the machine's speed).
 fuzz:
 	@scripts/install-deps.sh --with-fuzz
-	BUILD_DIR=$(BUILD_DIR)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) JOBS=$(JOBS) \
-	  scripts/run-fuzz.sh
+	BUILD_DIR=$(BUILD_DIR)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_RUNS=$(FUZZ_RUNS) JOBS=$(JOBS) \
+	  scripts/run-fuzz.sh $(FUZZ_HARNESSES)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp' '*.cu' '*.cuh')

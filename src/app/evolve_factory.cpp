@@ -224,4 +224,15 @@ void check_initial_state(const evolution::SimulationSpec& spec) {
   evolution::check_resolution(grid, rho);
 }
 
+std::vector<std::filesystem::path> input_files(const EvolveSpec& spec) {
+  std::vector<std::filesystem::path> files;
+  if (spec.initial.kind == evolution::InitialKind::file) files.emplace_back(spec.initial.path);
+  for (const auto& segment : spec.protocol)
+    if (!segment.table.file.empty()) files.emplace_back(segment.table.file);
+  for (const auto& channel : spec.channels)
+    if (const auto* table = std::get_if<TableChannelSpec>(&channel))
+      files.emplace_back(table->file);
+  return files;
+}
+
 }  // namespace nanodecoh::app

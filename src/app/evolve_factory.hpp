@@ -5,7 +5,9 @@
 // ("channels[1].rate") with the EvolveNames read alongside the spec.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "app/evolve_spec.hpp"
 #include "io/toml_config.hpp"
@@ -36,6 +38,10 @@ evolution::ChannelList make_channels(const std::vector<io::Config>& tables);
 /// The library's run description: channels built (errors renamed to the user's keys), potential
 /// tables read. The library's validate() then checks the whole.
 evolution::SimulationSpec make_simulation_spec(const EvolveInput& input);
+
+/// Every file the run reads besides its configuration: the initial state, the potential
+/// tables and the F tables. An output may not be one of them (io::claim_outputs).
+std::vector<std::filesystem::path> input_files(const EvolveSpec& spec);
 
 /// Builds the initial state on grids of up to 2^24 elements of rho (256 MiB) and checks that
 /// the grid resolves it, so that such input errors are reported before the backend is chosen;

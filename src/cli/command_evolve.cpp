@@ -77,14 +77,16 @@ int run_evolve(const EvolveOptions& opt) {
   input.names.run.translate([&] { validate(spec); });
   if (opt.resume.empty()) app::check_initial_state(spec);
   // Before the long computation: outputs writable, not an input, not in use.
-  const std::string initial_file =
-      spec.initial.kind == evolution::InitialKind::file ? spec.initial.path : "";
+  std::vector<std::filesystem::path> inputs = app::input_files(input.spec);
+  inputs.emplace_back(opt.config);
+  std::vector<std::filesystem::path> inputs_and_resumed = inputs;
+  inputs_and_resumed.emplace_back(opt.resume);
   const io::OutputClaim output_claim = io::claim_outputs(
       {{spec.output.file, opt.out.empty() ? "output.file" : "--out"}, {opt.plot, "--plot"}},
-      {opt.config, opt.resume, initial_file});
+      inputs_and_resumed);
   // The checkpoint may be the file resumed from; it is rewritten, which is intended.
-  const io::OutputClaim checkpoint_claim = io::claim_outputs(
-      {{spec.output.checkpoint_file, "output.checkpoint_file"}}, {opt.config, initial_file});
+  const io::OutputClaim checkpoint_claim =
+      io::claim_outputs({{spec.output.checkpoint_file, "output.checkpoint_file"}}, inputs);
   // Only valid inputs reach the backend choice (and its CPU-fallback notice).
   const Backend backend = select_backend(backend_choice);
 

@@ -4,8 +4,15 @@
 #include "nanodecoh/io/hdf5_file.hpp"
 
 #include <hdf5.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <cstring>
 #include <numeric>
 #include <utility>
@@ -101,11 +108,92 @@ Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   return Hdf5File(id, path);
 }
 
+namespace {
+/// The process's data segment (VmData of /proc/self/status) in bytes; 0 if unknown.
+rlim_t data_segment_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmData:") {
+      rlim_t kib = 0;
+      status >> kib;
+      return kib * 1024;
+    }
+    status.ignore(4096, '\n');
+  }
+  return 0;
+}
+
+/// Walks every link of `path` with libhdf5 in a child process whose data segment may grow by
+/// at most 1 GiB and which may use 60 s of CPU. Found by fuzz_hdf5_inputs: a damaged group
+/// structure makes libhdf5 1.10 allocate memory without bound (more than 5 GB in 30 s) while
+/// it looks up a name, and other damage makes it crash; neither can be checked from outside
+/// libhdf5, so a file is read only after a child has walked its structure within these
+/// limits. Legitimate nanodecoh files need a few megabytes for this.
+void probe_structure(const std::filesystem::path& path) {
+  const pid_t child = fork();
+  if (child < 0)
+    throw IoError("cannot check " + path.string() + " before reading it: " +
+                  describe_system_error(errno));
+  if (child == 0) {
+    // Die at once on a crash: handlers inherited from a host (a sanitizer, a fuzzer, Python)
+    // must not run in this copy of the process.
+    for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGXCPU}) signal(sig, SIG_DFL);
+    const rlim_t data = data_segment_bytes() + (rlim_t{1} << 30);
+    const rlimit data_limit{data, data}, cpu_limit{60, 61};
+    setrlimit(RLIMIT_DATA, &data_limit);
+    setrlimit(RLIMIT_CPU, &cpu_limit);
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) _exit(2);
+    const herr_t walked = H5Lvisit(
+        file, H5_INDEX_NAME, H5_ITER_NATIVE,
+        [](hid_t, const char*, const H5L_info_t*, void*) -> herr_t { return 0; }, nullptr);
+    _exit(walked < 0 ? 1 : 0);
+  }
+  // Wait at most 30 s of wall time (a child stuck in a handler it inherited is killed).
+  int status = 0;
+  long waited_us = 0;
+  for (long pause_us = 100;; pause_us = std::min(2 * pause_us, 10000L)) {
+    const pid_t done = waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+    if (done < 0 && errno != EINTR)
+      throw IoError("cannot check " + path.string() + " before reading it: " +
+                    describe_system_error(errno));
+    if (waited_us >= 30000000) {
+      kill(child, SIGKILL);
+      while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+      }
+      throw IoError("cannot open " + path.string() +
+                    ": libhdf5 did not finish walking its groups within 30 s: the file is "
+                    "damaged");
+    }
+    usleep(static_cast<useconds_t>(pause_us));
+    waited_us += pause_us;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+    throw IoError("cannot open " + path.string() + ": not a readable HDF5 file");
+  throw IoError("cannot open " + path.string() + ": " +
+                (WIFSIGNALED(status) ? "libhdf5 crashed or exceeded its limits walking its "
+                                       "groups (signal " +
+                                           std::to_string(WTERMSIG(status)) + ")"
+                                     : std::string("libhdf5 cannot walk its groups within 1 GiB "
+                                                   "of memory")) +
+                ": the file is damaged");
+}
+}  // namespace
+
 Hdf5File Hdf5File::open_read(const std::filesystem::path& path) {
   silence_hdf5_errors();
   if (!std::filesystem::exists(path))
     throw IoError("cannot open " + path.string() + ": no such file");
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  probe_structure(path);
+  // H5F_CLOSE_STRONG: closing the file also closes whatever libhdf5 still holds open in it,
+  // so that a damaged file refused half-way leaves nothing behind in the library.
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!access.valid() || H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG) < 0)
+    throw IoError("HDF5: cannot set up reading " + path.string());
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get());
   if (id < 0) throw IoError("cannot open " + path.string() + ": not a readable HDF5 file");
   return Hdf5File(id, path);
 }
@@ -262,23 +350,41 @@ bool standard_float(hid_t type) {
   return false;
 }
 
-/// Whether libhdf5 may convert the stored type to `mem_type`: IEEE floats (or a compound of
-/// two, for complex numbers) and integers of at most 8 bytes. A damaged float description
-/// makes libhdf5's conversion allocate gigabytes (found by fuzz_hdf5_inputs).
+/// Whether a stored compound is a complex number laid out as nanodecoh writes it
+/// (`complex_type`): members "r" and "i" of one IEEE float type, at offsets 0 and the float's
+/// size, and nothing else. A damaged member offset (16 MB into a 16-byte compound) made
+/// libhdf5's struct conversion read freed memory (found by fuzz_hdf5_inputs).
+bool complex_layout(hid_t file_type) {
+  if (H5Tget_class(file_type) != H5T_COMPOUND || H5Tget_nmembers(file_type) != 2) return false;
+  Handle real(H5Tget_member_type(file_type, 0), H5Tclose);
+  Handle imag(H5Tget_member_type(file_type, 1), H5Tclose);
+  if (!real.valid() || !imag.valid() || !standard_float(real.get()) ||
+      H5Tequal(real.get(), imag.get()) <= 0)
+    return false;
+  const std::size_t part = H5Tget_size(real.get());
+  if (H5Tget_size(file_type) != 2 * part || H5Tget_member_offset(file_type, 0) != 0 ||
+      H5Tget_member_offset(file_type, 1) != part)
+    return false;
+  const auto member_is = [&](unsigned index, const char* expected) {
+    char* name = H5Tget_member_name(file_type, index);
+    const bool same = name != nullptr && std::string(name) == expected;
+    H5free_memory(name);
+    return same;
+  };
+  return member_is(0, "r") && member_is(1, "i");
+}
+
+/// Whether libhdf5 may convert the stored type to `mem_type`: IEEE floats (or a complex
+/// compound of two, see complex_layout) and integers of at most 8 bytes. A damaged float
+/// description makes libhdf5's conversion allocate gigabytes (found by fuzz_hdf5_inputs).
 bool convertible_file_type(hid_t file_type, hid_t mem_type) {
   switch (H5Tget_class(mem_type)) {
     case H5T_FLOAT:
       return standard_float(file_type);
     case H5T_INTEGER:
       return H5Tget_class(file_type) == H5T_INTEGER && H5Tget_size(file_type) <= 8;
-    case H5T_COMPOUND: {
-      if (H5Tget_class(file_type) != H5T_COMPOUND || H5Tget_nmembers(file_type) != 2) return false;
-      for (unsigned m = 0; m < 2; ++m) {
-        Handle member(H5Tget_member_type(file_type, m), H5Tclose);
-        if (!member.valid() || !standard_float(member.get())) return false;
-      }
-      return true;
-    }
+    case H5T_COMPOUND:
+      return complex_layout(file_type);
     default:
       return false;
   }

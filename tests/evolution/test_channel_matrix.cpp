@@ -216,7 +216,9 @@ TEST_P(ChannelMatrix, RunsEndToEndWithTheChannelsOwnRate) {
     EXPECT_NEAR(trace[k], 1.0, 1e-12) << "t = " << time[k];
     EXPECT_GT(purity[k], 0.0);
     EXPECT_LE(purity[k], 1.0 + 1e-12);
-    if (k > 0) EXPECT_LE(purity[k], purity[k - 1] + 1e-14) << "purity grew at t = " << time[k];
+    if (k > 0) {
+      EXPECT_LE(purity[k], purity[k - 1] + 1e-14) << "purity grew at t = " << time[k];
+    }
     EXPECT_NEAR(coherence[k], std::exp(-f * time[k]), 1e-8) << "t = " << time[k];
   }
   if (f > 0) {
@@ -246,8 +248,9 @@ std::vector<MatrixCase> every_case() {
 }
 
 INSTANTIATE_TEST_SUITE_P(KindsAndAxes, ChannelMatrix, ::testing::ValuesIn(every_case()),
-                         [](const ::testing::TestParamInfo<MatrixCase>& info) {
-                           return to_string(info.param.kind) + "_" + to_string(info.param.layout);
+                         [](const ::testing::TestParamInfo<MatrixCase>& param_info) {
+                           return to_string(param_info.param.kind) + "_" +
+                                  to_string(param_info.param.layout);
                          });
 
 // Isotropic spheres on a rotation axis: F = 0 is the physics, not a missing model. The oracle

@@ -169,6 +169,19 @@ TEST(FTablePath, FtableFileDrivesEvolveLikeTheDesorptionChannel) {
       nlohmann::json::parse(json.out)["final"]["coherence_normalized"].get<double>();
   EXPECT_LT(coherence, 0.99);
   EXPECT_GT(coherence, 0.0);
+  // The F table is an input of the run: neither --out nor the checkpoint may replace it.
+  const auto table_bytes = nanodecoh::testing::file_contents(dir + "/F.h5");
+  const auto as_out =
+      run_cli({"evolve", table_run, "--out", dir + "/F.h5", "--quiet", "--backend", "cpu"});
+  EXPECT_EQ(as_out.exit_code, 2) << as_out.err;
+  EXPECT_NE(as_out.err.find("--out"), std::string::npos) << as_out.err;
+  const auto as_checkpoint =
+      run_cli({"evolve", table_run, "--out", dir + "/d.h5", "--quiet", "--backend", "cpu", "--set",
+               "output.checkpoint_file=\"" + dir + "/F.h5\""});
+  EXPECT_EQ(as_checkpoint.exit_code, 2) << as_checkpoint.err;
+  EXPECT_NE(as_checkpoint.err.find("output.checkpoint_file"), std::string::npos)
+      << as_checkpoint.err;
+  EXPECT_EQ(nanodecoh::testing::file_contents(dir + "/F.h5"), table_bytes);
 }
 
 TEST(FTablePath, ATableThatMissesGridPointsIsRefusedByEvolve) {

@@ -8,6 +8,9 @@
 
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
+
+#include <hdf5.h>
+#include <sys/resource.h>
 #include "run_cli.hpp"
 
 namespace nanodecoh::io {
@@ -49,6 +52,43 @@ TEST(Hdf5File, ShapeMismatchAndBadFilesAreErrors) {
   auto file = Hdf5File::create(std::filesystem::path(dir) / "t.h5");
   EXPECT_THROW(file.write("x", std::vector<double>{1, 2, 3}, {2, 2}), IoError);
   EXPECT_THROW(Hdf5File::open_read(std::filesystem::path(dir) / "missing.h5"), IoError);
+  std::filesystem::remove_all(dir);
+}
+
+// Complex datasets are read only in the layout nanodecoh writes (members "r" and "i" of one
+// IEEE float, at offsets 0 and the float's size): other compounds are refused before libhdf5
+// converts them. Oracle: the layouts are built here with the HDF5 API, independently of the
+// writer.
+TEST(Hdf5File, ComplexDatasetsOnlyInNanodecohsLayout) {
+  const auto dir = testing::make_temp_dir("h5_complex_layout");
+  const auto path = std::filesystem::path(dir) / "t.h5";
+  const auto write_compound = [&](const char* dataset, std::size_t size, const char* first,
+                                  std::size_t second_offset, const char* second,
+                                  hid_t second_type) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t type = H5Tcreate(H5T_COMPOUND, size);
+    H5Tinsert(type, first, 0, H5T_IEEE_F64LE);
+    H5Tinsert(type, second, second_offset, second_type);
+    const hsize_t n = 2;
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t set =
+        H5Dcreate2(file, dataset, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<unsigned char> zeros(2 * size, 0);
+    H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Fclose(file);
+  };
+  { auto file = Hdf5File::create(path); }
+  write_compound("same", 16, "r", 8, "i", H5T_IEEE_F64LE);
+  write_compound("renamed", 16, "re", 8, "im", H5T_IEEE_F64LE);
+  write_compound("padded", 24, "r", 16, "i", H5T_IEEE_F64LE);
+  write_compound("mixed", 12, "r", 8, "i", H5T_IEEE_F32LE);
+  const auto file = Hdf5File::open_read(path);
+  EXPECT_EQ(file.read_complex("same").size(), 2u);
+  for (const char* foreign : {"renamed", "padded", "mixed"})
+    EXPECT_THROW((void)file.read_complex(foreign), IoError) << foreign;
   std::filesystem::remove_all(dir);
 }
 
@@ -108,12 +148,39 @@ TEST(Hdf5File, DatasetStoringLessThanItsShapeIsAnIoError) {
   }
 }
 
+// Fuzzing regression (tests/fuzz/regressions/hdf5_inputs-libhdf5-allocates-2GB, found by
+// fuzz_hdf5_inputs on 2026-11-30): a damaged group structure makes libhdf5 1.10 allocate
+// without bound (more than 5 GB in 30 s) when it looks up a name. open_read walks the
+// groups in a child process with a 1 GiB limit first, so the file is refused while this
+// process stays small (oracle: its peak resident size).
+TEST(Hdf5File, DamagedGroupStructureIsRefusedWithinBoundedMemory) {
+  const std::string dir = nanodecoh::testing::make_temp_dir("hdf5_fuzz_regression_groups");
+  const std::string bytes = nanodecoh::testing::file_contents(
+      std::string(NANODECOH_SOURCE_DIR) +
+      "/tests/fuzz/regressions/hdf5_inputs-libhdf5-allocates-2GB");
+  ASSERT_GT(bytes.size(), 1u);
+  std::ofstream(dir + "/rho.h5", std::ios::binary) << bytes.substr(1);  // byte 0: harness mode
+  try {
+    const auto file = nanodecoh::io::Hdf5File::open_read(dir + "/rho.h5");
+    (void)file.read_complex("final/rho");
+    FAIL() << "a file with damaged groups was read";
+  } catch (const nanodecoh::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged"), std::string::npos) << e.what();
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  EXPECT_LT(usage.ru_maxrss, 1024L * 1024L) << "peak resident size, KiB";
+  std::filesystem::remove_all(dir);
+}
+
 // Every fuzzing regression input of the HDF5 readers (tests/fuzz/regressions/hdf5_inputs-*,
 // byte 0 the harness mode, the rest the file) is refused with nanodecoh's IoError or read,
 // never a crash or another exception. hdf5_inputs-huge-metadata-malloc: a damaged metadata
 // size makes libhdf5 malloc 4e18 bytes; the failure must come back as an error.
 // hdf5_inputs-damaged-float-type: a damaged float description made libhdf5 calloc 4 GB to
-// convert it; now refused before reading.
+// convert it; now refused before reading. hdf5_inputs-damaged-complex-offset: a complex
+// member at offset 16 MB in a 16-byte compound made libhdf5's struct conversion read freed
+// memory; now refused before reading (Hdf5File.ComplexDatasetsOnlyInNanodecohsLayout).
 TEST(Hdf5File, FuzzRegressionInputsAreErrorsNotCrashes) {
   NANODECOH_SKIP_UNDER_ASAN();
   const std::string dir = nanodecoh::testing::make_temp_dir("hdf5_fuzz_regressions");
@@ -138,5 +205,5 @@ TEST(Hdf5File, FuzzRegressionInputsAreErrorsNotCrashes) {
     } catch (const nanodecoh::IoError&) {
     }
   }
-  EXPECT_EQ(files, 4);
+  EXPECT_EQ(files, 6);
 }

@@ -41,10 +41,7 @@ std::string write_config(const fs::path& dir) {
   return path.string();
 }
 
-std::string contents(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::string contents(const fs::path& path) { return testing::file_contents(path.string()); }
 
 /// Entries of `dir` whose name starts with the write_atomically temporary prefix.
 int temporaries_in(const fs::path& dir) {
@@ -222,6 +219,49 @@ TEST(OutputSafety, ConfigAsOutIsRefusedAndLeftIntact) {
   const std::string other = (dir / ".." / dir.filename() / "run.toml").string();
   expect_one_line_error(run_cli({"evolve", cfg, "--out", other, "--quiet"}), "input");
   EXPECT_EQ(contents(cfg), small_config);
+  fs::remove_all(dir);
+}
+
+TEST(OutputSafety, PotentialTableAndInitialStateAsOutputsAreRefusedAndLeftIntact) {
+  const fs::path dir = make_temp_dir("input_out");
+  const fs::path table = dir / "V.h5";
+  {
+    auto file = Hdf5File::create(table);
+    std::vector<double> position, potential;
+    for (int i = -50; i <= 50; ++i) {
+      position.push_back(i * 1e-9);
+      potential.push_back(0.0);
+    }
+    file.write("position", position, {position.size()}, "m");
+    file.write("potential", potential, {potential.size()}, "J");
+  }
+  const std::string before = contents(table);
+  const std::string config = testing::small_cat_config(
+      "[[protocol]]\nduration = 1.0e-4\npotential = \"table\"\nfile = \"" + table.string() +
+          "\"\n",
+      "final_state = true\n");
+  const fs::path cfg = dir / "table.toml";
+  std::ofstream(cfg) << config;
+  const auto ran = run_cli({"evolve", cfg.string(), "--out", (dir / "a.h5").string(), "--quiet"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;  // the table is a usable input
+  expect_one_line_error(run_cli({"evolve", cfg.string(), "--out", table.string(), "--quiet"}),
+                        "--out");
+  expect_one_line_error(run_cli({"evolve", cfg.string(), "--out", (dir / "b.h5").string(), "--set",
+                                 "output.checkpoint_file=\"" + table.string() + "\"", "--quiet"}),
+                        "output.checkpoint_file");
+  EXPECT_EQ(contents(table), before);
+  // A previous result used as the initial state cannot be the new result.
+  const std::string from_file = testing::small_cat_config(
+      testing::free_segment("1.0e-4"), "final_state = true\n");
+  const fs::path cfg2 = dir / "from_file.toml";
+  std::ofstream(cfg2) << from_file;
+  const std::string result_before = contents(dir / "a.h5");
+  expect_one_line_error(
+      run_cli({"evolve", cfg2.string(), "--out", (dir / "a.h5").string(), "--set",
+               "initial.kind=\"file\"", "--set", "initial.path=\"" + (dir / "a.h5").string() + "\"",
+               "--quiet"}),
+      "--out");
+  EXPECT_EQ(contents(dir / "a.h5"), result_before);
   fs::remove_all(dir);
 }
 

@@ -74,6 +74,11 @@ std::string without_backend_notice(const std::string& err) {
   return kept;
 }
 
+std::string file_contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 int count_lines(const std::string& text) {
   int n = 0;
   for (char c : text) n += (c == '\n');

@@ -18,6 +18,9 @@ struct CliResult {
 /// Runs NANODECOH_CLI_PATH with `args` (no shell involved). `stdin` is /dev/null.
 CliResult run_cli(const std::vector<std::string>& args);
 
+/// The bytes of the file at `path` (empty if it cannot be read).
+std::string file_contents(const std::string& path);
+
 /// Number of lines in `text` (a trailing newline does not start a new line).
 int count_lines(const std::string& text);
 
