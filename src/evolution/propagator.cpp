@@ -16,9 +16,9 @@ PropagatorLayout PropagatorLayout::from_grid(const Grid& grid) {
 }
 
 std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLayout& layout,
-                                            Precision precision) {
+                                            Precision precision, const FftPlanOptions& fft) {
   return backend == Backend::cuda ? make_cuda_propagator(layout, precision)
-                                  : make_cpu_propagator(layout, precision);
+                                  : make_cpu_propagator(layout, precision, fft);
 }
 
 MemoryEstimate estimate_memory(const PropagatorLayout& layout, Precision precision,

@@ -15,7 +15,9 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nanodecoh/backend.hpp"
@@ -81,6 +83,34 @@ SplitFactors make_split_factors(const PropagatorLayout& layout, double dt,
                                 const std::vector<double>& potential,
                                 const std::vector<std::complex<double>>& f_table);
 
+/// How the CPU propagator plans its FFTs (numerics.fft_planning; docs/performance.md, "FFT
+/// plans"). estimate: FFTW_ESTIMATE, a heuristic plan that is the same on every machine with
+/// the same FFTW build; measure: FFTW_MEASURE (the default), the fastest of the candidate
+/// plans timed on this machine; patient: FFTW_PATIENT, more candidates timed.
+enum class FftPlanning { estimate, measure, patient };
+
+/// "estimate", "measure" or "patient".
+const char* to_string(FftPlanning planning);
+
+/// The FFT planning of one propagator (the CPU backend; CUDA ignores it).
+struct FftPlanOptions {
+  FftPlanning planning = FftPlanning::measure;
+  /// FFTW wisdom to plan from (the wisdom stored in a checkpoint); "" = plan afresh. When it
+  /// cannot be imported or does not hold this propagator's plans, the propagator plans afresh
+  /// and says on `notices` that the run is no longer bit-identical to the one that wrote it.
+  std::string wisdom;
+  /// Wisdom cache file read before planning afresh and rewritten (atomically) after; "" =
+  /// none. An unreadable, damaged or unwritable cache is ignored with a one-line notice.
+  std::string cache_file;
+  std::ostream* notices = nullptr;  ///< notices about wisdom; none if null
+};
+
+/// The default wisdom cache of `precision`: $NANODECOH_FFTW_WISDOM_DIR, else
+/// $XDG_CACHE_HOME/nanodecoh, else $HOME/.cache/nanodecoh, holding
+/// fftw-wisdom-<precision>.txt; "" when NANODECOH_FFTW_WISDOM_DIR is "none" or no directory
+/// is known.
+std::string default_fft_wisdom_cache(Precision precision);
+
 /// A backend's split-operator stepper. rho is exchanged as complex128 row-major [ket][bra].
 class Propagator {
  public:
@@ -106,17 +136,22 @@ class Propagator {
   virtual double purity() const = 0;
   /// False if any element of rho is NaN or inf.
   virtual bool all_finite() const = 0;
+  /// The FFTW wisdom the plans were made from (stored in checkpoints, so that a resumed run
+  /// plans the same transforms); "" where plans need none (FFTW_ESTIMATE, CUDA).
+  virtual std::string fft_wisdom() const { return {}; }
 };
 
-/// The CPU propagator (FFTW with OpenMP threads).
+/// The CPU propagator (FFTW with OpenMP threads), its FFTs planned as `fft` says.
 std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout,
-                                                Precision precision);
+                                                Precision precision,
+                                                const FftPlanOptions& fft = {});
 /// The CUDA propagator (cuFFT, fused kernels, Thrust reductions). Throws NotCompiled
 /// in builds without CUDA, OutOfMemory when the device lacks memory.
 std::unique_ptr<Propagator> make_cuda_propagator(const PropagatorLayout& layout,
                                                  Precision precision);
-/// Either of the above.
+/// Either of the above (`fft` applies to the CPU).
 std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLayout& layout,
-                                            Precision precision);
+                                            Precision precision,
+                                            const FftPlanOptions& fft = {});
 
 }  // namespace nanodecoh::evolution
