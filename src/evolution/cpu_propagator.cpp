@@ -65,10 +65,7 @@ namespace {
 
 /// Threads are worth their start-up and spin cost only on large grids (and the
 /// machines this runs on are often shared).
-constexpr std::size_t parallel_threshold = std::size_t{1} << 18;
-int threads_for(std::size_t total) {
-  return total >= parallel_threshold ? omp_get_max_threads() : 1;
-}
+constexpr std::size_t parallel_threshold = std::size_t{1} << 22;
 
 /// Plain complex product (std::complex's operator* adds NaN recovery that blocks vectorisation).
 template <typename Real>
@@ -187,17 +184,24 @@ struct Fftw<double> {
   }
   static void* malloc(std::size_t n) { return fftw_malloc(n); }
   static void free(void* p) { fftw_free(p); }
-  static plan make(int rank, const int* n, complex* data, int sign, std::size_t total,
-                   unsigned flags) {
-    fftw_plan_with_nthreads(threads_for(total));
-    return fftw_plan_dft(rank, n, data, data, sign, flags);
+  /// `howmany` in-place transforms of rank `rank` (sizes n) with element stride `stride` and
+  /// distance `dist` between transforms; single-threaded (the propagator runs blocks of them
+  /// on OpenMP threads).
+  static plan make(int rank, const int* n, int howmany, complex* data, int stride, int dist,
+                   int sign, unsigned flags) {
+    fftw_plan_with_nthreads(1);
+    return fftw_plan_many_dft(rank, n, howmany, data, nullptr, stride, dist, data, nullptr,
+                               stride, dist, sign, flags);
+  }
+  static void execute(plan p, void* data) {
+    auto* d = static_cast<complex*>(data);
+    fftw_execute_dft(p, d, d);
   }
   static void forget_wisdom() { fftw_forget_wisdom(); }
   static bool import_wisdom(const std::string& w) {
     return fftw_import_wisdom_from_string(w.c_str()) != 0;
   }
   static std::string export_wisdom() { return take(fftw_export_wisdom_to_string()); }
-  static void execute(plan p) { fftw_execute(p); }
   static void destroy(plan p) { fftw_destroy_plan(p); }
 };
 template <>
@@ -210,17 +214,24 @@ struct Fftw<float> {
   }
   static void* malloc(std::size_t n) { return fftwf_malloc(n); }
   static void free(void* p) { fftwf_free(p); }
-  static plan make(int rank, const int* n, complex* data, int sign, std::size_t total,
-                   unsigned flags) {
-    fftwf_plan_with_nthreads(threads_for(total));
-    return fftwf_plan_dft(rank, n, data, data, sign, flags);
+  /// `howmany` in-place transforms of rank `rank` (sizes n) with element stride `stride` and
+  /// distance `dist` between transforms; single-threaded (the propagator runs blocks of them
+  /// on OpenMP threads).
+  static plan make(int rank, const int* n, int howmany, complex* data, int stride, int dist,
+                   int sign, unsigned flags) {
+    fftwf_plan_with_nthreads(1);
+    return fftwf_plan_many_dft(rank, n, howmany, data, nullptr, stride, dist, data, nullptr,
+                               stride, dist, sign, flags);
+  }
+  static void execute(plan p, void* data) {
+    auto* d = static_cast<complex*>(data);
+    fftwf_execute_dft(p, d, d);
   }
   static void forget_wisdom() { fftwf_forget_wisdom(); }
   static bool import_wisdom(const std::string& w) {
     return fftwf_import_wisdom_from_string(w.c_str()) != 0;
   }
   static std::string export_wisdom() { return take(fftwf_export_wisdom_to_string()); }
-  static void execute(plan p) { fftwf_execute(p); }
   static void destroy(plan p) { fftwf_destroy_plan(p); }
 };
 
@@ -236,11 +247,22 @@ class CpuPropagator final : public Propagator {
         nk_member_(layout.ket_size()),
         total_member_(nk_member_ * nk_member_) {
     F::init();
+    for (std::size_t b : {8, 4, 2, 1})
+      if (nk_member_ % b == 0) {
+        block_member_ = b;
+        break;
+      }
     data_member_.reset(static_cast<cplx*>(F::malloc(total_member_ * sizeof(cplx))));
     if (!data_member_)
       throw OutOfMemory("cannot allocate " + std::to_string(total_member_ * sizeof(cplx)) +
                         " bytes for rho on the host: use precision = \"complex64\", a smaller grid "
                         "or --backend cuda");
+    for (int t = 0; t < omp_get_max_threads(); ++t) {
+      scratch_member_.emplace_back(
+          static_cast<cplx*>(F::malloc(block_member_ * nk_member_ * sizeof(cplx))));
+      if (!scratch_member_.back())
+        throw OutOfMemory("cannot allocate the FFT scratch blocks of the CPU propagator");
+    }
     {
       std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
       plan_transforms(fft);
@@ -291,17 +313,28 @@ class CpuPropagator final : public Propagator {
     convert(f.potential_phase, potential_member_);
     convert(f.decay, decay_member_);
   }
+  /// Strang steps as two sweeps per step (docs/performance.md, "CPU split step"). With the
+  /// ket transform F_ket (over the ket axes, a column of rho) and the bra transform F_bra (a
+  /// row), K = B_ket B_bra M F_bra F_ket and the fused product K/2 P (K P)^(n-1) K/2 regroups
+  /// as  B_ket R_half (C R)^(n-1) C R_half F_ket  with the row sweep R = B_bra M F_bra (rows in
+  /// ket momentum) and the column sweep C = F_ket P B_ket (columns in bra momentum): each sweep
+  /// transforms, multiplies and transforms back one cache-sized block of rows or columns at a
+  /// time, so rho crosses memory twice per step instead of six times.
   std::size_t advance(std::size_t steps, const std::atomic<bool>* stop) override {
     if (steps == 0) return 0;
     if (half_member_.empty()) throw Error("propagator: set_segment was not called");
-    kinetic(half_member_);
+    column_transform(forward_rows_member_);
+    row_sweep(half_member_);
     for (std::size_t s = 0; s < steps; ++s) {
-      position();
+      column_sweep();
       const bool last = s + 1 == steps || (stop && stop->load(std::memory_order_relaxed));
-      kinetic(last ? half_member_ : full_member_);
-      if (last) return s + 1;
+      row_sweep(last ? half_member_ : full_member_);
+      if (last) {
+        column_transform(backward_rows_member_);
+        return s + 1;
+      }
     }
-    return steps;
+    return steps;  // not reached
   }
   double trace() const override {
     return sum_diagonal(data_member_.get(), nk_member_);
@@ -378,19 +411,24 @@ class CpuPropagator final : public Propagator {
   }
   void make_plans(unsigned flags) {
     std::vector<int> n;
-    for (int pass = 0; pass < 2; ++pass)
-      for (std::size_t d : layout_member_.dims) n.push_back(static_cast<int>(d));
+    for (std::size_t d : layout_member_.dims) n.push_back(static_cast<int>(d));
+    const int rank = static_cast<int>(n.size()), nk = static_cast<int>(nk_member_);
     auto* raw = reinterpret_cast<typename F::complex*>(data_member_.get());
-    forward_member_ =
-        F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_FORWARD, total_member_, flags);
-    backward_member_ =
-        F::make(static_cast<int>(n.size()), n.data(), raw, FFTW_BACKWARD, total_member_, flags);
+    // Blocks of rows of rho and the scratch blocks must keep the alignment the plans were
+    // made for (FFTW's new-array execute); the scratch blocks come from fftw_malloc.
+    const unsigned row_flags =
+        flags | ((block_member_ * nk_member_ * sizeof(cplx)) % 64 == 0 ? 0u : FFTW_UNALIGNED);
+    const int howmany = static_cast<int>(block_member_);
+    forward_rows_member_ = F::make(rank, n.data(), howmany, raw, 1, nk, FFTW_FORWARD, row_flags);
+    backward_rows_member_ =
+        F::make(rank, n.data(), howmany, raw, 1, nk, FFTW_BACKWARD, row_flags);
   }
-  bool planned() const { return forward_member_ && backward_member_; }
+  bool planned() const { return forward_rows_member_ && backward_rows_member_; }
   void destroy_plans() {
-    if (forward_member_) F::destroy(forward_member_);
-    if (backward_member_) F::destroy(backward_member_);
-    forward_member_ = backward_member_ = nullptr;
+    for (auto* p : {&forward_rows_member_, &backward_rows_member_}) {
+      if (*p) F::destroy(*p);
+      *p = nullptr;
+    }
   }
   static void notice(const FftPlanOptions& fft, const std::string& text) {
     if (fft.notices) *fft.notices << "nanodecoh: notice: " << text << '\n';
@@ -400,16 +438,79 @@ class CpuPropagator final : public Propagator {
     return {static_cast<Real>(z.real()), static_cast<Real>(z.imag())};
   }
 
-  /// One kinetic factor between a forward and an inverse FFT of every ket and bra axis.
-  void kinetic(const std::vector<cplx>& b) {
-    F::execute(forward_member_);
-    apply_kinetic_factor(data_member_.get(), b.data(), nk_member_);
-    F::execute(backward_member_);
+  std::size_t blocks() const { return nk_member_ / block_member_; }
+
+  /// rho(K; .) = B_bra [b_K conj(b_.) F_bra rho(K; .)] for every row K (ket momentum).
+  void row_sweep(const std::vector<cplx>& b) {
+    cplx* data = data_member_.get();
+    const std::size_t nk = nk_member_, block = block_member_, count = blocks();
+    const cplx* bb = b.data();
+#pragma omp parallel for schedule(dynamic, 2) if (total_member_ >= parallel_threshold)
+    for (std::size_t k = 0; k < count; ++k) {
+      cplx* rows = data + k * block * nk;
+      F::execute(forward_rows_member_, rows);
+      for (std::size_t r = 0; r < block; ++r) {
+        cplx* row = rows + r * nk;
+        const cplx bK = bb[k * block + r];
+        for (std::size_t J = 0; J < nk; ++J) row[J] = mul(row[J], mul(bK, std::conj(bb[J])));
+      }
+      F::execute(backward_rows_member_, rows);
+    }
   }
-  void position() {
-    apply_position_factor(data_member_.get(), potential_member_.data(), decay_member_.data(),
-                          layout_member_.ket_offsets.data(), layout_member_.bra_offsets.data(),
-                          nk_member_);
+  /// rho(., J) = F_ket [a_. conj(a_J) exp(-F dt)[ko_. + bo_J] B_ket rho(., J)] for every
+  /// column J (bra momentum before and after; the product is taken in position space). Each
+  /// block of columns is copied into a contiguous scratch block (a column becomes a row; the
+  /// row plans apply), since transforming columns in place at a power-of-two stride thrashes
+  /// the cache's sets.
+  void column_sweep() {
+    const cplx* a = potential_member_.data();
+    const cplx* decay = decay_member_.empty() ? nullptr : decay_member_.data();
+    const std::int64_t* ko = layout_member_.ket_offsets.data();
+    const std::int64_t* bo = layout_member_.bra_offsets.data();
+    const std::size_t nk = nk_member_;
+    for_each_column_block([&](cplx* scratch, std::size_t j0) {
+      F::execute(backward_rows_member_, scratch);
+      for (std::size_t j = 0; j < block_member_; ++j) {
+        cplx* column = scratch + j * nk;
+        const cplx aJ = std::conj(a[j0 + j]);
+        if (decay) {
+          const cplx* t = decay + bo[j0 + j];
+          for (std::size_t I = 0; I < nk; ++I)
+            column[I] = mul(column[I], mul(mul(a[I], aJ), t[ko[I]]));
+        } else {
+          for (std::size_t I = 0; I < nk; ++I) column[I] = mul(column[I], mul(a[I], aJ));
+        }
+      }
+      F::execute(forward_rows_member_, scratch);
+    });
+  }
+  /// One ket transform of every column (no product).
+  void column_transform(typename F::plan plan) {
+    for_each_column_block([&](cplx* scratch, std::size_t) { F::execute(plan, scratch); });
+  }
+  /// Calls work(scratch, j0) for every block of columns j0 .. j0 + block - 1 with the block
+  /// copied into `scratch` (column j0 + j as its row j) and copied back afterwards.
+  template <typename Work>
+  void for_each_column_block(const Work& work) {
+    cplx* data = data_member_.get();
+    const std::size_t nk = nk_member_, block = block_member_, count = blocks();
+#pragma omp parallel if (total_member_ >= parallel_threshold)
+    {
+      cplx* scratch = scratch_member_[static_cast<std::size_t>(omp_get_thread_num())].get();
+#pragma omp for schedule(dynamic, 2)
+      for (std::size_t k = 0; k < count; ++k) {
+        const std::size_t j0 = k * block;
+        for (std::size_t I = 0; I < nk; ++I) {
+          const cplx* from = data + I * nk + j0;
+          for (std::size_t j = 0; j < block; ++j) scratch[j * nk + I] = from[j];
+        }
+        work(scratch, j0);
+        for (std::size_t I = 0; I < nk; ++I) {
+          cplx* to = data + I * nk + j0;
+          for (std::size_t j = 0; j < block; ++j) to[j] = scratch[j * nk + I];
+        }
+      }
+    }
   }
 
   struct Free {
@@ -419,7 +520,12 @@ class CpuPropagator final : public Propagator {
   Precision precision_member_;
   std::size_t nk_member_, total_member_;
   std::unique_ptr<cplx, Free> data_member_;
-  typename F::plan forward_member_ = nullptr, backward_member_ = nullptr;
+  /// Rows or columns transformed together: a divisor of nk, at most 8 (cache-sized blocks).
+  std::size_t block_member_ = 1;
+  /// Plans of `block` transforms over the bra axes of adjacent rows (also used on scratch).
+  typename F::plan forward_rows_member_ = nullptr, backward_rows_member_ = nullptr;
+  /// One scratch block (block x nk elements) per OpenMP thread, for the column sweeps.
+  std::vector<std::unique_ptr<cplx, Free>> scratch_member_;
   std::string wisdom_member_;  ///< the wisdom the plans came from ("" for FFTW_ESTIMATE)
   std::vector<std::complex<double>> f_table_member_;
   std::vector<cplx> half_member_, full_member_, potential_member_, decay_member_;
