@@ -53,7 +53,9 @@ struct SplitFactors {
 ///   state    = N e
 ///   tables   = nk (3 e + 16) + T e               (two kinetic and one potential factor per ket
 ///                                                 point, two offset arrays, exp(-F dt))
-///   fft work = N e on CUDA (bound on cuFFT's shared work area), 0 on the CPU (in-place FFTW)
+///   fft work = N e on CUDA (bound on cuFFT's shared work area); on the CPU (in-place FFTW)
+///              threads 8 nk e: one scratch block of up to cpu_block_columns columns per OpenMP
+///              thread for the column sweeps
 ///   backend  = state + tables + fft work         (the device on CUDA, the host on the CPU)
 ///   host     = N 16 + T 16 + (CPU: backend; CUDA: host_staging_elements e)
 /// where N 16 is the complex128 copy exchanged by state()/set_state() and T 16 the F table
@@ -64,6 +66,12 @@ struct MemoryEstimate {
   std::size_t backend_bytes = 0;   ///< rho, factor tables and FFT work area on the backend
   std::size_t host_bytes = 0;      ///< host memory (exchange copy, F table, staging or rho)
 };
+
+/// Columns of rho the CPU propagator transforms together in one scratch block (at most).
+inline constexpr std::size_t cpu_block_columns = 8;
+
+/// OpenMP threads of the CPU propagator (omp_get_max_threads(); OMP_NUM_THREADS sets it).
+std::size_t cpu_propagator_threads();
 
 /// Elements of the host buffer through which the CUDA propagator converts rho between
 /// complex128 and its precision, chunk by chunk (so staging never holds a second full copy).
