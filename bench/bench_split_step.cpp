@@ -102,9 +102,15 @@ void run_peer_problem(benchmark::State& state, std::size_t n, std::size_t steps 
       benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsIterationInvariantRate |
                                                          benchmark::Counter::kInvert);
 }
-void cpu_peer_256(benchmark::State& s) { run_peer_problem(s, 256); }
-void cpu_peer_1024(benchmark::State& s) { run_peer_problem(s, 1024); }
-void cpu_peer_2048(benchmark::State& s) { run_peer_problem(s, 2048, 4); }
+void cpu_peer_256(benchmark::State& s) {
+  run_peer_problem(s, 256);
+}
+void cpu_peer_1024(benchmark::State& s) {
+  run_peer_problem(s, 1024);
+}
+void cpu_peer_2048(benchmark::State& s) {
+  run_peer_problem(s, 2048, 4);
+}
 
 void cpu_1024_c128(benchmark::State& s) {
   run_step(s, nanodecoh::Backend::cpu, ne::Precision::complex128, 1024, 0);

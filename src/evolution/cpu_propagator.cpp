@@ -122,9 +122,8 @@ inline void scale_column_impl(std::complex<Real>* column, const std::complex<Rea
 }
 /// scratch[j ld + I] = data[I nk + j] for I < nk, j < block (to_scratch), or back.
 template <typename Real>
-inline void copy_block_impl(std::complex<Real>* scratch, std::size_t ld,
-                            std::complex<Real>* data, std::size_t nk, std::size_t block,
-                            bool to_scratch) {
+inline void copy_block_impl(std::complex<Real>* scratch, std::size_t ld, std::complex<Real>* data,
+                            std::size_t nk, std::size_t block, bool to_scratch) {
   for (std::size_t I = 0; I < nk; ++I) {
     std::complex<Real>* row = data + I * nk;
     if (to_scratch)
@@ -142,24 +141,22 @@ NANODECOH_SIMD_CLONES void scale_row(std::complex<float>* row, std::complex<floa
                                      const std::complex<float>* b, std::size_t n) {
   scale_row_impl(row, bK, b, n);
 }
-NANODECOH_SIMD_CLONES void scale_column(std::complex<double>* column,
-                                        const std::complex<double>* t, const std::int64_t* ko,
-                                        std::size_t n) {
+NANODECOH_SIMD_CLONES void scale_column(std::complex<double>* column, const std::complex<double>* t,
+                                        const std::int64_t* ko, std::size_t n) {
   scale_column_impl(column, t, ko, n);
 }
-NANODECOH_SIMD_CLONES void scale_column(std::complex<float>* column,
-                                        const std::complex<float>* t, const std::int64_t* ko,
-                                        std::size_t n) {
+NANODECOH_SIMD_CLONES void scale_column(std::complex<float>* column, const std::complex<float>* t,
+                                        const std::int64_t* ko, std::size_t n) {
   scale_column_impl(column, t, ko, n);
 }
 NANODECOH_SIMD_CLONES void copy_block(std::complex<double>* scratch, std::size_t ld,
-                                      std::complex<double>* data, std::size_t nk,
-                                      std::size_t block, bool to_scratch) {
+                                      std::complex<double>* data, std::size_t nk, std::size_t block,
+                                      bool to_scratch) {
   copy_block_impl(scratch, ld, data, nk, block, to_scratch);
 }
 NANODECOH_SIMD_CLONES void copy_block(std::complex<float>* scratch, std::size_t ld,
-                                      std::complex<float>* data, std::size_t nk,
-                                      std::size_t block, bool to_scratch) {
+                                      std::complex<float>* data, std::size_t nk, std::size_t block,
+                                      bool to_scratch) {
   copy_block_impl(scratch, ld, data, nk, block, to_scratch);
 }
 #undef NANODECOH_SIMD_CLONES
@@ -281,8 +278,8 @@ struct Fftw<double> {
   static plan make(int rank, const int* n, int howmany, complex* data, int stride, int dist,
                    int sign, unsigned flags) {
     fftw_plan_with_nthreads(1);
-    return fftw_plan_many_dft(rank, n, howmany, data, nullptr, stride, dist, data, nullptr,
-                               stride, dist, sign, flags);
+    return fftw_plan_many_dft(rank, n, howmany, data, nullptr, stride, dist, data, nullptr, stride,
+                              dist, sign, flags);
   }
   static void execute(plan p, void* data) {
     auto* d = static_cast<complex*>(data);
@@ -311,8 +308,8 @@ struct Fftw<float> {
   static plan make(int rank, const int* n, int howmany, complex* data, int stride, int dist,
                    int sign, unsigned flags) {
     fftwf_plan_with_nthreads(1);
-    return fftwf_plan_many_dft(rank, n, howmany, data, nullptr, stride, dist, data, nullptr,
-                               stride, dist, sign, flags);
+    return fftwf_plan_many_dft(rank, n, howmany, data, nullptr, stride, dist, data, nullptr, stride,
+                               dist, sign, flags);
   }
   static void execute(plan p, void* data) {
     auto* d = static_cast<complex*>(data);
@@ -405,9 +402,8 @@ class CpuPropagator final : public Propagator {
     convert(f.full_kinetic, full_member_);
     convert(f.potential_phase, potential_member_);
     convert(f.decay, decay_member_);
-    unit_potential_member_ =
-        std::all_of(potential_member_.begin(), potential_member_.end(),
-                    [](const cplx& z) { return z == cplx(1); });
+    unit_potential_member_ = std::all_of(potential_member_.begin(), potential_member_.end(),
+                                         [](const cplx& z) { return z == cplx(1); });
   }
   /// Strang steps as two sweeps per step (docs/performance.md, "CPU split step"). With the
   /// ket transform F_ket (over the ket axes, a column of rho) and the bra transform F_bra (a
@@ -435,7 +431,9 @@ class CpuPropagator final : public Propagator {
   double trace() const override {
     return sum_diagonal(data_member_.get(), nk_member_);
   }
-  std::string fft_wisdom() const override { return wisdom_member_; }
+  std::string fft_wisdom() const override {
+    return wisdom_member_;
+  }
   double purity() const override {
     return sum_norm(data_member_.get(), total_member_);
   }
@@ -516,12 +514,10 @@ class CpuPropagator final : public Propagator {
         flags | ((block_member_ * nk_member_ * sizeof(cplx)) % 64 == 0 ? 0u : FFTW_UNALIGNED);
     const int howmany = static_cast<int>(block_member_);
     forward_rows_member_ = F::make(rank, n.data(), howmany, raw, 1, nk, FFTW_FORWARD, row_flags);
-    backward_rows_member_ =
-        F::make(rank, n.data(), howmany, raw, 1, nk, FFTW_BACKWARD, row_flags);
+    backward_rows_member_ = F::make(rank, n.data(), howmany, raw, 1, nk, FFTW_BACKWARD, row_flags);
     auto* scratch = reinterpret_cast<typename F::complex*>(scratch_member_.front().get());
     const int ld = static_cast<int>(scratch_stride_member_);
-    forward_columns_member_ =
-        F::make(rank, n.data(), howmany, scratch, 1, ld, FFTW_FORWARD, flags);
+    forward_columns_member_ = F::make(rank, n.data(), howmany, scratch, 1, ld, FFTW_FORWARD, flags);
     backward_columns_member_ =
         F::make(rank, n.data(), howmany, scratch, 1, ld, FFTW_BACKWARD, flags);
   }
@@ -544,7 +540,9 @@ class CpuPropagator final : public Propagator {
     return {static_cast<Real>(z.real()), static_cast<Real>(z.imag())};
   }
 
-  std::size_t blocks() const { return nk_member_ / block_member_; }
+  std::size_t blocks() const {
+    return nk_member_ / block_member_;
+  }
 
   /// rho(K; .) = B_bra [b_K conj(b_.) F_bra rho(K; .)] for every row K (ket momentum).
   void row_sweep(const std::vector<cplx>& b) {
@@ -627,7 +625,7 @@ class CpuPropagator final : public Propagator {
   typename F::plan forward_rows_member_ = nullptr, backward_rows_member_ = nullptr;
   typename F::plan forward_columns_member_ = nullptr, backward_columns_member_ = nullptr;
   std::size_t scratch_stride_member_ = 0;  ///< elements between scratch rows
-  bool unit_potential_member_ = false;      ///< exp(-i V dt/hbar) = 1 (free flight)
+  bool unit_potential_member_ = false;     ///< exp(-i V dt/hbar) = 1 (free flight)
   /// One scratch block (block x nk elements) per OpenMP thread, for the column sweeps.
   std::vector<std::unique_ptr<cplx, Free>> scratch_member_;
   std::string wisdom_member_;  ///< the wisdom the plans came from ("" for FFTW_ESTIMATE)
@@ -637,8 +635,8 @@ class CpuPropagator final : public Propagator {
 
 }  // namespace
 
-std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout,
-                                                Precision precision, const FftPlanOptions& fft) {
+std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout, Precision precision,
+                                                const FftPlanOptions& fft) {
   if (precision == Precision::complex64)
     return std::make_unique<CpuPropagator<float>>(layout, precision, fft);
   return std::make_unique<CpuPropagator<double>>(layout, precision, fft);

@@ -31,7 +31,8 @@ MemoryEstimate estimate_memory(const PropagatorLayout& layout, Precision precisi
   const std::size_t tables =
       nk * (3 * element + 2 * sizeof(std::int64_t)) + layout.table_size * element;
   estimate.fft_work_bytes =
-      cuda ? estimate.state_bytes : cpu_propagator_threads() * cpu_block_columns * nk * element;
+      cuda ? estimate.state_bytes
+           : cpu_propagator_threads() * cpu_block_columns * (nk + 64 / element) * element;
   estimate.backend_bytes = estimate.state_bytes + tables + estimate.fft_work_bytes;
   const std::size_t exchange = total * sizeof(std::complex<double>);
   const std::size_t f_table = layout.table_size * sizeof(std::complex<double>);

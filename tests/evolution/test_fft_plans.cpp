@@ -163,8 +163,8 @@ TEST(FftPlans, MeasuredAndPatientPlansGiveTheEstimatedResultToRounding) {
     EXPECT_GT(relative_difference(estimate, p.rho0), 1e-3);
   }
   const Problem small = make_problem(32);
-  const auto patient = propagate(small, ne::Precision::complex128,
-                                 options(ne::FftPlanning::patient));
+  const auto patient =
+      propagate(small, ne::Precision::complex128, options(ne::FftPlanning::patient));
   const auto estimate =
       propagate(small, ne::Precision::complex128, options(ne::FftPlanning::estimate));
   EXPECT_LT(relative_difference(patient, estimate), 1e-12);
@@ -179,17 +179,17 @@ TEST(FftPlans, WisdomReproducesThePlansBitForBit) {
     ASSERT_NE(wisdom.find("_wisdom #x"), std::string::npos) << wisdom;  // fftw_ or fftwf_
     const auto reference = propagate(p, *first);
     std::ostringstream notices;
-    auto second = ne::make_cpu_propagator(
-        layout, precision, options(ne::FftPlanning::measure, &notices, wisdom));
+    auto second = ne::make_cpu_propagator(layout, precision,
+                                          options(ne::FftPlanning::measure, &notices, wisdom));
     EXPECT_EQ(second->fft_wisdom(), wisdom);
     EXPECT_TRUE(bitwise_equal(propagate(p, *second), reference));
     EXPECT_EQ(notices.str(), "");
   }
   // Estimated plans need no wisdom.
-  EXPECT_EQ(ne::make_cpu_propagator(layout, ne::Precision::complex128,
-                                    options(ne::FftPlanning::estimate))
-                ->fft_wisdom(),
-            "");
+  EXPECT_EQ(
+      ne::make_cpu_propagator(layout, ne::Precision::complex128, options(ne::FftPlanning::estimate))
+          ->fft_wisdom(),
+      "");
 }
 
 TEST(FftPlans, UnusableWisdomIsReplannedWithANoticeThatBitIdentityIsLost) {
@@ -326,8 +326,8 @@ namespace {
 
 std::string cli_config(const std::string& output_file, const std::string& planning) {
   return nanodecoh::testing::small_cat_config(
-      nanodecoh::testing::free_segment("3.0e-4"),
-      "file = \"" + output_file + "\"\nfinal_state = true\ncheckpoint_every = 100\n") +
+             nanodecoh::testing::free_segment("3.0e-4"),
+             "file = \"" + output_file + "\"\nfinal_state = true\ncheckpoint_every = 100\n") +
          "[numerics]\nfft_planning = \"" + planning + "\"\n";
 }
 

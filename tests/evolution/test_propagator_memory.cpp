@@ -50,7 +50,8 @@ TEST(PropagatorMemory, CountsEveryBufferOfEachBackend) {
     EXPECT_EQ(cpu.state_bytes, rho);
     // FFTW transforms in place; the column sweeps copy blocks of at most 8 columns into one
     // scratch block per OpenMP thread.
-    EXPECT_EQ(cpu.fft_work_bytes, ne::cpu_propagator_threads() * 8 * nk * e);
+    // (rows padded by one 64-byte cache line).
+    EXPECT_EQ(cpu.fft_work_bytes, ne::cpu_propagator_threads() * 8 * (nk + 64 / e) * e);
     EXPECT_EQ(cpu.backend_bytes, rho + factor_tables + offsets + decay + cpu.fft_work_bytes);
     EXPECT_EQ(cpu.host_bytes, exchange + f_table + cpu.backend_bytes);
     const auto cuda = ne::estimate_memory(layout, precision, nanodecoh::Backend::cuda);

@@ -54,8 +54,8 @@ struct SplitFactors {
 ///   tables   = nk (3 e + 16) + T e               (two kinetic and one potential factor per ket
 ///                                                 point, two offset arrays, exp(-F dt))
 ///   fft work = N e on CUDA (bound on cuFFT's shared work area); on the CPU (in-place FFTW)
-///              threads 8 nk e: one scratch block of up to cpu_block_columns columns per OpenMP
-///              thread for the column sweeps
+///              threads 8 (nk + 64/e) e: one scratch block of up to cpu_block_columns
+///              columns (rows padded by a cache line) per OpenMP thread for the column sweeps
 ///   backend  = state + tables + fft work         (the device on CUDA, the host on the CPU)
 ///   host     = N 16 + T 16 + (CPU: backend; CUDA: host_staging_elements e)
 /// where N 16 is the complex128 copy exchanged by state()/set_state() and T 16 the F table
@@ -150,8 +150,7 @@ class Propagator {
 };
 
 /// The CPU propagator (FFTW with OpenMP threads), its FFTs planned as `fft` says.
-std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout,
-                                                Precision precision,
+std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout, Precision precision,
                                                 const FftPlanOptions& fft = {});
 /// The CUDA propagator (cuFFT, fused kernels, Thrust reductions). Throws NotCompiled
 /// in builds without CUDA, OutOfMemory when the device lacks memory.
@@ -159,7 +158,6 @@ std::unique_ptr<Propagator> make_cuda_propagator(const PropagatorLayout& layout,
                                                  Precision precision);
 /// Either of the above (`fft` applies to the CPU).
 std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLayout& layout,
-                                            Precision precision,
-                                            const FftPlanOptions& fft = {});
+                                            Precision precision, const FftPlanOptions& fft = {});
 
 }  // namespace nanodecoh::evolution
