@@ -20,11 +20,13 @@
 #include <sstream>
 
 #include "evolution/run_files.hpp"
+#include "evolution/schedule.hpp"
 #include "evolve_test_configs.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
+#include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/version.hpp"
 #include "run_cli.hpp"
@@ -318,6 +320,48 @@ TEST(FftPlans, CheckpointStoresTheWisdomUnderItsChecksum) {
   auto other = c;
   other.fft_wisdom += " ";
   EXPECT_NE(ne::checkpoint_checksum(other), ne::checkpoint_checksum(c));
+}
+
+TEST(FftPlans, ResumeFromACheckpointWithForeignWisdomReplansWithANotice) {
+  // A checkpoint whose wisdom this FFTW cannot use (its checksum is valid: as if written on a
+  // machine with another FFTW): the run resumes, says that bit-identity is lost, and agrees
+  // with the uninterrupted run to rounding.
+  const std::string dir = make_temp_dir("fft_resume_foreign");
+  ne::SimulationSpec spec;
+  ne::Axis x;
+  x.points = 48;  // the run-files tests' grid: the cat well inside
+  x.step = 1e-9;
+  x.inertia = 1e-20;
+  spec.axes = {x};
+  spec.protocol = {ne::Segment{2e-4, ne::Potential{}, ne::PropagationMethod::split_operator}};
+  spec.time_step = 1e-6;
+  spec.initial.kind = ne::InitialKind::cat;
+  spec.initial.width = 3e-9;
+  spec.initial.separation = 12e-9;
+  spec.channels = {std::make_shared<ne::GaussianChannel>(3000.0, 4e-9)};
+  spec.outputs = 5;
+  spec.output.checkpoint_every = 1;
+  spec.output.checkpoint_file = dir + "/run.ckpt.h5";
+  spec.config_toml = "[test]\n";
+  auto run = [&](const std::string& resume, std::ostringstream& notices) {
+    ne::RunControl control;
+    control.notices = &notices;
+    control.resume_from = resume;
+    return ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  };
+  std::ostringstream quiet;
+  const auto straight = run("", quiet);
+  const ne::Grid grid(spec.axes);
+  const auto planned = ne::make_schedule(spec, grid.total_size());
+  ne::Checkpoint c = ne::read_checkpoint(spec.output.checkpoint_file, spec, grid, planned);
+  EXPECT_NE(c.fft_wisdom.find("fftw_wisdom #x"), std::string::npos);
+  c.fft_wisdom = "(fftw-0.0.0 fftw_wisdom #x0 #x0 #x0 #x0\n)\n";
+  ne::write_checkpoint(spec.output.checkpoint_file, c, grid, spec.output.snapshot_points);
+  std::ostringstream notices;
+  const auto resumed = run(spec.output.checkpoint_file, notices);
+  EXPECT_EQ(count_lines(notices.str()), 1) << notices.str();
+  EXPECT_NE(notices.str().find("not bitwise"), std::string::npos) << notices.str();
+  EXPECT_LT(relative_difference(resumed.final_state, straight.final_state), 1e-12);
 }
 
 // ---- through the CLI -----------------------------------------------------------------------
