@@ -75,6 +75,43 @@ void run_step(benchmark::State& state, nanodecoh::Backend backend, ne::Precision
                                                      benchmark::Counter::kIs1024);
 }
 
+/// The peer problem (bench/peers/problem.py): a cat (sigma 10 nm, d 80 nm) of 1e-20 kg in free
+/// flight on a 400 nm box under the saturating Gaussian F (Gamma 50 1/s, a 30 nm), complex128,
+/// FFTs planned with FFTW_MEASURE (planning is outside the timed loop). Its s_per_step is what
+/// bench/split_step_vs_numpy.py compares with numpy's split step of the same problem.
+void run_peer_problem(benchmark::State& state, std::size_t n, std::size_t steps = 20) {
+  ne::Axis x;
+  x.points = n;
+  x.step = 400e-9 / static_cast<double>(n);
+  x.inertia = 1e-20;
+  const ne::Grid grid({x});
+  ne::InitialStateSpec init;
+  init.kind = ne::InitialKind::cat;
+  init.width = 10e-9;
+  init.separation = 80e-9;
+  ne::FftPlanOptions fft;
+  fft.planning = ne::FftPlanning::measure;
+  auto propagator = ne::make_cpu_propagator(ne::PropagatorLayout::from_grid(grid),
+                                            ne::Precision::complex128, fft);
+  propagator->set_dissipation(
+      ne::evaluate_channels(grid, {std::make_shared<ne::GaussianChannel>(50.0, 30e-9)}));
+  propagator->set_state(ne::make_initial_state(grid, init));
+  propagator->set_segment(20e-3 / 4000.0, std::vector<double>(grid.ket_size(), 0.0));
+  for (auto _ : state) benchmark::DoNotOptimize(propagator->advance(steps));
+  state.counters["s_per_step"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsIterationInvariantRate |
+                                                         benchmark::Counter::kInvert);
+}
+void cpu_peer_256(benchmark::State& s) {
+  run_peer_problem(s, 256);
+}
+void cpu_peer_1024(benchmark::State& s) {
+  run_peer_problem(s, 1024);
+}
+void cpu_peer_2048(benchmark::State& s) {
+  run_peer_problem(s, 2048, 4);
+}
+
 void cpu_1024_c128(benchmark::State& s) {
   run_step(s, nanodecoh::Backend::cpu, ne::Precision::complex128, 1024, 0);
 }
@@ -122,6 +159,10 @@ void cuda_4096_c64_advance64(benchmark::State& s) {
 
 }  // namespace
 
+BENCHMARK(cpu_peer_256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(cpu_peer_1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The thread threshold (docs/performance.md): run with OMP_NUM_THREADS=1 and without.
+BENCHMARK(cpu_peer_2048)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(cpu_1024_c128)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cpu_1024_c64)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(cuda_4096_c128)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -299,6 +299,11 @@ EvolveInput read_evolve_input(const io::Config& config) {
                                        {{"complex128", evolution::Precision::complex128},
                                         {"complex64", evolution::Precision::complex64}});
   spec.compare_diffusive = config.get_bool("run.compare_diffusive", false);
+  spec.fft_planning =
+      get_choice<evolution::FftPlanning>(config, "numerics.fft_planning", "measure",
+                                         {{"estimate", evolution::FftPlanning::estimate},
+                                          {"measure", evolution::FftPlanning::measure},
+                                          {"patient", evolution::FftPlanning::patient}});
   return input;
 }
 

@@ -202,6 +202,8 @@ evolution::SimulationSpec make_simulation_spec(const EvolveInput& input) {
   spec.marked_points = in.marked_points;
   spec.output = in.output;
   spec.precision = in.precision;
+  spec.fft_planning = in.fft_planning;
+  spec.fft_wisdom_cache = evolution::default_fft_wisdom_cache(in.precision);
   spec.compare_diffusive = in.compare_diffusive;
   spec.config_toml = in.config_toml;
   return spec;

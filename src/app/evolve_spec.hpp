@@ -104,6 +104,7 @@ struct EvolveSpec {
   evolution::OutputSpec output;
   std::string backend = "auto";  ///< auto | cpu | cuda (parsed once the inputs are valid)
   evolution::Precision precision = evolution::Precision::complex128;
+  evolution::FftPlanning fft_planning = evolution::FftPlanning::measure;
   bool compare_diffusive = false;
   std::string config_toml;  ///< provenance
 };

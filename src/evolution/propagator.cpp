@@ -16,9 +16,9 @@ PropagatorLayout PropagatorLayout::from_grid(const Grid& grid) {
 }
 
 std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLayout& layout,
-                                            Precision precision) {
+                                            Precision precision, const FftPlanOptions& fft) {
   return backend == Backend::cuda ? make_cuda_propagator(layout, precision)
-                                  : make_cpu_propagator(layout, precision);
+                                  : make_cpu_propagator(layout, precision, fft);
 }
 
 MemoryEstimate estimate_memory(const PropagatorLayout& layout, Precision precision,
@@ -30,7 +30,9 @@ MemoryEstimate estimate_memory(const PropagatorLayout& layout, Precision precisi
   estimate.state_bytes = total * element;
   const std::size_t tables =
       nk * (3 * element + 2 * sizeof(std::int64_t)) + layout.table_size * element;
-  estimate.fft_work_bytes = cuda ? estimate.state_bytes : 0;
+  estimate.fft_work_bytes =
+      cuda ? estimate.state_bytes
+           : cpu_propagator_threads() * cpu_block_columns * (nk + 64 / element) * element;
   estimate.backend_bytes = estimate.state_bytes + tables + estimate.fft_work_bytes;
   const std::size_t exchange = total * sizeof(std::complex<double>);
   const std::size_t f_table = layout.table_size * sizeof(std::complex<double>);

@@ -291,6 +291,7 @@ u64 checkpoint_checksum(const Checkpoint& c) {
   h.values(c.schedule.snapshots);
   h.value(c.schedule.chunk);
   h.value(c.step);
+  h.text(c.fft_wisdom);
   h.values(c.rho);
   feed_record(h, c.record);
   return h.digest();
@@ -307,6 +308,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& c, const Grid& 
     file.set_attribute("/", "precision", c.precision);
     file.set_attribute("/", "config", c.config);
     file.set_attribute("/", "output_file", c.output_file);
+    file.set_attribute("/", "fft_wisdom", c.fft_wisdom);
     file.write("/rho", c.rho, {c.rho.size()});
     file.write("/step", std::vector<u64>{c.step}, {1});
     file.create_group("/schedule");
@@ -347,6 +349,7 @@ Checkpoint read_checkpoint(const std::string& path, const SimulationSpec& spec, 
     c.backend = file.read_string_attribute("/", "backend");
     c.precision = file.read_string_attribute("/", "precision");
     c.output_file = file.read_string_attribute("/", "output_file");
+    c.fft_wisdom = file.read_string_attribute("/", "fft_wisdom");
     c.rho = file.read_complex("/rho");
     const auto step = file.read_u64("/step");
     const auto sum = file.read_u64("/checksum");

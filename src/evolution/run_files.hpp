@@ -19,8 +19,9 @@
 namespace nanodecoh::evolution {
 
 /// Version of the layout of result and checkpoint files (attribute `schema_version` on "/").
-/// 1: files before the attribute existed (checksum over rho and the step only). 2: this layout.
-inline constexpr long long run_files_schema_version = 2;
+/// 1: files before the attribute existed (checksum over rho and the step only). 2: schedule,
+/// output path and full checksum. 3: this layout (checkpoints store the FFTW wisdom).
+inline constexpr long long run_files_schema_version = 3;
 
 /// One |rho| snapshot: the downsampled |reduced matrix| of each axis, and the Wigner function.
 struct Snapshot {
@@ -49,6 +50,7 @@ struct Checkpoint {
   std::string config;       ///< the run's configuration (TOML)
   std::string output_file;  ///< absolute path of the result the run was told to write ("" = none)
   Schedule schedule;        ///< the planned schedule
+  std::string fft_wisdom;   ///< FFTW wisdom of the run's CPU plans ("" = none needed)
 };
 
 /// FNV-1a over everything a checkpoint stores (the fields above, in a fixed order).

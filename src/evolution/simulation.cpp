@@ -91,13 +91,23 @@ struct Runner {
   bool main_run;  // false: diffusive comparison (no snapshots, checkpoints, progress)
   std::ostream& notices;
   bool resolution_warned;  // set when a warning about unresolved momenta was given
+  /// In: FFTW wisdom to plan from ("" = plan afresh; a checkpoint's wisdom overrides it).
+  /// Out: the wisdom the run's plans came from.
+  std::string fft_wisdom = {};
 
   Record run(const std::vector<cplx>& f_table, std::vector<cplx> rho0, Checkpoint* resume,
              RunResult& result) {
     const Schedule sch = make_schedule(spec, grid.total_size());
     ObservableCalculator calc(grid);
     const auto marked = marked_indices(grid, spec);
-    auto propagator = make_propagator(backend, PropagatorLayout::from_grid(grid), spec.precision);
+    FftPlanOptions fft;
+    fft.planning = spec.fft_planning;
+    fft.wisdom = resume ? resume->fft_wisdom : fft_wisdom;
+    fft.cache_file = spec.fft_wisdom_cache;
+    fft.notices = &notices;
+    auto propagator =
+        make_propagator(backend, PropagatorLayout::from_grid(grid), spec.precision, fft);
+    fft_wisdom = propagator->fft_wisdom();
     propagator->set_dissipation(f_table);
     Record record;
     u64 step = 0;
@@ -186,6 +196,7 @@ struct Runner {
                                        ? std::string()
                                        : std::filesystem::absolute(spec.output.file).string();
           checkpoint.schedule = sch;
+          checkpoint.fft_wisdom = fft_wisdom;
           write_checkpoint(ckpt, checkpoint, grid, spec.output.snapshot_points);
           result.checkpoint_written = ckpt;
         }
@@ -320,7 +331,9 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   }
   std::unique_ptr<Record> diffusive;
   if (spec.compare_diffusive) {
-    Runner comparison{spec, grid, backend, control, false, notices, true};
+    // The comparison plans from the main run's wisdom: the same transforms, with or without
+    // a resume in between.
+    Runner comparison{spec, grid, backend, control, false, notices, true, main.fft_wisdom};
     RunResult scratch;
     diffusive = std::make_unique<Record>(comparison.run(
         evaluate_channels(grid, diffusive_approximations(spec.channels), table_context),

@@ -428,7 +428,8 @@ TEST_P(PhysicsOnEveryBackend, GaussianSpreadingFollowsTheAnalyticLaw) {
   const auto result = run_quiet(spec, backend());
   // Free flight without dissipation is exact on the grid: the error is the grid's sampling of
   // the Gaussian (1e-9). complex64 measured: Var x 1.4e-5, <x> 2.7e-7 s0, <p> 1.07e-6,
-  // Var p 9.1e-6 (relative).
+  // Var p 9.1e-6 (relative) with FFTW_ESTIMATE plans; measured plans (the default: the plan,
+  // and so the rounding, depends on the timing of each process) gave Var p up to 4.1e-5 once.
   const ne::Precision p = precision();
   for (const auto& o : result.series) {
     const double var = s0 * s0 + std::pow(hbar * o.time / (2 * M * s0), 2);
@@ -436,7 +437,7 @@ TEST_P(PhysicsOnEveryBackend, GaussianSpreadingFollowsTheAnalyticLaw) {
     EXPECT_NEAR(o.axes[0].mean, p0 * o.time / M, by_precision(p, 1e-9, 1.2e-6) * s0);
     EXPECT_NEAR(o.axes[0].momentum_mean / p0, 1.0, by_precision(p, 1e-9, 5e-6));
     EXPECT_NEAR(o.axes[0].momentum_variance / std::pow(hbar / (2 * s0), 2), 1.0,
-                by_precision(p, 1e-9, 4e-5));
+                by_precision(p, 1e-9, 1e-4));
   }
   EXPECT_NEAR(result.series.back().axes[0].variance / (4 * s0 * s0), 1.0,
               by_precision(p, 1e-9, 6e-5));

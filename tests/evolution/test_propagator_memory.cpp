@@ -48,8 +48,11 @@ TEST(PropagatorMemory, CountsEveryBufferOfEachBackend) {
     const std::size_t f_table = layout.table_size * 16;         // kept for set_segment
     const auto cpu = ne::estimate_memory(layout, precision, nanodecoh::Backend::cpu);
     EXPECT_EQ(cpu.state_bytes, rho);
-    EXPECT_EQ(cpu.fft_work_bytes, 0u);  // FFTW transforms in place
-    EXPECT_EQ(cpu.backend_bytes, rho + factor_tables + offsets + decay);
+    // FFTW transforms in place; the column sweeps copy blocks of at most 8 columns into one
+    // scratch block per OpenMP thread.
+    // (rows padded by one 64-byte cache line).
+    EXPECT_EQ(cpu.fft_work_bytes, ne::cpu_propagator_threads() * 8 * (nk + 64 / e) * e);
+    EXPECT_EQ(cpu.backend_bytes, rho + factor_tables + offsets + decay + cpu.fft_work_bytes);
     EXPECT_EQ(cpu.host_bytes, exchange + f_table + cpu.backend_bytes);
     const auto cuda = ne::estimate_memory(layout, precision, nanodecoh::Backend::cuda);
     EXPECT_EQ(cuda.state_bytes, rho);

@@ -15,7 +15,9 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nanodecoh/backend.hpp"
@@ -51,7 +53,9 @@ struct SplitFactors {
 ///   state    = N e
 ///   tables   = nk (3 e + 16) + T e               (two kinetic and one potential factor per ket
 ///                                                 point, two offset arrays, exp(-F dt))
-///   fft work = N e on CUDA (bound on cuFFT's shared work area), 0 on the CPU (in-place FFTW)
+///   fft work = N e on CUDA (bound on cuFFT's shared work area); on the CPU (in-place FFTW)
+///              threads 8 (nk + 64/e) e: one scratch block of up to cpu_block_columns
+///              columns (rows padded by a cache line) per OpenMP thread for the column sweeps
 ///   backend  = state + tables + fft work         (the device on CUDA, the host on the CPU)
 ///   host     = N 16 + T 16 + (CPU: backend; CUDA: host_staging_elements e)
 /// where N 16 is the complex128 copy exchanged by state()/set_state() and T 16 the F table
@@ -62,6 +66,12 @@ struct MemoryEstimate {
   std::size_t backend_bytes = 0;   ///< rho, factor tables and FFT work area on the backend
   std::size_t host_bytes = 0;      ///< host memory (exchange copy, F table, staging or rho)
 };
+
+/// Columns of rho the CPU propagator transforms together in one scratch block (at most).
+inline constexpr std::size_t cpu_block_columns = 8;
+
+/// OpenMP threads of the CPU propagator (omp_get_max_threads(); OMP_NUM_THREADS sets it).
+std::size_t cpu_propagator_threads();
 
 /// Elements of the host buffer through which the CUDA propagator converts rho between
 /// complex128 and its precision, chunk by chunk (so staging never holds a second full copy).
@@ -80,6 +90,34 @@ void check_dissipation_table(const PropagatorLayout& layout,
 SplitFactors make_split_factors(const PropagatorLayout& layout, double dt,
                                 const std::vector<double>& potential,
                                 const std::vector<std::complex<double>>& f_table);
+
+/// How the CPU propagator plans its FFTs (numerics.fft_planning; docs/performance.md, "FFT
+/// plans"). estimate: FFTW_ESTIMATE, a heuristic plan that is the same on every machine with
+/// the same FFTW build; measure: FFTW_MEASURE (the default), the fastest of the candidate
+/// plans timed on this machine; patient: FFTW_PATIENT, more candidates timed.
+enum class FftPlanning { estimate, measure, patient };
+
+/// "estimate", "measure" or "patient".
+const char* to_string(FftPlanning planning);
+
+/// The FFT planning of one propagator (the CPU backend; CUDA ignores it).
+struct FftPlanOptions {
+  FftPlanning planning = FftPlanning::measure;
+  /// FFTW wisdom to plan from (the wisdom stored in a checkpoint); "" = plan afresh. When it
+  /// cannot be imported or does not hold this propagator's plans, the propagator plans afresh
+  /// and says on `notices` that the run is no longer bit-identical to the one that wrote it.
+  std::string wisdom;
+  /// Wisdom cache file read before planning afresh and rewritten (atomically) after; "" =
+  /// none. An unreadable, damaged or unwritable cache is ignored with a one-line notice.
+  std::string cache_file;
+  std::ostream* notices = nullptr;  ///< notices about wisdom; none if null
+};
+
+/// The default wisdom cache of `precision`: $NANODECOH_FFTW_WISDOM_DIR, else
+/// $XDG_CACHE_HOME/nanodecoh, else $HOME/.cache/nanodecoh, holding
+/// fftw-wisdom-<precision>.txt; "" when NANODECOH_FFTW_WISDOM_DIR is "none" or no directory
+/// is known.
+std::string default_fft_wisdom_cache(Precision precision);
 
 /// A backend's split-operator stepper. rho is exchanged as complex128 row-major [ket][bra].
 class Propagator {
@@ -106,17 +144,20 @@ class Propagator {
   virtual double purity() const = 0;
   /// False if any element of rho is NaN or inf.
   virtual bool all_finite() const = 0;
+  /// The FFTW wisdom the plans were made from (stored in checkpoints, so that a resumed run
+  /// plans the same transforms); "" where plans need none (FFTW_ESTIMATE, CUDA).
+  virtual std::string fft_wisdom() const { return {}; }
 };
 
-/// The CPU propagator (FFTW with OpenMP threads).
-std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout,
-                                                Precision precision);
+/// The CPU propagator (FFTW with OpenMP threads), its FFTs planned as `fft` says.
+std::unique_ptr<Propagator> make_cpu_propagator(const PropagatorLayout& layout, Precision precision,
+                                                const FftPlanOptions& fft = {});
 /// The CUDA propagator (cuFFT, fused kernels, Thrust reductions). Throws NotCompiled
 /// in builds without CUDA, OutOfMemory when the device lacks memory.
 std::unique_ptr<Propagator> make_cuda_propagator(const PropagatorLayout& layout,
                                                  Precision precision);
-/// Either of the above.
+/// Either of the above (`fft` applies to the CPU).
 std::unique_ptr<Propagator> make_propagator(Backend backend, const PropagatorLayout& layout,
-                                            Precision precision);
+                                            Precision precision, const FftPlanOptions& fft = {});
 
 }  // namespace nanodecoh::evolution

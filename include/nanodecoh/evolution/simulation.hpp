@@ -42,6 +42,10 @@ struct SimulationSpec {
       50;  ///< output times, evenly spaced over the protocol (>= 1; the last is the end)
   ChannelList channels;
   Precision precision = Precision::complex128;
+  /// FFT planning of the CPU propagator (numerics.fft_planning; docs/performance.md).
+  FftPlanning fft_planning = FftPlanning::measure;
+  /// FFTW wisdom cache file ("" = none; the CLI uses default_fft_wisdom_cache()).
+  std::string fft_wisdom_cache;
   /// Two marked points (coordinates per axis) for the coherence; empty = none.
   std::vector<std::vector<double>> marked_points;
   bool compare_diffusive =
