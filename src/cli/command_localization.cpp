@@ -9,6 +9,7 @@
 #include "app/model_inputs.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::cli {
@@ -42,7 +43,7 @@ std::vector<double> parse_list(const std::string& text, std::size_t count,
 
 struct Options {
   app::ModelInputs model;
-  std::string semi_axes, dx, axis = "0,0,1", backend = "auto";
+  std::string semi_axes, dx, axis = "0,0,1", backend = "auto", max_memory;
   double radius = 0, length = 0, cap_angle = 0, surface_temperature = 0, energy = 0,
          emitted_mass = 0, rate = 0, outgassing = 0, gas_temperature = 0, angle = 0,
          tolerance = 1e-6;
@@ -90,6 +91,8 @@ Command register_localization_command(CLI::App& root) {
   app->add_option("--tolerance", o->tolerance,
                   "Absolute tolerance in units of Gamma (default 1e-6)");
   add_backend_option(*app, o->backend);
+  app->add_option("--max-memory", o->max_memory,
+                  "Memory the value may use, e.g. 8G (default: the available memory)");
   app->add_flag("--json", o->json, "Print one JSON object (SI units)");
 
   return {app, [o, radius, semi, length, cap, ts, energy, rate, og, tg] {
@@ -123,6 +126,15 @@ Command register_localization_command(CLI::App& root) {
             options.tolerance = o->tolerance;
             names.translate([&] { validate_options(options); });
             const LocalizationRate engine(names.translate([&] { return app::build_model(in); }));
+            // Memory before the node sets are built (a mesh's grow with its triangles).
+            const std::size_t triangles = engine.model().body->triangle_count();
+            require_memory(
+                LocalizationRate::estimate_table_memory(engine.model(), 1, 1),
+                "localization: one value" +
+                    (triangles > 0 ? " on a mesh of " + std::to_string(triangles) + " triangles"
+                                   : std::string()),
+                "use a coarser mesh",
+                o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
             // Only valid inputs reach the backend choice (and its CPU-fallback notice).
             const Backend backend = select_backend(backend_choice);
             const RateValue f = engine.evaluate(r, rp, dx, options, backend);

@@ -156,4 +156,30 @@ step = 1e-12
   EXPECT_NE(r.err.find("more than --max-memory 100 MB"), std::string::npos) << r.err;
 }
 
+TEST(Resources, LocalizationCountsTheMeshNodes) {
+  // The same 20480-triangle mesh for one value of `localization`: refused before the node
+  // sets are built, naming the flag; a bad --max-memory names the flag too.
+  const std::string dir = nanodecoh::testing::make_temp_dir("resources_mesh_localization");
+  localization::write_obj(dir + "/ball.obj", localization::make_icosphere(75e-9, 5));
+  const std::vector<std::string> args = {"localization", "--body", "mesh", "--mesh",
+                                         dir + "/ball.obj", "--emitted-mass-amu", "18",
+                                         "--rate", "1", "--dx", "1e-9,0,0"};
+  auto tight = args;
+  tight.insert(tight.end(), {"--max-memory", "100M"});
+  const auto r = nanodecoh::testing::run_cli(tight);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const std::string err = nanodecoh::testing::without_backend_notice(r.err);
+  EXPECT_EQ(nanodecoh::testing::count_lines(err), 1) << err;
+  EXPECT_NE(err.find("localization: one value on a mesh of 20480 triangles needs about"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("more than --max-memory 100 MB"), std::string::npos) << err;
+  EXPECT_LT(peak_rss_bytes(RUSAGE_CHILDREN), small_peak);
+  auto bad = args;
+  bad.insert(bad.end(), {"--max-memory", "lots"});
+  const auto b = nanodecoh::testing::run_cli(bad);
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_NE(b.err.find("--max-memory = lots"), std::string::npos) << b.err;
+}
+
 }  // namespace
