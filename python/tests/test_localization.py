@@ -1,0 +1,70 @@
+"""nanodecoh.localization and nanodecoh.outgassing against their CLI twins on the same inputs
+(identical numbers), vectorised calls against the same points one at a time, and errors."""
+import json
+
+import numpy as np
+import pytest
+
+import nanodecoh
+
+SPHERE = dict(body="sphere", radius=1e-7, emitted_mass_amu=18.0, rate=1e3)
+
+
+def cli_localization(cli, dx, angle):
+    p = cli("localization", "--body", "sphere", "--radius", "1e-7", "--emitted-mass-amu", "18",
+            "--rate", "1000", "--dx", ",".join(repr(float(v)) for v in dx), "--angle",
+            repr(float(angle)), "--backend", "cpu", "--json")
+    return json.loads(p.stdout)
+
+
+def test_localization_equals_the_cli_point_by_point(cli):
+    dx = np.array([[1e-9, 0.0, 0.0], [0.0, 3e-9, 1e-9], [2e-9, -1e-9, 4e-9]])
+    angles = np.array([0.0, 0.3, 1.1])
+    r = nanodecoh.localization(dx, angle=angles, backend="cpu", **SPHERE)
+    assert r["F"].shape == (3,) and r["backend"] == "cpu"
+    for i in range(3):
+        c = cli_localization(cli, dx[i], angles[i])
+        assert r["F"][i] == complex(c["re"], c["im"])
+        assert r["error_estimate"][i] == c["error_estimate"]
+        assert r["diffusive"][i] == complex(c["diffusive"]["re"], c["diffusive"]["im"])
+        assert r["rate"] == c["rate"]
+    assert np.array_equal(r["diffusion_tensor"], np.array(c["diffusion_tensor"]))
+    assert np.array_equal(r["force_torque"], np.array(c["force_torque"]))
+
+
+def test_localization_broadcasts_angles_against_displacements():
+    dx = np.array([[1e-9, 0.0, 0.0], [0.0, 2e-9, 0.0]])
+    angles = np.array([[0.0], [0.5]])  # (2, 1) against (2,) -> (2, 2)
+    r = nanodecoh.localization(dx, angle=angles, backend="cpu", **SPHERE)
+    assert r["F"].shape == (2, 2)
+    for i in range(2):
+        for j in range(2):
+            one = nanodecoh.localization(dx[j], angle=angles[i, 0], backend="cpu", **SPHERE)
+            assert one["F"] == r["F"][i, j]
+
+
+def test_localization_errors_name_the_keyword():
+    with pytest.raises(ValueError, match="radius"):
+        nanodecoh.localization([1e-9, 0, 0], **dict(SPHERE, radius=-1.0))
+    with pytest.raises(ValueError, match="tolerance"):
+        nanodecoh.localization([1e-9, 0, 0], tolerance=2.0, **SPHERE)
+    with pytest.raises(ValueError, match="radiu"):
+        nanodecoh.localization([1e-9, 0, 0], radiu=1e-7, body="sphere", emitted_mass_amu=18.0,
+                               rate=1e3)
+    with pytest.raises(ValueError, match="dx"):
+        nanodecoh.localization([[1e-9, 0.0]], **SPHERE)
+
+
+def test_outgassing_equals_the_cli(cli):
+    for q, unit, radius, t in ((1e-9, "torr-l-per-s-cm2", 1e-7, 300.0),
+                               (3e-7, "pa-m3-per-s-m2", 5e-8, 77.0)):
+        c = json.loads(cli("outgassing", "--q", repr(q), "--unit", unit, "--radius", repr(radius),
+                           "--temperature", repr(t), "--json").stdout)
+        r = nanodecoh.outgassing(q, unit, radius, t)
+        assert r["rate"] == c["rate"] and r["particle_flux_per_area"] == c["particle_flux_per_area"]
+    v = nanodecoh.outgassing(1e-9, "torr-l-per-s-cm2", np.array([1e-7, 2e-7]), 300.0)
+    assert v["rate"][1] == nanodecoh.outgassing(1e-9, "torr-l-per-s-cm2", 2e-7, 300.0)["rate"]
+    with pytest.raises(ValueError, match="radius"):
+        nanodecoh.outgassing(1e-9, "torr-l-per-s-cm2", -1.0, 300.0)
+    with pytest.raises(ValueError, match="unit"):
+        nanodecoh.outgassing(1e-9, "furlongs", 1e-7, 300.0)
