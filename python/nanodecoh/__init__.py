@@ -25,7 +25,7 @@ from ._core import Error, InputError, IoError, NotCompiled, NumericalError, OutO
 
 __version__ = _core.version
 __all__ = [
-    "evolve", "sweep", "load", "localization", "outgassing", "load_sweep", "default_config", "EvolveResult", "SweepResult",
+    "evolve", "sweep", "load", "localization", "outgassing", "ftable", "load_sweep", "default_config", "EvolveResult", "SweepResult",
     "Error", "InputError", "NumericalError", "IoError", "OutOfMemory", "NotCompiled",
 ]
 
@@ -305,6 +305,21 @@ def localization(dx, angle=0.0, axis=(0.0, 0.0, 1.0), tolerance=1e-6, backend="a
     for key in ("F", "error_estimate", "diffusive"):
         r[key] = r[key].reshape(shape)
     return r
+
+
+def ftable(config, overrides=None, backend="auto", out=None, max_memory=""):
+    """``nanodecoh ftable CONFIG``: the table of F_{R_i,R_j}(dX_k) of an ftable configuration
+    (docs/ftable-config.md; a dict, TOML text or a path; ``overrides`` as ``--set``). With
+    ``out``, also writes the file ``ftable --out`` writes. Returns a dict: ``F``,
+    ``error_estimates`` and ``diffusive`` shaped [P, P, D] (1/s; [i, j, k] = F_{R_i,R_j}(dX_k)),
+    ``orientations`` [P, 3, 3], ``angles`` (rad), ``displacements`` [D, 3] (m), ``coordinate``
+    (m, line displacements), ``rate``, ``tolerance``, ``diffusion_tensor``, ``force_torque``,
+    ``max_error_estimate``, ``backend``, ``method``, ``config``."""
+    if config is None:
+        raise InputError("config = None: expected an ftable configuration (dict, TOML text or path)")
+    text, source = _config_source(config)
+    return _core.ftable(text, source, _assignments(overrides), backend, max_memory,
+                        "" if out is None else os.fspath(out))
 
 
 def outgassing(q, unit, radius, temperature):

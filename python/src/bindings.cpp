@@ -27,12 +27,14 @@
 
 #include "app/evolve_config.hpp"
 #include "app/evolve_run.hpp"
+#include "app/ftable_job.hpp"
 #include "app/localization_job.hpp"
 #include "app/sweep.hpp"
 #include "io/toml_config.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/io/output_claim.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace py = pybind11;
@@ -291,6 +293,56 @@ py::dict localization_job(const py::dict& model,
   return out;
 }
 
+template <typename T>
+py::array_t<T> array_of(const std::vector<T>& values, std::vector<py::ssize_t> shape) {
+  py::array_t<T> a(shape);
+  std::copy(values.begin(), values.end(), a.mutable_data());
+  return a;
+}
+
+py::dict ftable_job(const std::string& text, const std::string& source,
+                    const std::vector<std::string>& overrides, const std::string& backend,
+                    const std::string& max_memory, const std::string& out) {
+  io::Config config = io::Config::from_string(text, source);
+  for (const auto& o : overrides) config.apply_override(o);
+  const BackendChoice choice = parse_backend_choice(backend, "backend");
+  app::FtableInputs inputs = app::read_ftable_inputs(
+      config, max_memory.empty() ? 0 : parse_memory_size(max_memory, "max_memory"));
+  const io::OutputClaim claim = io::claim_outputs({{out, "out"}}, inputs.input_files);
+  const Backend chosen = select_backend(choice);
+  std::atomic<bool> stop{false};
+  const app::FtableResult r =
+      run_released([&] { return app::compute_ftable(std::move(inputs), chosen, &stop); }, stop);
+  if (!out.empty()) app::write_ftable_result(out, r);
+  const auto p = static_cast<py::ssize_t>(r.table.orientation_count());
+  const auto nd = static_cast<py::ssize_t>(r.table.displacement_count());
+  std::vector<double> orientations, displacements;
+  for (const auto& m : r.table.orientations)
+    orientations.insert(orientations.end(), m.begin(), m.end());
+  for (const auto& d : r.table.displacements)
+    displacements.insert(displacements.end(), d.begin(), d.end());
+  py::dict d;
+  d["F"] = array_of(r.table.values, {p, p, nd});
+  d["error_estimates"] = array_of(r.table.error_estimates, {p, p, nd});
+  d["diffusive"] = array_of(r.diffusive, {p, p, nd});
+  d["orientations"] = array_of(orientations, {p, 3, 3});
+  d["angles"] = array_of(r.table.angles, {static_cast<py::ssize_t>(r.table.angles.size())});
+  d["displacements"] = array_of(displacements, {nd, 3});
+  d["coordinate"] = array_of(r.table.displacement_coordinate,
+                             {static_cast<py::ssize_t>(r.table.displacement_coordinate.size())});
+  d["orientation_kind"] = r.table.orientation_kind;
+  d["displacement_kind"] = r.table.displacement_kind;
+  d["rate"] = r.table.rate;
+  d["tolerance"] = r.table.tolerance;
+  d["diffusion_tensor"] = array_of(r.diffusion_tensor, {6, 6});
+  d["force_torque"] = array_of(r.force_torque, {6});
+  d["max_error_estimate"] = r.max_error_estimate;
+  d["backend"] = std::string(to_string(r.backend));
+  d["method"] = r.method;
+  d["config"] = r.config_toml;
+  return d;
+}
+
 struct PySweep {
   std::unique_ptr<app::Sweep> sweep;
 };
@@ -388,6 +440,8 @@ PYBIND11_MODULE(_core, m) {
         return out;
       },
       py::arg("q"), py::arg("unit"), py::arg("radius"), py::arg("temperature"));
+  m.def("ftable", &ftable_job, py::arg("text"), py::arg("source"), py::arg("overrides"),
+        py::arg("backend"), py::arg("max_memory"), py::arg("out"));
   m.def("evolve", &evolve, py::arg("text"), py::arg("source"), py::arg("overrides"),
         py::arg("output_file"), py::arg("backend") = "", py::arg("max_memory") = "");
 

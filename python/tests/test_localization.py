@@ -68,3 +68,28 @@ def test_outgassing_equals_the_cli(cli):
         nanodecoh.outgassing(1e-9, "torr-l-per-s-cm2", -1.0, 300.0)
     with pytest.raises(ValueError, match="unit"):
         nanodecoh.outgassing(1e-9, "furlongs", 1e-7, 300.0)
+
+
+def test_ftable_equals_the_cli_file(cli, tmp_path):
+    import os
+    import h5py
+    from conftest import assert_same_h5
+    example = os.path.join(os.environ["NANODECOH_SOURCE_DIR"], "examples", "ftable.toml")
+    sets = {"orientations.count": 3, "displacements.count": 4, "displacements.step": 1e-9}
+    cli_file = tmp_path / "cli.h5"
+    args = ["ftable", example, "--out", cli_file, "--backend", "cpu", "--quiet"]
+    for k, v in sets.items():
+        args += ["--set", f"{k}={v!r}"]
+    cli(*args)
+    py_file = tmp_path / "py.h5"
+    t = nanodecoh.ftable(example, overrides=sets, backend="cpu", out=py_file)
+    assert t["F"].shape == (3, 3, 4) and t["orientations"].shape == (3, 3, 3)
+    assert_same_h5(py_file, cli_file, skip_attributes=())
+    # The arrays are the file's values in the documented order [i, j, k].
+    with h5py.File(cli_file, "r") as f:
+        stored = f["F"][()]
+        if stored.dtype.names:
+            stored = stored[stored.dtype.names[0]] + 1j * stored[stored.dtype.names[1]]
+        assert np.array_equal(stored.reshape(3, 3, 4), t["F"])
+    with pytest.raises(ValueError, match="orientations.count"):
+        nanodecoh.ftable(example, overrides={"orientations.count": 0})

@@ -139,3 +139,14 @@ def test_bad_sweep_input_names_the_key():
         nanodecoh.sweep(small_cat_config(), vary={"channels[0].rate": [100.0, -5.0]})
     with pytest.raises(ValueError, match="vary"):
         nanodecoh.sweep(small_cat_config(), vary={})
+
+
+def test_progress_callback_and_bar():
+    calls = []
+    nanodecoh.sweep(small_cat_config(), vary={"initial.width": WIDTHS},
+                    progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1] == (3, 3)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    # progress=True: a tqdm bar when tqdm is installed (Debian python3-tqdm), else nothing.
+    s = nanodecoh.sweep(small_cat_config(), vary={"initial.width": WIDTHS[:1]}, progress=True)
+    assert s.computed == 1

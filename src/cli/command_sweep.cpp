@@ -37,10 +37,17 @@ int run_sweep_command(const SweepOptions& opt) {
   evolution::RunControl control;
   control.stop = StopOnSignals::flag();
   const bool talk = !opt.quiet && !opt.json;
-  const app::SweepReport report =
-      app::run_sweep(sweep, opt.out, control, [&](std::size_t done, std::size_t total) {
-        if (talk) std::cerr << "nanodecoh: sweep point " << done << " of " << total << " done\n";
-      });
+  app::SweepReport report;
+  try {
+    report = app::run_sweep(sweep, opt.out, control, [&](std::size_t done, std::size_t total) {
+      if (talk) std::cerr << "nanodecoh: sweep point " << done << " of " << total << " done\n";
+    });
+  } catch (const Interrupted& e) {
+    // The finished points are kept: the same command continues (main.cpp would say "nothing
+    // written").
+    std::cerr << "nanodecoh: interrupted: " << e.what() << "; run the same command to continue\n";
+    return 130;
+  }
   if (opt.json) {
     print_json(std::cout, {{"points", sweep.size()},
                            {"computed", report.computed},
