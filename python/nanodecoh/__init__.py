@@ -25,7 +25,7 @@ from ._core import Error, InputError, IoError, NotCompiled, NumericalError, OutO
 
 __version__ = _core.version
 __all__ = [
-    "evolve", "sweep", "load", "localization", "outgassing", "ftable", "load_sweep", "default_config", "EvolveResult", "SweepResult",
+    "evolve", "sweep", "load", "localization", "outgassing", "ftable", "rates", "load_sweep", "default_config", "EvolveResult", "SweepResult",
     "Error", "InputError", "NumericalError", "IoError", "OutOfMemory", "NotCompiled",
 ]
 
@@ -320,6 +320,19 @@ def ftable(config, overrides=None, backend="auto", out=None, max_memory=""):
     text, source = _config_source(config)
     return _core.ftable(text, source, _assignments(overrides), backend, max_memory,
                         "" if out is None else os.fspath(out))
+
+
+def rates(radius, chi_real, chi_imag, temperature, dx, permittivity=None, material=None,
+          density=None, mass=None, t_internal=None, shape_factor=0.5):
+    """``nanodecoh rates``: momentum diffusion, decoherence and drag of a sphere of ``radius``
+    (m) in blackbody radiation at ``temperature`` (K), as a magnetic dipole (volume
+    susceptibility ``chi_real`` + i ``chi_imag``) and as an electric dipole (constant
+    ``permittivity`` or a ``material`` preset / .toml file), for a superposition size ``dx``
+    (m); ``density`` (kg/m^3) or ``mass`` (kg); ``t_internal`` (K, default ``temperature``).
+    Returns the dict ``rates --json`` prints (SI units; ``units`` names each key's unit;
+    docs/rates.md)."""
+    return json.loads(_core.rates(radius, chi_real, chi_imag, temperature, dx, permittivity,
+                                  material, density, mass, t_internal, shape_factor))
 
 
 def outgassing(q, unit, radius, temperature):

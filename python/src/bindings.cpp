@@ -21,6 +21,7 @@
 #include <exception>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "app/evolve_run.hpp"
 #include "app/ftable_job.hpp"
 #include "app/localization_job.hpp"
+#include "app/rates_job.hpp"
 #include "app/sweep.hpp"
 #include "io/toml_config.hpp"
 #include "nanodecoh/error.hpp"
@@ -442,6 +444,32 @@ PYBIND11_MODULE(_core, m) {
       py::arg("q"), py::arg("unit"), py::arg("radius"), py::arg("temperature"));
   m.def("ftable", &ftable_job, py::arg("text"), py::arg("source"), py::arg("overrides"),
         py::arg("backend"), py::arg("max_memory"), py::arg("out"));
+  m.def(
+      "rates",
+      [](double radius, double chi_real, double chi_imag, double temperature, double dx,
+         std::optional<double> permittivity, std::optional<std::string> material,
+         std::optional<double> density, std::optional<double> mass,
+         std::optional<double> t_internal, double shape_factor) {
+        app::RatesRequest request;
+        request.input.radius = radius;
+        request.input.chi_real = chi_real;
+        request.input.chi_imag = chi_imag;
+        request.input.temperature = temperature;
+        request.input.superposition_size = dx;
+        request.input.shape_factor = shape_factor;
+        request.permittivity = permittivity;
+        request.material = material;
+        request.density = density;
+        request.mass = mass;
+        request.t_internal = t_internal;
+        const app::RatesJob job =
+            app::compute_rates_job(request, app::InputNames().add("superposition_size", "dx"));
+        return app::rates_json(job).dump();
+      },
+      py::arg("radius"), py::arg("chi_real"), py::arg("chi_imag"), py::arg("temperature"),
+      py::arg("dx"), py::arg("permittivity") = py::none(), py::arg("material") = py::none(),
+      py::arg("density") = py::none(), py::arg("mass") = py::none(),
+      py::arg("t_internal") = py::none(), py::arg("shape_factor") = 0.5);
   m.def("evolve", &evolve, py::arg("text"), py::arg("source"), py::arg("overrides"),
         py::arg("output_file"), py::arg("backend") = "", py::arg("max_memory") = "");
 

@@ -93,3 +93,22 @@ def test_ftable_equals_the_cli_file(cli, tmp_path):
         assert np.array_equal(stored.reshape(3, 3, 4), t["F"])
     with pytest.raises(ValueError, match="orientations.count"):
         nanodecoh.ftable(example, overrides={"orientations.count": 0})
+
+
+def test_rates_equal_the_cli(cli):
+    args = ["rates", "--radius", "1e-07", "--chi-real", "-2.2e-05", "--chi-imag", "0.0",
+            "--temperature", "300.0", "--dx", "1e-06", "--json"]
+    expected = json.loads(cli(*args, "--permittivity", "5.7", "--density", "3510.0").stdout)
+    r = nanodecoh.rates(radius=1e-7, chi_real=-2.2e-5, chi_imag=0.0, temperature=300.0,
+                        dx=1e-6, permittivity=5.7, density=3510.0)
+    assert r == expected
+    expected = json.loads(cli(*args, "--material", "fused-silica", "--t-internal", "600").stdout)
+    r = nanodecoh.rates(radius=1e-7, chi_real=-2.2e-5, chi_imag=0.0, temperature=300.0,
+                        dx=1e-6, material="fused-silica", t_internal=600.0)
+    assert r == expected
+    with pytest.raises(ValueError, match="chi_imag"):
+        nanodecoh.rates(radius=1e-7, chi_real=0.0, chi_imag=-1.0, temperature=300.0, dx=1e-6,
+                        permittivity=5.7, density=3510.0)
+    with pytest.raises(ValueError, match="permittivity/material"):
+        nanodecoh.rates(radius=1e-7, chi_real=0.0, chi_imag=0.0, temperature=300.0, dx=1e-6,
+                        density=3510.0)
