@@ -3,6 +3,11 @@
 Python: a sweep over examples/evolve_cat_free_flight.toml (the demo's cat in free flight
 under desorption), normalised per point, plotted to a PNG.
 
+At these separations (far beyond the thermal wavelength of the desorbed water) every emission
+resolves the branches: the desorption channel is saturated, F = Gamma, whatever the
+temperature, so the two temperatures give the same curves and the separation acts only through
+the Gaussian channel -- the plot shows it.
+
 Run from the repository root after a build:
     PYTHONPATH=build/python /usr/bin/python3 examples/python_sweep.py [OUT.png]
 """
