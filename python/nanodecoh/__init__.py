@@ -235,7 +235,8 @@ def load(path):
         # which the distribution columns share; use the configuration's order.
         import tomllib
         config = _decode(f.attrs["config"])
-        order = [a.get("name") for a in tomllib.loads(config).get("grid", {}).get("axes", [])]
+        order = [a.get("name", "x" if a.get("kind", "translation") == "translation" else "phi")
+                 for a in tomllib.loads(config).get("axes", [])]
         if sorted(order) == sorted(axes):
             axes = order
         translation = [_decode(f["grid"][a].attrs.get("kind", "translation")) == "translation"
@@ -364,6 +365,7 @@ class SweepResult:
     ``shape``; ``summaries``: each point's summary (as ``evolve --json``), in sweep order (last
     key fastest); ``series``: name -> array shaped [sweep dims..., output, ...];
     ``wall_seconds``: array over the sweep; ``dims``: name -> dimension names of that array;
+    ``units``: name -> unit (as in the file's ``unit`` attributes);
     ``table_builds``, ``computed``, ``found``: diagnostics of the run (F tables computed,
     points run now, points resumed); ``data``: an xarray.Dataset when xarray is installed,
     else None.
@@ -390,10 +392,12 @@ class SweepResult:
             for s, w in zip(self.summaries, self.wall_seconds.reshape(-1)):
                 s["wall_seconds"] = float(w)
             self.series = {}
+            self.units = {}
 
             def visit(name, obj):
                 if isinstance(obj, h5py.Dataset):
                     self.series[name] = obj[()]
+                    self.units[name] = _decode(obj.attrs.get("unit", ""))
             f["timeseries"].visititems(visit)
         self.sweep_dims = ["point"] if self.zip else list(self.keys)
         self.dims = {}
@@ -419,13 +423,10 @@ class SweepResult:
         variables = {name: (self.dims[name], a) for name, a in self.series.items()}
         variables["wall_seconds"] = (self.sweep_dims, self.wall_seconds)
         ds = xarray.Dataset(variables, coords=coords)
-        units = {}
-        for s in self.summaries[:1]:
-            units = _series_units(list(s["final"].get("axes", {}).keys()),
-                                  [True] * len(s["final"].get("axes", {})))
         for name in self.series:
-            if units.get(name):
-                ds[name].attrs["units"] = units[name]
+            if self.units.get(name):
+                ds[name].attrs["units"] = self.units[name]
+        ds["wall_seconds"].attrs["units"] = "s"
         return ds
 
 

@@ -68,7 +68,7 @@ def test_dict_config_and_dotted_overrides_equal_set(cli, tmp_path):
 
 
 def test_final_rho_is_a_view_in_ket_then_bra_order(tmp_path):
-    config = small_cat_config()
+    config = small_cat_config(output="final_state = true")
     config = config.replace("points = 48", "points = 32", 1)
     config = config.replace("[[channels]]", "[[axes]]\nkind = \"translation\"\nname = \"y\"\n"
                             "points = 16\nstep = 2.0e-9\n[[channels]]", 1)
@@ -88,6 +88,11 @@ def test_final_rho_is_a_view_in_ket_then_bra_order(tmp_path):
     y_marginal = np.einsum("aiai->i", rho).real
     assert np.allclose(x_marginal, r.series["x/distribution"][-1], atol=1e-14)
     assert np.allclose(y_marginal, r.series["y/distribution"][-1], atol=1e-14)
+    # The file keeps the order: load() gives the axes in configuration order and the same rho.
+    r.to_hdf5(tmp_path / "two_axes.h5")
+    loaded = nanodecoh.load(tmp_path / "two_axes.h5")
+    assert loaded.axes == ["x", "y"] and loaded.rho_dims == ["x", "y", "x'", "y'"]
+    assert np.array_equal(loaded.final_rho, rho)
 
 
 def test_bad_input_raises_value_error_naming_the_key_as_the_cli(cli, tmp_path):

@@ -36,6 +36,7 @@ def test_2x3_sweep_equals_six_single_runs_and_builds_the_table_once(tmp_path):
     assert s.series["coherence_normalized"].shape == (2, 3, 5)
     assert s.series["x/distribution"].shape == (2, 3, 5, 48)
     assert s.dims["x/distribution"] == ["initial.separation", "initial.width", "output", "x"]
+    assert s.units["time"] == "s" and s.units["x/variance"] == "m^2"
     for i, sep in enumerate(SEPARATIONS):
         for j, width in enumerate(WIDTHS):  # last key fastest
             single = nanodecoh.evolve(config, overrides={"initial.separation": sep,
