@@ -151,3 +151,33 @@ def test_progress_callback_and_bar():
     # progress=True: a tqdm bar when tqdm is installed (Debian python3-tqdm), else nothing.
     s = nanodecoh.sweep(small_cat_config(), vary={"initial.width": WIDTHS[:1]}, progress=True)
     assert s.computed == 1
+
+
+def test_the_cli_sweep_stopped_by_sigint_resumes_to_the_same_file(cli, tmp_path):
+    import signal
+    import subprocess
+    import time
+    from conftest import CLI
+    config = tmp_path / "run.toml"
+    config.write_text(small_cat_config(duration="1.0e-2"))  # 10^4 steps: about a second a point
+    out = tmp_path / "cli.h5"
+    args = [CLI, "sweep", str(config), "--vary", "initial.width=2.0e-9,2.5e-9,3.0e-9",
+            "--out", str(out), "--quiet"]
+    p = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    first = tmp_path / "cli.h5.parts" / "point_0.json"
+    deadline = time.monotonic() + 120
+    while not first.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert "run the same command to continue" in err
+    resumed = subprocess.run(args + ["--json"], capture_output=True, text=True, check=True)
+    report = json.loads(resumed.stdout)
+    assert report["resumed"] >= 1 and report["computed"] + report["resumed"] == 3
+    whole = tmp_path / "whole.h5"
+    nanodecoh.sweep(config, vary={"initial.width": [2.0e-9, 2.5e-9, 3.0e-9]}, out=whole)
+    a, b = nanodecoh.load_sweep(out), nanodecoh.load_sweep(whole)
+    assert without_output(a.summaries) == without_output(b.summaries)
+    for name in a.series:
+        assert np.array_equal(a.series[name], b.series[name]), name

@@ -248,8 +248,23 @@ Sweep::PointRun Sweep::run_point(std::size_t index, const std::string& output_fi
   const EvolveInput input = read_evolve_job(config, output_file);
   EvolveJob job = build_evolve_job(input, backend_member_, max_memory_member_, false);
   job.spec.channels = cache_member_.share(config, job.spec.channels);
+  // Each point checkpoints next to its result (never into a file another point uses); a point
+  // stopped earlier continues from its checkpoint when that belongs to this configuration
+  // (bit-identical to an uninterrupted run, docs/run-files.md).
+  job.spec.output.checkpoint_file = output_file + ".ckpt.h5";
+  evolution::RunControl point_control = control;
+  std::error_code ec;
+  if (fs::is_regular_file(job.spec.output.checkpoint_file, ec)) {
+    try {
+      if (evolution::read_checkpoint_header(job.spec.output.checkpoint_file).config ==
+          job.spec.config_toml)
+        point_control.resume_from = job.spec.output.checkpoint_file;
+    } catch (const IoError&) {
+      // Not a readable checkpoint: the point starts from the beginning and overwrites it.
+    }
+  }
   PointRun run;
-  run.result = evolution::run_simulation(job.spec, select_backend(job.backend), control);
+  run.result = evolution::run_simulation(job.spec, select_backend(job.backend), point_control);
   if (!run.result.interrupted) run.summary = evolve_summary(run.result, job.spec);
   return run;
 }
