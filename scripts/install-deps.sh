@@ -5,7 +5,10 @@
 set -euo pipefail
 
 packages=(cmake make g++ pkg-config libeigen3-dev libfftw3-dev libgtest-dev libbenchmark-dev
-          libcli11-dev nlohmann-json3-dev libhdf5-dev libtomlplusplus-dev)
+          libcli11-dev nlohmann-json3-dev libhdf5-dev libtomlplusplus-dev
+          # The Python package (python/, docs/python.md) and its tests, run by `make test`.
+          python3 python3-dev pybind11-dev python3-pybind11 python3-pytest python3-numpy
+          python3-h5py python3-distributed)
 for arg in "$@"; do
   case "$arg" in
     # Plots (scripts/plot_*.py) and the Python oracles of the test suite (tests/peers).

@@ -12,6 +12,7 @@
 #include "app/config_reading.hpp"
 #include "app/evolve_config.hpp"
 #include "app/evolve_factory.hpp"
+#include "app/evolve_run.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
@@ -28,22 +29,6 @@ struct EvolveOptions {
   bool json = false, quiet = false;
 };
 
-nlohmann::json summarize(const evolution::Observables& o, const evolution::SimulationSpec& spec) {
-  nlohmann::json j{{"time", o.time},
-                   {"step", o.step},
-                   {"trace", o.trace},
-                   {"purity", o.purity},
-                   {"energy", o.energy},
-                   {"coherence", o.coherence},
-                   {"coherence_normalized", o.coherence_normalized}};
-  for (std::size_t a = 0; a < o.axes.size(); ++a)
-    j["axes"][spec.axes[a].name] = {{"mean", o.axes[a].mean},
-                                    {"variance", o.axes[a].variance},
-                                    {"momentum_mean", o.axes[a].momentum_mean},
-                                    {"momentum_variance", o.axes[a].momentum_variance}};
-  return j;
-}
-
 int run_evolve(const EvolveOptions& opt) {
   using namespace evolution;
   if (!opt.resume.empty() && (!opt.config.empty() || !opt.overrides.empty()))
@@ -59,9 +44,7 @@ int run_evolve(const EvolveOptions& opt) {
                                                                      "built-in default")
                                            : io::Config::from_file(opt.config);
   for (const auto& o : opt.overrides) config.apply_override(o);
-  app::EvolveInput input = app::read_evolve_input(config);
-  config.require_all_used();
-  input.spec.config_toml = config.to_toml();
+  app::EvolveInput input = app::read_evolve_job(config);
   // A resumed run writes where the interrupted run was told to write (its --out included).
   if (!opt.out.empty())
     input.spec.output.file = opt.out;
@@ -69,13 +52,10 @@ int run_evolve(const EvolveOptions& opt) {
     input.spec.output.file = checkpoint.output_file;
   if (!opt.plot.empty() && input.spec.output.file.empty())
     throw InvalidArgument("--plot", opt.plot, "an output file (output.file or --out)");
-  const BackendChoice backend_choice =
-      opt.backend.empty() ? parse_backend_choice(input.spec.backend, input.names.backend)
-                          : parse_backend_choice(opt.backend, "--backend");
-  SimulationSpec spec = app::make_simulation_spec(input);
-  if (!opt.max_memory.empty()) spec.max_memory_bytes = parse_memory_size(opt.max_memory);
-  input.names.run.translate([&] { validate(spec); });
-  if (opt.resume.empty()) app::check_initial_state(spec);
+  app::EvolveJob job =
+      app::build_evolve_job(input, opt.backend, opt.max_memory, opt.resume.empty());
+  const SimulationSpec& spec = job.spec;
+  const BackendChoice backend_choice = job.backend;
   // Before the long computation: outputs writable, not an input, not in use.
   std::vector<std::filesystem::path> inputs = app::input_files(input.spec);
   inputs.emplace_back(opt.config);
@@ -106,20 +86,7 @@ int run_evolve(const EvolveOptions& opt) {
   if (!opt.plot.empty()) run_plot_script("plot_evolution.py", spec.output.file, opt.plot);
   const Observables& last = result.series.back();
   if (opt.json) {
-    nlohmann::json j{
-        {"backend", std::string(to_string(result.backend))},
-        {"precision", to_string(spec.precision)},
-        {"steps", result.steps},
-        {"wall_seconds", result.wall_seconds},
-        {"output", spec.output.file},
-        {"memory_bytes",
-         {{"backend", result.memory.backend_bytes}, {"host", result.memory.host_bytes}}},
-        {"version", version_string},
-        {"final", summarize(last, spec)}};
-    if (!result.diffusive_series.empty())
-      j["diffusive_final"] = summarize(result.diffusive_series.back(), spec);
-    if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
-    print_json(std::cout, j);
+    print_json(std::cout, app::evolve_summary(result, spec));
   } else if (!opt.quiet) {
     std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
               << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "

@@ -6,10 +6,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/localization_job.hpp"
 #include "app/model_inputs.hpp"
 #include "cli/commands.hpp"
-#include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/resources.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::cli {
@@ -114,34 +115,23 @@ Command register_localization_command(CLI::App& root) {
             in.emitted_mass_amu = o->emitted_mass;
             const auto dxv = parse_list(o->dx, 3, "--dx");
             const auto axv = parse_list(o->axis, 3, "--axis");
-            const BackendChoice backend_choice = parse_backend_choice(o->backend);
             // The library names spec fields; the flags the user typed replace them.
-            const app::InputNames names = app::model_input_flags().add("displacements", "--dx");
-            const Eigen::Vector3d dx(dxv[0], dxv[1], dxv[2]);
-            const Eigen::Matrix3d r = names.translate([&] {
-              return rotation_about({axv[0], axv[1], axv[2]}, o->angle, "axis");
-            });
-            const Eigen::Matrix3d rp = Eigen::Matrix3d::Identity();
-            RateOptions options;
-            options.tolerance = o->tolerance;
-            names.translate([&] { validate_options(options); });
-            const LocalizationRate engine(names.translate([&] { return app::build_model(in); }));
-            // Memory before the node sets are built (a mesh's grow with its triangles).
-            const std::size_t triangles = engine.model().body->triangle_count();
-            require_memory(
-                LocalizationRate::estimate_table_memory(engine.model(), 1, 1),
-                "localization: one value" +
-                    (triangles > 0 ? " on a mesh of " + std::to_string(triangles) + " triangles"
-                                   : std::string()),
-                "use a coarser mesh",
-                o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
-            // Only valid inputs reach the backend choice (and its CPU-fallback notice).
-            const Backend backend = select_backend(backend_choice);
-            const RateValue f = engine.evaluate(r, rp, dx, options, backend);
-            const DiffusiveLimit lim = engine.diffusive_limit();
-            const std::complex<double> diff =
-                LocalizationRate::diffusive_approximation(lim, r, rp, dx);
-            const double gamma = engine.model().rate;
+            const app::InputNames names =
+                app::model_input_flags().add("displacements", "--dx").add("angles", "--angle");
+            app::LocalizationRequest request;
+            request.model = in;
+            request.displacements = {Eigen::Vector3d(dxv[0], dxv[1], dxv[2])};
+            request.angles = {o->angle};
+            request.axis = Eigen::Vector3d(axv[0], axv[1], axv[2]);
+            request.tolerance = o->tolerance;
+            request.backend = o->backend;
+            if (!o->max_memory.empty()) request.max_memory_bytes = parse_memory_size(o->max_memory);
+            const app::LocalizationResult result = app::compute_localization(request, names);
+            const RateValue& f = result.values.front();
+            const DiffusiveLimit& lim = result.limit;
+            const std::complex<double> diff = result.diffusive.front();
+            const double gamma = result.rate;
+            const Backend backend = result.backend;
             if (o->json) {
               nlohmann::json d = nlohmann::json::array(), ft = nlohmann::json::array();
               for (int i = 0; i < 6; ++i) {

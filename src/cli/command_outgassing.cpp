@@ -3,6 +3,7 @@
 // desorption paper end of Sec. IV D).
 #include <iostream>
 
+#include "app/localization_job.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
@@ -27,12 +28,11 @@ Command register_outgassing_command(CLI::App& root) {
   app->add_flag("--json", o->json, "Print one JSON object");
   return {app, [o] {
             using namespace localization;
-            require_positive("--q", o->q);
-            require_positive("--radius", o->radius);
-            require_positive("--temperature", o->temperature);
-            const OutgassingUnit unit = parse_outgassing_unit(o->unit, "--unit");
-            const double flux = outgassing_particle_flux(o->q, unit, o->temperature);
-            const double rate = flux * 4.0 * constants::pi * o->radius * o->radius;
+            const app::OutgassingResult result =
+                app::compute_outgassing(o->q, o->unit, o->radius, o->temperature,
+                                        app::InputNames::flags().add("unit", "--unit"));
+            const double flux = result.particle_flux_per_area;
+            const double rate = result.rate;
             if (o->json) {
               print_json(std::cout, {{"rate", rate}, {"particle_flux_per_area", flux}});
             } else {

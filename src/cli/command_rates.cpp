@@ -16,6 +16,7 @@
 #include <string>
 
 #include "app/input_names.hpp"
+#include "app/rates_job.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/material.hpp"
@@ -40,163 +41,6 @@ struct RatesOptions {
   bool json = false;
 };
 
-// The consistent rates of one dipole and where its response came from.
-struct DipoleRates {
-  DipoleSphere sphere;
-  ThermalPhotonRates rates;
-};
-
-nlohmann::json parts_json(const RateParts& parts) {
-  return {
-      {"total", parts.total}, {"scattering", parts.scattering}, {"absorption", parts.absorption}};
-}
-
-nlohmann::json channel_json(const PhotonChannelRates& c) {
-  return {{"decoherence_rate", c.decoherence_rate},
-          {"decoherence_rate_longwave", c.decoherence_rate_longwave},
-          {"event_rate", c.event_rate},
-          {"localization_parameter", c.localization_parameter},
-          {"momentum_diffusion", c.momentum_diffusion},
-          {"drag_coefficient", c.drag_coefficient}};
-}
-
-nlohmann::json dipole_json(const ThermalPhotonRates& r) {
-  return {{"momentum_diffusion", r.total.momentum_diffusion},
-          {"momentum_diffusion_scattering", r.scattering.momentum_diffusion},
-          {"momentum_diffusion_absorption", r.absorption.momentum_diffusion},
-          {"momentum_diffusion_emission", r.emission.momentum_diffusion},
-          {"localization_parameter", r.total.localization_parameter},
-          {"localization_rate", r.total.decoherence_rate_longwave},
-          {"decoherence_rate_longwave", r.total.decoherence_rate_longwave},
-          {"decoherence_rate", r.total.decoherence_rate},
-          {"decoherence_rate_saturated", r.total.event_rate},
-          {"drag_coefficient", r.total.drag_coefficient},
-          {"fdt_ratio", r.fdt_ratio},
-          {"channels",
-           {{"scattering", channel_json(r.scattering)},
-            {"absorption", channel_json(r.absorption)},
-            {"emission", channel_json(r.emission)}}}};
-}
-
-// The magnetic paper's printed structure (M 19-23, 54, 60, 78-82), kept for comparison.
-nlohmann::json paper_json(const RatesResult& r, bool with_dielectric) {
-  const MomentumDiffusion& d = r.momentum_diffusion;
-  nlohmann::json paper = {
-      {"magnetic",
-       {{"momentum_diffusion", d.total},
-        {"momentum_diffusion_scattering", d.scattering},
-        {"momentum_diffusion_absorption", d.absorption},
-        {"momentum_diffusion_magnetic", d.magnetic},
-        {"momentum_diffusion_electric", d.electric},
-        {"momentum_diffusion_cross", d.cross},
-        {"localization_parameter", r.localization_parameter},
-        {"localization_rate", r.localization_rate},
-        {"decoherence_rate_longwave", r.decoherence_longwave.total},
-        {"decoherence_rate", r.decoherence.total},
-        {"decoherence_rate_saturated", r.decoherence_saturated.total},
-        {"decoherence_rate_parts", parts_json(r.decoherence)},
-        {"decoherence_rate_longwave_parts", parts_json(r.decoherence_longwave)},
-        {"decoherence_rate_saturated_parts", parts_json(r.decoherence_saturated)},
-        {"drag_coefficient", r.drag.total},
-        {"drag_coefficient_parts", parts_json(r.drag)},
-        {"fdt_ratio", r.fdt_ratio}}}};
-  if (with_dielectric) {
-    paper["dielectric"] = {{"decoherence_rate_longwave", r.dielectric_decoherence_longwave},
-                           {"decoherence_rate", r.dielectric_decoherence},
-                           {"drag_coefficient", r.dielectric_drag}};
-    paper["ratio_decoherence_magnetic_to_dielectric"] = r.ratio_decoherence;
-    paper["ratio_drag_magnetic_to_dielectric"] = r.ratio_drag;
-  }
-  return paper;
-}
-
-nlohmann::json to_json(const RatesInput& in, const RatesOptions& opts,
-                       const std::optional<Material>& material, const RatesResult& paper,
-                       const DipoleRates& magnetic, const DipoleRates& electric) {
-  nlohmann::json magnetic_block = dipole_json(magnetic.rates);
-  magnetic_block["clausius_mossotti_real"] = paper.clausius_mossotti.real();
-  magnetic_block["clausius_mossotti_imag"] = paper.clausius_mossotti.imag();
-  magnetic_block["polarizability_real"] = paper.polarizability.real();
-  magnetic_block["polarizability_imag"] = paper.polarizability.imag();
-  nlohmann::json inputs = {{"radius", in.radius},           {"chi_real", in.chi_real},
-                           {"chi_imag", in.chi_imag},       {"temperature", in.temperature},
-                           {"t_internal", opts.t_internal}, {"shape_factor", in.shape_factor},
-                           {"dx", in.superposition_size},   {"mass", paper.mass}};
-  if (in.density) inputs["density"] = *in.density;
-  if (material) {
-    inputs["material"] = {{"name", material->name},
-                          {"file", material->file},
-                          {"permittivity_source", material->permittivity.source},
-                          {"permittivity_valid_band",
-                           {material->permittivity.valid_min, material->permittivity.valid_max}}};
-  } else {
-    inputs["permittivity"] = in.permittivity;
-  }
-  const double ratio_f = magnetic.rates.total.decoherence_rate_longwave /
-                         electric.rates.total.decoherence_rate_longwave;
-  const double ratio_xi =
-      magnetic.rates.total.drag_coefficient / electric.rates.total.drag_coefficient;
-  return {{"inputs", inputs},
-          {"thermal_wavelength", paper.thermal_wavelength},
-          {"magnetic", magnetic_block},
-          {"dielectric", dipole_json(electric.rates)},
-          {"ratio_decoherence_magnetic_to_dielectric", ratio_f},
-          {"ratio_drag_magnetic_to_dielectric", ratio_xi},
-          {"paper", paper_json(paper, !material.has_value())}};
-}
-
-// Unit of a numeric output key (the last component of its path; the same key means the same
-// quantity everywhere in the output). "1" is dimensionless.
-std::string unit_of(const std::string& key) {
-  static const std::map<std::string, std::string> exact = {
-      {"radius", "m"},
-      {"dx", "m"},
-      {"thermal_wavelength", "m"},
-      {"temperature", "K"},
-      {"t_internal", "K"},
-      {"mass", "kg"},
-      {"density", "kg m^-3"},
-      {"chi_real", "1"},
-      {"chi_imag", "1"},
-      {"permittivity", "1"},
-      {"shape_factor", "1"},
-      {"permittivity_valid_band", "rad s^-1"},
-      {"clausius_mossotti_real", "1"},
-      {"clausius_mossotti_imag", "1"},
-      {"polarizability_real", "J T^-2"},
-      {"polarizability_imag", "J T^-2"},
-      {"localization_parameter", "m^-2 s^-1"},
-      {"localization_rate", "s^-1"},
-      {"event_rate", "s^-1"},
-      {"drag_coefficient", "s^-1"},
-      {"fdt_ratio", "1"},
-      {"total", "s^-1"},
-      {"scattering", "s^-1"},
-      {"absorption", "s^-1"},
-  };
-  if (const auto it = exact.find(key); it != exact.end()) return it->second;
-  if (key.rfind("momentum_diffusion", 0) == 0) return "kg^2 m^2 s^-3";
-  if (key.rfind("decoherence_rate", 0) == 0) return "s^-1";
-  if (key.rfind("ratio_", 0) == 0) return "1";
-  throw std::logic_error("rates: no unit for output key " + key);
-}
-
-// Adds "units": {key: unit} for every numeric value (or array of numbers) in `out`.
-void add_units(nlohmann::json& out) {
-  nlohmann::json units = nlohmann::json::object();
-  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (it->is_object()) {
-        walk(*it);
-      } else if (it->is_number() || (it->is_array() && !it->empty() && it->front().is_number())) {
-        units[it.key()] = unit_of(it.key());
-      }
-    }
-  };
-  walk(out);
-  out["units"] = units;
-}
-
 void print_dipole(std::ostream& out, const std::string& title, const ThermalPhotonRates& r) {
   auto row = [&out](const std::string& name, double value, const std::string& unit) {
     std::ostringstream number;
@@ -220,9 +64,12 @@ void print_dipole(std::ostream& out, const std::string& title, const ThermalPhot
   row("<dp^2>/dt / (2 m xi k_B T)", r.fdt_ratio, "");
 }
 
-void print_table(std::ostream& out, const RatesInput& in, const RatesOptions& opts,
-                 const std::optional<Material>& material, const RatesResult& paper,
-                 const DipoleRates& magnetic, const DipoleRates& electric) {
+void print_table(std::ostream& out, const app::RatesJob& job) {
+  const RatesInput& in = job.input;
+  const std::optional<Material>& material = job.material;
+  const RatesResult& paper = job.paper;
+  const app::DipoleRates& magnetic = job.magnetic;
+  const app::DipoleRates& electric = job.electric;
   auto row = [&out](const std::string& name, double value, const std::string& unit) {
     std::ostringstream number;
     number << std::scientific << std::setprecision(6) << value;
@@ -233,7 +80,7 @@ void print_table(std::ostream& out, const RatesInput& in, const RatesOptions& op
       << " + " << format_number(in.chi_imag) << " i, eps = "
       << (material ? material->name + " (" + material->file + ")" : format_number(in.permittivity))
       << ", T = " << format_number(in.temperature)
-      << " K, T_internal = " << format_number(opts.t_internal)
+      << " K, T_internal = " << format_number(job.t_internal)
       << " K, dx = " << format_number(in.superposition_size)
       << " m, m = " << format_number(paper.mass) << " kg\n";
   out << "  thermal wavelength hbar c/(k_B T): " << format_number(paper.thermal_wavelength)
@@ -287,50 +134,26 @@ Command register_rates_command(CLI::App& root) {
   app->add_flag("--json", opts->json, "Print one JSON object (SI units)");
 
   return {app, [opts] {
-            RatesInput input = opts->input;
             RatesOptions& o = *opts;
-            std::optional<Material> material;
-            if (o.material_option->count() > 0) material = load_material(o.material);
-            if (!material && o.permittivity_option->count() == 0)
-              throw InvalidArgument("--permittivity/--material", "neither given",
-                                    "exactly one of --permittivity (constant eps) or --material "
-                                    "(preset name or .toml file)");
-            if (o.density_option->count() > 0) input.density = o.density;
-            if (o.mass_option->count() > 0) input.mass = o.mass;
-            if (material && !input.density && !input.mass) input.density = material->density;
-            if (material) {
-              // The paper's dielectric comparison needs one real constant eps; with a material
-              // it is left out of the output, and this placeholder (eps = 1 would be refused)
-              // keeps compute_rates from evaluating the dielectric formulas at a pole.
-              input.permittivity = 2.0;
-            }
-            if (o.t_internal_option->count() > 0) {
-              require_nonnegative("--t-internal", o.t_internal);
-            }
-            // compute_rates validates first, naming RatesInput's fields; report the flags.
-            const app::InputNames flags = app::InputNames::flags()
-                                              .add("superposition_size", "--dx")
-                                              .add("density/mass", "--density/--mass");
-            const RatesResult paper = flags.translate([&] { return compute_rates(input); });
-            if (o.t_internal_option->count() == 0) o.t_internal = input.temperature;
-            const PhotonTemperatures temperatures{input.temperature, o.t_internal};
-            const double dx = input.superposition_size;
-            DipoleRates magnetic{{DipoleKind::magnetic, input.radius,
-                                  MaterialResponse::constant(input.susceptibility())},
-                                 {}};
-            magnetic.rates = thermal_photon_rates(magnetic.sphere, temperatures, paper.mass, dx);
-            DipoleRates electric{{DipoleKind::electric, input.radius,
-                                  material ? material->permittivity.response
-                                           : MaterialResponse::constant({input.permittivity, 0.0})},
-                                 {}};
-            electric.rates = thermal_photon_rates(electric.sphere, temperatures, paper.mass, dx);
+            app::RatesRequest request;
+            request.input = o.input;
+            if (o.material_option->count() > 0) request.material = o.material;
+            if (o.permittivity_option->count() > 0) request.permittivity = o.input.permittivity;
+            if (o.density_option->count() > 0) request.density = o.density;
+            if (o.mass_option->count() > 0) request.mass = o.mass;
+            if (o.t_internal_option->count() > 0) request.t_internal = o.t_internal;
+            // The job validates, naming RatesInput's fields; report the flags.
+            const app::InputNames flags =
+                app::InputNames::flags()
+                    .add("superposition_size", "--dx")
+                    .add("density/mass", "--density/--mass")
+                    .add("permittivity/material", "--permittivity/--material");
+            const app::RatesJob job = app::compute_rates_job(request, flags);
             if (o.json) {
-              nlohmann::json out = to_json(input, o, material, paper, magnetic, electric);
-              add_units(out);
-              print_json(std::cout, out);
+              print_json(std::cout, app::rates_json(job));
             } else {
               std::ostringstream table;
-              print_table(table, input, o, material, paper, magnetic, electric);
+              print_table(table, job);
               std::cout << table.str();
             }
             return 0;

@@ -18,5 +18,7 @@ Command register_ftable_command(CLI::App& root);
 Command register_rates_command(CLI::App& root);
 /// `nanodecoh evolve`: density-matrix evolution on a grid (docs/evolution.md).
 Command register_evolve_command(CLI::App& root);
+/// `nanodecoh sweep`: evolve runs over the outer product (or zip) of configuration values.
+Command register_sweep_command(CLI::App& root);
 
 }  // namespace nanodecoh::cli

@@ -1,0 +1,137 @@
+"""nanodecoh.evolve against its CLI twin `nanodecoh evolve` on the same inputs: the same
+summary, series and result file (bit for bit, except the wall-clock time), errors naming the
+same keys, final_rho a view of the run's memory in the documented axis order, and Ctrl-C."""
+import os
+import signal
+import threading
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+import nanodecoh
+from conftest import assert_same_h5, cli_json, small_cat_config
+
+
+def strip_run_specific(summary):
+    s = dict(summary)
+    s.pop("wall_seconds")
+    s.pop("output")
+    return s
+
+
+def test_summary_series_and_file_equal_the_cli(cli, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(small_cat_config(output="final_state = true\nsnapshots = 2\nwigner = true"))
+    cli_file = tmp_path / "cli.h5"
+    expected = cli_json(cli, "evolve", config, "--out", cli_file, "--backend", "cpu")
+
+    for given in (str(config), config, config.read_text()):  # path, PathLike, TOML text
+        r = nanodecoh.evolve(given, backend="cpu")
+        assert strip_run_specific(r.summary) == strip_run_specific(expected)
+    with h5py.File(cli_file, "r") as f:
+        for name, values in r.series.items():
+            assert np.array_equal(values, f["timeseries/" + name][()]), name
+        assert np.array_equal(r.final_rho, f["final/rho"][()])
+    assert r.units["time"] == "s" and r.units["x/mean"] == "m" and r.units["energy"] == "J"
+    py_file = tmp_path / "python.h5"
+    r.to_hdf5(py_file)
+    assert_same_h5(py_file, cli_file)
+    # The snapshots (with the Wigner function) come from the same file.
+    snaps = r.snapshots()
+    with h5py.File(cli_file, "r") as f:
+        assert np.array_equal(snaps["wigner"], f["snapshots/wigner"][()])
+
+    loaded = nanodecoh.load(py_file)
+    for name, values in r.series.items():
+        assert np.array_equal(loaded.series[name], values), name
+    assert np.array_equal(loaded.final_rho, r.final_rho)
+    assert loaded.summary["final"] == r.summary["final"]
+    assert loaded.axes == ["x"] and loaded.config == r.config
+
+
+def test_dict_config_and_dotted_overrides_equal_set(cli, tmp_path):
+    import tomllib
+    text = small_cat_config()
+    config = tmp_path / "run.toml"
+    config.write_text(text)
+    overrides = {"initial.separation": 1.4e-8, "channels[0].rate": 500}
+    expected = cli_json(cli, "evolve", config, "--set", "initial.separation=1.4e-08",
+                        "--set", "channels[0].rate=500", "--out", tmp_path / "cli.h5")
+    r = nanodecoh.evolve(tomllib.loads(text), overrides=overrides)
+    assert strip_run_specific(r.summary) == strip_run_specific(expected)
+    cfg = r.config_dict
+    assert cfg["initial"]["separation"] == 1.4e-8 and cfg["channels"][0]["rate"] == 500
+    # The default output.file ("evolve.h5") is not written into the working directory.
+    assert os.path.dirname(r.path) != os.getcwd()
+
+
+def test_final_rho_is_a_view_in_ket_then_bra_order(tmp_path):
+    config = small_cat_config(output="final_state = true")
+    config = config.replace("points = 48", "points = 32", 1)
+    config = config.replace("[[channels]]", "[[axes]]\nkind = \"translation\"\nname = \"y\"\n"
+                            "points = 16\nstep = 2.0e-9\n[[channels]]", 1)
+    config = config.replace("separation = 12.0e-9", "separation = 8.0e-9\nother_width = 2.0e-9")
+    config = config.replace("width = 3.0e-9", "width = 2.0e-9", 1)
+    r = nanodecoh.evolve(config)
+    rho = r.final_rho
+    assert rho.shape == (32, 16, 32, 16) and r.rho_dims == ["x", "y", "x'", "y'"]
+    assert not rho.flags.owndata and rho.base is not None
+    assert np.shares_memory(rho, r.final_rho)  # a second access views the same memory: no copy
+    # Axis order (oracle: the engine's separately computed marginals): summing over y = y'
+    # gives the x marginal on the diagonal, summing over x = x' the y marginal.
+    m = rho.reshape(32 * 16, 32 * 16)
+    assert np.allclose(m, m.conj().T, atol=1e-15)
+    assert abs(np.trace(m).real - r.series["trace"][-1]) < 1e-12
+    x_marginal = np.einsum("iaia->i", rho).real
+    y_marginal = np.einsum("aiai->i", rho).real
+    assert np.allclose(x_marginal, r.series["x/distribution"][-1], atol=1e-14)
+    assert np.allclose(y_marginal, r.series["y/distribution"][-1], atol=1e-14)
+    # The file keeps the order: load() gives the axes in configuration order and the same rho.
+    r.to_hdf5(tmp_path / "two_axes.h5")
+    loaded = nanodecoh.load(tmp_path / "two_axes.h5")
+    assert loaded.axes == ["x", "y"] and loaded.rho_dims == ["x", "y", "x'", "y'"]
+    assert np.array_equal(loaded.final_rho, rho)
+
+
+def test_bad_input_raises_value_error_naming_the_key_as_the_cli(cli, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(small_cat_config())
+    for key, value, cli_value in (("channels[0].rate", -1.0, "-1.0"),
+                                  ("initial.sepration", 1e-8, "1e-08"),
+                                  ("time.outputs", 0, "0")):
+        with pytest.raises(ValueError) as error:
+            nanodecoh.evolve(config, overrides={key: value})
+        assert isinstance(error.value, nanodecoh.InputError)
+        assert key in str(error.value)
+        p = cli("evolve", config, "--set", f"{key}={cli_value}", "--out", tmp_path / "x.h5",
+                check=False)
+        assert p.returncode == 2
+        assert str(error.value) in p.stderr, (str(error.value), p.stderr)
+    with pytest.raises(ValueError, match="config"):
+        nanodecoh.evolve(str(tmp_path / "missing.toml"))
+    with pytest.raises(ValueError, match="initial.separation"):
+        nanodecoh.evolve(config, overrides={"initial.separation": float("nan")})
+
+
+def test_exception_classes():
+    assert issubclass(nanodecoh.InputError, ValueError)
+    assert issubclass(nanodecoh.NumericalError, nanodecoh.Error)
+    assert not issubclass(nanodecoh.NumericalError, ValueError)
+    assert issubclass(nanodecoh.IoError, OSError)
+    assert issubclass(nanodecoh.OutOfMemory, MemoryError)
+
+
+def test_ctrl_c_stops_a_run_with_keyboard_interrupt():
+    # 2 s of evolution in 1 us steps: minutes of work; SIGINT after 0.5 s must stop it.
+    config = small_cat_config(duration="2.0")
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        nanodecoh.evolve(config)
+    timer.join()
+    assert time.monotonic() - start < 60
+    # The module stays usable.
+    assert nanodecoh.evolve(small_cat_config()).summary["steps"] == 20

@@ -1,0 +1,65 @@
+// The evolve job shared by the CLI and the Python module (evolve_run.hpp).
+#include "app/evolve_run.hpp"
+
+#include "app/evolve_config.hpp"
+#include "app/evolve_factory.hpp"
+#include "nanodecoh/resources.hpp"
+#include "nanodecoh/version.hpp"
+
+namespace nanodecoh::app {
+
+EvolveInput read_evolve_job(const io::Config& config, const std::string& output_file) {
+  EvolveInput input = read_evolve_input(config);
+  config.require_all_used();
+  input.spec.config_toml = config.to_toml();
+  if (!output_file.empty()) input.spec.output.file = output_file;
+  return input;
+}
+
+EvolveJob build_evolve_job(const EvolveInput& input, const std::string& backend,
+                           const std::string& max_memory, bool check_initial) {
+  EvolveJob job;
+  job.backend = backend.empty() ? parse_backend_choice(input.spec.backend, input.names.backend)
+                                : parse_backend_choice(backend, "--backend");
+  job.spec = make_simulation_spec(input);
+  if (!max_memory.empty()) job.spec.max_memory_bytes = parse_memory_size(max_memory);
+  input.names.run.translate([&] { evolution::validate(job.spec); });
+  if (check_initial) check_initial_state(job.spec);
+  return job;
+}
+
+nlohmann::json summarize_observables(const evolution::Observables& o,
+                                     const evolution::SimulationSpec& spec) {
+  nlohmann::json j{{"time", o.time},
+                   {"step", o.step},
+                   {"trace", o.trace},
+                   {"purity", o.purity},
+                   {"energy", o.energy},
+                   {"coherence", o.coherence},
+                   {"coherence_normalized", o.coherence_normalized}};
+  for (std::size_t a = 0; a < o.axes.size(); ++a)
+    j["axes"][spec.axes[a].name] = {{"mean", o.axes[a].mean},
+                                    {"variance", o.axes[a].variance},
+                                    {"momentum_mean", o.axes[a].momentum_mean},
+                                    {"momentum_variance", o.axes[a].momentum_variance}};
+  return j;
+}
+
+nlohmann::json evolve_summary(const evolution::RunResult& result,
+                              const evolution::SimulationSpec& spec) {
+  nlohmann::json j{{"backend", std::string(to_string(result.backend))},
+                   {"precision", evolution::to_string(spec.precision)},
+                   {"steps", result.steps},
+                   {"wall_seconds", result.wall_seconds},
+                   {"output", spec.output.file},
+                   {"memory_bytes",
+                    {{"backend", result.memory.backend_bytes}, {"host", result.memory.host_bytes}}},
+                   {"version", version_string},
+                   {"final", summarize_observables(result.series.back(), spec)}};
+  if (!result.diffusive_series.empty())
+    j["diffusive_final"] = summarize_observables(result.diffusive_series.back(), spec);
+  if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
+  return j;
+}
+
+}  // namespace nanodecoh::app
