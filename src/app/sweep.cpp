@@ -241,6 +241,13 @@ EvolveInput Sweep::point_input(std::size_t index, const std::string& output_file
   return read_evolve_job(config, output_file);
 }
 
+std::vector<std::filesystem::path> Sweep::input_files() const {
+  std::vector<std::filesystem::path> files;
+  for (std::size_t i = 0; i < size_member_; ++i)
+    for (auto& file : app::input_files(point_input(i, "").spec)) files.push_back(std::move(file));
+  return files;
+}
+
 Sweep::PointRun Sweep::run_point(std::size_t index, const std::string& output_file,
                                  const evolution::RunControl& control) {
   io::Config config = base_member_;
@@ -390,9 +397,12 @@ void assemble_sweep_file(const Sweep& sweep, const std::string& out) {
 }
 
 SweepReport run_sweep(Sweep& sweep, const std::string& out, const evolution::RunControl& control,
-                      const std::function<void(std::size_t, std::size_t)>& on_point) {
+                      const std::function<void(std::size_t, std::size_t)>& on_point,
+                      const std::filesystem::path& config_file) {
   if (out.empty()) throw InvalidArgument("--out", "\"\"", "the sweep's HDF5 file");
-  const io::OutputClaim claim = io::claim_outputs({{out, "--out"}}, {});
+  std::vector<std::filesystem::path> inputs = sweep.input_files();
+  inputs.push_back(config_file);
+  const io::OutputClaim claim = io::claim_outputs({{out, "--out"}}, inputs);
   SweepReport report;
   for (std::size_t i = 0; i < sweep.size(); ++i) {
     if (control.stop && control.stop->load())

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -99,6 +100,10 @@ class Sweep {
 
   std::size_t table_builds() const { return cache_member_.table_builds(); }
 
+  /// Every file the points read (initial states, potential and F tables): the sweep file may
+  /// not be one of them.
+  std::vector<std::filesystem::path> input_files() const;
+
  private:
   EvolveInput point_input(std::size_t index, const std::string& output_file) const;
 
@@ -132,9 +137,10 @@ struct SweepReport {
   std::size_t table_builds = 0;
 };
 
-/// Claims `out`, runs every missing point in order (calling `on_point(done, total)` after each)
+/// Claims `out` (not `config_file` nor an input of a point), runs every missing point in order (calling `on_point(done, total)` after each)
 /// and assembles the file. Throws Interrupted (finished points kept) when `control.stop` is set.
 SweepReport run_sweep(Sweep& sweep, const std::string& out, const evolution::RunControl& control,
-                      const std::function<void(std::size_t, std::size_t)>& on_point = {});
+                      const std::function<void(std::size_t, std::size_t)>& on_point = {},
+                      const std::filesystem::path& config_file = {});
 
 }  // namespace nanodecoh::app

@@ -39,9 +39,12 @@ int run_sweep_command(const SweepOptions& opt) {
   const bool talk = !opt.quiet && !opt.json;
   app::SweepReport report;
   try {
-    report = app::run_sweep(sweep, opt.out, control, [&](std::size_t done, std::size_t total) {
-      if (talk) std::cerr << "nanodecoh: sweep point " << done << " of " << total << " done\n";
-    });
+    report = app::run_sweep(
+        sweep, opt.out, control,
+        [&](std::size_t done, std::size_t total) {
+          if (talk) std::cerr << "nanodecoh: sweep point " << done << " of " << total << " done\n";
+        },
+        opt.config);
   } catch (const Interrupted& e) {
     // The finished points are kept: the same command continues (main.cpp would say "nothing
     // written").
