@@ -139,9 +139,12 @@ std::vector<SegmentSpec> read_protocol(const io::Config& config,
         spec.table.potential_dataset = s.get_string("potential_dataset", "potential");
         break;
     }
-    const std::string method = s.get_string("method", "split_operator");
-    if (method != "split_operator")
-      throw InvalidArgument(s.full_key("method"), "\"" + method + "\"", "\"split_operator\"");
+    spec.segment.method = get_choice<evolution::PropagationMethod>(
+        s, "method", "auto",
+        {{"auto", evolution::PropagationMethod::automatic},
+         {"exact", evolution::PropagationMethod::exact},
+         {"split", evolution::PropagationMethod::split_operator},
+         {"split_operator", evolution::PropagationMethod::split_operator}});
     protocol.push_back(spec);
   }
   return protocol;
@@ -299,6 +302,7 @@ EvolveInput read_evolve_input(const io::Config& config) {
                                        {{"complex128", evolution::Precision::complex128},
                                         {"complex64", evolution::Precision::complex64}});
   spec.compare_diffusive = config.get_bool("run.compare_diffusive", false);
+  spec.exact_tolerance = config.get_double("numerics.tolerance", 1e-10);
   return input;
 }
 

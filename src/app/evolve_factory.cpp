@@ -203,6 +203,7 @@ evolution::SimulationSpec make_simulation_spec(const EvolveInput& input) {
   spec.output = in.output;
   spec.precision = in.precision;
   spec.compare_diffusive = in.compare_diffusive;
+  spec.exact_tolerance = in.exact_tolerance;
   spec.config_toml = in.config_toml;
   return spec;
 }

@@ -105,6 +105,7 @@ struct EvolveSpec {
   std::string backend = "auto";  ///< auto | cpu | cuda (parsed once the inputs are valid)
   evolution::Precision precision = evolution::Precision::complex128;
   bool compare_diffusive = false;
+  double exact_tolerance = 1e-10;  ///< numerics.tolerance: F path integrals of the exact method
   std::string config_toml;  ///< provenance
 };
 

@@ -117,11 +117,21 @@ int run_evolve(const EvolveOptions& opt) {
     if (!result.diffusive_series.empty())
       j["diffusive_final"] = summarize(result.diffusive_series.back(), spec);
     if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
+    j["methods"] = result.segment_methods;
+    if (result.exact) j["exact_error_estimate"] = result.exact_error_estimate;
     print_json(std::cout, j);
   } else if (!opt.quiet) {
-    std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
-              << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
-              << result.wall_seconds << " s\n"
+    for (const auto& line : result.segment_methods) std::cout << line << '\n';
+    if (result.exact)
+      std::cout << "evolved exactly (chord-function method, no time steps) to t = " << last.time
+                << " s on the CPU in " << result.wall_seconds
+                << " s; error estimate of the F path integrals " << result.exact_error_estimate
+                << " (numerics.tolerance " << spec.exact_tolerance << ")\n";
+    else
+      std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
+                << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
+                << result.wall_seconds << " s\n";
+    std::cout
               << "final trace " << last.trace << ", purity " << last.purity;
     if (!spec.marked_points.empty()) std::cout << ", coherence " << last.coherence_normalized;
     if (!result.diffusive_series.empty())

@@ -425,6 +425,11 @@ void write_result(const SimulationSpec& spec, const Grid& grid, const Record& re
     file.set_attribute("/", "config", spec.config_toml);
     file.set_attribute("/", "steps", static_cast<long long>(result.steps));
     file.set_attribute("/", "wall_seconds", result.wall_seconds);
+    // Which method each segment used and why; the exact method's quadrature error estimate.
+    std::string methods;
+    for (const auto& line : result.segment_methods) methods += (methods.empty() ? "" : "\n") + line;
+    if (!methods.empty()) file.set_attribute("/", "methods", methods);
+    if (result.exact) file.set_attribute("/", "exact_error_estimate", result.exact_error_estimate);
     std::string names;
     for (const auto& c : spec.channels) names += (names.empty() ? "" : "; ") + c->name();
     file.set_attribute("/", "channels", names.empty() ? std::string("none") : names);

@@ -1,0 +1,303 @@
+// The exact chord-function propagator (exact_propagator.hpp; docs/physics.md section 5).
+//
+// Conventions: chi(k, r) = int dX exp(-i k X) rho(X + r/2, X - r/2), eta = (-k, r/hbar) the
+// dual of the Wigner variables (X, p). A segment whose classical flow is z -> S z + d maps
+//   chi_end(eta) = exp(i eta.d) chi_start(S^T eta),
+// so the characteristic runs backwards from (k, r) at the segment's end:
+//   free:      k' = k,                             r' = r - (hbar/M) k tau
+//   harmonic:  k' = k cos(w tau) + (M w/hbar) sin(w tau) r,
+//              r' = r cos(w tau) - (hbar/(M w)) sin(w tau) k
+//   linear F0: as free, with the phase -k F0 T^2/(2M) + r F0 T/hbar over the segment,
+// tau the time before the segment's end. The dissipator multiplies chi by exp(-F(r) dt) at
+// every point of that path, hence the factor exp(-int F(r(s)) ds).
+#include "nanodecoh/evolution/exact_propagator.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/validate.hpp"
+
+namespace nanodecoh::evolution {
+namespace {
+
+using cplx = std::complex<double>;
+
+/// (k, r) at time tau before the end of a segment whose end point is (k, r).
+void map_back(const Segment& segment, double mass, double tau, double& k, double& r) {
+  const double hbar = constants::hbar;
+  const Potential& p = segment.potential;
+  if (p.kind == PotentialKind::harmonic && p.frequency > 0.0) {
+    const double w = p.frequency, c = std::cos(w * tau), s = std::sin(w * tau);
+    const double k0 = k * c + mass * w / hbar * s * r;
+    const double r0 = r * c - hbar / (mass * w) * s * k;
+    k = k0;
+    r = r0;
+    return;
+  }
+  r -= hbar / mass * k * tau;  // free, linear force and harmonic with w = 0
+}
+
+/// In-place radix-2 DFT with exp(+2 pi i q s/M) (M a power of two), unnormalised.
+void inverse_fft(std::vector<cplx>& a) {
+  const std::size_t n = a.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(a[i], a[j]);
+  }
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const double angle = 2.0 * constants::pi / static_cast<double>(len);
+    for (std::size_t i = 0; i < n; i += len)
+      for (std::size_t j = 0; j < len / 2; ++j) {
+        // Twiddles from cos/sin directly (no recurrence), so rounding does not grow with len.
+        const cplx w(std::cos(angle * static_cast<double>(j)),
+                     std::sin(angle * static_cast<double>(j)));
+        const cplx u = a[i + j], v = a[i + j + len / 2] * w;
+        a[i + j] = u + v;
+        a[i + j + len / 2] = u - v;
+      }
+  }
+}
+
+std::size_t k_points_for(const Grid& grid) {
+  std::size_t m = 1;
+  while (m < 4 * grid.axes()[0].points) m <<= 1;
+  return m;
+}
+
+}  // namespace
+
+std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
+                                  const ChannelList& channels, const InitialStateSpec& initial) {
+  if (grid.axis_count() != 1)
+    return "the grid has " + std::to_string(grid.axis_count()) +
+           " axes; the exact method supports one translation axis (several axes are not yet "
+           "supported)";
+  const Axis& axis = grid.axes()[0];
+  if (axis.kind != AxisKind::translation)
+    return "axis " + axis.name +
+           " is a rotation axis; the exact method supports translation axes (harmonic on a "
+           "libration window is not yet supported)";
+  switch (segment.potential.kind) {
+    case PotentialKind::free:
+    case PotentialKind::harmonic:
+    case PotentialKind::linear:
+      break;
+    case PotentialKind::double_well:
+    case PotentialKind::table:
+      return std::string("potential \"") + to_string(segment.potential.kind) +
+             "\" is not quadratic (the exact method needs free, linear or harmonic)";
+  }
+  for (const auto& channel : channels)
+    if (channel && !channel->defined_off_grid())
+      return "channel " + channel->name() +
+             " gives F only on the grid's differences (a table, the engine or a quadrature per "
+             "distance); the exact method needs F at every displacement along the paths";
+  if (initial.kind == InitialKind::file)
+    return "initial.kind = \"file\": the exact method needs a closed-form chord function "
+           "(gaussian, cat or thermal); file states are not yet supported";
+  return {};
+}
+
+std::vector<double> exact_k_grid(const Grid& grid, std::size_t k_points) {
+  const double period = static_cast<double>(k_points) * 0.5 * grid.axes()[0].step;
+  std::vector<double> k(k_points);
+  const long long half = static_cast<long long>(k_points / 2);
+  for (std::size_t q = 0; q < k_points; ++q) {
+    const long long f = static_cast<long long>(q) < half ? static_cast<long long>(q)
+                                                         : static_cast<long long>(q) - 2 * half;
+    k[q] = 2.0 * constants::pi * static_cast<double>(f) / period;
+  }
+  return k;
+}
+
+ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol,
+                                 ChannelList channels, InitialStateSpec initial, double tolerance)
+    : grid_member_(grid),
+      protocol_member_(std::move(protocol)),
+      channels_member_(std::move(channels)),
+      initial_member_(std::move(initial)),
+      tolerance_member_(tolerance) {
+  if (!(tolerance >= 1e-15 && tolerance <= 1e-2))
+    throw InvalidArgument("numerics.tolerance", format_number(tolerance), "1e-15 to 1e-2");
+  if (protocol_member_.empty())
+    throw InvalidArgument("protocol", "empty", "at least one [[protocol]] segment");
+  for (std::size_t s = 0; s < protocol_member_.size(); ++s) {
+    const std::string where = "protocol[" + std::to_string(s) + "]";
+    const std::string obstacle =
+        exact_method_obstacle(grid, protocol_member_[s], channels_member_, initial_member_);
+    if (!obstacle.empty())
+      throw InvalidArgument(where + ".method", "\"exact\"",
+                            "\"auto\" or \"split\" (the exact method does not apply: " +
+                                obstacle + ")");
+    require_positive(where + ".duration", protocol_member_[s].duration);
+    validate_potential(grid, protocol_member_[s].potential, where);
+    duration_member_ += protocol_member_[s].duration;
+  }
+  for (const auto& c : channels_member_)
+    if (!c) throw InvalidArgument("channels", "a null channel", "channels");
+  mass_member_ = grid.axes()[0].inertia;
+  const InitialStateSpec& in = initial_member_;
+  if (in.axis != 0) throw InvalidArgument("initial.axis", std::to_string(in.axis), "axis 0");
+  require_positive("initial.width", in.kind == InitialKind::thermal ? 1.0 : in.width);
+  if (in.kind == InitialKind::cat) require_positive("initial.separation", in.separation);
+  if (in.kind == InitialKind::thermal) {
+    require_positive("initial.temperature", in.temperature);
+    require_positive("initial.frequency", in.frequency);
+  }
+  k_points_member_ = k_points_for(grid);
+}
+
+cplx ExactPropagator::rate(double r) const {
+  thread_local std::vector<double> displacement(1);
+  static const std::vector<double> no_angles;
+  displacement[0] = r;
+  cplx sum = 0.0;
+  for (const auto& channel : channels_member_)
+    sum += channel->evaluate(displacement, no_angles, no_angles);
+  return sum;
+}
+
+cplx ExactPropagator::initial_chord(double k, double r) const {
+  const InitialStateSpec& in = initial_member_;
+  const double hbar = constants::hbar;
+  const cplx momentum_phase(0.0, in.momentum * r / hbar);
+  switch (in.kind) {
+    case InitialKind::gaussian: {
+      const double s = in.width;
+      return std::exp(cplx(-0.5 * k * k * s * s - r * r / (8.0 * s * s), -k * in.center) +
+                      momentum_phase);
+    }
+    case InitialKind::cat: {
+      // psi = g_- + g_+ (centres c -+ d/2): four terms g_a(x) g_b(x')*, each a Gaussian in the
+      // centre X (mean (c_a + c_b)/2) and in r (mean c_a - c_b); trace 2 + 2 exp(-d^2/(8 s^2)).
+      const double s = in.width, d = in.separation, c = in.center;
+      const double gk = -0.5 * k * k * s * s, sr = 8.0 * s * s;
+      cplx sum = std::exp(cplx(gk - r * r / sr, -k * (c + 0.5 * d))) +
+                 std::exp(cplx(gk - r * r / sr, -k * (c - 0.5 * d))) +
+                 std::exp(cplx(gk - (r - d) * (r - d) / sr, -k * c)) +
+                 std::exp(cplx(gk - (r + d) * (r + d) / sr, -k * c));
+      return sum * std::exp(momentum_phase) / (2.0 + 2.0 * std::exp(-d * d / sr));
+    }
+    case InitialKind::thermal: {
+      // Mehler kernel: Var X = l^2/(2 tanh(b/2)), the r factor exp(-r^2 coth(b/2)/(4 l^2)).
+      const double b = hbar * in.frequency / (constants::k_boltzmann * in.temperature);
+      const double l2 = hbar / (mass_member_ * in.frequency);
+      const double t = std::tanh(0.5 * b);
+      return std::exp(cplx(-0.25 * k * k * l2 / t - r * r / (4.0 * l2 * t), -k * in.center) +
+                      momentum_phase);
+    }
+    case InitialKind::file:
+      break;
+  }
+  throw InvalidArgument("initial.kind", "\"file\"", "gaussian, cat or thermal for the exact method");
+}
+
+cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
+  if (!(t >= 0.0 && t <= duration_member_ * (1.0 + 1e-12)))
+    throw InvalidArgument("time", format_number(t),
+                          "0 to the protocol's duration " + format_number(duration_member_));
+  // Segment holding t and the time spent in it.
+  std::size_t last = 0;
+  double begin = 0.0;
+  while (last + 1 < protocol_member_.size() && begin + protocol_member_[last].duration < t) {
+    begin += protocol_member_[last].duration;
+    ++last;
+  }
+  double phase = 0.0, err = 0.0;
+  cplx integral = 0.0;
+  const double hbar = constants::hbar;
+  // Share of the tolerance per segment, so the whole path meets it.
+  const double tol = tolerance_member_ / static_cast<double>(last + 1);
+  for (std::size_t s = last + 1; s-- > 0;) {
+    const Segment& segment = protocol_member_[s];
+    const double span = s == last ? std::min(t - begin, segment.duration) : segment.duration;
+    if (span <= 0.0) continue;
+    if (!channels_member_.empty()) {
+      const double k_end = k, r_end = r;
+      const auto f = [&](double tau) {
+        double kk = k_end, rr = r_end;
+        map_back(segment, mass_member_, tau, kk, rr);
+        return rate(rr);
+      };
+      const auto q = integrate_complex(f, 0.0, span, tol, 1e-14, 100000);
+      integral += q.value;
+      err += q.error_estimate;
+    }
+    if (segment.potential.kind == PotentialKind::linear) {
+      const double f0 = segment.potential.force;
+      phase += -k * f0 * span * span / (2.0 * mass_member_) + r * f0 * span / hbar;
+    }
+    map_back(segment, mass_member_, span, k, r);
+  }
+  if (error) *error = err;
+  return std::exp(cplx(-integral.real(), phase - integral.imag())) * initial_chord(k, r);
+}
+
+std::vector<cplx> ExactPropagator::density_matrix(double t, double* error) const {
+  const std::size_t n = grid_member_.axes()[0].points, m = k_points_member_;
+  const double dx = grid_member_.axes()[0].step;
+  const double period = static_cast<double>(m) * 0.5 * dx;
+  const double x_first = grid_member_.coordinate(0, 0);  // centre X of i + j = 0
+  const std::vector<double> k = exact_k_grid(grid_member_, m);
+  std::vector<cplx> rho(n * n);
+  double worst = 0.0;
+  const long long nn = static_cast<long long>(n);
+#pragma omp parallel reduction(max : worst)
+  {
+    std::vector<cplx> a(m);
+#pragma omp for schedule(dynamic, 1)
+    for (long long d = -(nn - 1); d <= nn - 1; ++d) {
+      const double r = static_cast<double>(d) * dx;
+      for (std::size_t q = 0; q < m; ++q) {
+        double e = 0.0;
+        a[q] = chord(t, k[q], r, &e) * std::exp(cplx(0.0, k[q] * x_first));
+        worst = std::max(worst, e);
+      }
+      {
+        // Nyquist term: the mean of -k_N and +k_N (their phases agree on the half grid), so
+        // that the sum is symmetric in k and rho stays Hermitian to rounding.
+        double e = 0.0;
+        const double kn = -k[m / 2];
+        a[m / 2] = 0.5 * (a[m / 2] + chord(t, kn, r, &e) * std::exp(cplx(0.0, kn * x_first)));
+        worst = std::max(worst, e);
+      }
+      inverse_fft(a);
+      // Ket i, bra j = i - d: the centre index i + j = 2 i - d.
+      for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
+        const long long j = i - d, s = i + j;
+        rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] =
+            a[static_cast<std::size_t>(s)] * (dx / period);
+      }
+    }
+  }
+  if (error) *error = worst;
+  return rho;
+}
+
+cplx ExactPropagator::element(double t, double x, double x_prime, double* error) const {
+  const std::size_t m = k_points_member_;
+  const double period = static_cast<double>(m) * 0.5 * grid_member_.axes()[0].step;
+  const std::vector<double> k = exact_k_grid(grid_member_, m);
+  const double centre = 0.5 * (x + x_prime), r = x - x_prime;
+  cplx sum = 0.0;
+  double worst = 0.0;
+  for (std::size_t q = 0; q <= m; ++q) {
+    // q = m is +k_N: the two Nyquist ends enter with weight 1/2 (symmetric trapezoid).
+    const double kq = q == m ? -k[m / 2] : k[q];
+    const double weight = q == m || q == m / 2 ? 0.5 : 1.0;
+    double e = 0.0;
+    sum += weight * chord(t, kq, r, &e) * std::exp(cplx(0.0, kq * centre));
+    worst = std::max(worst, e);
+  }
+  if (error) *error = worst;
+  return sum / period;
+}
+
+}  // namespace nanodecoh::evolution
