@@ -303,6 +303,7 @@ EvolveInput read_evolve_input(const io::Config& config) {
                                         {"complex64", evolution::Precision::complex64}});
   spec.compare_diffusive = config.get_bool("run.compare_diffusive", false);
   spec.exact_tolerance = config.get_double("numerics.tolerance", 1e-10);
+  spec.coherence_only = config.get_bool("observables.coherence_only", false);
   return input;
 }
 

@@ -204,6 +204,7 @@ evolution::SimulationSpec make_simulation_spec(const EvolveInput& input) {
   spec.precision = in.precision;
   spec.compare_diffusive = in.compare_diffusive;
   spec.exact_tolerance = in.exact_tolerance;
+  spec.coherence_only = in.coherence_only;
   spec.config_toml = in.config_toml;
   return spec;
 }

@@ -106,6 +106,7 @@ struct EvolveSpec {
   evolution::Precision precision = evolution::Precision::complex128;
   bool compare_diffusive = false;
   double exact_tolerance = 1e-10;  ///< numerics.tolerance: F path integrals of the exact method
+  bool coherence_only = false;     ///< observables.coherence_only (exact method, no rho)
   std::string config_toml;  ///< provenance
 };
 

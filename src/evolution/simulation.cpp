@@ -264,6 +264,11 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
   }
   MethodPlan plan;
   plan.exact = blocking == n && run_obstacle.empty();
+  if (spec.coherence_only && !plan.exact)
+    throw InvalidArgument("observables.coherence_only", "true",
+                          "false here: it needs the exact method, and protocol[" +
+                              std::to_string(blocking < n ? blocking : 0) + "] cannot use it (" +
+                              (blocking < n ? blocking_reason : run_obstacle) + ")");
   for (std::size_t s = 0; s < n; ++s) {
     const Segment& seg = spec.protocol[s];
     std::string line = "protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
@@ -344,6 +349,29 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
   times.insert(snapshots.begin(), snapshots.end());
   Record record;
   double error = 0.0;
+  if (spec.coherence_only) {
+    const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
+    const double dx = grid.axes()[0].step;
+    for (double t : outputs) {
+      if (control.stop && control.stop->load())
+        throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
+      double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0;
+      Observables o;
+      o.time = t;
+      o.trace = exact.chord(t, 0.0, 0.0, &e0).real();
+      const cplx ab = exact.element(t, a, b, &e1), aa = exact.element(t, a, a, &e2),
+                 bb = exact.element(t, b, b, &e3);
+      if (!std::isfinite(std::abs(ab)) || !std::isfinite(aa.real()) || !std::isfinite(bb.real()))
+        throw NumericalError("NaN or inf in the exact coherence at t = " + format_number(t) + " s");
+      error = std::max({error, e0, e1, e2, e3});
+      o.coherence = std::abs(ab) * dx;
+      const double norm = std::sqrt(std::max(aa.real(), 0.0) * std::max(bb.real(), 0.0));
+      o.coherence_normalized = norm > 0.0 ? std::abs(ab) / norm : 0.0;
+      record.series.push_back(std::move(o));
+    }
+    result.exact_error_estimate = std::max(result.exact_error_estimate, error);
+    return record;
+  }
   for (double t : times) {
     if (control.stop && control.stop->load())
       throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
@@ -363,10 +391,68 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
   return record;
 }
 
+/// The whole run with the exact method (plan.exact): outputs, snapshots, the final state, the
+/// diffusive comparison and the result file, through the split run's observables and run files.
+RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Backend backend,
+                               const RunControl& control, const MethodPlan& plan,
+                               std::ostream& notices,
+                               std::chrono::steady_clock::time_point start) {
+  RunResult result;
+  result.segment_methods = plan.lines;
+  // rho on the grid at each output (and a copy inside the observables), per thread one
+  // column of chi over k (4N values, at most 64 threads counted); coherence only: the k grid.
+  const std::size_t ket = grid.ket_size();
+  result.memory = MemoryEstimate{};
+  result.memory.host_bytes =
+      (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + 64 * 8 * ket * sizeof(cplx);
+  require_memory(static_cast<double>(result.memory.host_bytes),
+                 spec.coherence_only ? "the exact run's host memory (the k grid)"
+                                     : "the exact run's host memory (rho on the grid and a copy)",
+                 spec.coherence_only ? "use fewer axes[i].points"
+                                     : "use fewer axes[i].points or observables.coherence_only",
+                 spec.max_memory_bytes);
+  if (!spec.coherence_only) check_resolution(grid, make_initial_state(grid, spec.initial));
+  result.exact = true;
+  result.exact_error_estimate = 0.0;
+  if (backend != Backend::cpu)
+    notices << "nanodecoh: notice: the exact method runs on the CPU (OpenMP); its CUDA kernel "
+               "is not yet written\n";
+  result.backend = Backend::cpu;
+  const Record record = run_exact(spec, grid, spec.channels, true, control, result);
+  result.series = record.series;
+  std::unique_ptr<Record> diffusive;
+  if (spec.compare_diffusive) {
+    diffusive = std::make_unique<Record>(
+        run_exact(spec, grid, diffusive_approximations(spec.channels), false, control, result));
+    result.diffusive_series = diffusive->series;
+  }
+  if (result.exact_error_estimate > spec.exact_tolerance)
+    notices << "nanodecoh: warning: the F path integrals' error estimate "
+            << format_number(result.exact_error_estimate) << " exceeds numerics.tolerance = "
+            << format_number(spec.exact_tolerance)
+            << " (the adaptive quadrature reached its depth limit somewhere)\n";
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
+  return result;
+}
+
 }  // namespace
 
 void validate(const SimulationSpec& spec) {
-  require_memory_for_rho(spec);
+  if (spec.coherence_only) {
+    // rho is never built: only what the coherence needs.
+    if (spec.marked_points.size() != 2)
+      throw InvalidArgument("observables.coherence_only", "true",
+                            "false, or two marked points (observables.coherence_a, coherence_b, "
+                            "or a cat's branch centres)");
+    if (spec.output.snapshots > 0 || spec.output.final_state || spec.output.wigner)
+      throw InvalidArgument("observables.coherence_only", "true",
+                            "false with output.snapshots, output.final_state or output.wigner "
+                            "(they need rho)");
+  } else {
+    require_memory_for_rho(spec);
+  }
   const Grid grid(spec.axes);
   if (spec.protocol.empty())
     throw InvalidArgument("protocol", "empty", "at least one [[protocol]] segment");
@@ -404,6 +490,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   std::ostream& notices = control.notices ? *control.notices : std::cerr;
   const Grid grid(spec.axes);
   const auto start = std::chrono::steady_clock::now();
+  const MethodPlan plan = plan_methods(spec, grid, control);
+  if (plan.exact) return run_exact_simulation(spec, grid, backend, control, plan, notices, start);
   // Memory: refuse before allocating. The propagator's formula (propagator.hpp) plus what the
   // run holds besides: the F table of the channels and, for the diffusive comparison, a
   // complex128 copy of the initial state.
@@ -436,38 +524,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   RunResult result;
   result.backend = backend;
   result.memory = need;
-  const MethodPlan plan = plan_methods(spec, grid, control);
   result.segment_methods = plan.lines;
-  if (plan.exact) {
-    // rho on the grid at each output (and a copy inside the observables), per thread one
-    // column of chi over k.
-    const std::size_t ket = grid.ket_size();
-    result.memory = MemoryEstimate{};
-    result.memory.host_bytes = 2 * ket * ket * sizeof(cplx) + 64 * 4 * ket * sizeof(cplx);
-    require_memory(static_cast<double>(result.memory.host_bytes),
-                   "the exact run's host memory (rho on the grid and a copy)",
-                   "use fewer axes[i].points", spec.max_memory_bytes);
-    const std::vector<cplx> rho0 = make_initial_state(grid, spec.initial);
-    check_resolution(grid, rho0);
-    result.exact = true;
-    result.exact_error_estimate = 0.0;
-    if (backend != Backend::cpu)
-      notices << "nanodecoh: notice: the exact method runs on the CPU (OpenMP); its CUDA kernel "
-                 "is not yet written\n";
-    result.backend = Backend::cpu;
-    const Record record = run_exact(spec, grid, spec.channels, true, control, result);
-    result.series = record.series;
-    std::unique_ptr<Record> diffusive;
-    if (spec.compare_diffusive) {
-      diffusive = std::make_unique<Record>(
-          run_exact(spec, grid, diffusive_approximations(spec.channels), false, control, result));
-      result.diffusive_series = diffusive->series;
-    }
-    result.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
-    return result;
-  }
   std::unique_ptr<Checkpoint> resume;
   if (!control.resume_from.empty()) {
     resume = std::make_unique<Checkpoint>(
@@ -511,6 +568,11 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
         std::move(rho_initial_copy), nullptr, scratch));
     result.diffusive_series = diffusive->series;
   }
+  if (result.exact_error_estimate > spec.exact_tolerance)
+    notices << "nanodecoh: warning: the F path integrals' error estimate "
+            << format_number(result.exact_error_estimate) << " exceeds numerics.tolerance = "
+            << format_number(spec.exact_tolerance)
+            << " (the adaptive quadrature reached its depth limit somewhere)\n";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);

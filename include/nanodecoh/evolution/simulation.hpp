@@ -51,6 +51,11 @@ struct SimulationSpec {
   /// Absolute error allowed in the integral of F along each characteristic of the exact
   /// method (dimensionless; the relative error of chi). numerics.tolerance.
   double exact_tolerance = 1e-10;
+  /// Record only time, trace and the coherence between the two marked points, computed from
+  /// chi without building rho (the exact method only; no N^2 memory, so grids far larger than
+  /// rho could fit run). The result file then holds /timeseries/{time, step, trace, coherence,
+  /// coherence_normalized} only. observables.coherence_only.
+  bool coherence_only = false;
   /// Host memory the run may use (bytes); 0: the available memory (MemAvailable). The
   /// CLI's --max-memory.
   std::size_t max_memory_bytes = 0;
