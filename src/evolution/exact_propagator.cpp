@@ -12,6 +12,8 @@
 // every point of that path, hence the factor exp(-int F(r(s)) ds).
 #include "nanodecoh/evolution/exact_propagator.hpp"
 
+#include "evolution/chord_model.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -359,6 +361,79 @@ cplx ExactPropagator::element(double t, double x, double x_prime, double* error)
   }
   if (error) *error = worst;
   return sum / period;
+}
+
+chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& protocol,
+                              const ChannelList& channels, const InitialStateSpec& initial,
+                              double tolerance) {
+  // The same checks as the propagator (segments, channels, state, tolerance).
+  const ExactPropagator check(grid, protocol, channels, initial, tolerance);
+  chord::Model m;
+  m.mass = grid.axes()[0].inertia;
+  m.tolerance = tolerance;
+  if (protocol.size() > static_cast<std::size_t>(chord::max_segments))
+    throw InvalidArgument("protocol", std::to_string(protocol.size()) + " segments",
+                          "at most " + std::to_string(chord::max_segments) +
+                              " for the chi kernel");
+  m.segments = static_cast<int>(protocol.size());
+  for (std::size_t s = 0; s < protocol.size(); ++s) {
+    const Potential& p = protocol[s].potential;
+    m.segment_kind[s] = p.kind == PotentialKind::harmonic ? chord::SegmentKind::harmonic
+                        : p.kind == PotentialKind::linear ? chord::SegmentKind::linear
+                                                          : chord::SegmentKind::free;
+    m.duration[s] = protocol[s].duration;
+    m.frequency[s] = p.frequency;
+    m.force[s] = p.force;
+  }
+  if (channels.size() > static_cast<std::size_t>(chord::max_channels))
+    throw InvalidArgument("channels", std::to_string(channels.size()) + " channels",
+                          "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
+  m.channels = static_cast<int>(channels.size());
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    const DissipationChannel* channel = channels[c].get();
+    if (const auto* g = dynamic_cast<const GaussianChannel*>(channel);
+        g && g->angular_length() == 0.0) {
+      m.channel_kind[c] = chord::ChannelKind::gaussian;
+      m.rate[c] = g->rate();
+      m.length[c] = g->length();
+    } else if (const auto* d = dynamic_cast<const DiffusiveChannel*>(channel)) {
+      m.channel_kind[c] = chord::ChannelKind::diffusive;
+      m.rate[c] = d->lambda();
+    } else if (const auto* sphere = dynamic_cast<const DesorptionSphereChannel*>(channel)) {
+      m.channel_kind[c] = chord::ChannelKind::desorption_sphere;
+      m.rate[c] = sphere->rate();
+      m.length[c] = sphere->thermal_wavenumber();
+    } else {
+      throw InvalidArgument("channels[" + std::to_string(c) + "]", channel->name(),
+                            "gaussian (no angular length), diffusive or desorption_sphere for the "
+                            "chi kernel");
+    }
+  }
+  m.width = initial.width;
+  m.separation = initial.separation;
+  m.center = initial.center;
+  m.momentum = initial.momentum;
+  switch (initial.kind) {
+    case InitialKind::gaussian:
+      m.state = chord::StateKind::gaussian;
+      break;
+    case InitialKind::cat:
+      m.state = chord::StateKind::cat;
+      break;
+    case InitialKind::thermal: {
+      m.state = chord::StateKind::thermal;
+      const double b =
+          constants::hbar * initial.frequency / (constants::k_boltzmann * initial.temperature);
+      const double l2 = constants::hbar / (m.mass * initial.frequency);
+      const double t = std::tanh(0.5 * b);
+      m.thermal_k2 = 0.25 * l2 / t;
+      m.thermal_r2 = 1.0 / (4.0 * l2 * t);
+      break;
+    }
+    case InitialKind::file:
+      break;  // refused by the propagator above
+  }
+  return m;
 }
 
 }  // namespace nanodecoh::evolution

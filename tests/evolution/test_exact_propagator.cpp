@@ -16,7 +16,9 @@
 #include <complex>
 #include <vector>
 
+#include "evolution/chord_model.hpp"
 #include "evolution_oracles.hpp"
+#include "run_cli.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
@@ -384,6 +386,62 @@ TEST(ExactPropagator, FinalStatesArePhysical) {
   }
   EXPECT_LT(previous_purity, 0.9);  // the channels did act
 }
+
+// ---- the chi kernel's twins ---------------------------------------------------------------
+
+class ChordKernelTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == nanodecoh::Backend::cuda) NANODECOH_REQUIRE_CUDA_DEVICE();
+  }
+};
+
+// Each twin (CPU: OpenMP; CUDA: one thread per point) against ExactPropagator::chord (the
+// virtual channels, recursive quadrature) on a composed protocol with the three closed-form
+// channels and each closed-form state, at points across the (k, r) plane.
+TEST_P(ChordKernelTwins, AgreeWithThePropagator) {
+  const ne::Grid grid = line(64);
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(1500.0, 3e-9),
+                                 std::make_shared<ne::DiffusiveChannel>(2e17),
+                                 std::make_shared<ne::DesorptionSphereChannel>(
+                                     300.0, 300.0, 18 * 1.66053906660e-27)};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1500.0),
+                                          segment(ne::PotentialKind::free, 2e-4),
+                                          segment(ne::PotentialKind::linear, 2e-4, 3e-23)};
+  ne::InitialStateSpec thermal;
+  thermal.kind = ne::InitialKind::thermal;
+  thermal.temperature = 1e-7;
+  thermal.frequency = 1500.0;
+  ne::InitialStateSpec gaussian;
+  gaussian.width = 4e-9;
+  gaussian.momentum = -1e-26;
+  std::vector<double> k, r;
+  for (double kk : {0.0, 1e7, -2e8, 5e8, -1.3e9})
+    for (double rr : {0.0, 1e-9, -4.5e-9, 12e-9, -20e-9}) {
+      k.push_back(kk);
+      r.push_back(rr);
+    }
+  for (const auto& in : {cat_state(), gaussian, thermal}) {
+    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
+    const auto model = ne::make_chord_model(grid, protocol, channels, in, 1e-12);
+    for (double t : {0.0, 2.5e-4, 6e-4}) {
+      double error = 1.0;
+      const auto values = ne::chord::chord_values(GetParam(), model, t, k, r, &error);
+      EXPECT_LT(error, 1e-11);
+      for (std::size_t i = 0; i < k.size(); ++i) {
+        const cplx expected = exact.chord(t, k[i], r[i]);
+        EXPECT_LT(std::abs(values[i] - expected), 1e-12 * std::max(1.0, std::abs(expected)) + 1e-15)
+            << "t " << t << " k " << k[i] << " r " << r[i];
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChordKernelTwins,
+                         ::testing::Values(nanodecoh::Backend::cpu, nanodecoh::Backend::cuda),
+                         [](const auto& test_info) {
+                           return std::string(nanodecoh::to_string(test_info.param));
+                         });
 
 // ---- refusals ------------------------------------------------------------------------------
 

@@ -98,6 +98,9 @@ class GaussianChannel final : public DissipationChannel {
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
   bool defined_off_grid() const override { return true; }
   double rate_scale() const override { return rate_member_; }
+  double rate() const noexcept { return rate_member_; }      ///< Gamma (1/s)
+  double length() const noexcept { return length_member_; }  ///< a (m)
+  double angular_length() const noexcept { return angular_length_member_; }  ///< b (rad)
 
  private:
   double rate_member_, length_member_, angular_length_member_;
@@ -123,6 +126,7 @@ class DesorptionSphereChannel final : public DissipationChannel {
   std::vector<std::complex<double>> tabulate(const Grid& grid,
                                              const ChannelTableContext& context) const override;
   double rate_scale() const override { return rate_member_; }
+  double rate() const noexcept { return rate_member_; }  ///< Gamma (1/s)
   /// k_T = sqrt(2 m k_B T)/hbar (1/m).
   double thermal_wavenumber() const noexcept { return thermal_wavenumber_member_; }
 
