@@ -124,7 +124,7 @@ int run_evolve(const EvolveOptions& opt) {
     for (const auto& line : result.segment_methods) std::cout << line << '\n';
     if (result.exact)
       std::cout << "evolved exactly (chord-function method, no time steps) to t = " << last.time
-                << " s on the CPU in " << result.wall_seconds
+                << " s, chi on " << to_string(result.backend) << ", in " << result.wall_seconds
                 << " s; error estimate of the F path integrals " << result.exact_error_estimate
                 << " (numerics.tolerance " << spec.exact_tolerance << ")\n";
     else

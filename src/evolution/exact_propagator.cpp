@@ -304,39 +304,58 @@ cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
 }
 
 std::vector<cplx> ExactPropagator::density_matrix(double t, double* error) const {
+  return density_matrix(t, Backend::cpu, error);
+}
+
+std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, double* error) const {
   const std::size_t n = grid_member_.axes()[0].points, m = k_points_member_;
   const double dx = grid_member_.axes()[0].step;
   const double period = static_cast<double>(m) * 0.5 * dx;
   const double x_first = grid_member_.coordinate(0, 0);  // centre X of i + j = 0
   const std::vector<double> k = exact_k_grid(grid_member_, m);
+  // chi at every (k_q, r_d) (and +k_N, see below) through the kernel twin of `backend`, in
+  // blocks of chords so that the point lists stay small.
+  const chord::Model model = make_chord_model(grid_member_, protocol_member_, channels_member_,
+                                              initial_member_, tolerance_member_);
+  const long long nn = static_cast<long long>(n);
+  const std::size_t per_chord = m + 1;
   std::vector<cplx> rho(n * n);
   double worst = 0.0;
-  const long long nn = static_cast<long long>(n);
-#pragma omp parallel reduction(max : worst)
-  {
-    std::vector<cplx> a(m);
-#pragma omp for schedule(dynamic, 1)
-    for (long long d = -(nn - 1); d <= nn - 1; ++d) {
+  const long long block = std::max<long long>(1, (1LL << 20) / static_cast<long long>(per_chord));
+  std::vector<double> kk, rr;
+  for (long long first = -(nn - 1); first <= nn - 1; first += block) {
+    const long long last = std::min(nn - 1, first + block - 1);
+    kk.clear();
+    rr.clear();
+    for (long long d = first; d <= last; ++d) {
       const double r = static_cast<double>(d) * dx;
       for (std::size_t q = 0; q < m; ++q) {
-        double e = 0.0;
-        a[q] = chord(t, k[q], r, &e) * std::exp(cplx(0.0, k[q] * x_first));
-        worst = std::max(worst, e);
+        kk.push_back(k[q]);
+        rr.push_back(r);
       }
-      {
+      kk.push_back(-k[m / 2]);  // +k_N
+      rr.push_back(r);
+    }
+    double e = 0.0;
+    const std::vector<cplx> chi = chord::chord_values(backend, model, t, kk, rr, &e);
+    worst = std::max(worst, e);
+#pragma omp parallel
+    {
+      std::vector<cplx> a(m);
+#pragma omp for schedule(static)
+      for (long long d = first; d <= last; ++d) {
+        const cplx* c = chi.data() + static_cast<std::size_t>(d - first) * per_chord;
+        for (std::size_t q = 0; q < m; ++q) a[q] = c[q] * std::exp(cplx(0.0, k[q] * x_first));
         // Nyquist term: the mean of -k_N and +k_N (their phases agree on the half grid), so
         // that the sum is symmetric in k and rho stays Hermitian to rounding.
-        double e = 0.0;
-        const double kn = -k[m / 2];
-        a[m / 2] = 0.5 * (a[m / 2] + chord(t, kn, r, &e) * std::exp(cplx(0.0, kn * x_first)));
-        worst = std::max(worst, e);
-      }
-      inverse_fft(a);
-      // Ket i, bra j = i - d: the centre index i + j = 2 i - d.
-      for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
-        const long long j = i - d, s = i + j;
-        rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] =
-            a[static_cast<std::size_t>(s)] * (dx / period);
+        a[m / 2] = 0.5 * (a[m / 2] + c[m] * std::exp(cplx(0.0, -k[m / 2] * x_first)));
+        inverse_fft(a);
+        // Ket i, bra j = i - d: the centre index i + j = 2 i - d.
+        for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
+          const long long j = i - d, s = i + j;
+          rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] =
+              a[static_cast<std::size_t>(s)] * (dx / period);
+        }
       }
     }
   }
@@ -391,8 +410,9 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
   m.channels = static_cast<int>(channels.size());
   for (std::size_t c = 0; c < channels.size(); ++c) {
     const DissipationChannel* channel = channels[c].get();
-    if (const auto* g = dynamic_cast<const GaussianChannel*>(channel);
-        g && g->angular_length() == 0.0) {
+    // (On the exact method's translation-only grids a Gaussian channel's angular part never
+    // acts: evaluate() receives no angles.)
+    if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
       m.channel_kind[c] = chord::ChannelKind::gaussian;
       m.rate[c] = g->rate();
       m.length[c] = g->length();
@@ -405,8 +425,7 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
       m.length[c] = sphere->thermal_wavenumber();
     } else {
       throw InvalidArgument("channels[" + std::to_string(c) + "]", channel->name(),
-                            "gaussian (no angular length), diffusive or desorption_sphere for the "
-                            "chi kernel");
+                            "gaussian, diffusive or desorption_sphere for the chi kernel");
     }
   }
   m.width = initial.width;

@@ -337,7 +337,7 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
 
 /// One exact run: the series (and, for the main run, snapshots and the final state).
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
-                 bool main_run, const RunControl& control, RunResult& result) {
+                 bool main_run, const RunControl& control, Backend backend, RunResult& result) {
   const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance);
   const ObservableCalculator calc(grid);
   const double total = exact.duration();
@@ -376,7 +376,7 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
     if (control.stop && control.stop->load())
       throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
     double e = 0.0;
-    std::vector<cplx> rho = exact.density_matrix(t, &e);
+    std::vector<cplx> rho = exact.density_matrix(t, backend, &e);
     error = std::max(error, e);
     for (const cplx& v : rho)
       if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
@@ -414,16 +414,15 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   if (!spec.coherence_only) check_resolution(grid, make_initial_state(grid, spec.initial));
   result.exact = true;
   result.exact_error_estimate = 0.0;
-  if (backend != Backend::cpu)
-    notices << "nanodecoh: notice: the exact method runs on the CPU (OpenMP); its CUDA kernel "
-               "is not yet written\n";
-  result.backend = Backend::cpu;
-  const Record record = run_exact(spec, grid, spec.channels, true, control, result);
+  // chi on the run's backend (the kernel twins); the transforms and observables on the host.
+  result.backend = backend;
+  const Record record = run_exact(spec, grid, spec.channels, true, control, backend, result);
   result.series = record.series;
   std::unique_ptr<Record> diffusive;
   if (spec.compare_diffusive) {
     diffusive = std::make_unique<Record>(
-        run_exact(spec, grid, diffusive_approximations(spec.channels), false, control, result));
+        run_exact(spec, grid, diffusive_approximations(spec.channels), false, control, backend,
+                  result));
     result.diffusive_series = diffusive->series;
   }
   if (result.exact_error_estimate > spec.exact_tolerance)

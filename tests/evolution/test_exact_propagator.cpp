@@ -437,6 +437,21 @@ TEST_P(ChordKernelTwins, AgreeWithThePropagator) {
   }
 }
 
+// rho on the grid from either twin: equal to the CPU's up to the order of additions.
+TEST_P(ChordKernelTwins, DensityMatrixOnEitherBackend) {
+  const ne::Grid grid = line(64);
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(1500.0, 3e-9)};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1500.0),
+                                          segment(ne::PotentialKind::free, 2e-4)};
+  const ne::ExactPropagator exact(grid, protocol, channels, cat_state(), 1e-12);
+  const auto cpu = exact.density_matrix(4e-4, nanodecoh::Backend::cpu);
+  const auto here = exact.density_matrix(4e-4, GetParam());
+  EXPECT_LT(max_abs_difference(cpu, here), 1e-14);
+  double trace = 0.0;
+  for (std::size_t i = 0; i < 64; ++i) trace += here[i * 64 + i].real();
+  EXPECT_NEAR(trace, 1.0, 1e-12);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ChordKernelTwins,
                          ::testing::Values(nanodecoh::Backend::cpu, nanodecoh::Backend::cuda),
                          [](const auto& test_info) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "nanodecoh/backend.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/grid.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
@@ -49,8 +50,12 @@ class ExactPropagator {
 
   /// rho on the grid at time t, row-major [ket][bra], normalised like the split operator's
   /// (rho_ij = dx rho(x_i, x_j)). `error` receives the largest error estimate of the F
-  /// integral over the points used. Parallel over r (OpenMP).
+  /// integral over the points used. chi from the CPU twin of the chi kernel (OpenMP).
   std::vector<std::complex<double>> density_matrix(double t, double* error = nullptr) const;
+  /// The same with chi from the kernel twin of `backend` (chord_kernel.hpp: OpenMP on the CPU,
+  /// one thread per point on CUDA); the inverse transforms run on the host.
+  std::vector<std::complex<double>> density_matrix(double t, Backend backend,
+                                                   double* error = nullptr) const;
 
   /// rho(x, x') (1/m) at any two points, on the grid or not, without building rho: the inverse
   /// transform over k of chi(k, x - x') by the trapezoid rule (spectrally accurate for the
