@@ -44,8 +44,20 @@ void map_back(const Segment& segment, double mass, double tau, double& k, double
   r -= hbar / mass * k * tau;  // free, linear force and harmonic with w = 0
 }
 
-/// In-place radix-2 DFT with exp(+2 pi i q s/M) (M a power of two), unnormalised.
-void inverse_fft(std::vector<cplx>& a) {
+/// exp(2 pi i j/M) for j < M/2: the twiddle factors of inverse_fft, computed directly (no
+/// recurrence, so their rounding does not grow with M).
+std::vector<cplx> fft_twiddles(std::size_t m) {
+  std::vector<cplx> w(m / 2);
+  for (std::size_t j = 0; j < m / 2; ++j) {
+    const double angle = 2.0 * constants::pi * static_cast<double>(j) / static_cast<double>(m);
+    w[j] = cplx(std::cos(angle), std::sin(angle));
+  }
+  return w;
+}
+
+/// In-place radix-2 DFT with exp(+2 pi i q s/M) (M a power of two), unnormalised; `twiddles`
+/// from fft_twiddles(M).
+void inverse_fft(std::vector<cplx>& a, const std::vector<cplx>& twiddles) {
   const std::size_t n = a.size();
   for (std::size_t i = 1, j = 0; i < n; ++i) {
     std::size_t bit = n >> 1;
@@ -54,13 +66,13 @@ void inverse_fft(std::vector<cplx>& a) {
     if (i < j) std::swap(a[i], a[j]);
   }
   for (std::size_t len = 2; len <= n; len <<= 1) {
-    const double angle = 2.0 * constants::pi / static_cast<double>(len);
+    const std::size_t stride = n / len;  // twiddle of butterfly j: exp(2 pi i j/len)
     for (std::size_t i = 0; i < n; i += len)
       for (std::size_t j = 0; j < len / 2; ++j) {
-        // Twiddles from cos/sin directly (no recurrence), so rounding does not grow with len.
-        const cplx w(std::cos(angle * static_cast<double>(j)),
-                     std::sin(angle * static_cast<double>(j)));
-        const cplx u = a[i + j], v = a[i + j + len / 2] * w;
+        const cplx w = twiddles[j * stride];
+        const cplx u = a[i + j], v0 = a[i + j + len / 2];
+        const cplx v(v0.real() * w.real() - v0.imag() * w.imag(),
+                     v0.real() * w.imag() + v0.imag() * w.real());
         a[i + j] = u + v;
         a[i + j + len / 2] = u - v;
       }
@@ -313,6 +325,9 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
   const double period = static_cast<double>(m) * 0.5 * dx;
   const double x_first = grid_member_.coordinate(0, 0);  // centre X of i + j = 0
   const std::vector<double> k = exact_k_grid(grid_member_, m);
+  const std::vector<cplx> twiddles = fft_twiddles(m);
+  std::vector<cplx> shift(m);  // exp(i k_q x_first): the half grid starts at x_first
+  for (std::size_t q = 0; q < m; ++q) shift[q] = std::exp(cplx(0.0, k[q] * x_first));
   // chi at every (k_q, r_d) (and +k_N, see below) through the kernel twin of `backend`, in
   // blocks of chords so that the point lists stay small.
   const chord::Model model = make_chord_model(grid_member_, protocol_member_, channels_member_,
@@ -345,11 +360,11 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
 #pragma omp for schedule(static)
       for (long long d = first; d <= last; ++d) {
         const cplx* c = chi.data() + static_cast<std::size_t>(d - first) * per_chord;
-        for (std::size_t q = 0; q < m; ++q) a[q] = c[q] * std::exp(cplx(0.0, k[q] * x_first));
+        for (std::size_t q = 0; q < m; ++q) a[q] = c[q] * shift[q];
         // Nyquist term: the mean of -k_N and +k_N (their phases agree on the half grid), so
         // that the sum is symmetric in k and rho stays Hermitian to rounding.
-        a[m / 2] = 0.5 * (a[m / 2] + c[m] * std::exp(cplx(0.0, -k[m / 2] * x_first)));
-        inverse_fft(a);
+        a[m / 2] = 0.5 * (a[m / 2] + c[m] * std::conj(shift[m / 2]));
+        inverse_fft(a, twiddles);
         // Ket i, bra j = i - d: the centre index i + j = 2 i - d.
         for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
           const long long j = i - d, s = i + j;
