@@ -107,7 +107,7 @@ struct EvolveSpec {
   bool compare_diffusive = false;
   double exact_tolerance = 1e-10;  ///< numerics.tolerance: F path integrals of the exact method
   bool coherence_only = false;     ///< observables.coherence_only (exact method, no rho)
-  std::string config_toml;  ///< provenance
+  std::string config_toml;         ///< provenance
 };
 
 /// How the user named the fields of an EvolveSpec (TOML keys, `--set` paths).

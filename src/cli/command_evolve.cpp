@@ -131,8 +131,7 @@ int run_evolve(const EvolveOptions& opt) {
       std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
                 << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
                 << result.wall_seconds << " s\n";
-    std::cout
-              << "final trace " << last.trace << ", purity " << last.purity;
+    std::cout << "final trace " << last.trace << ", purity " << last.purity;
     if (!spec.marked_points.empty()) std::cout << ", coherence " << last.coherence_normalized;
     if (!result.diffusive_series.empty())
       std::cout << " (diffusive approximation: purity " << result.diffusive_series.back().purity

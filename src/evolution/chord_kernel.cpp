@@ -24,8 +24,8 @@ std::vector<std::complex<double>> chord_values_cpu(const Model& model, double t,
 #pragma omp parallel for schedule(dynamic, 64) reduction(max : worst)
   for (long long i = 0; i < n; ++i) {
     double e = 0.0;
-    const Complex c = chord_at(model, t, k[static_cast<std::size_t>(i)],
-                               r[static_cast<std::size_t>(i)], e);
+    const Complex c =
+        chord_at(model, t, k[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i)], e);
     out[static_cast<std::size_t>(i)] = {c.re, c.im};
     worst = std::max(worst, e);
   }

@@ -42,8 +42,8 @@ struct Model {
   double force[max_segments] = {};      ///< linear F0 (N)
   int channels = 0;
   ChannelKind channel_kind[max_channels] = {};
-  double rate[max_channels] = {};       ///< gaussian, sphere: Gamma (1/s); diffusive: Lambda (1/(m^2 s))
-  double length[max_channels] = {};     ///< gaussian: a (m); sphere: k_T (1/m)
+  double rate[max_channels] = {};  ///< gaussian, sphere: Gamma (1/s); diffusive: Lambda (1/(m^2 s))
+  double length[max_channels] = {};  ///< gaussian: a (m); sphere: k_T (1/m)
   StateKind state = StateKind::gaussian;
   double width = 0.0, separation = 0.0, center = 0.0, momentum = 0.0;
   double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
@@ -62,7 +62,7 @@ NANODECOH_HD inline Complex cexp(double re, double im) {
 
 /// (k, r) at time tau before the end of segment s, from its end point.
 NANODECOH_HD inline void map_back(const Model& m, int s, double tau, double& k, double& r) {
-    if (m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0) {
+  if (m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0) {
     const double w = m.frequency[s], c = std::cos(w * tau), sn = std::sin(w * tau);
     const double k0 = k * c + m.mass * w / hbar * sn * r;
     const double r0 = r * c - hbar / (m.mass * w) * sn * k;
@@ -94,7 +94,7 @@ NANODECOH_HD inline double rate(const Model& m, double r) {
 
 /// The closed-form chi_0(k, r) (docs/physics.md).
 NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
-    const double p_phase = m.momentum * r / hbar;
+  const double p_phase = m.momentum * r / hbar;
   if (m.state == StateKind::gaussian) {
     const double s = m.width;
     return cexp(-0.5 * k * k * s * s - r * r / (8.0 * s * s), p_phase - k * m.center);
@@ -152,8 +152,8 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
     kronrod *= half;
     gauss *= half;
     const double estimate = std::fabs(kronrod - gauss);
-    const bool accept = !(estimate > tol * (b - a) / span) || !(estimate > 1e-14 * std::fabs(kronrod)) ||
-                        depth >= 30 || top >= 30;
+    const bool accept = !(estimate > tol * (b - a) / span) ||
+                        !(estimate > 1e-14 * std::fabs(kronrod)) || depth >= 30 || top >= 30;
     if (accept) {
       total += kronrod;
       error += estimate;  // NaN/inf propagate into the error estimate
@@ -189,7 +189,7 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
   }
   const Complex start = initial_chord(m, k0, r0);
   if (std::hypot(start.re, start.im) < 1e-30) return {0.0, 0.0};
-    const double tol = m.tolerance / static_cast<double>(last + 1);
+  const double tol = m.tolerance / static_cast<double>(last + 1);
   double phase = 0.0, integral = 0.0;
   for (int s = last; s >= 0; --s) {
     const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
@@ -217,8 +217,7 @@ std::vector<std::complex<double>> chord_values_cuda(const Model& model, double t
 /// Either twin.
 inline std::vector<std::complex<double>> chord_values(Backend backend, const Model& model, double t,
                                                       const std::vector<double>& k,
-                                                      const std::vector<double>& r,
-                                                      double* error) {
+                                                      const std::vector<double>& r, double* error) {
   return backend == Backend::cuda ? chord_values_cuda(model, t, k, r, error)
                                   : chord_values_cpu(model, t, k, r, error);
 }

@@ -4,7 +4,8 @@
 
 namespace nanodecoh::evolution::chord {
 
-std::vector<std::complex<double>> chord_values_cuda(const Model&, double, const std::vector<double>&,
+std::vector<std::complex<double>> chord_values_cuda(const Model&, double,
+                                                    const std::vector<double>&,
                                                     const std::vector<double>&, double*) {
   throw NotCompiled(
       "the CUDA chi kernel of the exact method is not compiled into this build (configure with "

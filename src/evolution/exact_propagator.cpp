@@ -1,4 +1,5 @@
-// The exact chord-function propagator (exact_propagator.hpp; docs/physics.md section 5).
+// The exact chord-function propagator (exact_propagator.hpp; docs/physics.md section 4,
+// "Exact chord-function method").
 //
 // Conventions: chi(k, r) = int dX exp(-i k X) rho(X + r/2, X - r/2), eta = (-k, r/hbar) the
 // dual of the Wigner variables (X, p). A segment whose classical flow is z -> S z + d maps
@@ -85,10 +86,11 @@ constexpr double xgk[8] = {0.991455371120812639206854697526329, 0.94910791234275
                            0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
                            0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
                            0.207784955007898467600689403773245, 0.0};
-constexpr double wgk[8] = {0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-                           0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-                           0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-                           0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
+constexpr double wgk[8] = {
+    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
 constexpr double wg[4] = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
                           0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 
@@ -112,8 +114,8 @@ cplx adaptive_gk15(const F& f, double a, double b, double tol, double span, doub
   const double estimate = std::abs(kronrod - gauss);
   // A non-finite F (or an interval that will not converge within 2^-30 of the segment) is
   // accepted as it is: its error estimate (inf for NaN/inf) is reported, never hidden.
-  if (!std::isfinite(estimate) || estimate <= std::max(tol * (b - a) / span, 1e-14 * std::abs(kronrod)) ||
-      depth >= 30) {
+  if (!std::isfinite(estimate) ||
+      estimate <= std::max(tol * (b - a) / span, 1e-14 * std::abs(kronrod)) || depth >= 30) {
     if (!std::isfinite(estimate)) {
       error = std::numeric_limits<double>::infinity();
       return kronrod;
@@ -193,9 +195,9 @@ ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol
     const std::string obstacle =
         exact_method_obstacle(grid, protocol_member_[s], channels_member_, initial_member_);
     if (!obstacle.empty())
-      throw InvalidArgument(where + ".method", "\"exact\"",
-                            "\"auto\" or \"split\" (the exact method does not apply: " +
-                                obstacle + ")");
+      throw InvalidArgument(
+          where + ".method", "\"exact\"",
+          "\"auto\" or \"split\" (the exact method does not apply: " + obstacle + ")");
     require_positive(where + ".duration", protocol_member_[s].duration);
     validate_potential(grid, protocol_member_[s].potential, where);
     duration_member_ += protocol_member_[s].duration;
@@ -256,7 +258,8 @@ cplx ExactPropagator::initial_chord(double k, double r) const {
     case InitialKind::file:
       break;
   }
-  throw InvalidArgument("initial.kind", "\"file\"", "gaussian, cat or thermal for the exact method");
+  throw InvalidArgument("initial.kind", "\"file\"",
+                        "gaussian, cat or thermal for the exact method");
 }
 
 cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
@@ -407,8 +410,7 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
   m.tolerance = tolerance;
   if (protocol.size() > static_cast<std::size_t>(chord::max_segments))
     throw InvalidArgument("protocol", std::to_string(protocol.size()) + " segments",
-                          "at most " + std::to_string(chord::max_segments) +
-                              " for the chi kernel");
+                          "at most " + std::to_string(chord::max_segments) + " for the chi kernel");
   m.segments = static_cast<int>(protocol.size());
   for (std::size_t s = 0; s < protocol.size(); ++s) {
     const Potential& p = protocol[s].potential;

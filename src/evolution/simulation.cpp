@@ -249,13 +249,13 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
   for (std::size_t s = 0; s < n; ++s) {
     if (spec.protocol[s].method != PropagationMethod::exact) continue;
     if (!obstacle[s].empty())
-      throw InvalidArgument(key(s), "\"exact\"",
-                            "\"auto\" or \"split\" (the exact method does not apply: " +
-                                obstacle[s] + ")");
+      throw InvalidArgument(
+          key(s), "\"exact\"",
+          "\"auto\" or \"split\" (the exact method does not apply: " + obstacle[s] + ")");
     if (!run_obstacle.empty())
-      throw InvalidArgument(key(s), "\"exact\"",
-                            "\"auto\" or \"split\" (the exact method does not apply: " +
-                                run_obstacle + ")");
+      throw InvalidArgument(
+          key(s), "\"exact\"",
+          "\"auto\" or \"split\" (the exact method does not apply: " + run_obstacle + ")");
     if (blocking != n)
       throw InvalidArgument(key(s), "\"exact\"",
                             "\"auto\" or \"split\": protocol[" + std::to_string(blocking) +
@@ -274,8 +274,9 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
     std::string line = "protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
                        ", method = \"" + to_string(seg.method) + "\"): ";
     if (plan.exact)
-      line += "exact (quadratic potential on a translation axis, every F defined at every "
-              "displacement; time.step is ignored)";
+      line +=
+          "exact (quadratic potential on a translation axis, every F defined at every "
+          "displacement; time.step is ignored)";
     else if (seg.method == PropagationMethod::split_operator)
       line += "split operator (as asked)";
     else if (!obstacle[s].empty())
@@ -337,18 +338,20 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
 
 /// One exact run: the series (and, for the main run, snapshots and the final state).
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
-                 bool main_run, const RunControl& control, Backend backend, RunResult& result) {
+                 bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
+                 RunResult& result) {
   const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance);
   const ObservableCalculator calc(grid);
   const double total = exact.duration();
   const std::vector<double> outputs = spread_times(spec.outputs, total);
-  const std::vector<double> snapshots =
-      main_run && spec.output.snapshots > 0 ? spread_times(spec.output.snapshots, total)
+  const std::vector<double> snapshots = main_run && spec.output.snapshots > 0
+                                            ? spread_times(spec.output.snapshots, total)
                                             : std::vector<double>{};
   std::set<double> times(outputs.begin(), outputs.end());
   times.insert(snapshots.begin(), snapshots.end());
   Record record;
   double error = 0.0;
+  bool warned_momentum = false, warned_trace = false;  // each warning once per run
   if (spec.coherence_only) {
     const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
     const double dx = grid.axes()[0].step;
@@ -381,8 +384,26 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
     for (const cplx& v : rho)
       if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
         throw NumericalError("NaN or inf in the exact rho at t = " + format_number(t) + " s");
-    if (std::find(outputs.begin(), outputs.end(), t) != outputs.end())
-      record.series.push_back(exact_observables(spec, grid, exact, calc, rho, t, error));
+    if (std::find(outputs.begin(), outputs.end(), t) != outputs.end()) {
+      Observables o = exact_observables(spec, grid, exact, calc, rho, t, error);
+      // The continuum solution is exact; the grid shows it only where it resolves it.
+      if (main_run && !warned_momentum && o.axes[0].momentum_edge_population > 1e-4) {
+        warned_momentum = true;
+        notices << "nanodecoh: warning: at t = " << format_number(t) << " s a population of "
+                << format_number(o.axes[0].momentum_edge_population) << " on axis "
+                << grid.axes()[0].name
+                << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(0))
+                << ": rho on the grid aliases the exact state there (use a smaller step)\n";
+      }
+      if (main_run && !warned_trace && std::abs(o.trace - 1.0) > 1e-6) {
+        warned_trace = true;
+        notices << "nanodecoh: warning: at t = " << format_number(t) << " s the grid holds "
+                << format_number(o.trace)
+                << " of the population (the exact state reaches beyond the box; use more "
+                   "points)\n";
+      }
+      record.series.push_back(std::move(o));
+    }
     if (std::find(snapshots.begin(), snapshots.end(), t) != snapshots.end())
       record.snapshots.push_back(take_snapshot(grid, calc, rho, t, spec));
     if (main_run && t == total) result.final_state = std::move(rho);
@@ -395,8 +416,7 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
 /// diffusive comparison and the result file, through the split run's observables and run files.
 RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Backend backend,
                                const RunControl& control, const MethodPlan& plan,
-                               std::ostream& notices,
-                               std::chrono::steady_clock::time_point start) {
+                               std::ostream& notices, std::chrono::steady_clock::time_point start) {
   RunResult result;
   result.segment_methods = plan.lines;
   // rho on the grid at each output (and a copy inside the observables), per thread one
@@ -416,19 +436,20 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   result.exact_error_estimate = 0.0;
   // chi on the run's backend (the kernel twins); the transforms and observables on the host.
   result.backend = backend;
-  const Record record = run_exact(spec, grid, spec.channels, true, control, backend, result);
+  const Record record =
+      run_exact(spec, grid, spec.channels, true, control, backend, notices, result);
   result.series = record.series;
   std::unique_ptr<Record> diffusive;
   if (spec.compare_diffusive) {
-    diffusive = std::make_unique<Record>(
-        run_exact(spec, grid, diffusive_approximations(spec.channels), false, control, backend,
-                  result));
+    diffusive =
+        std::make_unique<Record>(run_exact(spec, grid, diffusive_approximations(spec.channels),
+                                           false, control, backend, notices, result));
     result.diffusive_series = diffusive->series;
   }
   if (result.exact_error_estimate > spec.exact_tolerance)
     notices << "nanodecoh: warning: the F path integrals' error estimate "
-            << format_number(result.exact_error_estimate) << " exceeds numerics.tolerance = "
-            << format_number(spec.exact_tolerance)
+            << format_number(result.exact_error_estimate)
+            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
             << " (the adaptive quadrature reached its depth limit somewhere)\n";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -569,8 +590,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   }
   if (result.exact_error_estimate > spec.exact_tolerance)
     notices << "nanodecoh: warning: the F path integrals' error estimate "
-            << format_number(result.exact_error_estimate) << " exceeds numerics.tolerance = "
-            << format_number(spec.exact_tolerance)
+            << format_number(result.exact_error_estimate)
+            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
             << " (the adaptive quadrature reached its depth limit somewhere)\n";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

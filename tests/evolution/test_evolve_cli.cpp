@@ -76,8 +76,8 @@ TEST(EvolveCli, ExactMethodThroughTheCli) {
   for (std::size_t at; (at = config.find("method = \"split\"")) != std::string::npos;)
     config.replace(at, 16, "method = \"auto\"");
   config = config.replace(config.find("points = 48"), 11, "points = 64");
-  const auto r = run_cli({"evolve", write_config(dir, config), "--out", dir + "/exact.h5",
-                          "--json", "--backend", "cpu"});
+  const auto r = run_cli({"evolve", write_config(dir, config), "--out", dir + "/exact.h5", "--json",
+                          "--backend", "cpu"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["steps"], 0);
@@ -98,10 +98,11 @@ TEST(EvolveCli, ExactMethodThroughTheCli) {
   std::string split = small_config;
   split = split.replace(split.find("points = 48"), 11, "points = 64");
   split = split.replace(split.find("step = 1.0e-6"), 13, "step = 2.0e-7");
-  const auto s = run_cli({"evolve", write_config(dir, split), "--out", dir + "/split.h5",
-                          "--json", "--backend", "cpu"});
+  const auto s = run_cli({"evolve", write_config(dir, split), "--out", dir + "/split.h5", "--json",
+                          "--backend", "cpu"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  const auto rho_split = nanodecoh::io::Hdf5File::open_read(dir + "/split.h5").read_complex("final/rho");
+  const auto rho_split =
+      nanodecoh::io::Hdf5File::open_read(dir + "/split.h5").read_complex("final/rho");
   double worst = 0.0, scale = 0.0;
   for (std::size_t i = 0; i < rho_split.size(); ++i) {
     worst = std::max(worst, std::abs(rho_split[i] - rho_exact[i]));

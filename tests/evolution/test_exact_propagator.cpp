@@ -1,4 +1,5 @@
-// The exact chord-function propagator (exact_propagator.hpp; docs/physics.md section 5)
+// The exact chord-function propagator (exact_propagator.hpp; docs/physics.md section 4,
+// "Exact chord-function method")
 // against independent oracles:
 //  - the Strang split operator on the same grid for a trap (harmonic), a release (free), a
 //    linear force and the three composed, with the saturating Gaussian channel: the split
@@ -16,9 +17,9 @@
 #include <complex>
 #include <vector>
 
+#include <sstream>
 #include "evolution/chord_model.hpp"
 #include "evolution_oracles.hpp"
-#include "run_cli.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
@@ -27,7 +28,7 @@
 #include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
-#include <sstream>
+#include "run_cli.hpp"
 
 namespace {
 
@@ -141,16 +142,15 @@ TEST_P(ExactAgainstSplit, SplitConvergesToExactAsDtSquared) {
   for (const auto& v : reference) scale = std::max(scale, std::abs(v));
   std::vector<double> errors;
   for (std::size_t steps : {25, 50, 100})
-    errors.push_back(
-        max_abs_difference(split_run(grid, protocol, channels, in, steps), reference) / scale);
+    errors.push_back(max_abs_difference(split_run(grid, protocol, channels, in, steps), reference) /
+                     scale);
   EXPECT_GT(errors[0], 1e-6) << "the split error should be visible at 25 steps";
   EXPECT_NEAR(errors[0] / errors[1], 4.0, 0.3);
   EXPECT_NEAR(errors[1] / errors[2], 4.0, 0.15);
   const auto coarse = split_run(grid, protocol, channels, in, 200);
   const auto fine = split_run(grid, protocol, channels, in, 400);
   std::vector<cplx> extrapolated(fine.size());
-  for (std::size_t i = 0; i < fine.size(); ++i)
-    extrapolated[i] = (4.0 * fine[i] - coarse[i]) / 3.0;
+  for (std::size_t i = 0; i < fine.size(); ++i) extrapolated[i] = (4.0 * fine[i] - coarse[i]) / 3.0;
   EXPECT_LT(max_abs_difference(fine, reference) / scale, errors[2] / 12.0);
   EXPECT_LT(max_abs_difference(extrapolated, reference) / scale, 1e-7);
 }
@@ -169,22 +169,20 @@ TEST(ExactPropagator, AgreesWithTheSplitOperatorToOneInABillionOnAFineGrid) {
   const auto coarse = split_run(grid, protocol, channels, in, 60);
   const auto fine = split_run(grid, protocol, channels, in, 120);
   std::vector<cplx> extrapolated(fine.size());
-  for (std::size_t i = 0; i < fine.size(); ++i)
-    extrapolated[i] = (4.0 * fine[i] - coarse[i]) / 3.0;
+  for (std::size_t i = 0; i < fine.size(); ++i) extrapolated[i] = (4.0 * fine[i] - coarse[i]) / 3.0;
   EXPECT_GT(max_abs_difference(fine, reference) / scale, 1e-8);  // the dt^2 error is there
   EXPECT_LT(max_abs_difference(extrapolated, reference) / scale, 1e-9);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Protocols, ExactAgainstSplit,
-    ::testing::Values(
-        ProtocolCase{"trap", {segment(ne::PotentialKind::harmonic, 1e-3, 1000.0)}},
-        ProtocolCase{"release", {segment(ne::PotentialKind::free, 1e-3)}},
-        ProtocolCase{"linear", {segment(ne::PotentialKind::linear, 1e-3, 4e-23)}},
-        ProtocolCase{"trap_release_push",
-                     {segment(ne::PotentialKind::harmonic, 4e-4, 1000.0),
-                      segment(ne::PotentialKind::free, 3e-4),
-                      segment(ne::PotentialKind::linear, 3e-4, -5e-23)}}),
+    ::testing::Values(ProtocolCase{"trap", {segment(ne::PotentialKind::harmonic, 1e-3, 1000.0)}},
+                      ProtocolCase{"release", {segment(ne::PotentialKind::free, 1e-3)}},
+                      ProtocolCase{"linear", {segment(ne::PotentialKind::linear, 1e-3, 4e-23)}},
+                      ProtocolCase{"trap_release_push",
+                                   {segment(ne::PotentialKind::harmonic, 4e-4, 1000.0),
+                                    segment(ne::PotentialKind::free, 3e-4),
+                                    segment(ne::PotentialKind::linear, 3e-4, -5e-23)}}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
 
 // ---- Gaussian states under the diffusive channel ------------------------------------------
@@ -269,8 +267,7 @@ TEST(ExactPropagator, FreeFlightMatchesTheCharacteristicQuadrature) {
   ne::InitialStateSpec in = cat_state();
   in.center = 0.0;
   in.momentum = 0.0;
-  const ne::ExactPropagator exact(grid, {segment(ne::PotentialKind::free, t)}, channels, in,
-                                  1e-13);
+  const ne::ExactPropagator exact(grid, {segment(ne::PotentialKind::free, t)}, channels, in, 1e-13);
   nanodecoh::testing::FreeFlightOracle oracle{
       in.width, in.separation, kMass,
       [&](double r) { return rate * (1.0 - std::exp(-r * r / (4 * a * a))); }};
@@ -345,6 +342,25 @@ TEST(ExactPropagator, CoherenceSeriesWithoutTheDensityMatrix) {
   EXPECT_THROW(ne::run_simulation(spec, nanodecoh::Backend::cpu, control), nanodecoh::OutOfMemory);
 }
 
+// A Gaussian that spreads beyond the box: the exact state is right, the grid holds less than
+// all of it, and the run says so (the split operator would wrap it around instead).
+TEST(ExactPropagator, WarnsWhenTheStateLeavesTheGrid) {
+  ne::SimulationSpec spec;
+  spec.axes = line(32).axes();
+  spec.initial.kind = ne::InitialKind::gaussian;
+  spec.initial.width = 2e-9;
+  spec.protocol = {segment(ne::PotentialKind::free, 2e-2)};  // spreads to ~50 nm
+  spec.time_step = 2e-2;
+  spec.outputs = 2;
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  const auto result = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  ASSERT_TRUE(result.exact);
+  EXPECT_LT(result.series.back().trace, 0.9);
+  EXPECT_NE(notices.str().find("of the population"), std::string::npos) << notices.str();
+}
+
 // ---- physical states ------------------------------------------------------------------------
 
 TEST(ExactPropagator, FinalStatesArePhysical) {
@@ -401,10 +417,10 @@ class ChordKernelTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
 // channels and each closed-form state, at points across the (k, r) plane.
 TEST_P(ChordKernelTwins, AgreeWithThePropagator) {
   const ne::Grid grid = line(64);
-  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(1500.0, 3e-9),
-                                 std::make_shared<ne::DiffusiveChannel>(2e17),
-                                 std::make_shared<ne::DesorptionSphereChannel>(
-                                     300.0, 300.0, 18 * 1.66053906660e-27)};
+  const ne::ChannelList channels{
+      std::make_shared<ne::GaussianChannel>(1500.0, 3e-9),
+      std::make_shared<ne::DiffusiveChannel>(2e17),
+      std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 18 * 1.66053906660e-27)};
   const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1500.0),
                                           segment(ne::PotentialKind::free, 2e-4),
                                           segment(ne::PotentialKind::linear, 2e-4, 3e-23)};
@@ -478,8 +494,8 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   ne::Segment well = segment(ne::PotentialKind::double_well, 1e-4);
   well.potential.barrier = 1e-30;
   well.potential.minima = 5e-9;
-  expect_refusal(grid, {segment(ne::PotentialKind::free, 1e-4), well}, {}, in,
-                 "protocol[1].method", "\"double_well\" is not quadratic");
+  expect_refusal(grid, {segment(ne::PotentialKind::free, 1e-4), well}, {}, in, "protocol[1].method",
+                 "\"double_well\" is not quadratic");
   const ne::ChannelList tabulated{std::make_shared<ne::FunctionChannel>(
       [](const std::vector<double>&, const std::vector<double>&, const std::vector<double>&) {
         return cplx(1.0, 0.0);

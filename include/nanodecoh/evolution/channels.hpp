@@ -98,8 +98,8 @@ class GaussianChannel final : public DissipationChannel {
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
   bool defined_off_grid() const override { return true; }
   double rate_scale() const override { return rate_member_; }
-  double rate() const noexcept { return rate_member_; }      ///< Gamma (1/s)
-  double length() const noexcept { return length_member_; }  ///< a (m)
+  double rate() const noexcept { return rate_member_; }                      ///< Gamma (1/s)
+  double length() const noexcept { return length_member_; }                  ///< a (m)
   double angular_length() const noexcept { return angular_length_member_; }  ///< b (rad)
 
  private:

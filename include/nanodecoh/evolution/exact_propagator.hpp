@@ -1,5 +1,5 @@
 // Exact phase-space (chord / characteristic-function) solution of the master equation for
-// quadratic protocols (docs/physics.md section 5):
+// quadratic protocols (docs/physics.md section 4, "Exact chord-function method"):
 //   chi(k, r, t) = int dX exp(-i k X) rho(X + r/2, X - r/2, t),
 // and for H = P^2/2M + V with V free, linear (-F0 x) or harmonic (M w^2 x^2/2) in every
 // segment, and F depending on r = x - x' only,
