@@ -139,9 +139,12 @@ std::vector<SegmentSpec> read_protocol(const io::Config& config,
         spec.table.potential_dataset = s.get_string("potential_dataset", "potential");
         break;
     }
-    const std::string method = s.get_string("method", "split_operator");
-    if (method != "split_operator")
-      throw InvalidArgument(s.full_key("method"), "\"" + method + "\"", "\"split_operator\"");
+    spec.segment.method = get_choice<evolution::PropagationMethod>(
+        s, "method", "auto",
+        {{"auto", evolution::PropagationMethod::automatic},
+         {"exact", evolution::PropagationMethod::exact},
+         {"split", evolution::PropagationMethod::split_operator},
+         {"split_operator", evolution::PropagationMethod::split_operator}});
     protocol.push_back(spec);
   }
   return protocol;
@@ -304,6 +307,8 @@ EvolveInput read_evolve_input(const io::Config& config) {
                                          {{"estimate", evolution::FftPlanning::estimate},
                                           {"measure", evolution::FftPlanning::measure},
                                           {"patient", evolution::FftPlanning::patient}});
+  spec.exact_tolerance = config.get_double("numerics.tolerance", 1e-10);
+  spec.coherence_only = config.get_bool("observables.coherence_only", false);
   return input;
 }
 

@@ -205,6 +205,8 @@ evolution::SimulationSpec make_simulation_spec(const EvolveInput& input) {
   spec.fft_planning = in.fft_planning;
   spec.fft_wisdom_cache = evolution::default_fft_wisdom_cache(in.precision);
   spec.compare_diffusive = in.compare_diffusive;
+  spec.exact_tolerance = in.exact_tolerance;
+  spec.coherence_only = in.coherence_only;
   spec.config_toml = in.config_toml;
   return spec;
 }

@@ -59,6 +59,8 @@ nlohmann::json evolve_summary(const evolution::RunResult& result,
   if (!result.diffusive_series.empty())
     j["diffusive_final"] = summarize_observables(result.diffusive_series.back(), spec);
   if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
+  j["methods"] = result.segment_methods;
+  if (result.exact) j["exact_error_estimate"] = result.exact_error_estimate;
   return j;
 }
 

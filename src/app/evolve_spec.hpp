@@ -106,7 +106,9 @@ struct EvolveSpec {
   evolution::Precision precision = evolution::Precision::complex128;
   evolution::FftPlanning fft_planning = evolution::FftPlanning::measure;
   bool compare_diffusive = false;
-  std::string config_toml;  ///< provenance
+  double exact_tolerance = 1e-10;  ///< numerics.tolerance: F path integrals of the exact method
+  bool coherence_only = false;     ///< observables.coherence_only (exact method, no rho)
+  std::string config_toml;         ///< provenance
 };
 
 /// How the user named the fields of an EvolveSpec (TOML keys, `--set` paths).

@@ -88,10 +88,17 @@ int run_evolve(const EvolveOptions& opt) {
   if (opt.json) {
     print_json(std::cout, app::evolve_summary(result, spec));
   } else if (!opt.quiet) {
-    std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
-              << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
-              << result.wall_seconds << " s\n"
-              << "final trace " << last.trace << ", purity " << last.purity;
+    for (const auto& line : result.segment_methods) std::cout << line << '\n';
+    if (result.exact)
+      std::cout << "evolved exactly (chord-function method, no time steps) to t = " << last.time
+                << " s, chi on " << to_string(result.backend) << ", in " << result.wall_seconds
+                << " s; error estimate of the F path integrals " << result.exact_error_estimate
+                << " (numerics.tolerance " << spec.exact_tolerance << ")\n";
+    else
+      std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
+                << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
+                << result.wall_seconds << " s\n";
+    std::cout << "final trace " << last.trace << ", purity " << last.purity;
     if (!spec.marked_points.empty()) std::cout << ", coherence " << last.coherence_normalized;
     if (!result.diffusive_series.empty())
       std::cout << " (diffusive approximation: purity " << result.diffusive_series.back().purity

@@ -25,6 +25,18 @@ const char* to_string(PotentialKind kind) {
   return "unknown";
 }
 
+const char* to_string(PropagationMethod method) {
+  switch (method) {
+    case PropagationMethod::split_operator:
+      return "split";
+    case PropagationMethod::exact:
+      return "exact";
+    case PropagationMethod::automatic:
+      return "auto";
+  }
+  return "unknown";
+}
+
 void validate_potential(const Grid& grid, const Potential& p, const std::string& where) {
   if (p.axis >= grid.axis_count())
     throw InvalidArgument(where + ".axis", std::to_string(p.axis), "an existing axis");

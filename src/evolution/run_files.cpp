@@ -92,7 +92,8 @@ void feed_record(Fnv1a& h, const Record& record) {
 }
 
 void write_record(const Record& record, io::Hdf5File& file, const std::string& prefix,
-                  const Grid& grid, std::size_t snapshot_points, bool with_snapshots) {
+                  const Grid& grid, std::size_t snapshot_points, bool with_snapshots,
+                  bool coherence_only = false) {
   const auto& series = record.series;
   const auto& snapshots = record.snapshots;
   const std::size_t n_out = series.size();
@@ -108,11 +109,12 @@ void write_record(const Record& record, io::Hdf5File& file, const std::string& p
   for (const auto& o : series) steps.push_back(o.step);
   file.write(ts + "/step", steps, {n_out});
   file.write(ts + "/trace", column([](const Observables& o) { return o.trace; }), {n_out});
-  file.write(ts + "/purity", column([](const Observables& o) { return o.purity; }), {n_out});
-  file.write(ts + "/energy", column([](const Observables& o) { return o.energy; }), {n_out}, "J");
   file.write(ts + "/coherence", column([](const Observables& o) { return o.coherence; }), {n_out});
   file.write(ts + "/coherence_normalized",
              column([](const Observables& o) { return o.coherence_normalized; }), {n_out});
+  if (coherence_only) return;  // nothing else was computed (SimulationSpec::coherence_only)
+  file.write(ts + "/purity", column([](const Observables& o) { return o.purity; }), {n_out});
+  file.write(ts + "/energy", column([](const Observables& o) { return o.energy; }), {n_out}, "J");
   for (std::size_t a = 0; a < grid.axis_count(); ++a) {
     const Axis& axis = grid.axes()[a];
     const bool tr = axis.kind == AxisKind::translation;
@@ -428,6 +430,11 @@ void write_result(const SimulationSpec& spec, const Grid& grid, const Record& re
     file.set_attribute("/", "config", spec.config_toml);
     file.set_attribute("/", "steps", static_cast<long long>(result.steps));
     file.set_attribute("/", "wall_seconds", result.wall_seconds);
+    // Which method each segment used and why; the exact method's quadrature error estimate.
+    std::string methods;
+    for (const auto& line : result.segment_methods) methods += (methods.empty() ? "" : "\n") + line;
+    if (!methods.empty()) file.set_attribute("/", "methods", methods);
+    if (result.exact) file.set_attribute("/", "exact_error_estimate", result.exact_error_estimate);
     std::string names;
     for (const auto& c : spec.channels) names += (names.empty() ? "" : "; ") + c->name();
     file.set_attribute("/", "channels", names.empty() ? std::string("none") : names);
@@ -444,7 +451,8 @@ void write_result(const SimulationSpec& spec, const Grid& grid, const Record& re
                          axis.kind == AxisKind::translation ? "translation" : "rotation");
       file.set_attribute(g, "inertia", axis.inertia);
     }
-    write_record(record, file, "/", grid, spec.output.snapshot_points, spec.output.snapshots > 0);
+    write_record(record, file, "/", grid, spec.output.snapshot_points, spec.output.snapshots > 0,
+                 spec.coherence_only);
     if (spec.output.wigner && spec.output.snapshots > 0)
       for (std::size_t a = 0; a < grid.axis_count(); ++a)
         if (grid.axes()[a].kind == AxisKind::translation) {
@@ -463,7 +471,8 @@ void write_result(const SimulationSpec& spec, const Grid& grid, const Record& re
       file.set_attribute(
           "diffusive", "description",
           "same run with every channel replaced by its quadratic (diffusive) approximation");
-      write_record(*diffusive, file, "/diffusive/", grid, spec.output.snapshot_points, false);
+      write_record(*diffusive, file, "/diffusive/", grid, spec.output.snapshot_points, false,
+                   spec.coherence_only);
     }
     if (spec.output.final_state) {
       std::vector<std::size_t> shape;

@@ -13,10 +13,12 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/resources.hpp"
@@ -222,10 +224,266 @@ struct Runner {
   }
 };
 
+/// Which method each segment uses, and why (RunResult::segment_methods).
+struct MethodPlan {
+  bool exact = false;
+  std::vector<std::string> lines;
+};
+
+/// Resolves every segment's method. `exact` where it is asked for and applies (an error naming
+/// the segment and the reason where it does not), `auto`: exact when every segment can be
+/// propagated exactly, otherwise the split operator for the whole run (mixed protocols are not
+/// yet supported, so one segment that needs the split operator decides the run).
+MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunControl& control) {
+  const std::size_t n = spec.protocol.size();
+  std::vector<std::string> obstacle(n);
+  for (std::size_t s = 0; s < n; ++s)
+    obstacle[s] = exact_method_obstacle(grid, spec.protocol[s], spec.channels, spec.initial);
+  std::string run_obstacle;
+  if (!control.resume_from.empty())
+    run_obstacle = "the run resumes from a checkpoint (exact runs write none)";
+  else if (spec.output.checkpoint_every > 0)
+    run_obstacle = "output.checkpoint_every is set (exact runs need no checkpoints)";
+  const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
+  // The first segment that cannot be exact, and why.
+  std::size_t blocking = n;
+  std::string blocking_reason;
+  for (std::size_t s = 0; s < n && blocking == n; ++s) {
+    if (spec.protocol[s].method == PropagationMethod::split_operator) {
+      blocking = s;
+      blocking_reason = "method = \"split\"";
+    } else if (!obstacle[s].empty()) {
+      blocking = s;
+      blocking_reason = obstacle[s];
+    }
+  }
+  for (std::size_t s = 0; s < n; ++s) {
+    if (spec.protocol[s].method != PropagationMethod::exact) continue;
+    if (!obstacle[s].empty())
+      throw InvalidArgument(
+          key(s), "\"exact\"",
+          "\"auto\" or \"split\" (the exact method does not apply: " + obstacle[s] + ")");
+    if (!run_obstacle.empty())
+      throw InvalidArgument(
+          key(s), "\"exact\"",
+          "\"auto\" or \"split\" (the exact method does not apply: " + run_obstacle + ")");
+    if (blocking != n)
+      throw InvalidArgument(key(s), "\"exact\"",
+                            "\"auto\" or \"split\": protocol[" + std::to_string(blocking) +
+                                "] needs the split operator (" + blocking_reason +
+                                ") and protocols mixing the two methods are not yet supported");
+  }
+  MethodPlan plan;
+  plan.exact = blocking == n && run_obstacle.empty();
+  if (spec.coherence_only && !plan.exact)
+    throw InvalidArgument("observables.coherence_only", "true",
+                          "false here: it needs the exact method, and protocol[" +
+                              std::to_string(blocking < n ? blocking : 0) + "] cannot use it (" +
+                              (blocking < n ? blocking_reason : run_obstacle) + ")");
+  for (std::size_t s = 0; s < n; ++s) {
+    const Segment& seg = spec.protocol[s];
+    std::string line = "protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
+                       ", method = \"" + to_string(seg.method) + "\"): ";
+    if (plan.exact)
+      line +=
+          "exact (quadratic potential on a translation axis, every F defined at every "
+          "displacement; time.step is ignored)";
+    else if (seg.method == PropagationMethod::split_operator)
+      line += "split operator (as asked)";
+    else if (!obstacle[s].empty())
+      line += "split operator (" + obstacle[s] + ")";
+    else if (!run_obstacle.empty())
+      line += "split operator (" + run_obstacle + ")";
+    else
+      line += "split operator (protocol[" + std::to_string(blocking) +
+              "] needs it, and protocols mixing the two methods are not yet supported)";
+    plan.lines.push_back(std::move(line));
+  }
+  return plan;
+}
+
+/// Output (or snapshot) times of an exact run: `count` times evenly spread over [0, T], the
+/// last at the end (like the split operator's schedule, without rounding to steps).
+std::vector<double> spread_times(std::size_t count, double total) {
+  std::vector<double> out;
+  if (count == 1) return {total};
+  for (std::size_t j = 0; j < count; ++j)
+    out.push_back(total * static_cast<double>(j) / static_cast<double>(count - 1));
+  return out;
+}
+
+/// The potential of the segment holding time t (a segment boundary belongs to the segment that
+/// ends there, as in the split operator's records).
+const Potential& potential_at(const SimulationSpec& spec, double t) {
+  double end = 0.0;
+  for (const Segment& segment : spec.protocol) {
+    end += segment.duration;
+    if (t <= end) return segment.potential;
+  }
+  return spec.protocol.back().potential;
+}
+
+/// Observables of an exact run at time t: from rho on the grid (the split run's code path),
+/// with the coherence between the marked points exact at the points themselves (not the
+/// nearest grid points).
+Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
+                              const ExactPropagator& exact, const ObservableCalculator& calc,
+                              const std::vector<cplx>& rho, double t, double& error) {
+  const std::vector<std::size_t> no_marked;
+  Observables o = calc.compute(rho, potential_on_grid(grid, potential_at(spec, t)), no_marked);
+  if (spec.marked_points.size() == 2) {
+    const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
+    const double dx = grid.axes()[0].step;
+    double e1 = 0.0, e2 = 0.0, e3 = 0.0;
+    const cplx ab = exact.element(t, a, b, &e1), aa = exact.element(t, a, a, &e2),
+               bb = exact.element(t, b, b, &e3);
+    error = std::max({error, e1, e2, e3});
+    o.coherence = std::abs(ab) * dx;  // normalised like the grid's rho_ij = dx rho(x_i, x_j)
+    const double norm = std::sqrt(std::max(aa.real(), 0.0) * std::max(bb.real(), 0.0));
+    o.coherence_normalized = norm > 0.0 ? std::abs(ab) / norm : 0.0;
+  }
+  o.time = t;
+  o.step = 0;
+  return o;
+}
+
+/// One exact run: the series (and, for the main run, snapshots and the final state).
+Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
+                 bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
+                 RunResult& result) {
+  const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance);
+  const ObservableCalculator calc(grid);
+  const double total = exact.duration();
+  const std::vector<double> outputs = spread_times(spec.outputs, total);
+  const std::vector<double> snapshots = main_run && spec.output.snapshots > 0
+                                            ? spread_times(spec.output.snapshots, total)
+                                            : std::vector<double>{};
+  std::set<double> times(outputs.begin(), outputs.end());
+  times.insert(snapshots.begin(), snapshots.end());
+  Record record;
+  double error = 0.0;
+  bool warned_momentum = false, warned_trace = false;  // each warning once per run
+  if (spec.coherence_only) {
+    const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
+    const double dx = grid.axes()[0].step;
+    for (double t : outputs) {
+      if (control.stop && control.stop->load())
+        throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
+      double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0;
+      Observables o;
+      o.time = t;
+      o.trace = exact.chord(t, 0.0, 0.0, &e0).real();
+      const cplx ab = exact.element(t, a, b, &e1), aa = exact.element(t, a, a, &e2),
+                 bb = exact.element(t, b, b, &e3);
+      if (!std::isfinite(std::abs(ab)) || !std::isfinite(aa.real()) || !std::isfinite(bb.real()))
+        throw NumericalError("NaN or inf in the exact coherence at t = " + format_number(t) + " s");
+      error = std::max({error, e0, e1, e2, e3});
+      o.coherence = std::abs(ab) * dx;
+      const double norm = std::sqrt(std::max(aa.real(), 0.0) * std::max(bb.real(), 0.0));
+      o.coherence_normalized = norm > 0.0 ? std::abs(ab) / norm : 0.0;
+      record.series.push_back(std::move(o));
+    }
+    result.exact_error_estimate = std::max(result.exact_error_estimate, error);
+    return record;
+  }
+  for (double t : times) {
+    if (control.stop && control.stop->load())
+      throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
+    double e = 0.0;
+    std::vector<cplx> rho = exact.density_matrix(t, backend, &e);
+    error = std::max(error, e);
+    for (const cplx& v : rho)
+      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
+        throw NumericalError("NaN or inf in the exact rho at t = " + format_number(t) + " s");
+    if (std::find(outputs.begin(), outputs.end(), t) != outputs.end()) {
+      Observables o = exact_observables(spec, grid, exact, calc, rho, t, error);
+      // The continuum solution is exact; the grid shows it only where it resolves it.
+      if (main_run && !warned_momentum && o.axes[0].momentum_edge_population > 1e-4) {
+        warned_momentum = true;
+        notices << "nanodecoh: warning: at t = " << format_number(t) << " s a population of "
+                << format_number(o.axes[0].momentum_edge_population) << " on axis "
+                << grid.axes()[0].name
+                << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(0))
+                << ": rho on the grid aliases the exact state there (use a smaller step)\n";
+      }
+      if (main_run && !warned_trace && std::abs(o.trace - 1.0) > 1e-6) {
+        warned_trace = true;
+        notices << "nanodecoh: warning: at t = " << format_number(t) << " s the grid holds "
+                << format_number(o.trace)
+                << " of the population (the exact state reaches beyond the box; use more "
+                   "points)\n";
+      }
+      record.series.push_back(std::move(o));
+    }
+    if (std::find(snapshots.begin(), snapshots.end(), t) != snapshots.end())
+      record.snapshots.push_back(take_snapshot(grid, calc, rho, t, spec));
+    if (main_run && t == total) result.final_state = std::move(rho);
+  }
+  result.exact_error_estimate = std::max(result.exact_error_estimate, error);
+  return record;
+}
+
+/// The whole run with the exact method (plan.exact): outputs, snapshots, the final state, the
+/// diffusive comparison and the result file, through the split run's observables and run files.
+RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Backend backend,
+                               const RunControl& control, const MethodPlan& plan,
+                               std::ostream& notices, std::chrono::steady_clock::time_point start) {
+  RunResult result;
+  result.segment_methods = plan.lines;
+  // rho on the grid at each output (and a copy inside the observables), per thread one
+  // column of chi over k (4N values, at most 64 threads counted); coherence only: the k grid.
+  const std::size_t ket = grid.ket_size();
+  result.memory = MemoryEstimate{};
+  result.memory.host_bytes =
+      (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + 64 * 8 * ket * sizeof(cplx);
+  require_memory(static_cast<double>(result.memory.host_bytes),
+                 spec.coherence_only ? "the exact run's host memory (the k grid)"
+                                     : "the exact run's host memory (rho on the grid and a copy)",
+                 spec.coherence_only ? "use fewer axes[i].points"
+                                     : "use fewer axes[i].points or observables.coherence_only",
+                 spec.max_memory_bytes);
+  if (!spec.coherence_only) check_resolution(grid, make_initial_state(grid, spec.initial));
+  result.exact = true;
+  result.exact_error_estimate = 0.0;
+  // chi on the run's backend (the kernel twins); the transforms and observables on the host.
+  result.backend = backend;
+  const Record record =
+      run_exact(spec, grid, spec.channels, true, control, backend, notices, result);
+  result.series = record.series;
+  std::unique_ptr<Record> diffusive;
+  if (spec.compare_diffusive) {
+    diffusive =
+        std::make_unique<Record>(run_exact(spec, grid, diffusive_approximations(spec.channels),
+                                           false, control, backend, notices, result));
+    result.diffusive_series = diffusive->series;
+  }
+  if (result.exact_error_estimate > spec.exact_tolerance)
+    notices << "nanodecoh: warning: the F path integrals' error estimate "
+            << format_number(result.exact_error_estimate)
+            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
+            << " (the adaptive quadrature reached its depth limit somewhere)\n";
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
+  return result;
+}
+
 }  // namespace
 
 void validate(const SimulationSpec& spec) {
-  require_memory_for_rho(spec);
+  if (spec.coherence_only) {
+    // rho is never built: only what the coherence needs.
+    if (spec.marked_points.size() != 2)
+      throw InvalidArgument("observables.coherence_only", "true",
+                            "false, or two marked points (observables.coherence_a, coherence_b, "
+                            "or a cat's branch centres)");
+    if (spec.output.snapshots > 0 || spec.output.final_state || spec.output.wigner)
+      throw InvalidArgument("observables.coherence_only", "true",
+                            "false with output.snapshots, output.final_state or output.wigner "
+                            "(they need rho)");
+  } else {
+    require_memory_for_rho(spec);
+  }
   const Grid grid(spec.axes);
   if (spec.protocol.empty())
     throw InvalidArgument("protocol", "empty", "at least one [[protocol]] segment");
@@ -263,6 +521,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   std::ostream& notices = control.notices ? *control.notices : std::cerr;
   const Grid grid(spec.axes);
   const auto start = std::chrono::steady_clock::now();
+  const MethodPlan plan = plan_methods(spec, grid, control);
+  if (plan.exact) return run_exact_simulation(spec, grid, backend, control, plan, notices, start);
   // Memory: refuse before allocating. The propagator's formula (propagator.hpp) plus what the
   // run holds besides: the F table of the channels and, for the diffusive comparison, a
   // complex128 copy of the initial state.
@@ -295,6 +555,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   RunResult result;
   result.backend = backend;
   result.memory = need;
+  result.segment_methods = plan.lines;
   std::unique_ptr<Checkpoint> resume;
   if (!control.resume_from.empty()) {
     resume = std::make_unique<Checkpoint>(
@@ -340,6 +601,11 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
         std::move(rho_initial_copy), nullptr, scratch));
     result.diffusive_series = diffusive->series;
   }
+  if (result.exact_error_estimate > spec.exact_tolerance)
+    notices << "nanodecoh: warning: the F path integrals' error estimate "
+            << format_number(result.exact_error_estimate)
+            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
+            << " (the adaptive quadrature reached its depth limit somewhere)\n";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);

@@ -18,9 +18,12 @@ using nanodecoh::testing::run_cli;
 
 namespace {
 
+// The split operator (method = "split"; "auto" would choose the exact method for this
+// quadratic protocol, tested in ExactMethodThroughTheCli).
 const std::string small_config = nanodecoh::testing::small_cat_config(
-    nanodecoh::testing::free_segment("2.0e-4") +
-        "[[protocol]]\nduration = 1.0e-4\npotential = \"harmonic\"\nfrequency = 1.0e3\n",
+    nanodecoh::testing::free_segment("2.0e-4") + "method = \"split\"\n" +
+        "[[protocol]]\nduration = 1.0e-4\npotential = \"harmonic\"\nfrequency = 1.0e3\n"
+        "method = \"split\"\n",
     "final_state = true\nsnapshots = 2\nwigner = true\n");
 
 std::string write_config(const std::string& dir, const std::string& text = small_config) {
@@ -60,6 +63,65 @@ TEST(EvolveCli, JsonSummaryAndOutputFile) {
   EXPECT_NE(file.read_string_attribute("/", "config").find("gaussian"), std::string::npos);
   EXPECT_TRUE(file.exists("snapshots/x/rho_abs"));
   EXPECT_TRUE(file.exists("snapshots/wigner"));
+}
+
+// method = "auto" (the default) on a quadratic protocol with a closed-form channel runs the
+// exact chord-function method: no steps, the same output layout as a split run, the methods and
+// the quadrature's error estimate in the summary, and final states that agree with the split
+// operator's at small dt. method = "exact" where it does not apply is one line naming the
+// segment and the reason.
+TEST(EvolveCli, ExactMethodThroughTheCli) {
+  const std::string dir = make_temp_dir("evolve_cli_exact");
+  std::string config = small_config;
+  for (std::size_t at; (at = config.find("method = \"split\"")) != std::string::npos;)
+    config.replace(at, 16, "method = \"auto\"");
+  config = config.replace(config.find("points = 48"), 11, "points = 64");
+  const auto r = run_cli({"evolve", write_config(dir, config), "--out", dir + "/exact.h5", "--json",
+                          "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["steps"], 0);
+  ASSERT_EQ(j["methods"].size(), 2u);
+  EXPECT_NE(j["methods"][0].get<std::string>().find("exact"), std::string::npos);
+  EXPECT_NE(j["methods"][1].get<std::string>().find("time.step is ignored"), std::string::npos);
+  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
+  EXPECT_GE(j["exact_error_estimate"].get<double>(), 0.0);
+  auto exact = nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5");
+  EXPECT_EQ(exact.read_doubles("timeseries/purity").size(), 5u);
+  EXPECT_TRUE(exact.exists("snapshots/x/rho_abs"));
+  EXPECT_TRUE(exact.exists("snapshots/wigner"));
+  EXPECT_NE(exact.read_string_attribute("/", "methods").find("protocol[1]"), std::string::npos);
+  const auto rho_exact = exact.read_complex("final/rho");
+  ASSERT_EQ(rho_exact.size(), 64u * 64u);
+  // The same run with the split operator at dt = 2e-7 s: the final states agree to the
+  // split's O(dt^2) error.
+  std::string split = small_config;
+  split = split.replace(split.find("points = 48"), 11, "points = 64");
+  split = split.replace(split.find("step = 1.0e-6"), 13, "step = 2.0e-7");
+  const auto s = run_cli({"evolve", write_config(dir, split), "--out", dir + "/split.h5", "--json",
+                          "--backend", "cpu"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const auto rho_split =
+      nanodecoh::io::Hdf5File::open_read(dir + "/split.h5").read_complex("final/rho");
+  double worst = 0.0, scale = 0.0;
+  for (std::size_t i = 0; i < rho_split.size(); ++i) {
+    worst = std::max(worst, std::abs(rho_split[i] - rho_exact[i]));
+    scale = std::max(scale, std::abs(rho_exact[i]));
+  }
+  EXPECT_LT(worst / scale, 1e-5);
+  const auto purity_exact = exact.read_doubles("timeseries/purity");
+  const auto purity_split =
+      nanodecoh::io::Hdf5File::open_read(dir + "/split.h5").read_doubles("timeseries/purity");
+  EXPECT_NEAR(purity_exact.back(), purity_split.back(), 1e-6);
+  // method = "exact" on a segment it does not cover.
+  std::string well = config;
+  well.replace(well.find("potential = \"harmonic\"\nfrequency = 1.0e3\nmethod = \"auto\""),
+               std::string("potential = \"harmonic\"\nfrequency = 1.0e3\nmethod = \"auto\"").size(),
+               "potential = \"double_well\"\nbarrier = 1e-30\nminima = 5e-9\nmethod = \"exact\"");
+  expect_error({"evolve", write_config(dir, well), "--out", dir + "/well.h5"},
+               "protocol[1].method = \"exact\"");
+  expect_error({"evolve", write_config(dir, well), "--out", dir + "/well.h5"},
+               "\"double_well\" is not quadratic");
 }
 
 TEST(EvolveCli, SetOverridesAndComplex64) {

@@ -59,6 +59,10 @@ class DissipationChannel {
   /// Accuracy of F in units of the scale: a value with -accuracy * scale <= Re F < 0 is
   /// rounding and is set to 0 (counted); a more negative one is an error.
   virtual double relative_accuracy() const { return 1e-12; }
+  /// True when evaluate() gives F at every real displacement cheaply (a closed form), as the
+  /// exact chord-function method needs along its paths (exact_propagator.hpp); false for F known
+  /// only on the grid's differences (files, the engine, a quadrature per distance).
+  virtual bool defined_off_grid() const { return false; }
 };
 
 /// F = Lambda |dx|^2 + Lambda_phi sum chord^2, chord = 2 sin((phi - phi')/2) (= phi - phi' to
@@ -72,6 +76,7 @@ class DiffusiveChannel final : public DissipationChannel {
                                 const std::vector<double>& angle_ket,
                                 const std::vector<double>& angle_bra) const override;
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
+  bool defined_off_grid() const override { return true; }
   double lambda() const noexcept { return lambda_member_; }
   double angular_lambda() const noexcept { return angular_lambda_member_; }
 
@@ -91,7 +96,11 @@ class GaussianChannel final : public DissipationChannel {
                                 const std::vector<double>& angle_ket,
                                 const std::vector<double>& angle_bra) const override;
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
+  bool defined_off_grid() const override { return true; }
   double rate_scale() const override { return rate_member_; }
+  double rate() const noexcept { return rate_member_; }                      ///< Gamma (1/s)
+  double length() const noexcept { return length_member_; }                  ///< a (m)
+  double angular_length() const noexcept { return angular_length_member_; }  ///< b (rad)
 
  private:
   double rate_member_, length_member_, angular_length_member_;
@@ -112,10 +121,12 @@ class DesorptionSphereChannel final : public DissipationChannel {
                                 const std::vector<double>& angle_ket,
                                 const std::vector<double>& angle_bra) const override;
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
+  bool defined_off_grid() const override { return true; }
   double recoil_momentum() const override;
   std::vector<std::complex<double>> tabulate(const Grid& grid,
                                              const ChannelTableContext& context) const override;
   double rate_scale() const override { return rate_member_; }
+  double rate() const noexcept { return rate_member_; }  ///< Gamma (1/s)
   /// k_T = sqrt(2 m k_B T)/hbar (1/m).
   double thermal_wavenumber() const noexcept { return thermal_wavenumber_member_; }
 

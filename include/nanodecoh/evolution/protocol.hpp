@@ -26,15 +26,16 @@ struct Potential {
   std::vector<double> table_value;     ///< table: V (J), linear interpolation, clamped outside
 };
 
-/// How a segment is propagated. Only the split-operator exists today; an exact
-/// free-flight propagator can be added as another method.
-enum class PropagationMethod { split_operator };
+/// How a segment is propagated: the Strang split operator on the grid, the exact
+/// chord-function solution (exact_propagator.hpp; quadratic potentials, F defined at every
+/// displacement), or `automatic`: exact where it applies, the split operator elsewhere.
+enum class PropagationMethod { split_operator, exact, automatic };
 
 /// One protocol segment.
 struct Segment {
   double duration = 0.0;  ///< s
   Potential potential;
-  PropagationMethod method = PropagationMethod::split_operator;
+  PropagationMethod method = PropagationMethod::automatic;
 };
 
 /// V (J) at every ket grid point (relative to the axis centre).
@@ -44,5 +45,7 @@ std::vector<double> potential_on_grid(const Grid& grid, const Potential& potenti
 void validate_potential(const Grid& grid, const Potential& potential, const std::string& where);
 
 const char* to_string(PotentialKind kind);
+/// "split", "exact" or "auto".
+const char* to_string(PropagationMethod method);
 
 }  // namespace nanodecoh::evolution

@@ -52,6 +52,14 @@ struct SimulationSpec {
       false;  ///< also run with every channel replaced by its diffusive approximation
   OutputSpec output;
   std::string config_toml;  ///< provenance, stored in outputs and checkpoints
+  /// Absolute error allowed in the integral of F along each characteristic of the exact
+  /// method (dimensionless; the relative error of chi). numerics.tolerance.
+  double exact_tolerance = 1e-10;
+  /// Record only time, trace and the coherence between the two marked points, computed from
+  /// chi without building rho (the exact method only; no N^2 memory, so grids far larger than
+  /// rho could fit run). The result file then holds /timeseries/{time, step, trace, coherence,
+  /// coherence_normalized} only. observables.coherence_only.
+  bool coherence_only = false;
   /// Host memory the run may use (bytes); 0: the available memory (MemAvailable). The
   /// CLI's --max-memory.
   std::size_t max_memory_bytes = 0;
@@ -76,6 +84,12 @@ struct RunResult {
   std::string checkpoint_written;  ///< last checkpoint file written ("" if none)
   std::vector<std::complex<double>> final_state;
   MemoryEstimate memory;  ///< what the run needed (checked before allocating)
+  /// Per segment: "protocol[i]: <method> (<why>)", the method each segment used and why.
+  std::vector<std::string> segment_methods;
+  bool exact = false;  ///< the run used the exact method (no steps: `steps` is 0)
+  /// Exact method: the largest error estimate of the F path integrals over every point
+  /// evaluated (relative error of chi); -1 for split runs.
+  double exact_error_estimate = -1.0;
 };
 
 /// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument,

@@ -1,0 +1,36 @@
+// The CPU twin of the chi kernel (chord_kernel.hpp): one OpenMP iteration per (k, r) point, the
+// same host/device functions as the CUDA twin (kernels/evolution/exact_chord.cu). The model is
+// built from the run's objects by exact_propagator.cpp (make_chord_model).
+#include "evolution/chord_kernel.hpp"
+
+#include <algorithm>
+
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+
+namespace nanodecoh::evolution::chord {
+
+static_assert(hbar == constants::hbar, "chord_kernel.hpp repeats constants::hbar");
+
+std::vector<std::complex<double>> chord_values_cpu(const Model& model, double t,
+                                                   const std::vector<double>& k,
+                                                   const std::vector<double>& r, double* error) {
+  if (k.size() != r.size())
+    throw InvalidArgument("r", std::to_string(r.size()) + " points",
+                          std::to_string(k.size()) + " points (one per k)");
+  std::vector<std::complex<double>> out(k.size());
+  double worst = 0.0;
+  const long long n = static_cast<long long>(k.size());
+#pragma omp parallel for schedule(dynamic, 64) reduction(max : worst)
+  for (long long i = 0; i < n; ++i) {
+    double e = 0.0;
+    const Complex c =
+        chord_at(model, t, k[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i)], e);
+    out[static_cast<std::size_t>(i)] = {c.re, c.im};
+    worst = std::max(worst, e);
+  }
+  if (error) *error = worst;
+  return out;
+}
+
+}  // namespace nanodecoh::evolution::chord

@@ -1,0 +1,225 @@
+// The chi kernel of the exact method as plain data and host/device functions (NANODECOH_HD),
+// shared by the CPU twin (src/evolution/chord_kernel.cpp, OpenMP) and the CUDA twin
+// (kernels/evolution/exact_chord.cu): one thread per (k, r) point. The formulas are those of
+// exact_propagator.cpp (docs/physics.md, "Exact chord-function method"); the channels are the
+// closed forms gaussian, diffusive and desorption_sphere, described by numbers so that the device
+// can evaluate them. Adaptive Gauss-Kronrod 7-15 without recursion or allocation (an explicit
+// stack of at most 32 pending intervals).
+//
+// C++17, no CUDA header, so that the host code and the launchers both include it.
+#pragma once
+
+#include <cmath>
+#include <complex>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/host_device.hpp"
+#include "nanodecoh/backend.hpp"
+#include "numerics/special_functions.hpp"
+
+namespace nanodecoh::evolution::chord {
+
+/// hbar (J s), CODATA 2018 exact; nanodecoh/constants.hpp is C++20 and nvcc compiles C++17, so
+/// it is repeated here (chord_kernel.cpp checks that the two agree).
+inline constexpr double hbar = 1.054571817e-34;
+
+inline constexpr int max_segments = 32;
+inline constexpr int max_channels = 8;
+
+enum class SegmentKind : int { free = 0, harmonic = 1, linear = 2 };
+enum class ChannelKind : int { gaussian = 0, diffusive = 1, desorption_sphere = 2 };
+enum class StateKind : int { gaussian = 0, cat = 1, thermal = 2 };
+
+/// Everything chi(k, r, t) depends on, as numbers (trivially copyable to the device).
+struct Model {
+  double mass = 0.0;  ///< kg
+  int segments = 0;
+  SegmentKind segment_kind[max_segments] = {};
+  double duration[max_segments] = {};   ///< s
+  double frequency[max_segments] = {};  ///< harmonic omega (rad/s)
+  double force[max_segments] = {};      ///< linear F0 (N)
+  int channels = 0;
+  ChannelKind channel_kind[max_channels] = {};
+  double rate[max_channels] = {};  ///< gaussian, sphere: Gamma (1/s); diffusive: Lambda (1/(m^2 s))
+  double length[max_channels] = {};  ///< gaussian: a (m); sphere: k_T (1/m)
+  StateKind state = StateKind::gaussian;
+  double width = 0.0, separation = 0.0, center = 0.0, momentum = 0.0;
+  double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
+  double tolerance = 1e-10;                   ///< absolute error of the F path integral
+};
+
+/// A complex number both sides can use (std::complex is host-only before cuda::std).
+struct Complex {
+  double re = 0.0, im = 0.0;
+};
+
+NANODECOH_HD inline Complex cexp(double re, double im) {
+  const double m = std::exp(re);
+  return {m * std::cos(im), m * std::sin(im)};
+}
+
+/// (k, r) at time tau before the end of segment s, from its end point.
+NANODECOH_HD inline void map_back(const Model& m, int s, double tau, double& k, double& r) {
+  if (m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0) {
+    const double w = m.frequency[s], c = std::cos(w * tau), sn = std::sin(w * tau);
+    const double k0 = k * c + m.mass * w / hbar * sn * r;
+    const double r0 = r * c - hbar / (m.mass * w) * sn * k;
+    k = k0;
+    r = r0;
+    return;
+  }
+  r -= hbar / m.mass * k * tau;
+}
+
+/// Sum of the channels' F(r) (1/s), real for these closed forms.
+NANODECOH_HD inline double rate(const Model& m, double r) {
+  double f = 0.0;
+  for (int c = 0; c < m.channels; ++c) {
+    switch (m.channel_kind[c]) {
+      case ChannelKind::gaussian:
+        f += m.rate[c] * -std::expm1(-r * r / (4.0 * m.length[c] * m.length[c]));
+        break;
+      case ChannelKind::diffusive:
+        f += m.rate[c] * r * r;
+        break;
+      case ChannelKind::desorption_sphere:
+        f += m.rate[c] * numerics::one_minus_thermal_sinc_average(m.length[c] * std::fabs(r));
+        break;
+    }
+  }
+  return f;
+}
+
+/// The closed-form chi_0(k, r) (docs/physics.md).
+NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
+  const double p_phase = m.momentum * r / hbar;
+  if (m.state == StateKind::gaussian) {
+    const double s = m.width;
+    return cexp(-0.5 * k * k * s * s - r * r / (8.0 * s * s), p_phase - k * m.center);
+  }
+  if (m.state == StateKind::thermal)
+    return cexp(-m.thermal_k2 * k * k - m.thermal_r2 * r * r, p_phase - k * m.center);
+  const double s = m.width, d = m.separation, c = m.center;
+  const double gk = -0.5 * k * k * s * s, sr = 8.0 * s * s;
+  const Complex t1 = cexp(gk - r * r / sr, p_phase - k * (c + 0.5 * d));
+  const Complex t2 = cexp(gk - r * r / sr, p_phase - k * (c - 0.5 * d));
+  const Complex t3 = cexp(gk - (r - d) * (r - d) / sr, p_phase - k * c);
+  const Complex t4 = cexp(gk - (r + d) * (r + d) / sr, p_phase - k * c);
+  const double norm = 2.0 + 2.0 * std::exp(-d * d / sr);
+  return {(t1.re + t2.re + t3.re + t4.re) / norm, (t1.im + t2.im + t3.im + t4.im) / norm};
+}
+
+/// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): adaptive
+/// Gauss-Kronrod 7-15 with an explicit stack; `error` gains the accepted |K15 - G7|.
+NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, double r_end,
+                                         double span, double tol, double& error) {
+  const double xgk[8] = {0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+                         0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+                         0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+                         0.207784955007898467600689403773245, 0.0};
+  const double wgk[8] = {0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+                         0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+                         0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+                         0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
+  const double wg[4] = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+                        0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
+  double stack_a[32], stack_b[32];
+  int stack_depth[32];
+  int top = 0;
+  stack_a[0] = 0.0;
+  stack_b[0] = span;
+  stack_depth[0] = 0;
+  double total = 0.0;
+  while (top >= 0) {
+    const double a = stack_a[top], b = stack_b[top];
+    const int depth = stack_depth[top];
+    --top;
+    const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
+    auto f = [&](double tau) {
+      double kk = k_end, rr = r_end;
+      map_back(m, s, tau, kk, rr);
+      return rate(m, rr);
+    };
+    const double fc = f(centre);
+    double kronrod = fc * wgk[7], gauss = fc * wg[3];
+    for (int j = 0; j < 7; ++j) {
+      const double sum = f(centre - half * xgk[j]) + f(centre + half * xgk[j]);
+      kronrod += wgk[j] * sum;
+      if (j % 2 == 1) gauss += wg[j / 2] * sum;
+    }
+    kronrod *= half;
+    gauss *= half;
+    const double estimate = std::fabs(kronrod - gauss);
+    const bool accept = !(estimate > tol * (b - a) / span) ||
+                        !(estimate > 1e-14 * std::fabs(kronrod)) || depth >= 30 || top >= 30;
+    if (accept) {
+      total += kronrod;
+      error += estimate;  // NaN/inf propagate into the error estimate
+      continue;
+    }
+    ++top;
+    stack_a[top] = centre;
+    stack_b[top] = b;
+    stack_depth[top] = depth + 1;
+    ++top;
+    stack_a[top] = a;
+    stack_b[top] = centre;
+    stack_depth[top] = depth + 1;
+  }
+  return total;
+}
+
+/// chi(k, r) at time t (0 <= t <= the protocol's duration); `error` receives the error estimate
+/// of the F integral along the path.
+NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double r, double& error) {
+  error = 0.0;
+  int last = 0;
+  double begin = 0.0;
+  while (last + 1 < m.segments && begin + m.duration[last] < t) {
+    begin += m.duration[last];
+    ++last;
+  }
+  // chi_0 at the start of the characteristic first: below 1e-30 the F integral cannot matter.
+  double k0 = k, r0 = r;
+  for (int s = last; s >= 0; --s) {
+    const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
+    if (span > 0.0) map_back(m, s, span, k0, r0);
+  }
+  const Complex start = initial_chord(m, k0, r0);
+  if (std::hypot(start.re, start.im) < 1e-30) return {0.0, 0.0};
+  const double tol = m.tolerance / static_cast<double>(last + 1);
+  double phase = 0.0, integral = 0.0;
+  for (int s = last; s >= 0; --s) {
+    const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
+    if (span <= 0.0) continue;
+    if (m.channels > 0) integral += path_integral(m, s, k, r, span, tol, error);
+    if (m.segment_kind[s] == SegmentKind::linear)
+      phase += -k * m.force[s] * span * span / (2.0 * m.mass) + r * m.force[s] * span / hbar;
+    map_back(m, s, span, k, r);
+  }
+  const Complex factor = cexp(-integral, phase);
+  return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
+}
+
+/// chi at the points (k[i], r[i]) on the CPU (OpenMP); `error` receives the largest estimate.
+std::vector<std::complex<double>> chord_values_cpu(const Model& model, double t,
+                                                   const std::vector<double>& k,
+                                                   const std::vector<double>& r, double* error);
+
+/// The same on the CUDA device (one thread per point). Throws NotCompiled without CUDA,
+/// CudaError or OutOfMemory from the device.
+std::vector<std::complex<double>> chord_values_cuda(const Model& model, double t,
+                                                    const std::vector<double>& k,
+                                                    const std::vector<double>& r, double* error);
+
+/// Either twin.
+inline std::vector<std::complex<double>> chord_values(Backend backend, const Model& model, double t,
+                                                      const std::vector<double>& k,
+                                                      const std::vector<double>& r, double* error) {
+  return backend == Backend::cuda ? chord_values_cuda(model, t, k, r, error)
+                                  : chord_values_cpu(model, t, k, r, error);
+}
+
+}  // namespace nanodecoh::evolution::chord
