@@ -380,9 +380,9 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
         const std::complex<double> chi0 = s.susceptibility(0.0);
         s.chi_real = chi0.real();
         s.chi_imag = chi0.imag();
-        s.response_origin = "susceptibility of " + material->name + " (" + material->file + ")";
-        derivations.push_back(c.full_key("chi") + " = " + s.response_origin + " (from " +
-                              material_key + ")");
+        s.response_origin = material->name;
+        derivations.push_back(c.full_key("chi") + " = chi(omega) of " + material->name + " (" +
+                              material->file + ") (from " + material_key + ")");
         if (names) names->add("chi_real", material_key).add("chi_imag", material_key);
       }
       return s;
@@ -397,9 +397,9 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
       s.response_origin = "permittivity";
     } else {
       s.response = material->permittivity.response;
-      s.response_origin = "permittivity of " + material->name + " (" + material->file + ")";
-      derivations.push_back(c.full_key("eps") + " = " + s.response_origin + " (from " +
-                            material_key + ")");
+      s.response_origin = material->name;
+      derivations.push_back(c.full_key("eps") + " = eps(omega) of " + material->name + " (" +
+                            material->file + ") (from " + material_key + ")");
     }
     return s;
   }
@@ -490,16 +490,19 @@ EvolveInput read_evolve_input(const io::Config& config) {
 
 const std::string& default_evolve_config() {
   static const std::string text =
-      R"(# Built-in default of `nanodecoh evolve`: a 100 nm silica sphere (radius 50 nm,
-# 2200 kg/m^3) prepared in a 40 nm superposition -- 1000 times the ~40 pm
-# wavelength of the water molecules it desorbs at 300 K -- in free flight.
-# Desorption (Lambertian sphere, thermal spectrum) saturates at its total rate:
-# each emission destroys the coherence, but no faster. Blackbody scattering off the
-# sphere's magnetic (silica: chi = -1.1e-5) and electric (static eps = 3.8) dipoles
-# adds the full, non-long-wavelength rates of the magnetic paper. The diffusive
-# (quadratic) approximation of the same channels runs alongside.
+      R"(# Built-in default of `nanodecoh evolve`: a 100 nm fused-silica sphere (radius 50 nm;
+# mass and moment of inertia derived from the preset's density, 2200 kg/m^3) prepared in
+# a 40 nm superposition -- 1000 times the ~40 pm wavelength of the water molecules it
+# desorbs at 300 K -- in free flight. Desorption (Lambertian sphere, thermal spectrum)
+# saturates at its total rate: each emission destroys the coherence, but no faster.
+# Blackbody photons add the full (not long-wavelength), fluctuation-dissipation-consistent
+# rates of the sphere's magnetic (silica's chi) and electric (silica's eps(omega))
+# dipoles: scattering, absorption, and thermal emission at the particle's temperature.
+# The diffusive (quadratic) approximation of the same channels runs alongside.
 [particle]
-mass = 1.152e-18
+material = "fused-silica"
+radius = 50.0e-9
+temperature = 300.0
 
 [[axes]]
 kind = "translation"
@@ -524,19 +527,14 @@ potential = "free"
 [[channels]]
 kind = "desorption_sphere"
 rate = 1000.0
-temperature = 300.0
 atom_mass = 18.0
 
 [[channels]]
 kind = "magnetic"
-radius = 50.0e-9
-chi_real = -1.1e-5
 temperature = 300.0
 
 [[channels]]
 kind = "dielectric"
-radius = 50.0e-9
-permittivity = 3.8
 temperature = 300.0
 
 [output]

@@ -62,6 +62,13 @@ int run_evolve(const EvolveOptions& opt) {
   app::EvolveInput input = app::read_evolve_input(config);
   config.require_all_used();
   input.spec.config_toml = config.to_toml();
+  // What [particle] derived, and which channel values it supplied, as comments of the stored
+  // configuration (the same lines again on --resume, so the checkpoint's configuration matches).
+  if (!input.spec.particle.derivations.empty()) {
+    input.spec.config_toml += "\n# Derived from [particle] by nanodecoh:\n";
+    for (const std::string& line : input.spec.particle.derivations)
+      input.spec.config_toml += "# " + line + "\n";
+  }
   // A resumed run writes where the interrupted run was told to write (its --out included).
   if (!opt.out.empty())
     input.spec.output.file = opt.out;
@@ -94,6 +101,8 @@ int run_evolve(const EvolveOptions& opt) {
   control.progress = !opt.quiet && !opt.json;
   control.resume_from = opt.resume;
 
+  if (!opt.quiet && !opt.json)
+    for (const std::string& line : input.spec.particle.derivations) std::cout << line << '\n';
   const RunResult result = run_simulation(spec, backend, control);
   if (result.interrupted) {
     std::cerr << "nanodecoh: interrupted at step " << result.steps << "; checkpoint written to "
@@ -113,6 +122,7 @@ int run_evolve(const EvolveOptions& opt) {
         {"memory_bytes",
          {{"backend", result.memory.backend_bytes}, {"host", result.memory.host_bytes}}},
         {"version", version_string},
+        {"derived", input.spec.particle.derivations},
         {"final", summarize(last, spec)}};
     if (!result.diffusive_series.empty())
       j["diffusive_final"] = summarize(result.diffusive_series.back(), spec);

@@ -18,5 +18,7 @@ Command register_ftable_command(CLI::App& root);
 Command register_rates_command(CLI::App& root);
 /// `nanodecoh evolve`: density-matrix evolution on a grid (docs/evolution.md).
 Command register_evolve_command(CLI::App& root);
+/// `nanodecoh budget CONFIG.toml`: per-channel decoherence budget of an evolve configuration.
+Command register_budget_command(CLI::App& root);
 
 }  // namespace nanodecoh::cli

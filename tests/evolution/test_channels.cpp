@@ -107,8 +107,9 @@ double test_bose(double omega, double t) {
   return t <= 0.0 ? 0.0 : 1.0 / std::expm1(hbar * omega / (k_boltzmann * t));
 }
 
+// `scale` (1/s): the size of the result, for the absolute tolerance of the quadrature.
 double reference_photon_f(const nanodecoh::DipoleSphere& s, nanodecoh::PhotonTemperatures t,
-                          double dx) {
+                          double dx, double scale) {
   using namespace nanodecoh;
   using namespace nanodecoh::constants;
   const double w = k_boltzmann * std::max(t.environment, t.internal) / hbar;
@@ -124,12 +125,15 @@ double reference_photon_f(const nanodecoh::DipoleSphere& s, nanodecoh::PhotonTem
                          : c == PhotonChannel::absorption ? ne * (1 + np)
                                                           : np * (1 + ne);
       const double y = omega * dx / speed_of_light;
-      const double kernel = c == PhotonChannel::scattering ? angular_decoherence_kernel(y)
-                                                           : 1.0 - std::sph_bessel(0, y);
+      // 1 - j0(y) without cancellation at small y (its Taylor series there).
+      const double isotropic = y < 1e-2 ? y * y / 6.0 * (1.0 - y * y / 20.0 + y * y * y * y / 840.0)
+                                        : 1.0 - std::sph_bessel(0, y);
+      const double kernel =
+          c == PhotonChannel::scattering ? angular_decoherence_kernel(y) : isotropic;
       return sigma * omega * omega / (pi * pi * speed_of_light * speed_of_light) * occ * kernel;
     };
     for (double lo = 1e-9 * w; lo < 70 * w; lo += 2.0 * w)
-      total += integrate(integrand, lo, lo + 2.0 * w, 0.0, 1e-11, 20000).value;
+      total += integrate(integrand, lo, lo + 2.0 * w, 1e-12 * scale, 1e-10, 20000).value;
   }
   return total;
 }
@@ -161,11 +165,11 @@ permittivity = 5.7
       library += photon_channel_decoherence_rate(magnetic, c, hot, dx);
     const double f = channels[0]->evaluate({dx}, {}, {}).real();
     EXPECT_NEAR(f, library, 1e-14 * library);
-    EXPECT_NEAR(f, reference_photon_f(magnetic, hot, dx), 1e-8 * f) << dx;
+    EXPECT_NEAR(f, reference_photon_f(magnetic, hot, dx, f), 1e-8 * f) << dx;
     EXPECT_DOUBLE_EQ(channels[0]->evaluate({0.6 * dx, -0.8 * dx}, {}, {}).real(),
                      f);  // depends on |dX| only
     const double fe = channels[1]->evaluate({-dx}, {}, {}).real();
-    EXPECT_NEAR(fe, reference_photon_f(electric, equal, dx), 1e-8 * fe) << dx;
+    EXPECT_NEAR(fe, reference_photon_f(electric, equal, dx, fe), 1e-8 * fe) << dx;
   }
   // F(0) = 0 and Re F >= 0, Im F = 0 on a grid of distances.
   for (const auto& channel : channels) {
@@ -196,21 +200,21 @@ TEST(ChannelFactory, DielectricChannelInTheLongWavelengthLimitIsSchlosshauers) {
   // M. Schlosshauer, "Decoherence and the Quantum-to-Classical Transition" (Springer 2007),
   // Sec. 3.4.3: Lambda = 8! 8 zeta(9) c a^6 / (9 pi) (k_B T/hbar c)^9 ((eps-1)/(eps+2))^2 for
   // spontaneous scattering; the stimulated factor n (1 + n) turns zeta(9) into zeta(8). A real
-  // eps has no absorption or emission. dx = 1 nm is 1e-4 of the thermal wavelength: F is
-  // Lambda dx^2 to O(1e-8).
+  // eps has no absorption or emission. dx = 0.1 nm is 1e-5 of the thermal wavelength: F is
+  // Lambda dx^2 to ~ <u^10>/<u^8> (k_T dx)^2 / 10 ~ 2e-9.
   using namespace nanodecoh;
   using namespace nanodecoh::constants;
   const auto config = io::Config::from_string(
       "[[channels]]\nkind = \"dielectric\"\nradius = 1e-8\npermittivity = 5.7\n");
   const auto channels = app::make_channels(config.get_tables("channels"));
-  const double a = 1e-8, t = 300.0, eps = 5.7, dx = 1e-9;
+  const double a = 1e-8, t = 300.0, eps = 5.7, dx = 1e-10;
   const double kappa = k_boltzmann * t / (hbar * speed_of_light);
   const double e = (eps - 1) / (eps + 2);
   const double zeta8 = 1.0040773561979443394;
   const double lambda =
       40320.0 * 8 * zeta8 * speed_of_light * std::pow(a, 6) / (9 * pi) * std::pow(kappa, 9) * e * e;
   EXPECT_NEAR(channels[0]->evaluate({dx}, {}, {}).real(), lambda * dx * dx,
-              1e-7 * lambda * dx * dx);
+              1e-8 * lambda * dx * dx);
 }
 
 // The `desorption` kind calls the localization engine. For a Lambertian sphere without rotation
