@@ -78,9 +78,10 @@ Budget compute_budget(const EvolveInput& input, const evolution::SimulationSpec&
   std::vector<double> rows = grid;
   if (superposition) rows.push_back(*superposition);
   std::sort(rows.begin(), rows.end());
-  rows.erase(std::unique(rows.begin(), rows.end(),
-                         [&](double x, double y) { return std::abs(x - y) <= 1e-12 * b.grid_step; }),
-             rows.end());
+  rows.erase(
+      std::unique(rows.begin(), rows.end(),
+                  [&](double x, double y) { return std::abs(x - y) <= 1e-12 * b.grid_step; }),
+      rows.end());
 
   std::vector<std::unique_ptr<evolution::DissipationChannel>> diffusive;
   for (const auto& channel : spec.channels) {

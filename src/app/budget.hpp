@@ -17,8 +17,8 @@ namespace nanodecoh::app {
 
 /// One channel's column of the budget, one value per separation.
 struct BudgetChannel {
-  std::string key;   ///< "channels[i]" (or "total")
-  std::string name;  ///< the channel's description
+  std::string key;                    ///< "channels[i]" (or "total")
+  std::string name;                   ///< the channel's description
   std::vector<double> rate;           ///< Re F, 1/s
   std::vector<double> rate_imag;      ///< Im F, 1/s (a phase, no decay)
   std::vector<double> rate_longwave;  ///< Re F of the diffusive approximation, 1/s
@@ -28,15 +28,15 @@ struct BudgetChannel {
 /// The budget along one axis of the run's grid.
 struct Budget {
   std::string axis_name;
-  bool rotation = false;         ///< separations are angles (rad), not lengths (m)
-  double grid_step = 0.0;        ///< m or rad
+  bool rotation = false;   ///< separations are angles (rad), not lengths (m)
+  double grid_step = 0.0;  ///< m or rad
   std::size_t grid_points = 0;
-  double time = 0.0;             ///< T, s
-  std::string time_origin;       ///< "--time" or "protocol duration"
+  double time = 0.0;               ///< T, s
+  std::string time_origin;         ///< "--time" or "protocol duration"
   std::vector<double> separation;  ///< m or rad, increasing, from 0
   std::vector<bool> on_grid;       ///< separation is a difference of the run's grid
   std::vector<BudgetChannel> channels;
-  BudgetChannel total;           ///< sums of the channels' F; product of their coherences
+  BudgetChannel total;  ///< sums of the channels' F; product of their coherences
   /// Row of the superposition size (--dx, or the cat's separation), if any.
   std::optional<std::size_t> superposition_row;
   /// Why the rows beyond the grid stop before saturation, if they do ("" otherwise).
@@ -45,8 +45,8 @@ struct Budget {
 
 /// Options of the budget beyond the configuration.
 struct BudgetOptions {
-  std::optional<double> time;               ///< T, s (default: the protocol's duration)
-  std::optional<double> superposition_size; ///< m or rad (default: a cat's separation)
+  std::optional<double> time;                ///< T, s (default: the protocol's duration)
+  std::optional<double> superposition_size;  ///< m or rad (default: a cat's separation)
 };
 
 /// Computes the budget of the configuration `input` whose channels `spec` holds (built by

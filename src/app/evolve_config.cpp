@@ -64,8 +64,8 @@ ParticleSpec read_particle(const io::Config& config) {
   } else if (p.material) {
     p.density = p.material->density;
     density_origin = "particle.material \"" + p.material->name + "\" (" + p.material->file + ")";
-    p.derivations.push_back("particle.density = " + format_number(*p.density) +
-                            " kg/m^3 (from " + density_origin + ")");
+    p.derivations.push_back("particle.density = " + format_number(*p.density) + " kg/m^3 (from " +
+                            density_origin + ")");
   }
   // Relative disagreement tolerated between a given and a derived value (rounding of the
   // given digits).
@@ -269,8 +269,8 @@ std::vector<std::vector<double>> read_marked_points(const io::Config& config,
 
 }  // namespace
 
-ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
-                              InputNames* names, std::vector<std::string>* derivation_lines) {
+ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle, InputNames* names,
+                              std::vector<std::string>* derivation_lines) {
   // A value the channel does not give comes from [particle]; errors about it then name the
   // particle's key, and the run summary says where it came from.
   std::vector<std::string> ignored;
@@ -321,9 +321,9 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
     }
     e.gas_temperature = c.get_double("gas_temperature", temperature);
     if (e.rate && e.outgassing)
-      throw InvalidArgument(c.full_key("rate"), format_number(*e.rate),
-                            "either a rate or an outgassing rate (" + c.full_key("outgassing") +
-                                "), not both");
+      throw InvalidArgument(
+          c.full_key("rate"), format_number(*e.rate),
+          "either a rate or an outgassing rate (" + c.full_key("outgassing") + "), not both");
     if (!e.rate && !e.outgassing)
       throw InvalidArgument(c.full_key("rate"), "missing",
                             "a total emission rate (1/s) or an outgassing rate (" +
@@ -349,14 +349,14 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
     const double temperature = c.get_double("temperature", 300.0);
     const double t_internal = particle_temperature("t_internal", temperature);
     const std::optional<Material> material = material_of();
-    const std::string material_key = c.has("material") ? c.full_key("material")
-                                                       : std::string("particle.material");
+    const std::string material_key =
+        c.has("material") ? c.full_key("material") : std::string("particle.material");
     if (kind == "magnetic") {
       MagneticChannelSpec s;
       s.radius = radius;
       s.temperature = temperature;
       s.t_internal = t_internal;
-      if (c.has("chi_real") || !material) {
+      if (c.has("chi_real") || c.has("chi_imag") || !material) {
         s.chi_real = c.get_double("chi_real");
         s.chi_imag = c.get_double("chi_imag", 0.0);
         s.susceptibility = MaterialResponse::constant({s.chi_real, s.chi_imag});
@@ -365,11 +365,11 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
         // The material's chi(omega), only where its data cover the thermal band (up to
         // 10 k_B T / hbar of the hotter of field and particle); no silent extrapolation.
         if (!material->susceptibility)
-          throw InvalidArgument(c.full_key("chi_real"), "missing",
-                                "a value (" + material_key + " \"" + material->name +
-                                    "\" has no susceptibility)");
-        const double needed = 10.0 * constants::k_boltzmann *
-                              std::max(temperature, t_internal) / constants::hbar;
+          throw InvalidArgument(
+              c.full_key("chi_real"), "missing",
+              "a value (" + material_key + " \"" + material->name + "\" has no susceptibility)");
+        const double needed =
+            10.0 * constants::k_boltzmann * std::max(temperature, t_internal) / constants::hbar;
         if (material->susceptibility->valid_max < needed)
           throw InvalidArgument(
               c.full_key("chi_real"), "missing",

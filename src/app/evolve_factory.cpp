@@ -49,8 +49,8 @@ double thermal_photon_momentum(double temperature) {
   return 2.701 * constants::k_boltzmann * temperature / constants::speed_of_light;
 }
 
-constexpr PhotonChannel photon_processes[] = {PhotonChannel::scattering,
-                                              PhotonChannel::absorption, PhotonChannel::emission};
+constexpr PhotonChannel photon_processes[] = {PhotonChannel::scattering, PhotonChannel::absorption,
+                                              PhotonChannel::emission};
 
 /// A photon channel of evolve: F(|dX|) summed over scattering, absorption and emission
 /// (thermal_photon_rates.hpp), its diffusive comparison the sum of the processes'
@@ -100,9 +100,8 @@ ChannelPtr make_dielectric_channel(const DielectricChannelSpec& spec) {
   return make_photon_channel(
       sphere, t,
       "dielectric(radius=" + format_number(spec.radius) + ", eps=" +
-          (spec.permittivity ? format_number(*spec.permittivity) : spec.response_origin) +
-          ", T=" + format_number(t.environment) + ", T_internal=" + format_number(t.internal) +
-          ")");
+          (spec.permittivity ? format_number(*spec.permittivity) : spec.response_origin) + ", T=" +
+          format_number(t.environment) + ", T_internal=" + format_number(t.internal) + ")");
 }
 
 ChannelPtr make_desorption_sphere_channel(const DesorptionSphereChannelSpec& spec) {
@@ -133,8 +132,7 @@ double emission_rate(const EmissionRateSpec& spec, double area) {
   return localization::outgassing_rate(*spec.outgassing, unit, spec.gas_temperature, area);
 }
 
-double photon_decoherence_rate(const DipoleSphere& sphere, const PhotonTemperatures& t,
-                               double dx) {
+double photon_decoherence_rate(const DipoleSphere& sphere, const PhotonTemperatures& t, double dx) {
   double f = 0.0;
   for (PhotonChannel process : photon_processes)
     f += photon_channel_decoherence_rate(sphere, process, t, dx);

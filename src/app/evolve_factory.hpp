@@ -24,8 +24,7 @@ double emission_rate(const EmissionRateSpec& spec, double area);
 
 /// F(dx) (1/s) of the `magnetic` and `dielectric` channels: the sum of
 /// photon_channel_decoherence_rate() over scattering, absorption and emission.
-double photon_decoherence_rate(const DipoleSphere& sphere, const PhotonTemperatures& t,
-                               double dx);
+double photon_decoherence_rate(const DipoleSphere& sphere, const PhotonTemperatures& t, double dx);
 /// Their diffusive comparison Lambda (1/(m^2 s)): the sum of the processes' localization
 /// parameters, F ~ Lambda dx^2 for dx much below the thermal wavelength.
 double photon_localization_parameter(const DipoleSphere& sphere, const PhotonTemperatures& t);

@@ -47,7 +47,7 @@ struct MagneticChannelSpec {
 /// kind = "dielectric": the same for the sphere's electric dipole with eps(omega): a constant
 /// `permittivity` or the material's tabulated/modelled eps(omega).
 struct DielectricChannelSpec {
-  double radius = 0.0;  ///< m
+  double radius = 0.0;                 ///< m
   std::optional<double> permittivity;  ///< constant real eps, if given
   MaterialResponse response = MaterialResponse::constant({0.0, 0.0});
   std::string response_origin;  ///< "permittivity" or the material's name

@@ -3,6 +3,7 @@
 // docs/usage.md): each channel's F over the separations of the run's grid and beyond,
 // its long-wavelength approximation, the total, and the coherence exp(-F T) after T, in
 // seconds instead of a full evolution. Errors are one line and exit code 2 (main.cpp).
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,7 +13,6 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <unistd.h>
 
 #include "app/budget.hpp"
 #include "app/config_reading.hpp"
@@ -85,19 +85,18 @@ nlohmann::json to_json(const app::Budget& b, const app::EvolveInput& input,
   inputs["particle"] = particle;
   nlohmann::json channels = nlohmann::json::array();
   for (const auto& c : b.channels) channels.push_back(column_json(c));
-  nlohmann::json out = {
-      {"inputs", inputs},
-      {"axis",
-       {{"name", b.axis_name},
-        {"kind", b.rotation ? "rotation" : "translation"},
-        {"grid_points", b.grid_points},
-        {"grid_step", b.grid_step}}},
-      {"time", b.time},
-      {"separation", b.separation},
-      {"on_grid", b.on_grid},
-      {"channels", channels},
-      {"total", column_json(b.total)},
-      {"extension_note", b.extension_note}};
+  nlohmann::json out = {{"inputs", inputs},
+                        {"axis",
+                         {{"name", b.axis_name},
+                          {"kind", b.rotation ? "rotation" : "translation"},
+                          {"grid_points", b.grid_points},
+                          {"grid_step", b.grid_step}}},
+                        {"time", b.time},
+                        {"separation", b.separation},
+                        {"on_grid", b.on_grid},
+                        {"channels", channels},
+                        {"total", column_json(b.total)},
+                        {"extension_note", b.extension_note}};
   if (b.superposition_row) {
     const std::size_t r = *b.superposition_row;
     nlohmann::json rows = nlohmann::json::array();
@@ -140,8 +139,7 @@ void print_table(std::ostream& out, const app::Budget& b, const app::EvolveInput
       << "), T = " << format_number(b.time) << " s (" << b.time_origin << ")\n";
   if (b.superposition_row) {
     const std::size_t r = *b.superposition_row;
-    out << "At the superposition size " << format_number(b.separation[r]) << ' ' << unit
-        << ":\n";
+    out << "At the superposition size " << format_number(b.separation[r]) << ' ' << unit << ":\n";
     out << "  " << std::left << std::setw(14) << "channel" << std::right << std::setw(12)
         << "F (1/s)" << std::setw(14) << "long-wave" << std::setw(14) << "exp(-F T)" << '\n';
     auto row = [&](const app::BudgetChannel& c) {
@@ -156,24 +154,25 @@ void print_table(std::ostream& out, const app::Budget& b, const app::EvolveInput
   // A compact table over separations: about 16 rows, geometrically spaced, plus the last.
   out << "Total F over separations (" << unit << "; * = beyond the grid):\n";
   out << "  " << std::setw(12) << "separation" << std::setw(12) << "F (1/s)" << std::setw(14)
-      << "long-wave" << std::setw(14) << "exp(-F T)" << "  dominant\n";
+      << "long-wave" << std::setw(14) << "exp(-F T)"
+      << "  dominant\n";
   double next = 0.0;
   for (std::size_t r = 0; r < b.separation.size(); ++r) {
     const bool last = r + 1 == b.separation.size();
     if (b.separation[r] < next && !last && r != b.superposition_row) continue;
     next = std::max(b.separation[r] * 1.8, b.grid_step);
     out << (b.on_grid[r] ? "  " : "* ") << std::setw(12) << sci(b.separation[r]) << std::setw(12)
-        << sci(b.total.rate[r]) << std::setw(14) << sci(b.total.rate_longwave[r])
-        << std::setw(14) << sci(b.total.coherence[r]) << "  " << dominant(b, r) << '\n';
+        << sci(b.total.rate[r]) << std::setw(14) << sci(b.total.rate_longwave[r]) << std::setw(14)
+        << sci(b.total.coherence[r]) << "  " << dominant(b, r) << '\n';
   }
   if (!b.extension_note.empty()) out << "note: " << b.extension_note << '\n';
 }
 
 int run_budget(const BudgetCliOptions& o) {
   if (!o.config.empty()) app::require_input_file(o.config, "config");
-  io::Config config = o.config.empty() ? io::Config::from_string(app::default_evolve_config(),
-                                                                 "built-in default")
-                                       : io::Config::from_file(o.config);
+  io::Config config =
+      o.config.empty() ? io::Config::from_string(app::default_evolve_config(), "built-in default")
+                       : io::Config::from_file(o.config);
   for (const auto& s : o.overrides) config.apply_override(s);
   app::EvolveInput input = app::read_evolve_input(config);
   config.require_all_used();
@@ -190,8 +189,9 @@ int run_budget(const BudgetCliOptions& o) {
     namespace fs = std::filesystem;
     std::string temp = (fs::temp_directory_path() / "nanodecoh-budget-XXXXXX").string();
     const int fd = mkstemp(temp.data());
-    if (fd < 0) throw IoError("--plot: cannot create a temporary file in " +
-                              fs::temp_directory_path().string());
+    if (fd < 0)
+      throw IoError("--plot: cannot create a temporary file in " +
+                    fs::temp_directory_path().string());
     close(fd);
     struct Remove {
       std::string path;
@@ -219,16 +219,18 @@ int run_budget(const BudgetCliOptions& o) {
 
 Command register_budget_command(CLI::App& root) {
   auto* app = root.add_subcommand(
-      "budget", "Decoherence budget of an evolve configuration: F per channel, long-wavelength "
-                "approximation, total, coherence after a time (no evolution)");
+      "budget",
+      "Decoherence budget of an evolve configuration: F per channel, long-wavelength "
+      "approximation, total, coherence after a time (no evolution)");
   auto o = std::make_shared<BudgetCliOptions>();
   app->add_option("config", o->config,
                   "evolve TOML configuration (docs/evolve-config.md); default: built-in scenario")
       ->check(CLI::ExistingFile);
   app->add_option("--set", o->overrides, "Override a configuration key: --set particle.radius=1e-7")
       ->allow_extra_args(false);
-  o->time_option = app->add_option(
-      "--time", o->time, "Time T (s) for the coherence exp(-F T); default: the protocol's duration");
+  o->time_option =
+      app->add_option("--time", o->time,
+                      "Time T (s) for the coherence exp(-F T); default: the protocol's duration");
   o->dx_option = app->add_option("--dx", o->dx,
                                  "Superposition size along the initial state's axis (m, or rad "
                                  "on a rotation axis); default: the cat's separation");

@@ -75,8 +75,8 @@ TEST(ParticleBlock, DerivesMassAndInertiaOfASphereFromTheMaterial) {
   // The summary says where the values came from.
   bool mass_line = false;
   for (const std::string& line : in.spec.particle.derivations)
-    mass_line |= line.rfind("particle.mass = ", 0) == 0 &&
-                 line.find("fused silica") != std::string::npos;
+    mass_line |=
+        line.rfind("particle.mass = ", 0) == 0 && line.find("fused silica") != std::string::npos;
   EXPECT_TRUE(mass_line);
 }
 
@@ -107,8 +107,8 @@ TEST(ParticleBlock, BadValuesNameTheirKeys) {
   EXPECT_EQ(error_of("", {"particle.density=0"}).parameter(), "particle.density");
   EXPECT_EQ(error_of("", {"particle.material=\"unobtainium\""}).parameter(), "particle.material");
   // Without a radius nothing can be derived: the mass is missing.
-  io::Config no_radius = io::Config::from_string(
-      std::string(kBase).replace(kBase.find("radius = 5.0e-8"), 15, ""));
+  io::Config no_radius =
+      io::Config::from_string(std::string(kBase).replace(kBase.find("radius = 5.0e-8"), 15, ""));
   try {
     (void)read_evolve_input(no_radius);
     FAIL() << "no throw";
@@ -167,13 +167,19 @@ chi_real = -1e-5
 
 TEST(ParticleBlock, MaterialSusceptibilityOnlyInsideItsValidBand) {
   // Diamond's static chi is valid through the thermal band (its file says so): inherited.
-  const EvolveInput in = read("[[channels]]\nkind = \"magnetic\"\n", {"particle.material=\"diamond\""});
+  const EvolveInput in =
+      read("[[channels]]\nkind = \"magnetic\"\n", {"particle.material=\"diamond\""});
   EXPECT_NE(std::get<MagneticChannelSpec>(in.spec.channels[0]).response_origin.find("diamond"),
             std::string::npos);
   // Gold's static chi is valid only up to 1e9 rad/s: refused, naming chi_real.
   const InvalidArgument e =
       error_of("[[channels]]\nkind = \"magnetic\"\n", {"particle.material=\"gold\""});
   EXPECT_EQ(e.parameter(), "channels[0].chi_real");
+  // chi_imag alone does not mix with the material's chi: chi_real is then required.
+  const InvalidArgument mixed = error_of("[[channels]]\nkind = \"magnetic\"\nchi_imag = 1e-6\n",
+                                         {"particle.material=\"diamond\""});
+  EXPECT_EQ(mixed.parameter(), "channels[0].chi_real");
+  EXPECT_EQ(mixed.value(), "missing");
 }
 
 TEST(ParticleBlock, DesorptionTakesAnOutgassingRate) {

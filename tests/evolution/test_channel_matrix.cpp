@@ -117,8 +117,7 @@ double oracle_f(Kind k, double dx, double dphi) {
     case Kind::dielectric: {
       // Orientation-independent (isotropic sphere): the photon F at |dx|, T_env = T_int = 300 K.
       const nanodecoh::DipoleSphere sphere{
-          k == Kind::magnetic ? nanodecoh::DipoleKind::magnetic
-                                 : nanodecoh::DipoleKind::electric,
+          k == Kind::magnetic ? nanodecoh::DipoleKind::magnetic : nanodecoh::DipoleKind::electric,
           sphere_radius,
           nanodecoh::MaterialResponse::constant(
               {k == Kind::magnetic ? chi_real : permittivity, 0.0})};

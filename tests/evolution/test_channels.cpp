@@ -11,8 +11,8 @@
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
-#include "nanodecoh/thermal_photon_rates.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/thermal_photon_rates.hpp"
 
 namespace ne = nanodecoh::evolution;
 using nanodecoh::constants::hbar;
@@ -186,8 +186,8 @@ permittivity = 5.7
     lambda += photon_channel_rates(magnetic, c, hot, 1.0, 0.0).localization_parameter;
   const auto diffusive = channels[0]->diffusive_approximation();
   EXPECT_NEAR(diffusive->evaluate({2e-8}, {}, {}).real(), lambda * 4e-16, 1e-12 * lambda * 4e-16);
-  const auto bad = io::Config::from_string(
-      "[[channels]]\nkind = \"magnetic\"\nradius = -1\nchi_real = 0\n");
+  const auto bad =
+      io::Config::from_string("[[channels]]\nkind = \"magnetic\"\nradius = -1\nchi_real = 0\n");
   try {
     app::make_channels(bad.get_tables("channels"));
     FAIL() << "no throw";
