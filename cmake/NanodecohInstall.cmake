@@ -22,4 +22,4 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/nanodecohConfigVersion.cm
 install(FILES ${PROJECT_BINARY_DIR}/nanodecohConfig.cmake
   ${PROJECT_BINARY_DIR}/nanodecohConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/nanodecoh)
-install(FILES scripts/plot_evolution.py scripts/plot_ftable.py DESTINATION ${CMAKE_INSTALL_DATADIR}/nanodecoh/scripts)
+install(FILES scripts/plot_evolution.py scripts/plot_ftable.py scripts/plot_budget.py DESTINATION ${CMAKE_INSTALL_DATADIR}/nanodecoh/scripts)

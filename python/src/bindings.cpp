@@ -178,7 +178,8 @@ std::shared_ptr<EvolveRun> evolve(const std::string& text, const std::string& so
   run->result =
       run_released([&] { return evolution::run_simulation(job.spec, chosen, control); }, stop);
   if (run->result.interrupted) throw Interrupted("run stopped");
-  run->summary_json = app::evolve_summary(run->result, job.spec).dump();
+  run->summary_json =
+      app::evolve_summary(run->result, job.spec, input.spec.particle.derivations).dump();
   return run;
 }
 

@@ -9,6 +9,7 @@
 #include "app/config_reading.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/material.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::app {
@@ -34,7 +35,79 @@ double effective_step(const evolution::Axis& axis) {
              : axis.step;
 }
 
-std::vector<evolution::Axis> read_axes(const io::Config& config) {
+/// [particle]: material, radius, internal temperature, density; mass and moment of inertia
+/// given or derived (homogeneous sphere), a contradiction between given and derived values
+/// being an error that names both.
+ParticleSpec read_particle(const io::Config& config) {
+  ParticleSpec p;
+  std::string density_origin;
+  if (config.has("particle.material")) {
+    const std::string name = config.get_string("particle.material");
+    try {
+      p.material = load_material(name);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("particle.material", "\"" + name + "\"", e.what());
+    }
+  }
+  if (config.has("particle.radius")) {
+    p.radius = config.get_double("particle.radius");
+    require_positive("particle.radius", *p.radius);
+  }
+  if (config.has("particle.temperature")) {
+    p.temperature = config.get_double("particle.temperature");
+    require_positive("particle.temperature", *p.temperature);
+  }
+  if (config.has("particle.density")) {
+    p.density = config.get_double("particle.density");
+    require_positive("particle.density", *p.density);
+    density_origin = "particle.density";
+  } else if (p.material) {
+    p.density = p.material->density;
+    density_origin = "particle.material \"" + p.material->name + "\" (" + p.material->file + ")";
+    p.derivations.push_back("particle.density = " + format_number(*p.density) + " kg/m^3 (from " +
+                            density_origin + ")");
+  }
+  // Relative disagreement tolerated between a given and a derived value (rounding of the
+  // given digits).
+  constexpr double agreement = 1e-6;
+  auto agree = [](double a, double b) { return std::abs(a - b) <= agreement * std::abs(b); };
+  std::optional<double> derived_mass;
+  if (p.density && p.radius)
+    derived_mass = *p.density * 4.0 / 3.0 * constants::pi * std::pow(*p.radius, 3);
+  if (config.has("particle.mass")) {
+    p.mass = config.get_double("particle.mass");
+    require_positive("particle.mass", *p.mass);
+    if (derived_mass && !agree(*p.mass, *derived_mass))
+      throw InvalidArgument("particle.mass", format_number(*p.mass),
+                            format_number(*derived_mass) + " kg, the mass of a sphere of " +
+                                "particle.radius with the density of " + density_origin +
+                                " (give one of them, or consistent values)");
+  } else if (derived_mass) {
+    p.mass = derived_mass;
+    p.derivations.push_back("particle.mass = " + format_number(*p.mass) +
+                            " kg (derived: density of " + density_origin +
+                            " x 4/3 pi particle.radius^3)");
+  }
+  std::optional<double> derived_inertia;
+  if (p.mass && p.radius) derived_inertia = 0.4 * *p.mass * *p.radius * *p.radius;
+  if (config.has("particle.moment_of_inertia")) {
+    p.moment_of_inertia = config.get_double("particle.moment_of_inertia");
+    require_positive("particle.moment_of_inertia", *p.moment_of_inertia);
+    if (derived_inertia && !agree(*p.moment_of_inertia, *derived_inertia))
+      throw InvalidArgument("particle.moment_of_inertia", format_number(*p.moment_of_inertia),
+                            format_number(*derived_inertia) +
+                                " kg m^2, 2/5 particle.mass particle.radius^2 of a homogeneous "
+                                "sphere (give one of them, or consistent values)");
+  } else if (derived_inertia) {
+    p.moment_of_inertia = derived_inertia;
+    p.derivations.push_back("particle.moment_of_inertia = " + format_number(*derived_inertia) +
+                            " kg m^2 (derived: 2/5 particle.mass particle.radius^2, homogeneous "
+                            "sphere)");
+  }
+  return p;
+}
+
+std::vector<evolution::Axis> read_axes(const io::Config& config, const ParticleSpec& particle) {
   const auto tables = config.get_tables("axes");
   if (tables.empty()) throw InvalidArgument("axes", "missing", "one to three [[axes]] tables");
   std::vector<evolution::Axis> axes;
@@ -48,10 +121,12 @@ std::vector<evolution::Axis> read_axes(const io::Config& config) {
     axis.center = a.get_double("center", 0.0);
     if (axis.kind == AxisKind::translation) {
       axis.step = a.get_double("step");
-      if (!config.has("particle.mass"))
+      if (!particle.mass)
         throw InvalidArgument("particle.mass", "missing",
-                              "a value > 0 (kg) for translation axis " + axis.name);
-      axis.inertia = config.get_double("particle.mass");
+                              "a value > 0 (kg), or particle.radius with particle.material or "
+                              "particle.density, for translation axis " +
+                                  axis.name);
+      axis.inertia = *particle.mass;
     } else {
       axis.mode =
           get_choice<evolution::RotationMode>(a, "mode", "libration",
@@ -59,17 +134,15 @@ std::vector<evolution::Axis> read_axes(const io::Config& config) {
                                                {"circle", evolution::RotationMode::circle}});
       axis.step = axis.mode == evolution::RotationMode::circle ? a.get_double("step", 1.0)
                                                                : a.get_double("step");
-      if (!config.has("particle.moment_of_inertia"))
+      if (!particle.moment_of_inertia)
         throw InvalidArgument("particle.moment_of_inertia", "missing",
-                              "a value > 0 (kg m^2) for rotation axis " + axis.name);
-      axis.inertia = config.get_double("particle.moment_of_inertia");
+                              "a value > 0 (kg m^2), or particle.radius with a mass, for "
+                              "rotation axis " +
+                                  axis.name);
+      axis.inertia = *particle.moment_of_inertia;
     }
     axes.push_back(axis);
   }
-  // Keys read only for some axis kinds are still keys of the file: mark them read.
-  if (config.has("particle.mass")) (void)config.get_double("particle.mass");
-  if (config.has("particle.moment_of_inertia"))
-    (void)config.get_double("particle.moment_of_inertia");
   return axes;
 }
 
@@ -199,7 +272,67 @@ std::vector<std::vector<double>> read_marked_points(const io::Config& config,
 
 }  // namespace
 
-ChannelSpec read_channel_spec(const io::Config& c) {
+ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle, InputNames* names,
+                              std::vector<std::string>* derivation_lines) {
+  // A value the channel does not give comes from [particle]; errors about it then name the
+  // particle's key, and the run summary says where it came from.
+  std::vector<std::string> ignored;
+  std::vector<std::string>& derivations = derivation_lines ? *derivation_lines : ignored;
+  auto inherit = [&](const std::string& field, const std::string& particle_key,
+                     const std::string& text) {
+    if (names) names->add(field, particle_key);
+    derivations.push_back(c.full_key(field) + " = " + text + " (from " + particle_key + ")");
+  };
+  auto radius_of = [&]() -> std::optional<double> {
+    if (c.has("radius")) return c.get_double("radius");
+    if (!particle.radius) return std::nullopt;
+    inherit("radius", "particle.radius", format_number(*particle.radius) + " m");
+    return particle.radius;
+  };
+  auto required_radius = [&]() {
+    const std::optional<double> r = radius_of();
+    if (!r)
+      throw InvalidArgument(c.full_key("radius"), "missing",
+                            "a value > 0 (m), here or as particle.radius");
+    return *r;
+  };
+  // The particle's (internal) temperature is the default of every temperature that belongs to
+  // the particle: the desorbing surface and the thermal emitter.
+  auto particle_temperature = [&](const std::string& field, double fallback) {
+    if (c.has(field)) return c.get_double(field);
+    if (!particle.temperature) return fallback;
+    inherit(field, "particle.temperature", format_number(*particle.temperature) + " K");
+    return *particle.temperature;
+  };
+  // The material of a photon channel: its own `material`, or the particle's.
+  auto material_of = [&]() -> std::optional<Material> {
+    if (c.has("material")) {
+      const std::string name = c.get_string("material");
+      try {
+        return load_material(name);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument(c.full_key("material"), "\"" + name + "\"", e.what());
+      }
+    }
+    return particle.material;
+  };
+  auto read_emission = [&](EmissionRateSpec& e, double temperature) {
+    if (c.has("rate")) e.rate = c.get_double("rate");
+    if (c.has("outgassing")) {
+      e.outgassing = c.get_double("outgassing");
+      e.outgassing_unit = c.get_string("outgassing_unit");
+    }
+    e.gas_temperature = c.get_double("gas_temperature", temperature);
+    if (e.rate && e.outgassing)
+      throw InvalidArgument(
+          c.full_key("rate"), format_number(*e.rate),
+          "either a rate or an outgassing rate (" + c.full_key("outgassing") + "), not both");
+    if (!e.rate && !e.outgassing)
+      throw InvalidArgument(c.full_key("rate"), "missing",
+                            "a total emission rate (1/s) or an outgassing rate (" +
+                                c.full_key("outgassing") + " with outgassing_unit)");
+  };
+
   const std::string kind = c.get_string("kind");
   if (kind == "diffusive") {
     DiffusiveChannelSpec s;
@@ -214,39 +347,89 @@ ChannelSpec read_channel_spec(const io::Config& c) {
     s.angular_length = c.get_double("angular_length", 0.0);
     return s;
   }
-  if (kind == "magnetic") {
-    MagneticChannelSpec s;
-    s.radius = c.get_double("radius");
-    s.chi_real = c.get_double("chi_real");
-    s.chi_imag = c.get_double("chi_imag", 0.0);
-    s.temperature = c.get_double("temperature", 300.0);
-    s.shape_factor = c.get_double("shape_factor", 0.5);
-    return s;
-  }
-  if (kind == "dielectric") {
+  if (kind == "magnetic" || kind == "dielectric") {
+    const double radius = required_radius();
+    const double temperature = c.get_double("temperature", 300.0);
+    const double t_internal = particle_temperature("t_internal", temperature);
+    const std::optional<Material> material = material_of();
+    const std::string material_key =
+        c.has("material") ? c.full_key("material") : std::string("particle.material");
+    if (kind == "magnetic") {
+      MagneticChannelSpec s;
+      s.radius = radius;
+      s.temperature = temperature;
+      s.t_internal = t_internal;
+      if (c.has("chi_real") || c.has("chi_imag") || !material) {
+        s.chi_real = c.get_double("chi_real");
+        s.chi_imag = c.get_double("chi_imag", 0.0);
+        s.susceptibility = MaterialResponse::constant({s.chi_real, s.chi_imag});
+        s.response_origin = "chi_real/chi_imag";
+      } else {
+        // The material's chi(omega), only where its data cover the thermal band (up to
+        // 10 k_B T / hbar of the hotter of field and particle); no silent extrapolation.
+        if (!material->susceptibility)
+          throw InvalidArgument(
+              c.full_key("chi_real"), "missing",
+              "a value (" + material_key + " \"" + material->name + "\" has no susceptibility)");
+        const double needed =
+            10.0 * constants::k_boltzmann * std::max(temperature, t_internal) / constants::hbar;
+        if (material->susceptibility->valid_max < needed)
+          throw InvalidArgument(
+              c.full_key("chi_real"), "missing",
+              "a value: the susceptibility of " + material_key + " \"" + material->name +
+                  "\" is valid up to " + format_number(material->susceptibility->valid_max) +
+                  " rad/s, below the thermal band (" + format_number(needed) + " rad/s)");
+        s.susceptibility = material->susceptibility->response;
+        const std::complex<double> chi0 = s.susceptibility(0.0);
+        s.chi_real = chi0.real();
+        s.chi_imag = chi0.imag();
+        s.response_origin = material->name;
+        derivations.push_back(c.full_key("chi") + " = chi(omega) of " + material->name + " (" +
+                              material->file + ") (from " + material_key + ")");
+        if (names) names->add("chi_real", material_key).add("chi_imag", material_key);
+      }
+      return s;
+    }
     DielectricChannelSpec s;
-    s.radius = c.get_double("radius");
-    s.permittivity = c.get_double("permittivity");
-    s.temperature = c.get_double("temperature", 300.0);
+    s.radius = radius;
+    s.temperature = temperature;
+    s.t_internal = t_internal;
+    if (c.has("permittivity") || !material) {
+      s.permittivity = c.get_double("permittivity");
+      s.response = MaterialResponse::constant({*s.permittivity, 0.0});
+      s.response_origin = "permittivity";
+    } else {
+      s.response = material->permittivity.response;
+      s.response_origin = material->name;
+      derivations.push_back(c.full_key("eps") + " = eps(omega) of " + material->name + " (" +
+                            material->file + ") (from " + material_key + ")");
+    }
     return s;
   }
   if (kind == "desorption_sphere") {
     DesorptionSphereChannelSpec s;
-    s.rate = c.get_double("rate");
-    s.temperature = c.get_double("temperature", 300.0);
+    s.temperature = particle_temperature("temperature", 300.0);
     s.atom_mass = c.get_double("atom_mass", 18.0);
+    read_emission(s.emission, s.temperature);
+    if (s.emission.outgassing) {
+      s.radius = radius_of();
+      if (!s.radius)
+        throw InvalidArgument(c.full_key("radius"), "missing",
+                              "a value > 0 (m), here or as particle.radius, to convert " +
+                                  c.full_key("outgassing") + " into a rate");
+    }
     return s;
   }
   if (kind == "desorption") {
     DesorptionChannelSpec s;
     s.body = c.get_string("body", "sphere");
-    s.radius = c.get_double("radius");
+    s.radius = required_radius();
     if (c.has("cap_angle")) s.cap_angle = c.get_double("cap_angle");
     s.flux = c.get_string("flux", "lambertian");
     if (c.has("power")) s.power = c.get_double("power");
-    s.temperature = c.get_double("temperature", 300.0);
+    s.temperature = particle_temperature("temperature", 300.0);
     s.atom_mass = c.get_double("atom_mass", 18.0);
-    s.rate = c.get_double("rate");
+    read_emission(s.emission, s.temperature);
     s.tolerance = c.get_double("tolerance", 1e-6);
     s.rotation_axis = get_vector3(c, "rotation_axis", Eigen::Vector3d::UnitZ());
     return s;
@@ -270,7 +453,8 @@ ChannelSpec read_channel_spec(const io::Config& c) {
 EvolveInput read_evolve_input(const io::Config& config) {
   EvolveInput input;
   EvolveSpec& spec = input.spec;
-  spec.axes = read_axes(config);
+  spec.particle = read_particle(config);
+  spec.axes = read_axes(config, spec.particle);
   spec.initial = read_initial(config, spec.axes);
   spec.time_step = config.get_double("time.step");
   spec.outputs = get_count(config, "time.outputs", 50, 1);
@@ -279,11 +463,13 @@ EvolveInput read_evolve_input(const io::Config& config) {
   std::size_t rotation_axes = 0;
   for (const evolution::Axis& axis : spec.axes) rotation_axes += axis.kind == AxisKind::rotation;
   for (const io::Config& table : config.get_tables("channels")) {
-    spec.channels.push_back(read_channel_spec(table));
+    InputNames names = InputNames::toml_table(table.full_key("")).strip("channels.");
+    spec.channels.push_back(
+        read_channel_spec(table, spec.particle, &names, &spec.particle.derivations));
     if (std::holds_alternative<DesorptionChannelSpec>(spec.channels.back()) && rotation_axes > 1)
       throw InvalidArgument(table.full_key("kind"), "\"desorption\"",
                             "a grid of at most 3 translation axes and 1 rotation axis");
-    input.names.channels.push_back(InputNames::toml_table(table.full_key("")).strip("channels."));
+    input.names.channels.push_back(names);
   }
   spec.marked_points = read_marked_points(config, spec.axes, spec.initial);
   if (config.has("observables.coherence_a") || config.has("observables.coherence_b"))
@@ -314,16 +500,19 @@ EvolveInput read_evolve_input(const io::Config& config) {
 
 const std::string& default_evolve_config() {
   static const std::string text =
-      R"(# Built-in default of `nanodecoh evolve`: a 100 nm silica sphere (radius 50 nm,
-# 2200 kg/m^3) prepared in a 40 nm superposition -- 1000 times the ~40 pm
-# wavelength of the water molecules it desorbs at 300 K -- in free flight.
-# Desorption (Lambertian sphere, thermal spectrum) saturates at its total rate:
-# each emission destroys the coherence, but no faster. Blackbody scattering off the
-# sphere's magnetic (silica: chi = -1.1e-5) and electric (static eps = 3.8) dipoles
-# adds the full, non-long-wavelength rates of the magnetic paper. The diffusive
-# (quadratic) approximation of the same channels runs alongside.
+      R"(# Built-in default of `nanodecoh evolve`: a 100 nm fused-silica sphere (radius 50 nm;
+# mass and moment of inertia derived from the preset's density, 2200 kg/m^3) prepared in
+# a 40 nm superposition -- 1000 times the ~40 pm wavelength of the water molecules it
+# desorbs at 300 K -- in free flight. Desorption (Lambertian sphere, thermal spectrum)
+# saturates at its total rate: each emission destroys the coherence, but no faster.
+# Blackbody photons add the full (not long-wavelength), fluctuation-dissipation-consistent
+# rates of the sphere's magnetic (silica's chi) and electric (silica's eps(omega))
+# dipoles: scattering, absorption, and thermal emission at the particle's temperature.
+# The diffusive (quadratic) approximation of the same channels runs alongside.
 [particle]
-mass = 1.152e-18
+material = "fused-silica"
+radius = 50.0e-9
+temperature = 300.0
 
 [[axes]]
 kind = "translation"
@@ -348,19 +537,14 @@ potential = "free"
 [[channels]]
 kind = "desorption_sphere"
 rate = 1000.0
-temperature = 300.0
 atom_mass = 18.0
 
 [[channels]]
 kind = "magnetic"
-radius = 50.0e-9
-chi_real = -1.1e-5
 temperature = 300.0
 
 [[channels]]
 kind = "dielectric"
-radius = 50.0e-9
-permittivity = 3.8
 temperature = 300.0
 
 [output]

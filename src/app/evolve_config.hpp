@@ -1,6 +1,7 @@
 // Reading the `nanodecoh evolve` TOML configuration (docs/evolve-config.md) into
 // a plain EvolveSpec with the user's names of its fields, and the built-in
-// default scenario. Nothing here builds physics or reads a data file: that is
+// default scenario. Nothing here builds physics or reads a data file (except the
+// particle's material, whose density the mass and the axes' inertia need): that is
 // evolve_factory.hpp, the next step of the one-way path
 // TOML -> EvolveSpec -> SimulationSpec -> run.
 #pragma once
@@ -14,9 +15,13 @@
 namespace nanodecoh::app {
 
 /// Reads one [[channels]] table (and marks its keys used). Kinds: "diffusive", "gaussian",
-/// "magnetic", "dielectric", "desorption_sphere", "desorption", "table". Throws InvalidArgument
-/// naming the key ("channels[1].kind").
-ChannelSpec read_channel_spec(const io::Config& table);
+/// "magnetic", "dielectric", "desorption_sphere", "desorption", "table". Values the table does
+/// not give are inherited from `particle` (radius, material, temperatures); `names` (if given)
+/// then maps those fields to the particle's keys, and `derivations` gets one line per inherited
+/// value. Throws InvalidArgument naming the key ("channels[1].kind").
+ChannelSpec read_channel_spec(const io::Config& table, const ParticleSpec& particle = {},
+                              InputNames* names = nullptr,
+                              std::vector<std::string>* derivations = nullptr);
 
 /// Reads a whole configuration (and marks its keys used). Checks what needs no physics: kinds,
 /// integer ranges, axis names, input files, time.step against each segment's duration.

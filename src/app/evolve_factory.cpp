@@ -15,7 +15,7 @@
 #include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
-#include "nanodecoh/magnetic_rates.hpp"
+#include "nanodecoh/thermal_photon_rates.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::app {
@@ -49,56 +49,103 @@ double thermal_photon_momentum(double temperature) {
   return 2.701 * constants::k_boltzmann * temperature / constants::speed_of_light;
 }
 
-/// Full (non-long-wavelength) F = R11 - R12 of a magnetic sphere in blackbody radiation
-/// (magnetic eq. 54); the diffusive comparison is its dx^2 limit (magnetic eq. 60).
-ChannelPtr make_magnetic_channel(const MagneticChannelSpec& spec) {
-  RatesInput in;
-  in.radius = spec.radius;
-  in.chi_real = spec.chi_real;
-  in.chi_imag = spec.chi_imag;
-  in.temperature = spec.temperature;
-  in.shape_factor = spec.shape_factor;
-  in.permittivity = 2.0;  // unused here; validate() requires a valid dielectric comparison
-  in.mass = 1.0;          // unused here (drag is not part of the dissipator)
-  in.validate();          // names the fields: "radius", "chi_real", ...
-  const std::complex<double> chi = in.susceptibility();
-  const double lambda =
-      decoherence_rate_longwave(in.radius, chi, in.temperature, in.shape_factor, 1.0).total;
+constexpr PhotonChannel photon_processes[] = {PhotonChannel::scattering, PhotonChannel::absorption,
+                                              PhotonChannel::emission};
+
+/// A photon channel of evolve: F(|dX|) summed over scattering, absorption and emission
+/// (thermal_photon_rates.hpp), its diffusive comparison the sum of the processes'
+/// localization parameters.
+ChannelPtr make_photon_channel(const DipoleSphere& sphere, const PhotonTemperatures& t,
+                               std::string label) {
+  const double lambda = photon_localization_parameter(sphere, t);
   return make_isotropic_channel(
-      [in, chi](double dx) {
-        return decoherence_rate(in.radius, chi, in.temperature, in.shape_factor, dx).total;
-      },
-      "magnetic(radius=" + format_number(in.radius) + ", chi=" + format_number(in.chi_real) + "+" +
-          format_number(in.chi_imag) + "i, T=" + format_number(in.temperature) + ")",
-      lambda, thermal_photon_momentum(in.temperature));
+      [sphere, t](double dx) { return photon_decoherence_rate(sphere, t, dx); }, std::move(label),
+      lambda, thermal_photon_momentum(std::max(t.environment, t.internal)));
 }
 
-/// Full F of a dielectric sphere (Maxwell dual of the magnetic scattering F); its dx^2 limit is
-/// magnetic eq. 61.
+/// The temperatures of a photon channel, checked under the channel's field names.
+PhotonTemperatures photon_temperatures(double temperature, double t_internal) {
+  require_positive("temperature", temperature);
+  require_nonnegative("t_internal", t_internal);
+  return {temperature, t_internal};
+}
+
+ChannelPtr make_magnetic_channel(const MagneticChannelSpec& spec) {
+  require_positive("radius", spec.radius);
+  // chi = -3 is the pole of chi/(3 + chi); Im chi < 0 would be a gain medium.
+  require_nonnegative("chi_imag", spec.chi_imag);
+  if (std::abs(3.0 + spec.chi_real) < 1e-12 && spec.chi_imag == 0.0)
+    throw InvalidArgument("chi_real", format_number(spec.chi_real), "a value other than -3");
+  const PhotonTemperatures t = photon_temperatures(spec.temperature, spec.t_internal);
+  const DipoleSphere sphere{DipoleKind::magnetic, spec.radius, spec.susceptibility};
+  return make_photon_channel(
+      sphere, t,
+      "magnetic(radius=" + format_number(spec.radius) + ", chi=" +
+          (spec.response_origin == "chi_real/chi_imag"
+               ? format_number(spec.chi_real) + "+" + format_number(spec.chi_imag) + "i"
+               : spec.response_origin) +
+          ", T=" + format_number(t.environment) + ", T_internal=" + format_number(t.internal) +
+          ")");
+}
+
 ChannelPtr make_dielectric_channel(const DielectricChannelSpec& spec) {
   require_positive("radius", spec.radius);
-  require_positive("temperature", spec.temperature);
-  if (spec.permittivity == 1.0 || spec.permittivity == -2.0)
-    throw InvalidArgument("permittivity", format_number(spec.permittivity),
+  if (spec.permittivity && (*spec.permittivity == 1.0 || *spec.permittivity == -2.0))
+    throw InvalidArgument("permittivity", format_number(*spec.permittivity),
                           "a finite value other than 1 and -2");
-  const double lambda =
-      dielectric_decoherence_rate_longwave(spec.radius, spec.permittivity, spec.temperature, 1.0);
-  return make_isotropic_channel(
-      [spec](double dx) {
-        return dielectric_decoherence_rate(spec.radius, spec.permittivity, spec.temperature, dx);
-      },
+  const PhotonTemperatures t = photon_temperatures(spec.temperature, spec.t_internal);
+  const DipoleSphere sphere{DipoleKind::electric, spec.radius, spec.response};
+  // A tabulated eps(omega) must cover the thermal band: checked now, under the channel's name.
+  (void)photon_decoherence_rate(sphere, t, 0.0);
+  return make_photon_channel(
+      sphere, t,
       "dielectric(radius=" + format_number(spec.radius) + ", eps=" +
-          format_number(spec.permittivity) + ", T=" + format_number(spec.temperature) + ")",
-      lambda, thermal_photon_momentum(spec.temperature));
+          (spec.permittivity ? format_number(*spec.permittivity) : spec.response_origin) + ", T=" +
+          format_number(t.environment) + ", T_internal=" + format_number(t.internal) + ")");
 }
 
 ChannelPtr make_desorption_sphere_channel(const DesorptionSphereChannelSpec& spec) {
   require_positive("atom_mass", spec.atom_mass);
+  require_positive("temperature", spec.temperature);
+  double area = 0.0;
+  if (spec.emission.outgassing) {
+    require_positive("radius", spec.radius.value_or(0.0));
+    area = 4.0 * constants::pi * *spec.radius * *spec.radius;
+  }
   return std::make_shared<evolution::DesorptionSphereChannel>(
-      spec.rate, spec.temperature, spec.atom_mass * constants::atomic_mass_unit);
+      emission_rate(spec.emission, area), spec.temperature,
+      spec.atom_mass * constants::atomic_mass_unit);
 }
 
 }  // namespace
+
+double emission_rate(const EmissionRateSpec& spec, double area) {
+  if (spec.rate) {
+    require_positive("rate", *spec.rate);
+    return *spec.rate;
+  }
+  if (!spec.outgassing) throw InvalidArgument("rate", "missing", "a rate or an outgassing rate");
+  require_positive("outgassing", *spec.outgassing);
+  const localization::OutgassingUnit unit =
+      localization::parse_outgassing_unit(spec.outgassing_unit, "outgassing_unit");
+  require_positive("gas_temperature", spec.gas_temperature);
+  return localization::outgassing_rate(*spec.outgassing, unit, spec.gas_temperature, area);
+}
+
+double photon_decoherence_rate(const DipoleSphere& sphere, const PhotonTemperatures& t, double dx) {
+  double f = 0.0;
+  for (PhotonChannel process : photon_processes)
+    f += photon_channel_decoherence_rate(sphere, process, t, dx);
+  return f;
+}
+
+double photon_localization_parameter(const DipoleSphere& sphere, const PhotonTemperatures& t) {
+  double lambda = 0.0;
+  // The mass only enters the drag, which the dissipator does not use.
+  for (PhotonChannel process : photon_processes)
+    lambda += photon_channel_rates(sphere, process, t, 1.0, 0.0).localization_parameter;
+  return lambda;
+}
 
 /// The i-th translation axis of the grid moves the body along lab axis e_i (x, y, z in the order
 /// of the translation axes), and a rotation axis of the grid turns it about `rotation_axis`.
@@ -130,8 +177,7 @@ ChannelPtr make_desorption_channel(const DesorptionChannelSpec& spec) {
   model.spectrum = loc::Spectrum::thermal(spec.temperature);
   require_positive("atom_mass", spec.atom_mass);
   model.emitted_mass = spec.atom_mass * constants::atomic_mass_unit;
-  require_positive("rate", spec.rate);
-  model.rate = spec.rate;
+  model.rate = emission_rate(spec.emission, model.body->emitting_area());
   return std::make_shared<evolution::LocalizationChannel>(
       std::make_shared<const loc::LocalizationRate>(model), spec.tolerance, spec.rotation_axis,
       "desorption(" + spec.body + ", radius=" + format_number(spec.radius) +

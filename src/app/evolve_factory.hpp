@@ -13,10 +13,23 @@
 #include "io/toml_config.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/thermal_photon_rates.hpp"
 
 namespace nanodecoh::app {
 
 using ChannelPtr = std::shared_ptr<const evolution::DissipationChannel>;
+
+/// The total emission rate Gamma (1/s) of `spec`: its rate, or its outgassing rate q converted
+/// as the `outgassing` command does, Gamma = q / (k_B T_gas) * area (area in m^2). Throws
+/// InvalidArgument naming "rate", "outgassing", "outgassing_unit" or "gas_temperature".
+double emission_rate(const EmissionRateSpec& spec, double area);
+
+/// F(dx) (1/s) of the `magnetic` and `dielectric` channels: the sum of
+/// photon_channel_decoherence_rate() over scattering, absorption and emission.
+double photon_decoherence_rate(const DipoleSphere& sphere, const PhotonTemperatures& t, double dx);
+/// Their diffusive comparison Lambda (1/(m^2 s)): the sum of the processes' localization
+/// parameters, F ~ Lambda dx^2 for dx much below the thermal wavelength.
+double photon_localization_parameter(const DipoleSphere& sphere, const PhotonTemperatures& t);
 
 /// The `desorption` channel: F from the localization engine (desorption eq. 48). Throws
 /// InvalidArgument naming spec fields ("radius", "tolerance").

@@ -12,6 +12,13 @@ EvolveInput read_evolve_job(const io::Config& config, const std::string& output_
   EvolveInput input = read_evolve_input(config);
   config.require_all_used();
   input.spec.config_toml = config.to_toml();
+  // What [particle] derived, and which channel values it supplied, as comments of the stored
+  // configuration (the same lines again on --resume, so the checkpoint's configuration matches).
+  if (!input.spec.particle.derivations.empty()) {
+    input.spec.config_toml += "\n# Derived from [particle] by nanodecoh:\n";
+    for (const std::string& line : input.spec.particle.derivations)
+      input.spec.config_toml += "# " + line + "\n";
+  }
   if (!output_file.empty()) input.spec.output.file = output_file;
   return input;
 }
@@ -46,7 +53,8 @@ nlohmann::json summarize_observables(const evolution::Observables& o,
 }
 
 nlohmann::json evolve_summary(const evolution::RunResult& result,
-                              const evolution::SimulationSpec& spec) {
+                              const evolution::SimulationSpec& spec,
+                              const std::vector<std::string>& derived) {
   nlohmann::json j{{"backend", std::string(to_string(result.backend))},
                    {"precision", evolution::to_string(spec.precision)},
                    {"steps", result.steps},
@@ -55,6 +63,7 @@ nlohmann::json evolve_summary(const evolution::RunResult& result,
                    {"memory_bytes",
                     {{"backend", result.memory.backend_bytes}, {"host", result.memory.host_bytes}}},
                    {"version", version_string},
+                   {"derived", derived},
                    {"final", summarize_observables(result.series.back(), spec)}};
   if (!result.diffusive_series.empty())
     j["diffusive_final"] = summarize_observables(result.diffusive_series.back(), spec);

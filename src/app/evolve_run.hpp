@@ -37,8 +37,10 @@ EvolveJob build_evolve_job(const EvolveInput& input, const std::string& backend 
 nlohmann::json summarize_observables(const evolution::Observables& o,
                                      const evolution::SimulationSpec& spec);
 
-/// The whole JSON summary of a finished run, as `evolve --json` prints it.
+/// The whole JSON summary of a finished run, as `evolve --json` prints it; `derived` lists what
+/// the [particle] block derived (EvolveSpec::particle.derivations).
 nlohmann::json evolve_summary(const evolution::RunResult& result,
-                              const evolution::SimulationSpec& spec);
+                              const evolution::SimulationSpec& spec,
+                              const std::vector<std::string>& derived = {});
 
 }  // namespace nanodecoh::app

@@ -13,6 +13,7 @@
 
 #include "app/input_names.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/material.hpp"
 
 namespace nanodecoh::app {
 
@@ -29,28 +30,47 @@ struct GaussianChannelSpec {
   double angular_length = 0.0;  ///< rad; 0 = no angular decoherence
 };
 
-/// kind = "magnetic": full F = R11 - R12 of a magnetic sphere in blackbody radiation
-/// (magnetic eq. 54).
+/// kind = "magnetic": F(dx) of the sphere's magnetic dipole in blackbody radiation, summed
+/// over the fluctuation-dissipation-consistent photon processes (scattering, absorption of
+/// field photons, thermal emission at t_internal; thermal_photon_rates.hpp, docs/rates.md).
 struct MagneticChannelSpec {
   double radius = 0.0;  ///< m
-  double chi_real = 0.0;
+  /// chi(omega): chi_real + i chi_imag, or the material's susceptibility.
+  MaterialResponse susceptibility = MaterialResponse::constant({0.0, 0.0});
+  double chi_real = 0.0;  ///< as given (for the label and the pole check)
   double chi_imag = 0.0;
-  double temperature = 300.0;  ///< K
-  double shape_factor = 0.5;
+  std::string response_origin;  ///< "chi_real/chi_imag" or the material's name
+  double temperature = 300.0;   ///< T_env of the field, K
+  double t_internal = 300.0;    ///< T_int of the particle, K
 };
 
-/// kind = "dielectric": full F of a dielectric sphere (limit: magnetic eq. 61).
+/// kind = "dielectric": the same for the sphere's electric dipole with eps(omega): a constant
+/// `permittivity` or the material's tabulated/modelled eps(omega).
 struct DielectricChannelSpec {
-  double radius = 0.0;  ///< m
-  double permittivity = 0.0;
-  double temperature = 300.0;  ///< K
+  double radius = 0.0;                 ///< m
+  std::optional<double> permittivity;  ///< constant real eps, if given
+  MaterialResponse response = MaterialResponse::constant({0.0, 0.0});
+  std::string response_origin;  ///< "permittivity" or the material's name
+  double temperature = 300.0;   ///< T_env, K
+  double t_internal = 300.0;    ///< T_int, K
+};
+
+/// An emission rate given either directly (`rate`, 1/s) or as a specific outgassing rate q
+/// (`outgassing` in `outgassing_unit`, as the `outgassing` command takes it), converted with
+/// Gamma = q / (k_B T_gas) * emitting area (docs/localization.md).
+struct EmissionRateSpec {
+  std::optional<double> rate;        ///< 1/s
+  std::optional<double> outgassing;  ///< q in outgassing_unit
+  std::string outgassing_unit;
+  double gas_temperature = 300.0;  ///< K (default: the channel's temperature)
 };
 
 /// kind = "desorption_sphere": closed-form Lambertian sphere, thermal spectrum.
 struct DesorptionSphereChannelSpec {
-  double rate = 0.0;           ///< 1/s
-  double temperature = 300.0;  ///< K
-  double atom_mass = 18.0;     ///< u
+  EmissionRateSpec emission;
+  std::optional<double> radius;  ///< m; needed only with an outgassing rate
+  double temperature = 300.0;    ///< K
+  double atom_mass = 18.0;       ///< u
 };
 
 /// kind = "desorption": F from the localization engine (desorption eq. 48).
@@ -62,8 +82,8 @@ struct DesorptionChannelSpec {
   std::optional<double> power;      ///< cosine-power exponent
   double temperature = 300.0;       ///< K
   double atom_mass = 18.0;          ///< u
-  double rate = 0.0;                ///< 1/s
-  double tolerance = 1e-6;          ///< in units of the rate
+  EmissionRateSpec emission;
+  double tolerance = 1e-6;  ///< in units of the rate
   Eigen::Vector3d rotation_axis = Eigen::Vector3d::UnitZ();
 };
 
@@ -92,8 +112,24 @@ struct SegmentSpec {
   PotentialTableSpec table;
 };
 
+/// [particle]: the body every channel shares (docs/evolve-config.md, "The particle").
+/// Mass and moment of inertia are given or derived from the material's density (or
+/// particle.density) and the radius of a homogeneous sphere: m = rho 4/3 pi a^3, I = 2/5 m a^2.
+struct ParticleSpec {
+  std::optional<Material> material;         ///< particle.material, loaded
+  std::optional<double> radius;             ///< m
+  std::optional<double> temperature;        ///< internal temperature, K
+  std::optional<double> density;            ///< kg/m^3 (given or the material's)
+  std::optional<double> mass;               ///< kg (given or derived)
+  std::optional<double> moment_of_inertia;  ///< kg m^2 (given or derived)
+  /// Derived or inherited values with their origin, one line each ("particle.mass =
+  /// 1.15e-18 kg (derived: ...)"), for the run summary and the stored configuration.
+  std::vector<std::string> derivations;
+};
+
 /// Everything the TOML configuration says, before any file is read or channel built.
 struct EvolveSpec {
+  ParticleSpec particle;
   std::vector<evolution::Axis> axes;  ///< inertia already set from [particle]
   evolution::InitialStateSpec initial;
   double time_step = 0.0;  ///< s

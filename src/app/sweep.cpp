@@ -272,7 +272,8 @@ Sweep::PointRun Sweep::run_point(std::size_t index, const std::string& output_fi
   }
   PointRun run;
   run.result = evolution::run_simulation(job.spec, select_backend(job.backend), point_control);
-  if (!run.result.interrupted) run.summary = evolve_summary(run.result, job.spec);
+  if (!run.result.interrupted)
+    run.summary = evolve_summary(run.result, job.spec, input.spec.particle.derivations);
   return run;
 }
 

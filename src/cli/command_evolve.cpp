@@ -76,6 +76,8 @@ int run_evolve(const EvolveOptions& opt) {
   control.progress = !opt.quiet && !opt.json;
   control.resume_from = opt.resume;
 
+  if (!opt.quiet && !opt.json)
+    for (const std::string& line : input.spec.particle.derivations) std::cout << line << '\n';
   const RunResult result = run_simulation(spec, backend, control);
   if (result.interrupted) {
     std::cerr << "nanodecoh: interrupted at step " << result.steps << "; checkpoint written to "
@@ -86,7 +88,7 @@ int run_evolve(const EvolveOptions& opt) {
   if (!opt.plot.empty()) run_plot_script("plot_evolution.py", spec.output.file, opt.plot);
   const Observables& last = result.series.back();
   if (opt.json) {
-    print_json(std::cout, app::evolve_summary(result, spec));
+    print_json(std::cout, app::evolve_summary(result, spec, input.spec.particle.derivations));
   } else if (!opt.quiet) {
     for (const auto& line : result.segment_methods) std::cout << line << '\n';
     if (result.exact)

@@ -20,5 +20,7 @@ Command register_rates_command(CLI::App& root);
 Command register_evolve_command(CLI::App& root);
 /// `nanodecoh sweep`: evolve runs over the outer product (or zip) of configuration values.
 Command register_sweep_command(CLI::App& root);
+/// `nanodecoh budget CONFIG.toml`: per-channel decoherence budget of an evolve configuration.
+Command register_budget_command(CLI::App& root);
 
 }  // namespace nanodecoh::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   commands.push_back(register_rates_command(root));
   commands.push_back(register_evolve_command(root));
   commands.push_back(register_sweep_command(root));
+  commands.push_back(register_budget_command(root));
 
   // A first word that names no subcommand is named back (CLI11 would only say that a
   // subcommand is required).

@@ -9,10 +9,12 @@
 //    Hamiltonian part, so rho(a, b; t) = rho(a, b; 0) exp(-F(a - b) t) exactly and the branch
 //    coherence is exp(-Re F t). F comes from an oracle: the closed forms of the gaussian and
 //    diffusive kinds (the diffusive angular term is Lambda_phi chord^2: with a wrapped dphi^2
-//    the diffusive_circle case lost positivity, eigenvalue -2e-5), the magnetic F by quadrature
-//    over k (decoherence_rate_quadrature, not the
-//    closed form the channel uses), and the dielectric F of the rates module at the same
-//    distance (its own tests check it against (M 61) and saturation).
+//    the diffusive_circle case lost positivity, eigenvalue -2e-5), and for the magnetic and
+//    dielectric kinds the fluctuation-dissipation-consistent photon F of the rates module
+//    (scattering + absorption + emission, photon_channel_decoherence_rate) at the same
+//    distance (its own tests check it against quadrature of its defining integral, the
+//    literature's long-wavelength rates and saturation; tests/evolution/test_channels.cpp
+//    checks the channel against a quadrature written in the test).
 // Where a channel does not act on an axis, that is physics or the user's explicit choice, and
 // the test pins it: magnetic and dielectric scattering by an isotropic sphere does not depend
 // on its orientation, so on a pure rotation grid F = 0 and the angular coherence stays 1; a
@@ -30,6 +32,7 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
+#include "nanodecoh/thermal_photon_rates.hpp"
 #include "run_cli.hpp"
 
 using nanodecoh::constants::hbar;
@@ -111,15 +114,20 @@ double oracle_f(Kind k, double dx, double dphi) {
     case Kind::diffusive:
       return diffusive_lambda * dx * dx + diffusive_angular * chord * chord;
     case Kind::magnetic:
-      // Orientation-independent (isotropic sphere); quadrature over k, constant chi.
-      if (dx == 0.0) return 0.0;
-      return nanodecoh::decoherence_rate_quadrature(
-                 sphere_radius, [](double) { return std::complex<double>(chi_real, 0.0); }, 300.0,
-                 0.5, dx)
-          .total;
-    case Kind::dielectric:
-      if (dx == 0.0) return 0.0;
-      return nanodecoh::dielectric_decoherence_rate(sphere_radius, permittivity, 300.0, dx);
+    case Kind::dielectric: {
+      // Orientation-independent (isotropic sphere): the photon F at |dx|, T_env = T_int = 300 K.
+      const nanodecoh::DipoleSphere sphere{
+          k == Kind::magnetic ? nanodecoh::DipoleKind::magnetic : nanodecoh::DipoleKind::electric,
+          sphere_radius,
+          nanodecoh::MaterialResponse::constant(
+              {k == Kind::magnetic ? chi_real : permittivity, 0.0})};
+      double f = 0.0;
+      for (nanodecoh::PhotonChannel c :
+           {nanodecoh::PhotonChannel::scattering, nanodecoh::PhotonChannel::absorption,
+            nanodecoh::PhotonChannel::emission})
+        f += nanodecoh::photon_channel_decoherence_rate(sphere, c, {300.0, 300.0}, dx);
+      return f;
+    }
   }
   return 0.0;
 }

@@ -12,6 +12,7 @@
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/thermal_photon_rates.hpp"
 
 namespace ne = nanodecoh::evolution;
 using nanodecoh::constants::hbar;
@@ -95,45 +96,125 @@ permittivity = 3.8
                nanodecoh::InvalidArgument);
 }
 
-// The magnetic and dielectric channels of `[[channels]]` evaluate the full rates of
-// magnetic_rates.hpp at the grid distance |dX|, with the long-wavelength laws (magnetic eqs.
-// 60, 61) as their diffusive comparison, and report bad parameters by config key.
-TEST(ChannelFactory, MagneticAndDielectricUseTheFullRates) {
-  const auto config = nanodecoh::io::Config::from_string(R"(
+// The magnetic and dielectric channels of `[[channels]]` evaluate the fluctuation-dissipation-
+// consistent photon rates (thermal_photon_rates.hpp) at the grid distance |dX|: the sum of
+// scattering, absorption and emission. Oracles: the rates library's per-process F, the test's
+// own quadrature of the defining integral int domega rate(omega) K(omega dx / c) (occupations
+// from Planck's law written here, std::sph_bessel for the isotropic kick), Schlosshauer's
+// long-wavelength scattering rate, F(0) = 0 and Re F >= 0.
+double test_bose(double omega, double t) {
+  using namespace nanodecoh::constants;
+  return t <= 0.0 ? 0.0 : 1.0 / std::expm1(hbar * omega / (k_boltzmann * t));
+}
+
+// `scale` (1/s): the size of the result, for the absolute tolerance of the quadrature.
+double reference_photon_f(const nanodecoh::DipoleSphere& s, nanodecoh::PhotonTemperatures t,
+                          double dx, double scale) {
+  using namespace nanodecoh;
+  using namespace nanodecoh::constants;
+  const double w = k_boltzmann * std::max(t.environment, t.internal) / hbar;
+  double total = 0.0;
+  for (PhotonChannel c :
+       {PhotonChannel::scattering, PhotonChannel::absorption, PhotonChannel::emission}) {
+    auto integrand = [&](double omega) {
+      if (omega <= 0) return 0.0;
+      const DipoleCrossSections x = dipole_cross_sections(s, omega);
+      const double sigma = c == PhotonChannel::scattering ? x.scattering : x.absorption;
+      const double ne = test_bose(omega, t.environment), np = test_bose(omega, t.internal);
+      const double occ = c == PhotonChannel::scattering   ? ne * (1 + ne)
+                         : c == PhotonChannel::absorption ? ne * (1 + np)
+                                                          : np * (1 + ne);
+      const double y = omega * dx / speed_of_light;
+      // 1 - j0(y) without cancellation at small y (its Taylor series there).
+      const double isotropic = y < 1e-2 ? y * y / 6.0 * (1.0 - y * y / 20.0 + y * y * y * y / 840.0)
+                                        : 1.0 - std::sph_bessel(0, y);
+      const double kernel =
+          c == PhotonChannel::scattering ? angular_decoherence_kernel(y) : isotropic;
+      return sigma * omega * omega / (pi * pi * speed_of_light * speed_of_light) * occ * kernel;
+    };
+    for (double lo = 1e-9 * w; lo < 70 * w; lo += 2.0 * w)
+      total += integrate(integrand, lo, lo + 2.0 * w, 1e-12 * scale, 1e-10, 20000).value;
+  }
+  return total;
+}
+
+TEST(ChannelFactory, MagneticAndDielectricUseTheConsistentPhotonRates) {
+  using namespace nanodecoh;
+  const auto config = io::Config::from_string(R"(
 [[channels]]
 kind = "magnetic"
 radius = 1e-7
 chi_real = -2.2e-5
 chi_imag = 1e-6
+t_internal = 500.0
 [[channels]]
 kind = "dielectric"
 radius = 1e-7
 permittivity = 5.7
 )");
-  const auto channels = nanodecoh::app::make_channels(config.get_tables("channels"));
+  const auto channels = app::make_channels(config.get_tables("channels"));
   ASSERT_EQ(channels.size(), 2u);
+  const DipoleSphere magnetic{DipoleKind::magnetic, 1e-7,
+                              MaterialResponse::constant({-2.2e-5, 1e-6})};
+  const DipoleSphere electric{DipoleKind::electric, 1e-7, MaterialResponse::constant({5.7, 0.0})};
+  const PhotonTemperatures hot{300.0, 500.0}, equal{300.0, 300.0};
   for (double dx : {1e-9, 3e-6, 4e-5}) {
-    const double magnetic =
-        nanodecoh::decoherence_rate(1e-7, {-2.2e-5, 1e-6}, 300.0, 0.5, dx).total;
-    EXPECT_DOUBLE_EQ(channels[0]->evaluate({dx}, {}, {}).real(), magnetic);
+    double library = 0.0;
+    for (PhotonChannel c :
+         {PhotonChannel::scattering, PhotonChannel::absorption, PhotonChannel::emission})
+      library += photon_channel_decoherence_rate(magnetic, c, hot, dx);
+    const double f = channels[0]->evaluate({dx}, {}, {}).real();
+    EXPECT_NEAR(f, library, 1e-14 * library);
+    EXPECT_NEAR(f, reference_photon_f(magnetic, hot, dx, f), 1e-8 * f) << dx;
     EXPECT_DOUBLE_EQ(channels[0]->evaluate({0.6 * dx, -0.8 * dx}, {}, {}).real(),
-                     channels[0]->evaluate({dx}, {}, {}).real());  // depends on |dX| only
-    EXPECT_DOUBLE_EQ(channels[1]->evaluate({-dx}, {}, {}).real(),
-                     nanodecoh::dielectric_decoherence_rate(1e-7, 5.7, 300.0, dx));
+                     f);  // depends on |dX| only
+    const double fe = channels[1]->evaluate({-dx}, {}, {}).real();
+    EXPECT_NEAR(fe, reference_photon_f(electric, equal, dx, fe), 1e-8 * fe) << dx;
   }
-  // Diffusive comparison: quadratic, matching the long-wavelength closed forms.
-  const auto diffusive = channels[1]->diffusive_approximation();
-  EXPECT_NEAR(diffusive->evaluate({2e-8}, {}, {}).real(),
-              nanodecoh::dielectric_decoherence_rate_longwave(1e-7, 5.7, 300.0, 2e-8),
-              1e-12 * diffusive->evaluate({2e-8}, {}, {}).real());
-  const auto bad = nanodecoh::io::Config::from_string(
-      "[[channels]]\nkind = \"magnetic\"\nradius = -1\nchi_real = 0\n");
+  // F(0) = 0 and Re F >= 0, Im F = 0 on a grid of distances.
+  for (const auto& channel : channels) {
+    EXPECT_EQ(channel->evaluate({0.0}, {}, {}), std::complex<double>(0.0, 0.0));
+    for (double dx = 1e-10; dx < 1e-3; dx *= 7.0) {
+      EXPECT_GE(channel->evaluate({dx}, {}, {}).real(), 0.0);
+      EXPECT_EQ(channel->evaluate({dx}, {}, {}).imag(), 0.0);
+    }
+  }
+  // Diffusive comparison: quadratic with the summed localization parameters.
+  double lambda = 0.0;
+  for (PhotonChannel c :
+       {PhotonChannel::scattering, PhotonChannel::absorption, PhotonChannel::emission})
+    lambda += photon_channel_rates(magnetic, c, hot, 1.0, 0.0).localization_parameter;
+  const auto diffusive = channels[0]->diffusive_approximation();
+  EXPECT_NEAR(diffusive->evaluate({2e-8}, {}, {}).real(), lambda * 4e-16, 1e-12 * lambda * 4e-16);
+  const auto bad =
+      io::Config::from_string("[[channels]]\nkind = \"magnetic\"\nradius = -1\nchi_real = 0\n");
   try {
-    nanodecoh::app::make_channels(bad.get_tables("channels"));
+    app::make_channels(bad.get_tables("channels"));
     FAIL() << "no throw";
-  } catch (const nanodecoh::InvalidArgument& e) {
+  } catch (const InvalidArgument& e) {
     EXPECT_EQ(e.parameter(), "channels[0].radius");
   }
+}
+
+TEST(ChannelFactory, DielectricChannelInTheLongWavelengthLimitIsSchlosshauers) {
+  // M. Schlosshauer, "Decoherence and the Quantum-to-Classical Transition" (Springer 2007),
+  // Sec. 3.4.3: Lambda = 8! 8 zeta(9) c a^6 / (9 pi) (k_B T/hbar c)^9 ((eps-1)/(eps+2))^2 for
+  // spontaneous scattering; the stimulated factor n (1 + n) turns zeta(9) into zeta(8). A real
+  // eps has no absorption or emission. dx = 0.1 nm is 1e-5 of the thermal wavelength: F is
+  // Lambda dx^2 to ~ <u^10>/<u^8> (k_T dx)^2 / 10 ~ 2e-9.
+  using namespace nanodecoh;
+  using namespace nanodecoh::constants;
+  const auto config = io::Config::from_string(
+      "[[channels]]\nkind = \"dielectric\"\nradius = 1e-8\npermittivity = 5.7\n");
+  const auto channels = app::make_channels(config.get_tables("channels"));
+  const double a = 1e-8, t = 300.0, eps = 5.7, dx = 1e-10;
+  const double kappa = k_boltzmann * t / (hbar * speed_of_light);
+  const double e = (eps - 1) / (eps + 2);
+  const double zeta8 = 1.0040773561979443394;
+  const double lambda =
+      40320.0 * 8 * zeta8 * speed_of_light * std::pow(a, 6) / (9 * pi) * std::pow(kappa, 9) * e * e;
+  EXPECT_NEAR(channels[0]->evaluate({dx}, {}, {}).real(), lambda * dx * dx,
+              1e-8 * lambda * dx * dx);
 }
 
 // The `desorption` kind calls the localization engine. For a Lambertian sphere without rotation
