@@ -8,7 +8,7 @@ echo "== Backend"
 "$cli" device
 echo
 echo "== Main job: a 100 nm silica sphere in a 40 nm cat, 2 ms of free flight under desorption"
-echo "   plus magnetic and dielectric blackbody scattering, against the diffusive approximation"
+echo "   and the thermal photons it scatters, absorbs and emits, against the diffusive approximation"
 echo "   (nanodecoh evolve, built-in default; docs/evolution.md)"
 "$cli" evolve --out "$outdir/evolve.h5" --json --plot "$outdir/evolve.png" > "$outdir/evolve.json"
 /usr/bin/python3 - "$outdir/evolve.json" <<'PY'

@@ -240,10 +240,11 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
   for (std::size_t s = 0; s < n; ++s)
     obstacle[s] = exact_method_obstacle(grid, spec.protocol[s], spec.channels, spec.initial);
   std::string run_obstacle;
+  // A checkpoint holds a split-operator state: its run continues with that method. The
+  // checkpoint interval itself does not choose the method (an exact run needs none and writes
+  // none), so that a result never depends on it.
   if (!control.resume_from.empty())
-    run_obstacle = "the run resumes from a checkpoint (exact runs write none)";
-  else if (spec.output.checkpoint_every > 0)
-    run_obstacle = "output.checkpoint_every is set (exact runs need no checkpoints)";
+    run_obstacle = "the run resumes from a checkpoint of a split-operator run";
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
   // The first segment that cannot be exact, and why.
   std::size_t blocking = n;
@@ -285,9 +286,12 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
     std::string line = "protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
                        ", method = \"" + to_string(seg.method) + "\"): ";
     if (plan.exact)
-      line +=
-          "exact (quadratic potential on a translation axis, every F defined at every "
-          "displacement; time.step is ignored)";
+      line += std::string(
+                  "exact (quadratic potential on a translation axis, every F defined at every "
+                  "displacement; time.step is ignored") +
+              (spec.output.checkpoint_every > 0
+                   ? "; no checkpoints: output.checkpoint_every is ignored)"
+                   : ")");
     else if (seg.method == PropagationMethod::split_operator)
       line += "split operator (as asked)";
     else if (!obstacle[s].empty())

@@ -18,10 +18,10 @@ using nanodecoh::testing::run_cli;
 
 namespace {
 
-// The split operator (method = "split"; "auto" would choose the exact method for this
-// quadratic protocol, tested in ExactMethodThroughTheCli).
+// The split operator (free_segment and method = "split"; "auto" would choose the exact method
+// for this quadratic protocol, tested in ExactMethodThroughTheCli).
 const std::string small_config = nanodecoh::testing::small_cat_config(
-    nanodecoh::testing::free_segment("2.0e-4") + "method = \"split\"\n" +
+    nanodecoh::testing::free_segment("2.0e-4") +
         "[[protocol]]\nduration = 1.0e-4\npotential = \"harmonic\"\nfrequency = 1.0e3\n"
         "method = \"split\"\n",
     "final_state = true\nsnapshots = 2\nwigner = true\n");
