@@ -17,6 +17,7 @@
 
 #include "core/host_device.hpp"
 #include "nanodecoh/backend.hpp"
+#include "numerics/gauss_kronrod.hpp"
 #include "numerics/special_functions.hpp"
 
 namespace nanodecoh::evolution::chord {
@@ -115,16 +116,6 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
 /// Gauss-Kronrod 7-15 with an explicit stack; `error` gains the accepted |K15 - G7|.
 NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, double r_end,
                                          double span, double tol, double& error) {
-  const double xgk[8] = {0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-                         0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-                         0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-                         0.207784955007898467600689403773245, 0.0};
-  const double wgk[8] = {0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-                         0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-                         0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-                         0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-  const double wg[4] = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-                        0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
   double stack_a[32], stack_b[32];
   int stack_depth[32];
   int top = 0;
@@ -136,21 +127,13 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
     const double a = stack_a[top], b = stack_b[top];
     const int depth = stack_depth[top];
     --top;
-    const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
+    const double centre = 0.5 * (a + b);
     auto f = [&](double tau) {
       double kk = k_end, rr = r_end;
       map_back(m, s, tau, kk, rr);
       return rate(m, rr);
     };
-    const double fc = f(centre);
-    double kronrod = fc * wgk[7], gauss = fc * wg[3];
-    for (int j = 0; j < 7; ++j) {
-      const double sum = f(centre - half * xgk[j]) + f(centre + half * xgk[j]);
-      kronrod += wgk[j] * sum;
-      if (j % 2 == 1) gauss += wg[j / 2] * sum;
-    }
-    kronrod *= half;
-    gauss *= half;
+    const auto [kronrod, gauss] = numerics::gk15_panel<double>(f, a, b);
     const double estimate = std::fabs(kronrod - gauss);
     const bool accept = !(estimate > tol * (b - a) / span) ||
                         !(estimate > 1e-14 * std::fabs(kronrod)) || depth >= 30 || top >= 30;

@@ -14,6 +14,7 @@
 #include "nanodecoh/evolution/exact_propagator.hpp"
 
 #include "evolution/chord_model.hpp"
+#include "numerics/gauss_kronrod.hpp"
 
 #include <omp.h>
 
@@ -80,20 +81,6 @@ void inverse_fft(std::vector<cplx>& a, const std::vector<cplx>& twiddles) {
   }
 }
 
-// Gauss-Kronrod 7-15 nodes and weights on [-1, 1] (QUADPACK qk15): Kronrod nodes
-// xgk[0..7] (xgk[7] = 0), odd indices are the Gauss nodes.
-constexpr double xgk[8] = {0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-                           0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-                           0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-                           0.207784955007898467600689403773245, 0.0};
-constexpr double wgk[8] = {
-    0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-    0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-    0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-    0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-constexpr double wg[4] = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-                          0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
-
 /// Adaptive Gauss-Kronrod 7-15 on [a, b] by recursive bisection, without allocation (one
 /// call per point of chi, from many threads). An interval is accepted when |K15 - G7| is at
 /// most its share `tol (b - a)/span` of the absolute tolerance or 1e-14 |K15| (rounding); the
@@ -101,16 +88,8 @@ constexpr double wg[4] = {0.129484966168869693270611432679082, 0.279705391489276
 template <typename F>
 cplx adaptive_gk15(const F& f, double a, double b, double tol, double span, double& error,
                    int depth = 0) {
-  const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
-  const cplx fc = f(centre);
-  cplx kronrod = fc * wgk[7], gauss = fc * wg[3];
-  for (int j = 0; j < 7; ++j) {
-    const cplx sum = f(centre - half * xgk[j]) + f(centre + half * xgk[j]);
-    kronrod += wgk[j] * sum;
-    if (j % 2 == 1) gauss += wg[j / 2] * sum;
-  }
-  kronrod *= half;
-  gauss *= half;
+  const double centre = 0.5 * (a + b);
+  const auto [kronrod, gauss] = numerics::gk15_panel<cplx>(f, a, b);
   const double estimate = std::abs(kronrod - gauss);
   // A non-finite F (or an interval that will not converge within 2^-30 of the segment) is
   // accepted as it is: its error estimate (inf for NaN/inf) is reported, never hidden.

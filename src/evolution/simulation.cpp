@@ -605,11 +605,6 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
         std::move(rho_initial_copy), nullptr, scratch));
     result.diffusive_series = diffusive->series;
   }
-  if (result.exact_error_estimate > spec.exact_tolerance)
-    notices << "nanodecoh: warning: the F path integrals' error estimate "
-            << format_number(result.exact_error_estimate)
-            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
-            << " (the adaptive quadrature reached its depth limit somewhere)\n";
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
