@@ -4,6 +4,8 @@
 // CUDA (kernels/localization/). Both receive the same flat node buffers.
 #pragma once
 
+#include <atomic>
+
 #include <map>
 #include <memory>
 #include <utility>
@@ -136,9 +138,13 @@ inline std::vector<LuneSum> sum_partials(const std::vector<WorkItem>& items,
   return out;
 }
 
-/// Sum over nodes for each job (job_partial over all its surface nodes).
+/// Sum over nodes for each job (job_partial over all its surface nodes). When `stop` is set
+/// during the batch, the remaining work items are skipped and Interrupted is thrown, so that
+/// a stop request is seen within one work item even when a batch takes minutes (a Janus
+/// body at large phases).
 std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
-                                       const std::vector<Job>& jobs);
+                                       const std::vector<Job>& jobs,
+                                       const std::atomic<bool>* stop = nullptr);
 /// Same on the GPU. Throws NotCompiled in builds without CUDA, CudaError on failure.
 std::vector<LuneSum> evaluate_jobs_cuda(const NodeBank& bank, const BatchSettings& settings,
                                         const std::vector<Job>& jobs);

@@ -171,7 +171,8 @@ class Integrator {
   }
 
   /// Evaluates jobs on a backend and converts the node sums to F (1/s).
-  std::vector<std::complex<double>> evaluate(const std::vector<Job>& jobs, Backend backend) {
+  std::vector<std::complex<double>> evaluate(const std::vector<Job>& jobs, Backend backend,
+                                             const std::atomic<bool>* stop = nullptr) {
     detail::BatchSettings settings;
     settings.spectrum.thermal = waves_.thermal ? 1 : 0;
     settings.spectrum.k_scale = waves_.k_thermal;
@@ -183,7 +184,7 @@ class Integrator {
     settings.volume = volume_;
     const std::vector<detail::LuneSum> sums =
         backend == Backend::cuda ? detail::evaluate_jobs_cuda(bank_, settings, jobs)
-                                 : detail::evaluate_jobs_cpu(bank_, settings, jobs);
+                                 : detail::evaluate_jobs_cpu(bank_, settings, jobs, stop);
     std::vector<std::complex<double>> out(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const Job& job = jobs[i];
@@ -394,7 +395,7 @@ Converged converge(const EmissionModel& model, const std::vector<Integrator::Spe
     std::vector<Job> jobs;
     jobs.reserve(which.size());
     for (std::size_t i : which) jobs.push_back(integrator.make_job(specs[i], level));
-    return integrator.evaluate(jobs, backend);
+    return integrator.evaluate(jobs, backend, options.stop);
   };
   Converged out;
   // batches: enough jobs to fill a GPU; on a CPU small enough that progress and a stop
@@ -710,7 +711,8 @@ std::complex<double> LocalizationRate::diffusive_approximation(const DiffusiveLi
 namespace detail {
 
 std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings& settings,
-                                       const std::vector<Job>& jobs) {
+                                       const std::vector<Job>& jobs,
+                                       const std::atomic<bool>* stop) {
   // Work items and their summation order: engine.hpp (work_items, sum_partials), shared with
   // the CUDA backend.
   const std::vector<WorkItem> items = work_items(jobs);
@@ -722,11 +724,15 @@ std::vector<LuneSum> evaluate_jobs_cpu(const NodeBank& bank, const BatchSettings
     std::vector<double> scratch(2 * k_max_edges);
 #pragma omp for schedule(dynamic, 1)
     for (long it = 0; it < count; ++it) {
+      if (stop && stop->load(std::memory_order_relaxed)) continue;  // an OpenMP loop cannot break
       const WorkItem& item = items[it];
       partial[it] =
           job_partial(view, settings, jobs[item.job], item.s_begin, item.s_end, scratch.data());
     }
   }
+  if (stop && stop->load())
+    throw Interrupted("localization rate: stopped on request during a batch of " +
+                      std::to_string(jobs.size()) + " values");
   return sum_partials(items, partial, jobs.size());
 }
 

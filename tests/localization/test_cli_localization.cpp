@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -238,6 +239,27 @@ TEST(FTableCli, WritesHdf5WithAxesAndProvenance) {
   EXPECT_NEAR(f.read_double_attribute("/", "tolerance"), 1e-5, 1e-20);
   EXPECT_EQ(f.read_doubles("displacements", &shape).size(), 15u);
   EXPECT_FALSE(f.read_string_attribute("/", "version").empty());
+}
+
+// SIGTERM during a long batch (a Janus sphere at phases where one batch of 256 values takes
+// minutes on 2 cores) ends `ftable` with exit 130 and writes nothing. The engine skips the
+// batch's remaining work items once the stop flag is set (evaluate_jobs_cpu), so the
+// process ends within one work item instead of at the batch's end ("during a batch" in the
+// message; a signal that arrives before the first batch stops it before it starts).
+TEST(FTableCli, SigtermDuringALongBatchStopsAndWritesNothing) {
+  const std::string dir = make_temp_dir("ftable_sigterm");
+  const std::string example =
+      std::string(NANODECOH_SOURCE_DIR) + "/examples/ftable_rotation_grid.toml";
+  const auto r = nanodecoh::testing::run_cli_signalled(
+      {"ftable", example, "--set", "body.kind=\"janus\"", "--set", "body.cap_angle=1.2", "--set",
+       "displacements.step=5e-10", "--set", "orientations.step=0.02", "--out", dir + "/t.h5",
+       "--quiet", "--backend", "cpu"},
+      SIGTERM, 3000);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("stopped on request"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing written"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/t.h5"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(FTableCli, BadConfigNamesTheKey) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,12 +17,6 @@
 extern char** environ;
 
 namespace nanodecoh::testing {
-namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-}  // namespace
 
 std::string make_temp_dir(const std::string& tag) {
   std::random_device rd;
@@ -31,7 +26,10 @@ std::string make_temp_dir(const std::string& tag) {
   return dir.string();
 }
 
-CliResult run_cli(const std::vector<std::string>& args) {
+namespace {
+/// Runs the CLI; when `signal_number` is non-zero, sends it `signal_after_ms` after the start.
+CliResult run_cli_with_signal(const std::vector<std::string>& args, int signal_number,
+                              int signal_after_ms) {
   const std::string dir = make_temp_dir("cli");
   const std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
   std::vector<std::string> argv_storage{NANODECOH_CLI_PATH};
@@ -51,14 +49,26 @@ CliResult run_cli(const std::vector<std::string>& args) {
   const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv_storage[0]);
+  if (signal_number != 0) {
+    usleep(static_cast<useconds_t>(signal_after_ms) * 1000);
+    kill(pid, signal_number);
+  }
   int status = 0;
   waitpid(pid, &status, 0);
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = file_contents(out_path);
+  result.err = file_contents(err_path);
   std::filesystem::remove_all(dir);
   return result;
+}
+}  // namespace
+
+CliResult run_cli(const std::vector<std::string>& args) { return run_cli_with_signal(args, 0, 0); }
+
+CliResult run_cli_signalled(const std::vector<std::string>& args, int signal_number,
+                            int after_ms) {
+  return run_cli_with_signal(args, signal_number, after_ms);
 }
 
 std::string without_backend_notice(const std::string& err) {

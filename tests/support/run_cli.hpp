@@ -18,6 +18,10 @@ struct CliResult {
 /// Runs NANODECOH_CLI_PATH with `args` (no shell involved). `stdin` is /dev/null.
 CliResult run_cli(const std::vector<std::string>& args);
 
+/// Like run_cli, and sends `signal_number` to the process `after_ms` milliseconds after its
+/// start (if it is still running).
+CliResult run_cli_signalled(const std::vector<std::string>& args, int signal_number, int after_ms);
+
 /// The bytes of the file at `path` (empty if it cannot be read).
 std::string file_contents(const std::string& path);
 
