@@ -26,7 +26,7 @@ struct LocalizationRequest {
   Eigen::Vector3d axis = Eigen::Vector3d::UnitZ();
   double tolerance = 1e-6;  ///< in units of Gamma
   std::string backend = "auto";
-  std::size_t max_memory_bytes = 0;  ///< 0: the available memory (require_memory)
+  std::size_t max_memory_bytes = 0;         ///< 0: the available memory (require_memory)
   const std::atomic<bool>* stop = nullptr;  ///< stops between points (throws Interrupted)
 };
 

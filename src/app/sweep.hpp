@@ -137,8 +137,9 @@ struct SweepReport {
   std::size_t table_builds = 0;
 };
 
-/// Claims `out` (not `config_file` nor an input of a point), runs every missing point in order (calling `on_point(done, total)` after each)
-/// and assembles the file. Throws Interrupted (finished points kept) when `control.stop` is set.
+/// Claims `out` (not `config_file` nor an input of a point), runs every missing point in order
+/// (calling `on_point(done, total)` after each) and assembles the file. Throws Interrupted
+/// (finished points kept) when `control.stop` is set.
 SweepReport run_sweep(Sweep& sweep, const std::string& out, const evolution::RunControl& control,
                       const std::function<void(std::size_t, std::size_t)>& on_point = {},
                       const std::filesystem::path& config_file = {});

@@ -9,8 +9,8 @@
 #include "app/localization_job.hpp"
 #include "app/model_inputs.hpp"
 #include "cli/commands.hpp"
-#include "nanodecoh/resources.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::cli {

@@ -12,8 +12,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <cstring>
+#include <fstream>
 #include <numeric>
 #include <utility>
 
@@ -133,8 +133,8 @@ rlim_t data_segment_bytes() {
 void probe_structure(const std::filesystem::path& path) {
   const pid_t child = fork();
   if (child < 0)
-    throw IoError("cannot check " + path.string() + " before reading it: " +
-                  describe_system_error(errno));
+    throw IoError("cannot check " + path.string() +
+                  " before reading it: " + describe_system_error(errno));
   if (child == 0) {
     // Die at once on a crash: handlers inherited from a host (a sanitizer, a fuzzer, Python)
     // must not run in this copy of the process.
@@ -157,8 +157,8 @@ void probe_structure(const std::filesystem::path& path) {
     const pid_t done = waitpid(child, &status, WNOHANG);
     if (done == child) break;
     if (done < 0 && errno != EINTR)
-      throw IoError("cannot check " + path.string() + " before reading it: " +
-                    describe_system_error(errno));
+      throw IoError("cannot check " + path.string() +
+                    " before reading it: " + describe_system_error(errno));
     if (waited_us >= 30000000) {
       kill(child, SIGKILL);
       while (waitpid(child, &status, 0) < 0 && errno == EINTR) {

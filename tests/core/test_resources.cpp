@@ -161,9 +161,9 @@ TEST(Resources, LocalizationCountsTheMeshNodes) {
   // sets are built, naming the flag; a bad --max-memory names the flag too.
   const std::string dir = nanodecoh::testing::make_temp_dir("resources_mesh_localization");
   localization::write_obj(dir + "/ball.obj", localization::make_icosphere(75e-9, 5));
-  const std::vector<std::string> args = {"localization", "--body", "mesh", "--mesh",
-                                         dir + "/ball.obj", "--emitted-mass-amu", "18",
-                                         "--rate", "1", "--dx", "1e-9,0,0"};
+  const std::vector<std::string> args = {
+      "localization", "--body", "mesh", "--mesh", dir + "/ball.obj", "--emitted-mass-amu",
+      "18",           "--rate", "1",    "--dx",   "1e-9,0,0"};
   auto tight = args;
   tight.insert(tight.end(), {"--max-memory", "100M"});
   const auto r = nanodecoh::testing::run_cli(tight);

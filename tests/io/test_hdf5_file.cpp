@@ -71,8 +71,7 @@ TEST(Hdf5File, ComplexDatasetsOnlyInNanodecohsLayout) {
     H5Tinsert(type, second, second_offset, second_type);
     const hsize_t n = 2;
     const hid_t space = H5Screate_simple(1, &n, nullptr);
-    const hid_t set =
-        H5Dcreate2(file, dataset, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t set = H5Dcreate2(file, dataset, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     std::vector<unsigned char> zeros(2 * size, 0);
     H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
     H5Dclose(set);

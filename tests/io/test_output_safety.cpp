@@ -41,7 +41,9 @@ std::string write_config(const fs::path& dir) {
   return path.string();
 }
 
-std::string contents(const fs::path& path) { return testing::file_contents(path.string()); }
+std::string contents(const fs::path& path) {
+  return testing::file_contents(path.string());
+}
 
 /// Entries of `dir` whose name starts with the write_atomically temporary prefix.
 int temporaries_in(const fs::path& dir) {
@@ -237,8 +239,7 @@ TEST(OutputSafety, PotentialTableAndInitialStateAsOutputsAreRefusedAndLeftIntact
   }
   const std::string before = contents(table);
   const std::string config = testing::small_cat_config(
-      "[[protocol]]\nduration = 1.0e-4\npotential = \"table\"\nfile = \"" + table.string() +
-          "\"\n",
+      "[[protocol]]\nduration = 1.0e-4\npotential = \"table\"\nfile = \"" + table.string() + "\"\n",
       "final_state = true\n");
   const fs::path cfg = dir / "table.toml";
   std::ofstream(cfg) << config;
@@ -251,16 +252,15 @@ TEST(OutputSafety, PotentialTableAndInitialStateAsOutputsAreRefusedAndLeftIntact
                         "output.checkpoint_file");
   EXPECT_EQ(contents(table), before);
   // A previous result used as the initial state cannot be the new result.
-  const std::string from_file = testing::small_cat_config(
-      testing::free_segment("1.0e-4"), "final_state = true\n");
+  const std::string from_file =
+      testing::small_cat_config(testing::free_segment("1.0e-4"), "final_state = true\n");
   const fs::path cfg2 = dir / "from_file.toml";
   std::ofstream(cfg2) << from_file;
   const std::string result_before = contents(dir / "a.h5");
-  expect_one_line_error(
-      run_cli({"evolve", cfg2.string(), "--out", (dir / "a.h5").string(), "--set",
-               "initial.kind=\"file\"", "--set", "initial.path=\"" + (dir / "a.h5").string() + "\"",
-               "--quiet"}),
-      "--out");
+  expect_one_line_error(run_cli({"evolve", cfg2.string(), "--out", (dir / "a.h5").string(), "--set",
+                                 "initial.kind=\"file\"", "--set",
+                                 "initial.path=\"" + (dir / "a.h5").string() + "\"", "--quiet"}),
+                        "--out");
   EXPECT_EQ(contents(dir / "a.h5"), result_before);
   fs::remove_all(dir);
 }

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sanitizers.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "run_cli.hpp"
+#include "sanitizers.hpp"
 
 using namespace nanodecoh;
 using namespace nanodecoh::localization;
@@ -54,7 +54,9 @@ TEST(BodyNodes, AreasAndVolumesMatchClosedForms) {
 }
 
 TEST(MeshBody, TriangulatedSphereMatchesAnalyticSphere) {
-  NANODECOH_SKIP_UNDER_SANITIZERS("the Release suite runs this 1280-triangle cross-check (10 minutes here); a mesh body is integrated under ASan by LocalizationCli.CoverageFileAndMeshUnit");
+  NANODECOH_SKIP_UNDER_SANITIZERS(
+      "the Release suite runs this 1280-triangle cross-check (10 minutes here); a mesh body is "
+      "integrated under ASan by LocalizationCli.CoverageFileAndMeshUnit");
   const double a = 75e-9;
   const std::string dir = nanodecoh::testing::make_temp_dir("mesh_sphere");
   const TriangleMesh ico = make_icosphere(a, 3);  // 1280 triangles, facets ~ 0.1 rad wide

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <complex>
 
-#include "sanitizers.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "oracle_quadrature.hpp"
 #include "run_cli.hpp"
+#include "sanitizers.hpp"
 
 using namespace nanodecoh;
 using namespace nanodecoh::localization;
@@ -210,7 +210,10 @@ TEST(DiffusiveLimit, LambertianSphereClosedForm) {
 }
 
 TEST(DiffusiveLimit, EquationNineMatchesQuadrature) {
-  NANODECOH_SKIP_UNDER_SANITIZERS("the Release suite runs this three-body quadrature cross-check (10 minutes here); the same quadrature runs under ASan in DiffusiveLimit.LambertianSphereClosedForm and SmallArgumentsMatchD0AndF0");
+  NANODECOH_SKIP_UNDER_SANITIZERS(
+      "the Release suite runs this three-body quadrature cross-check (10 minutes here); the same "
+      "quadrature runs under ASan in DiffusiveLimit.LambertianSphereClosedForm and "
+      "SmallArgumentsMatchD0AndF0");
   for (const auto& body : {make_spheroid(50e-9, 90e-9), make_cylinder(40e-9, 100e-9),
                            make_janus_sphere(radius, 0.8)}) {
     const LocalizationRate engine(model_for(body));

@@ -64,10 +64,11 @@ CliResult run_cli_with_signal(const std::vector<std::string>& args, int signal_n
 }
 }  // namespace
 
-CliResult run_cli(const std::vector<std::string>& args) { return run_cli_with_signal(args, 0, 0); }
+CliResult run_cli(const std::vector<std::string>& args) {
+  return run_cli_with_signal(args, 0, 0);
+}
 
-CliResult run_cli_signalled(const std::vector<std::string>& args, int signal_number,
-                            int after_ms) {
+CliResult run_cli_signalled(const std::vector<std::string>& args, int signal_number, int after_ms) {
   return run_cli_with_signal(args, signal_number, after_ms);
 }
 
