@@ -104,7 +104,10 @@ def test_the_cli_sweep_writes_the_same_file(cli, tmp_path):
 
 
 def test_an_interrupted_sweep_resumes_and_writes_the_same_file(tmp_path):
-    config = small_cat_config()
+    # Points of 10 000 steps (a few tenths of a second each): the progress callback, polled
+    # every 50 ms, sees two finished points while later ones still run. With the default 20
+    # steps the whole sweep can end between two polls, and nothing is left to interrupt.
+    config = small_cat_config(duration="1.0e-2")
     vary = {"initial.separation": SEPARATIONS, "initial.width": WIDTHS}
     whole = tmp_path / "whole.h5"
     nanodecoh.sweep(config, vary=vary, out=whole)
