@@ -46,6 +46,12 @@ class OutOfMemory : public Error {
   using Error::Error;
 };
 
+/// A computation whose estimated time exceeds the user's --max-time (refused before its bulk).
+class TimeLimit : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A file that cannot be read, written or parsed.
 class IoError : public Error {
  public:

@@ -2,6 +2,8 @@
 // allocate a lot estimates its need first and refuses, with the estimate and a
 // suggestion, what exceeds the memory available (MemAvailable of /proc/meminfo)
 // or the user's --max-memory, which overrides the available-memory check.
+// Time before long computations: tables of the localization engine estimate their time
+// from a timed sample (localization::WorkEstimate); --max-time refuses what exceeds it.
 #pragma once
 
 #include <cstddef>
@@ -25,5 +27,19 @@ std::size_t parse_memory_size(const std::string& text, const std::string& flag =
 /// The message reads "<what> needs about <need>, <limit> ...: <suggestion>, or --max-memory".
 void require_memory(double need_bytes, const std::string& what, const std::string& suggestion,
                     std::size_t max_memory_bytes = 0);
+
+/// Parses a duration: seconds ("90", "1.5e3") or a number followed by s, m, h or d.
+/// Throws InvalidArgument naming `flag`.
+double parse_duration(const std::string& text, const std::string& flag = "--max-time");
+
+/// "0.25s", "45s", "12m30s" or "3h05m" (to two digits below a second, else rounded to the
+/// second; "?" when not finite or negative).
+std::string format_duration(double seconds);
+
+/// Refuses (TimeLimit) a computation estimated to take at least `seconds`, more than
+/// `max_seconds` (> 0; 0: no limit). The message reads "<what> needs at least about <time>,
+/// more than --max-time <limit>: <suggestion>, or raise --max-time".
+void require_time(double seconds, const std::string& what, const std::string& suggestion,
+                  double max_seconds);
 
 }  // namespace nanodecoh

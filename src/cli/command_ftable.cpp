@@ -27,7 +27,7 @@ namespace nanodecoh::cli {
 
 Command register_ftable_command(CLI::App& root) {
   struct Options {
-    std::string config, out = "ftable.h5", plot, backend = "auto", max_memory;
+    std::string config, out = "ftable.h5", plot, backend = "auto", max_memory, max_time;
     std::vector<std::string> sets;
     bool quiet = false;
   };
@@ -42,6 +42,8 @@ Command register_ftable_command(CLI::App& root) {
   app->add_flag("--quiet", o->quiet, "No progress line on stderr");
   app->add_option("--max-memory", o->max_memory,
                   "Allow up to this much memory (e.g. 64G) instead of the available memory");
+  app->add_option("--max-time", o->max_time,
+                  "Refuse a table whose estimated time exceeds this (e.g. 90s, 20m, 2h)");
   add_backend_option(*app, o->backend);
   return {app, [o] {
             using namespace localization;
@@ -50,8 +52,21 @@ Command register_ftable_command(CLI::App& root) {
             app::require_input_file(o->config, "config");
             io::Config config = io::Config::from_file(o->config);
             for (const auto& s : o->sets) config.apply_override(s);
+            const double max_seconds = o->max_time.empty() ? 0.0 : parse_duration(o->max_time);
             app::FtableInputs inputs = app::read_ftable_inputs(
                 config, o->max_memory.empty() ? 0 : parse_memory_size(o->max_memory));
+            // Time: estimated from a timed sample of the values before the bulk starts
+            // (localization::WorkEstimate); --max-time refuses the rest.
+            inputs.options.estimate = [&](const WorkEstimate& e) {
+              require_time(e.seconds,
+                           "ftable: " + std::to_string(e.values) + " values (timed on " +
+                               std::to_string(e.sampled) + ")",
+                           "use fewer orientations.count or displacements.count, a larger "
+                           "numerics.tolerance or a coarser mesh",
+                           max_seconds);
+              if (!o->quiet && e.seconds >= estimate_report_seconds)
+                std::cerr << "ftable: " << describe(e) << '\n';
+            };
             std::vector<std::filesystem::path> input_files = inputs.input_files;
             input_files.push_back(o->config);
             // Before the long computation: outputs writable, not an input, not in use.

@@ -95,4 +95,54 @@ void require_memory(double need_bytes, const std::string& what, const std::strin
                       " is available: " + suggestion + ", or --max-memory to try anyway");
 }
 
+double parse_duration(const std::string& text, const std::string& flag) {
+  const auto refuse = [&] {
+    throw InvalidArgument(flag, text.empty() ? "\"\"" : text,
+                          "a duration > 0 such as 90, 90s, 15m, 2h or 1d");
+  };
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    refuse();
+  }
+  const std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "m")
+    scale = 60;
+  else if (unit == "h")
+    scale = 3600;
+  else if (unit == "d")
+    scale = 86400;
+  else if (!(unit.empty() || unit == "s"))
+    refuse();
+  const double seconds = value * scale;
+  if (!std::isfinite(seconds) || !(seconds > 0)) refuse();
+  return seconds;
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  char buffer[32];
+  const long s = std::lround(seconds);
+  if (seconds < 1)
+    std::snprintf(buffer, sizeof buffer, "%.2gs", seconds);
+  else if (s < 60)
+    std::snprintf(buffer, sizeof buffer, "%lds", s);
+  else if (s < 3600)
+    std::snprintf(buffer, sizeof buffer, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+  return buffer;
+}
+
+void require_time(double seconds, const std::string& what, const std::string& suggestion,
+                  double max_seconds) {
+  if (max_seconds > 0 && seconds > max_seconds)
+    throw TimeLimit(what + " needs at least about " + format_duration(seconds) +
+                    ", more than --max-time " + format_duration(max_seconds) + ": " + suggestion +
+                    ", or raise --max-time");
+}
+
 }  // namespace nanodecoh

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <sstream>
 
@@ -170,6 +171,10 @@ std::vector<std::complex<double>> LocalizationChannel::tabulate(
       progress = std::make_unique<io::ProgressReporter>("desorption table", total, context.progress,
                                                         "values");
     progress->update(done);
+  };
+  options.estimate = [&](const localization::WorkEstimate& e) {
+    if (context.progress && e.seconds >= localization::estimate_report_seconds)
+      std::cerr << "desorption table: " << localization::describe(e) << '\n';
   };
   const localization::RateTable table =
       engine_member_->table(s.orientations, s.displacements, options, context.backend);

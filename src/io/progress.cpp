@@ -1,6 +1,8 @@
 // Terminal progress line (progress.hpp).
 #include "nanodecoh/io/progress.hpp"
 
+#include "nanodecoh/resources.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -20,19 +22,6 @@ ProgressReporter::ProgressReporter(std::string label, std::size_t total, bool en
 
 ProgressReporter::~ProgressReporter() {
   finish();
-}
-
-std::string ProgressReporter::format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  char buffer[32];
-  const long s = std::lround(seconds);
-  if (s < 60)
-    std::snprintf(buffer, sizeof buffer, "%lds", s);
-  else if (s < 3600)
-    std::snprintf(buffer, sizeof buffer, "%ldm%02lds", s / 60, s % 60);
-  else
-    std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-  return buffer;
 }
 
 void ProgressReporter::update(std::size_t done, const std::string& extra) {

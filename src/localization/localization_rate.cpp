@@ -11,6 +11,7 @@
 #include <Eigen/Geometry>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -19,6 +20,7 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/special_functions.hpp"
 #include "nanodecoh/validate.hpp"
 
@@ -311,6 +313,13 @@ class Integrator {
 
 }  // namespace
 
+std::string describe(const WorkEstimate& e) {
+  return "at least about " + format_duration(e.seconds) + " for " + std::to_string(e.values) +
+         " values (the first two resolution levels of " + std::to_string(e.sampled) +
+         " of them, with recoil phases up to " + format_number(e.max_phase) + " rad, took " +
+         format_duration(e.sample_seconds) + "); values that need finer levels take longer";
+}
+
 void validate_options(const RateOptions& options) {
   if (!(std::isfinite(options.tolerance) && options.tolerance >= minimum_tolerance &&
         options.tolerance < 1.0))
@@ -340,35 +349,54 @@ struct Converged {
 using LevelEvaluator = std::function<std::vector<std::complex<double>>(
     const std::vector<std::size_t>& which, int level)>;
 
+/// Up to `size` values spread evenly over the order of `phases` (the smallest and the largest
+/// included), so that their mean cost is close to the mean cost of all values.
+std::vector<std::size_t> phase_spread_sample(const std::vector<double>& phases, std::size_t size) {
+  std::vector<std::size_t> order(phases.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return phases[a] < phases[b]; });
+  std::vector<std::size_t> sample;
+  for (std::size_t i = 0; i < size; ++i)
+    sample.push_back(order[(i * (order.size() - 1) + (size - 1) / 2) / (size - 1)]);
+  return sample;
+}
+
 /// The convergence loop shared by both integration methods: raise the level of every
 /// value until two successive levels agree within options.tolerance * Gamma. Values are
 /// evaluated in batches of `batch` so that progress is reported during a level.
+/// `phases` (one per value, the recoil phase bound that sets its cost) picks the sample
+/// that options.estimate is computed from (WorkEstimate); the sample's values run their first
+/// two levels before all others and join the rest at the third. Each value's result does
+/// not depend on the values it shares a batch with, so the order changes no bit.
 std::vector<RateValue> converge_levels(std::size_t count, double rate, const RateOptions& options,
-                                       const LevelEvaluator& run, std::size_t batch) {
+                                       const LevelEvaluator& run, std::size_t batch,
+                                       const std::vector<double>& phases) {
   std::vector<RateValue> values(count);
   std::vector<std::complex<double>> previous(count);
-  std::vector<std::size_t> active(count);
-  for (std::size_t i = 0; i < count; ++i) active[i] = i;
   const double tol = options.tolerance * rate;
   const int first = options.fixed_level >= 0 ? options.fixed_level : 0;
   std::size_t done = 0;
-  for (int level = first; !active.empty(); ++level) {
+  // One level of the values `which`, in batches; returns those that need the next level.
+  // `report`: call options.progress (not during the estimate's sample, which comes first).
+  const auto run_level = [&](const std::vector<std::size_t>& which_all, int level, bool report) {
+    if (which_all.empty()) return std::vector<std::size_t>{};
     const bool compare = options.fixed_level < 0 && level > first;
     if (compare && level > options.max_level) {
-      const RateValue& worst = values[active.front()];
-      throw NumericalError("localization rate: " + std::to_string(active.size()) +
+      const RateValue& worst = values[which_all.front()];
+      throw NumericalError("localization rate: " + std::to_string(which_all.size()) +
                            " values did not converge to --tolerance " +
                            format_number(options.tolerance) + " within " +
                            std::to_string(options.max_level) + " resolution levels (last change " +
                            format_number(worst.error_estimate / rate) + " Gamma)");
     }
     std::vector<std::size_t> still;
-    for (std::size_t start = 0; start < active.size(); start += batch) {
+    for (std::size_t start = 0; start < which_all.size(); start += batch) {
       if (options.stop && options.stop->load())
         throw Interrupted("localization rate: stopped on request after " + std::to_string(done) +
                           " of " + std::to_string(count) + " values");
-      const std::vector<std::size_t> which(active.begin() + start,
-                                           active.begin() + std::min(active.size(), start + batch));
+      const std::vector<std::size_t> which(
+          which_all.begin() + start, which_all.begin() + std::min(which_all.size(), start + batch));
       const auto current = run(which, level);
       for (std::size_t i = 0; i < which.size(); ++i) {
         const std::size_t v = which[i];
@@ -380,7 +408,41 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
         else
           still.push_back(v);
       }
-      if (options.progress && compare) options.progress(done, count);
+      if (options.progress && compare && report) options.progress(done, count);
+    }
+    return still;
+  };
+
+  std::vector<std::size_t> active;
+  std::vector<std::size_t> sample_unconverged;  // the sample's values that need level first + 2
+  if (options.estimate && options.fixed_level < 0 && count > estimate_sample_size &&
+      phases.size() == count) {
+    const std::vector<std::size_t> sample = phase_spread_sample(phases, estimate_sample_size);
+    const auto begin = std::chrono::steady_clock::now();
+    sample_unconverged = run_level(run_level(sample, first, false), first + 1, false);
+    WorkEstimate estimate;
+    estimate.values = count;
+    estimate.sampled = sample.size();
+    estimate.sample_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    estimate.seconds =
+        estimate.sample_seconds * static_cast<double>(count) / static_cast<double>(sample.size());
+    estimate.max_phase = *std::max_element(phases.begin(), phases.end());
+    options.estimate(estimate);
+    if (options.progress) options.progress(done, count);
+    std::vector<bool> in_sample(count, false);
+    for (std::size_t v : sample) in_sample[v] = true;
+    for (std::size_t v = 0; v < count; ++v)
+      if (!in_sample[v]) active.push_back(v);
+  } else {
+    active.resize(count);
+    for (std::size_t i = 0; i < count; ++i) active[i] = i;
+  }
+  for (int level = first; !active.empty() || !sample_unconverged.empty(); ++level) {
+    std::vector<std::size_t> still = run_level(active, level, true);
+    if (level == first + 1) {
+      still.insert(still.end(), sample_unconverged.begin(), sample_unconverged.end());
+      sample_unconverged.clear();
     }
     active = std::move(still);
   }
@@ -401,7 +463,9 @@ Converged converge(const EmissionModel& model, const std::vector<Integrator::Spe
   // batches: enough jobs to fill a GPU; on a CPU small enough that progress and a stop
   // request are seen within seconds at moderate phases
   const std::size_t batch = backend == Backend::cuda ? 4096 : 256;
-  out.values = converge_levels(specs.size(), model.rate, options, run, batch);
+  std::vector<double> phases(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) phases[i] = integrator.phase_bound(specs[i]);
+  out.values = converge_levels(specs.size(), model.rate, options, run, batch, phases);
   out.evaluations = integrator.evaluations();
   return out;
 }
@@ -540,6 +604,10 @@ RateTable LocalizationRate::sphere_table(const std::vector<Eigen::Matrix3d>& ori
         job_of[(i * p + j) * nd + d] = it->second;
       }
     }
+  // the recoil phase bound k (|dX| + |R - R'| r), |R - R'| = 2 sin(theta/2): what a job costs
+  std::vector<double> phases(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    phases[i] = k * (std::hypot(jobs[i].dx_par, jobs[i].dx_perp) + 2.0 * jobs[i].sin_half * radius);
   std::uint64_t evaluations = 0;
   auto run = [&](const std::vector<std::size_t>& which, int level) {
     std::vector<detail::SphereJob> batch;
@@ -551,7 +619,7 @@ RateTable LocalizationRate::sphere_table(const std::vector<Eigen::Matrix3d>& ori
   // (value, polar node) threads (~150 per value) to fill every SM
   const std::size_t batch = backend == Backend::cuda ? 16384 : 512;
   const std::vector<RateValue> converged =
-      converge_levels(jobs.size(), model_.rate, options, run, batch);
+      converge_levels(jobs.size(), model_.rate, options, run, batch, phases);
   RateTable t;
   t.orientation_count = p;
   t.displacement_count = nd;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "app/evolve_config.hpp"
@@ -180,6 +182,71 @@ TEST(Resources, LocalizationCountsTheMeshNodes) {
   const auto b = nanodecoh::testing::run_cli(bad);
   EXPECT_EQ(b.exit_code, 2);
   EXPECT_NE(b.err.find("--max-memory = lots"), std::string::npos) << b.err;
+}
+
+TEST(Resources, DurationsParseWithTheirUnits) {
+  EXPECT_EQ(parse_duration("90"), 90.0);
+  EXPECT_EQ(parse_duration("90s"), 90.0);
+  EXPECT_EQ(parse_duration("1.5m"), 90.0);
+  EXPECT_EQ(parse_duration("2h"), 7200.0);
+  EXPECT_EQ(parse_duration("1d"), 86400.0);
+  EXPECT_EQ(parse_duration("1e-3"), 1e-3);
+  for (const char* bad : {"", "s", "-1", "0", "5x", "5ms", "1hh", "nan", "inf", "1e400"})
+    EXPECT_THROW(parse_duration(bad), InvalidArgument) << bad;
+  EXPECT_EQ(format_duration(42.4), "42s");
+  EXPECT_EQ(format_duration(0.25), "0.25s");
+  EXPECT_EQ(format_duration(750), "12m30s");
+  EXPECT_EQ(format_duration(3 * 3600 + 5 * 60 + 10), "3h05m");
+  EXPECT_EQ(format_duration(std::nan("")), "?");
+}
+
+TEST(Resources, TimeRefusalNamesTheEstimateAndTheFlag) {
+  try {
+    require_time(7200, "a table", "use fewer values", 60);
+    FAIL() << "2 h allowed under --max-time 1 min";
+  } catch (const TimeLimit& e) {
+    EXPECT_STREQ(e.what(),
+                 "a table needs at least about 2h00m, more than --max-time 1m00s: use fewer "
+                 "values, or raise --max-time");
+  }
+  EXPECT_NO_THROW(require_time(7200, "a table", "use fewer values", 0));  // 0: no limit
+  EXPECT_NO_THROW(require_time(30, "a table", "use fewer values", 60));
+}
+
+TEST(Resources, FtableRefusesATableOverMaxTimeAndWritesNothing) {
+  // 4 x 4 orientations x 16 displacements of the reference sphere: 4 relative angles x 9
+  // distances |dX| = 36 distinct geometries, more than the 8-value sample, so the estimate is
+  // made; any table takes longer than 1 ns, so --max-time 1e-9 refuses it after the sample.
+  const std::string dir = nanodecoh::testing::make_temp_dir("resources_ftable_time");
+  const std::string example = std::string(NANODECOH_SOURCE_DIR) + "/examples/ftable.toml";
+  const std::vector<std::string> args = {"ftable", example,
+                                         "--out",  dir + "/t.h5",
+                                         "--set",  "orientations.count=4",
+                                         "--set",  "displacements.count=16",
+                                         "--set",  "numerics.tolerance=1e-4",
+                                         "--quiet"};
+  auto tight = args;
+  tight.insert(tight.end(), {"--max-time", "1e-9"});
+  const auto r = nanodecoh::testing::run_cli(tight);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const std::string err = nanodecoh::testing::without_backend_notice(r.err);
+  EXPECT_EQ(nanodecoh::testing::count_lines(err), 1) << err;
+  EXPECT_NE(err.find("ftable: 36 values (timed on 8) needs at least about"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("more than --max-time 1e-09s"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/t.h5"));
+  // A generous limit lets the same table through.
+  auto loose = args;
+  loose.insert(loose.end(), {"--max-time", "1d"});
+  const auto ok = nanodecoh::testing::run_cli(loose);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/t.h5"));
+  // A bad --max-time names the flag, before any work.
+  auto bad = args;
+  bad.insert(bad.end(), {"--max-time", "soon"});
+  const auto b = nanodecoh::testing::run_cli(bad);
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_NE(b.err.find("--max-time = soon"), std::string::npos) << b.err;
 }
 
 }  // namespace

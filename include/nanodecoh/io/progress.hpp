@@ -25,9 +25,6 @@ class ProgressReporter {
   void finish();
   bool active() const noexcept { return active_; }
 
-  /// Formats seconds as "12s", "3m04s" or "2h05m".
-  static std::string format_duration(double seconds);
-
  private:
   std::string label_, unit_;
   std::size_t total_;

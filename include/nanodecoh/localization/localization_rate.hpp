@@ -131,6 +131,31 @@ struct RateTable {
   }
 };
 
+/// The time a table will take, estimated before its bulk starts (docs/usage.md, "Resources").
+/// A sample of the values, spread over the range of their recoil phases (the cost grows with
+/// the phase), is integrated at the first two resolution levels (the least any value needs)
+/// and timed; its mean cost per value times the number of values is `seconds`. Values that
+/// need finer levels cost more, so `seconds` is a lower estimate. The sample's results are
+/// kept: the estimate costs no extra work.
+struct WorkEstimate {
+  std::size_t values = 0;     ///< values to integrate (after symmetry reduction)
+  std::size_t sampled = 0;    ///< values timed
+  double sample_seconds = 0;  ///< wall time of the sample's first two levels
+  double seconds = 0;         ///< sample_seconds * values / sampled
+  double max_phase = 0;       ///< largest recoil phase bound k_max (|dX| + |R - R'| r_max) (rad)
+};
+
+/// "at least about 3m20s for 8192 values (the first two resolution levels of 8 of them, with
+/// recoil phases up to 190 rad, took 3.3s); values that need finer levels take longer"
+std::string describe(const WorkEstimate& estimate);
+
+/// Estimates below this many seconds are not worth a line on the terminal.
+inline constexpr double estimate_report_seconds = 10.0;
+
+/// Values a WorkEstimate times; tables of at most this many values get no estimate (the
+/// sample would be the whole work).
+inline constexpr std::size_t estimate_sample_size = 8;
+
 /// Options of the convergence loop.
 struct RateOptions {
   double tolerance = 1e-6;   ///< absolute tolerance in units of Gamma (>= 1e-13)
@@ -146,6 +171,10 @@ struct RateOptions {
   /// Checked before each batch (seconds of work on a CPU): when set, table() throws
   /// Interrupted. May be null.
   const std::atomic<bool>* stop = nullptr;
+  /// Called once, before the bulk of a table of more than estimate_sample_size values, with
+  /// the time estimate; may be empty. It may throw (e.g. a time limit) to stop the table
+  /// before the bulk starts.
+  std::function<void(const WorkEstimate&)> estimate;
 };
 
 /// Minimum tolerance (units of Gamma) double precision supports for F.
