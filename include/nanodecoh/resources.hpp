@@ -36,8 +36,8 @@ double parse_duration(const std::string& text, const std::string& flag = "--max-
 /// second; "?" when not finite or negative).
 std::string format_duration(double seconds);
 
-/// Refuses (TimeLimit) a computation estimated to take at least `seconds`, more than
-/// `max_seconds` (> 0; 0: no limit). The message reads "<what> needs at least about <time>,
+/// Refuses (TimeLimit) a computation estimated to take about `seconds`, more than
+/// `max_seconds` (> 0; 0: no limit). The message reads "<what> needs about <time>,
 /// more than --max-time <limit>: <suggestion>, or raise --max-time".
 void require_time(double seconds, const std::string& what, const std::string& suggestion,
                   double max_seconds);

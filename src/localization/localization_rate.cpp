@@ -13,6 +13,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "localization/engine.hpp"
@@ -313,11 +314,19 @@ class Integrator {
 
 }  // namespace
 
+namespace {
+std::string three_digits(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", x);
+  return text;
+}
+}  // namespace
+
 std::string describe(const WorkEstimate& e) {
-  return "at least about " + format_duration(e.seconds) + " for " + std::to_string(e.values) +
-         " values (the first two resolution levels of " + std::to_string(e.sampled) +
-         " of them, with recoil phases up to " + format_number(e.max_phase) + " rad, took " +
-         format_duration(e.sample_seconds) + "); values that need finer levels take longer";
+  return "about " + format_duration(e.seconds) + " for " + std::to_string(e.values) + " values (" +
+         std::to_string(e.sampled) + " of them, spread over recoil phases up to " +
+         three_digits(e.max_phase) + " rad, took " + format_duration(e.sample_seconds) +
+         " to converge, at resolution levels up to " + std::to_string(e.max_level) + ")";
 }
 
 void validate_options(const RateOptions& options) {
@@ -366,9 +375,9 @@ std::vector<std::size_t> phase_spread_sample(const std::vector<double>& phases, 
 /// value until two successive levels agree within options.tolerance * Gamma. Values are
 /// evaluated in batches of `batch` so that progress is reported during a level.
 /// `phases` (one per value, the recoil phase bound that sets its cost) picks the sample
-/// that options.estimate is computed from (WorkEstimate); the sample's values run their first
-/// two levels before all others and join the rest at the third. Each value's result does
-/// not depend on the values it shares a batch with, so the order changes no bit.
+/// that options.estimate is computed from (WorkEstimate); the sample's values are converged
+/// before all others. Each value's result does not depend on the values it shares a batch
+/// with or on when it runs, so the order changes no bit.
 std::vector<RateValue> converge_levels(std::size_t count, double rate, const RateOptions& options,
                                        const LevelEvaluator& run, std::size_t batch,
                                        const std::vector<double>& phases) {
@@ -414,12 +423,13 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
   };
 
   std::vector<std::size_t> active;
-  std::vector<std::size_t> sample_unconverged;  // the sample's values that need level first + 2
   if (options.estimate && options.fixed_level < 0 && count > estimate_sample_size &&
       phases.size() == count) {
+    // The sample first, to the tolerance, timed; the rest after the estimate.
     const std::vector<std::size_t> sample = phase_spread_sample(phases, estimate_sample_size);
     const auto begin = std::chrono::steady_clock::now();
-    sample_unconverged = run_level(run_level(sample, first, false), first + 1, false);
+    std::vector<std::size_t> pending = sample;
+    for (int level = first; !pending.empty(); ++level) pending = run_level(pending, level, false);
     WorkEstimate estimate;
     estimate.values = count;
     estimate.sampled = sample.size();
@@ -428,6 +438,7 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
     estimate.seconds =
         estimate.sample_seconds * static_cast<double>(count) / static_cast<double>(sample.size());
     estimate.max_phase = *std::max_element(phases.begin(), phases.end());
+    for (std::size_t v : sample) estimate.max_level = std::max(estimate.max_level, values[v].level);
     options.estimate(estimate);
     if (options.progress) options.progress(done, count);
     std::vector<bool> in_sample(count, false);
@@ -438,14 +449,7 @@ std::vector<RateValue> converge_levels(std::size_t count, double rate, const Rat
     active.resize(count);
     for (std::size_t i = 0; i < count; ++i) active[i] = i;
   }
-  for (int level = first; !active.empty() || !sample_unconverged.empty(); ++level) {
-    std::vector<std::size_t> still = run_level(active, level, true);
-    if (level == first + 1) {
-      still.insert(still.end(), sample_unconverged.begin(), sample_unconverged.end());
-      sample_unconverged.clear();
-    }
-    active = std::move(still);
-  }
+  for (int level = first; !active.empty(); ++level) active = run_level(active, level, true);
   return values;
 }
 

@@ -1,7 +1,6 @@
 // The time estimate of a localization table (localization::WorkEstimate, docs/usage.md
-// "Resources"): a sample of 8 values spread over the recoil phases runs its first two
-// resolution levels first and is timed; the estimate reaches the caller once, before the
-// bulk, and may stop the table. What is tested here is what can be checked without timing
+// "Resources"): a sample of 8 values spread over the recoil phases is converged first and
+// timed; the estimate reaches the caller once, before the bulk, and may stop the table. What is tested here is what can be checked without timing
 // anything (timings belong in bench/): which values are counted, the largest phase against
 // its definition, that the sample's early start changes no bit of the table, that small
 // tables get no estimate, and that a refusal stops the table before its bulk.
@@ -94,6 +93,10 @@ void check_estimate_of(const LocalizationRate& engine) {
   // the largest phase of the table, against its definition; to rounding of the phase's
   // terms (a few ulp)
   EXPECT_NEAR(e.max_phase, largest_phase(), 1e-12 * largest_phase());
+  // every converged value needs two levels at least; no sampled value needs more than the
+  // table's highest
+  EXPECT_GE(e.max_level, 1);
+  EXPECT_LE(e.max_level, with.max_level);
   EXPECT_EQ(progress_before_estimate, 0u) << "no progress line before the estimate";
 }
 

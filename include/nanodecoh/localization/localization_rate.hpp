@@ -132,21 +132,22 @@ struct RateTable {
 };
 
 /// The time a table will take, estimated before its bulk starts (docs/usage.md, "Resources").
-/// A sample of the values, spread over the range of their recoil phases (the cost grows with
-/// the phase), is integrated at the first two resolution levels (the least any value needs)
-/// and timed; its mean cost per value times the number of values is `seconds`. Values that
-/// need finer levels cost more, so `seconds` is a lower estimate. The sample's results are
-/// kept: the estimate costs no extra work.
+/// A sample of the values, spread evenly over the order of their recoil phases (the cost of
+/// a value grows with its phase), is converged first and timed; its mean cost per value
+/// times the number of values is `seconds`. The sample's results are kept: the estimate
+/// costs no extra work. Its error is the sampling error of a mean over 8 values (and the
+/// machine's load).
 struct WorkEstimate {
   std::size_t values = 0;     ///< values to integrate (after symmetry reduction)
   std::size_t sampled = 0;    ///< values timed
-  double sample_seconds = 0;  ///< wall time of the sample's first two levels
+  double sample_seconds = 0;  ///< wall time of the sample, converged
   double seconds = 0;         ///< sample_seconds * values / sampled
   double max_phase = 0;       ///< largest recoil phase bound k_max (|dX| + |R - R'| r_max) (rad)
+  int max_level = 0;          ///< highest resolution level a sampled value needed
 };
 
-/// "at least about 3m20s for 8192 values (the first two resolution levels of 8 of them, with
-/// recoil phases up to 190 rad, took 3.3s); values that need finer levels take longer"
+/// "about 3m20s for 8192 values (8 of them, spread over recoil phases up to 190 rad, took
+/// 3.3s to converge, at resolution levels up to 2)"
 std::string describe(const WorkEstimate& estimate);
 
 /// Estimates below this many seconds are not worth a line on the terminal.
