@@ -40,10 +40,10 @@ TEST(ChannelSphere, LimitsAndDiffusiveApproximation) {
   // (the rounding of |dX| and of the sinc average, a few u Gamma: 1e-14 Gamma).
   EXPECT_NEAR(sphere.evaluate({3e-11, 4e-11}, {}, {}).real(),
               sphere.evaluate({5e-11}, {}, {}).real(), 1e-14 * gamma);
-  // F = Gamma [1 - <sinc>] with sinc in [-0.21723, 1]: 0 <= Re F <= 1.21723 Gamma everywhere.
+  // F = Gamma [1 - <sinc>] with sinc in [-0.21724, 1]: 0 <= Re F <= 1.21724 Gamma everywhere.
   for (double x = 0; x < 1e-9; x += 1.3e-12) {
     EXPECT_GE(sphere.evaluate({x}, {}, {}).real(), 0.0);
-    EXPECT_LE(sphere.evaluate({x}, {}, {}).real(), 1.21723 * gamma);
+    EXPECT_LE(sphere.evaluate({x}, {}, {}).real(), 1.21724 * gamma);
   }
   // The rms momentum of one emitted atom, sqrt(<p^2>) = sqrt(4 m k_B T) (rounding: 1e-14).
   const double p_rms = std::sqrt(4.0 * m * nanodecoh::constants::k_boltzmann * T);
