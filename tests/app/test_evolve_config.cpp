@@ -65,7 +65,8 @@ TEST(EvolveConfig, ReadsTheSpecWithoutBuildingPhysics) {
   ASSERT_NE(gaussian, nullptr);
   EXPECT_EQ(gaussian->rate, 2000.0);
   EXPECT_EQ(input.names.channels.at(0).user_key("rate"), "channels[0].rate");
-  // The cat's default marked points are its branch centres.
+  // The cat's default marked points are its branch centres, +-separation/2: a halving is exact,
+  // so EXPECT_DOUBLE_EQ (4 ulp) only allows for the centre's addition.
   ASSERT_EQ(input.spec.marked_points.size(), 2u);
   EXPECT_DOUBLE_EQ(input.spec.marked_points[0][0], -6e-9);
   EXPECT_DOUBLE_EQ(input.spec.marked_points[1][0], 6e-9);

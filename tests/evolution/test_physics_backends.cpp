@@ -12,12 +12,13 @@
 //
 // Tolerances per precision (by_precision(p, complex128 bound, complex64 bound)). complex128:
 // the physics error of the test (grid, quadrature, splitting), stated next to each bound;
-// rounding (u = 1.1e-16) is far below. complex64 (u = 6.0e-8): the same rounded factors are
-// applied at every step, so rounding errors add up coherently, at most u per FFT pass, 4 u n
-// after n steps (4.8e-5 after 200 steps); moments such as Var x weight the noise in the
-// tails by x^2 and come out larger. Each complex64 bound is 4x the error measured on the CPU
-// (stated next to it), room for the different summation order of cuFFT, and so within 10x of
-// the expected error.
+// where the physics is exact on the grid (traces, free flight), rounding by the same model as
+// complex64 below, 4 u n (u = 1.1e-16: 8.8e-14 after 200 steps), with a factor of at most 10.
+// complex64 (u = 6.0e-8): the same rounded factors are applied at every step, so rounding errors
+// add up coherently, at most u per FFT pass, 4 u n after n steps (4.8e-5 after 200 steps); moments
+// such as Var x weight the noise in the tails by x^2 and come out larger. Each complex64 bound is
+// 4x the error measured on the CPU (stated next to it), room for the different summation order of
+// cuFFT, and so within 10x of the expected error.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -113,8 +114,9 @@ std::vector<cplx> propagate(const ne::Grid& grid, const std::vector<double>& V,
 /// A cat (s = 5 nm, d = 30 nm, M = 4e-21 kg) flies freely for 1 ms in 200 steps on 128 points
 /// under F(r); purity and branch coherence against the characteristic-function solution.
 /// Physics error 1e-6 (midpoint rule along the characteristics, docs/evolution.md "Accuracy
-/// notes", and the oracle's quadrature). complex64 measured: purity 1.4e-5 relative, coherence
-/// 1.9e-6, trace 1.06e-5.
+/// notes", and the oracle's quadrature; measured 2026-11-30 on x86-64: purity 3.9e-7 relative,
+/// coherence 5.8e-7, Lambertian sphere). complex64 measured: purity 1.4e-5 relative, coherence
+/// 1.9e-6 (2.1e-6 on 2026-11-30), trace 1.06e-5 (1.3e-5).
 void check_free_flight(const std::function<double(double)>& F, const ne::ChannelList& channels,
                        Backend backend, ne::Precision precision) {
   const double s = 5e-9, d = 30e-9, M = 4e-21, t = 1e-3;
@@ -131,8 +133,10 @@ void check_free_flight(const std::function<double(double)>& F, const ne::Channel
   EXPECT_NEAR(last.purity, exact.purity, by_precision(precision, 1e-6, 6e-5) * exact.purity);
   EXPECT_NEAR(last.coherence_normalized, exact.coherence, by_precision(precision, 1e-6, 8e-6));
   // Trace: exp(-F dt) leaves the diagonal (F(0) = 0) alone and the FFTs conserve the sum, so
-  // only rounding changes it.
-  EXPECT_NEAR(last.trace, 1.0, by_precision(precision, 1e-12, 4e-5));
+  // only rounding changes it: 4 u n = 8.8e-14 / 4.8e-5 after 200 steps (measured 4.9e-15 /
+  // 1.3e-5).
+  EXPECT_NEAR(last.trace, 1.0, by_precision(precision, 5e-13, 4e-5));
+  // Not accuracy bounds: the oracle's values show that the test is not trivial.
   EXPECT_LT(exact.purity, 0.9);  // the test is not trivial: decoherence happened
   EXPECT_LT(exact.coherence, 0.6);
 }
@@ -283,9 +287,11 @@ nanodecoh::testing::GridF channel_f(const SmallProblem& p) {
 }
 
 /// The Strang product against exp(L t): in complex128 the error falls as dt^2 (ratio 4 when
-/// the step halves, +-0.3 for the next order) and is below 1e-7 at 1280 steps (splitting error
-/// e1/1024 ~ 1e-8 at most plus rounding). In complex64 the rounding of 1280 steps (measured
-/// up to 1.08e-5) hides the order; the 1280-step result must agree within 4e-5.
+/// the step halves; the next order changes it by (E dt)^2-sized relative terms, measured
+/// 2.7e-4 to 7.5e-4 on the four problems (2026-11-30): +-0.01) and is below 1e-7 at 1280 steps
+/// (splitting error e1/1024 = 2.8e-8 at most, measured, plus rounding; 32x smaller steps than
+/// e1 give e1/1024, the bound e1/500 leaves 2x). In complex64 the rounding of 1280 steps
+/// (measured up to 1.1e-5) hides the order; the 1280-step result must agree within 4e-5.
 void check_against_dense(const SmallProblem& p, double t, Backend backend,
                          ne::Precision precision) {
   const auto reference =
@@ -300,8 +306,8 @@ void check_against_dense(const SmallProblem& p, double t, Backend backend,
   if (precision == ne::Precision::complex128) {
     const double e1 = error(40), e2 = error(80);
     EXPECT_GT(e1, 1e-8);  // the potential makes the splitting error visible
-    EXPECT_NEAR(e1 / e2, 4.0, 0.3) << "errors " << e1 << " " << e2;  // second order in dt
-    EXPECT_LT(e3, e1 / 500.0);                                       // 32 times smaller steps
+    EXPECT_NEAR(e1 / e2, 4.0, 0.01) << "errors " << e1 << " " << e2;  // second order in dt
+    EXPECT_LT(e3, e1 / 500.0);                                        // 32 times smaller steps
     EXPECT_LT(e3, 1e-7);
   } else {
     EXPECT_LT(e3, 4e-5);
@@ -340,11 +346,12 @@ TEST_P(PhysicsOnEveryBackend, NoPotentialIsExactOnTheGridWithoutDissipation) {
   std::fill(p.V.begin(), p.V.end(), 0.0);
   const auto reference = nanodecoh::testing::dense_lindblad_reference(
       p.grid, p.V, [](std::size_t, std::size_t) { return cplx(0.0); }, p.rho0, 1.0);
-  // Only rounding: the kinetic factor is exact on the grid (1e-12 covers the matrix
-  // exponential's own error; complex64 measured 5.2e-8).
+  // Only rounding: the kinetic factor is exact on the grid. 4 u n = 1.3e-15 for 3 steps plus
+  // the matrix exponential's own rounding (~u ||L t|| ~ 1e-15): 1e-14 (measured 2.6e-16);
+  // complex64 4 u n = 7.2e-7, measured 5.2e-8 and 8.4e-8 (2026-11-30).
   EXPECT_LT(nanodecoh::testing::max_abs_difference(
                 propagate(p.grid, p.V, {}, p.rho0, 1.0, 3, backend(), precision()), reference),
-            by_precision(precision(), 1e-12, 2e-7));
+            by_precision(precision(), 1e-14, 2e-7));
 }
 
 // ---- the force of a complex F --------------------------------------------------------------
@@ -375,7 +382,8 @@ TEST_P(PhysicsOnEveryBackend, JanusChannelDrivesTheMomentumAsTheForcePredicts) {
   const double var_p0 = std::pow(hbar / (2 * s0), 2);
   const double kick_second_moment = q0 * q0 + hbar * hbar / (2 * a * a);
   // Relative bounds: 1e-9 (2x the measured 4.7e-10) in complex128; complex64 measured 3.2e-6
-  // (mean), 6.8e-5 (variance), 8.6e-6 (trace).
+  // (mean), 6.8e-5 (variance), 8.6e-6 (trace). Trace: rounding only, 4 u n = 4.4e-14 after
+  // 100 steps (measured 4.4e-15) and 2.4e-5 in complex64.
   for (const auto& o : result.series) {
     const double mean = p0 + gamma * q0 * o.time;
     const double var = var_p0 + gamma * o.time * kick_second_moment;
@@ -383,7 +391,7 @@ TEST_P(PhysicsOnEveryBackend, JanusChannelDrivesTheMomentumAsTheForcePredicts) {
         << "t = " << o.time;
     EXPECT_NEAR(o.axes[0].momentum_variance, var, by_precision(precision(), 1e-9, 3e-4) * var)
         << "t = " << o.time;
-    EXPECT_NEAR(o.trace, 1.0, by_precision(precision(), 1e-12, 4e-5));
+    EXPECT_NEAR(o.trace, 1.0, by_precision(precision(), 4e-13, 4e-5));
   }
   // Not trivial: the force doubled the momentum and more than the initial spread was added.
   EXPECT_GT(result.series.back().axes[0].momentum_mean, 2.0 * p0);
@@ -406,16 +414,19 @@ TEST_P(PhysicsOnEveryBackend, ThermalStateIsStationary) {
   const auto result = run_quiet(spec, backend());
   const auto rho0 = ne::make_initial_state(ne::Grid(spec.axes), spec.initial);
   const auto [diff, scale] = nanodecoh::testing::max_difference_and_scale(rho0, result.final_state);
-  // The grid's thermal state is the continuum one sampled: it is stationary under the grid
-  // Hamiltonian to 1e-4 (the Strang splitting at 400 steps per period: (omega dt)^2 / 12 per
-  // period ~ 2e-5, and the sampling of the Mehler kernel); rounding is far below in both
-  // precisions.
-  EXPECT_LT(diff, 1e-4 * scale);
+  // The grid's thermal state is the continuum one sampled (its sampling error is exponentially
+  // small at l = 4 dx). The Strang map over one period is a symplectic map whose invariant
+  // ellipse differs from the thermal circle by eps ~ (omega dt)^2/4 = 6e-5 and whose angle
+  // differs from 2 pi by delta ~ 2 pi (omega dt)^2/24 = 6e-5: the state changes by ~ eps delta
+  // ~ 4e-9 relative (measured 1.5e-9): bound 1e-8. complex64: rounding, 4 u n = 9.6e-5 after
+  // 400 steps (measured 2.9e-5): 1e-4.
+  EXPECT_LT(diff, by_precision(precision(), 1e-8, 1e-4) * scale);
   EXPECT_LT(result.series.back().purity, 0.6);  // a mixed state
-  // Var x = l^2 coth(b/2)/2 with b = hbar omega / kT = 1 (1e-6 l^2: the grid's sampling of the
-  // Gaussian tails; complex64 measured 1.27e-4 l^2 after 400 steps).
+  // Var x = l^2 coth(b/2)/2 with b = hbar omega / kT = 1: the same eps delta ~ 4e-9 of the
+  // splitting (measured 8.3e-13 l^2 after the full period): 1e-8 l^2; complex64 measured
+  // 1.27e-4 l^2 after 400 steps.
   EXPECT_NEAR(result.series.back().axes[0].variance, 0.5 * l * l / std::tanh(0.5),
-              by_precision(precision(), 1e-6, 5e-4) * l * l);
+              by_precision(precision(), 1e-8, 5e-4) * l * l);
 }
 
 TEST_P(PhysicsOnEveryBackend, GaussianSpreadingFollowsTheAnalyticLaw) {
@@ -426,21 +437,24 @@ TEST_P(PhysicsOnEveryBackend, GaussianSpreadingFollowsTheAnalyticLaw) {
   spec.initial.momentum = p0;
   spec.outputs = 5;
   const auto result = run_quiet(spec, backend());
-  // Free flight without dissipation is exact on the grid: the error is the grid's sampling of
-  // the Gaussian (1e-9). complex64 measured: Var x 1.4e-5, <x> 2.7e-7 s0, <p> 1.07e-6,
+  // Free flight without dissipation is exact on the grid, and the grid's sampling of a
+  // Gaussian of width 4 dx is exponentially accurate (exp(-2 pi^2 16)): the error is rounding,
+  // 4 u n = 4.4e-15 for 10 steps, amplified in the moments by the x^2 (p^2) weights of the
+  // tails, up to (128 dx / s0)^2 = 1e3 times the variance: ~1e-13; bound 1e-12 (measured up to
+  // 2.2e-13 on Var p, 2026-11-30). complex64 measured: Var x 1.4e-5, <x> 2.7e-7 s0, <p> 1.07e-6,
   // Var p 9.1e-6 (relative) with FFTW_ESTIMATE plans; measured plans (the default: the plan,
   // and so the rounding, depends on the timing of each process) gave Var p up to 4.1e-5 once.
   const ne::Precision p = precision();
   for (const auto& o : result.series) {
     const double var = s0 * s0 + std::pow(hbar * o.time / (2 * M * s0), 2);
-    EXPECT_NEAR(o.axes[0].variance / var, 1.0, by_precision(p, 1e-9, 6e-5)) << "t = " << o.time;
-    EXPECT_NEAR(o.axes[0].mean, p0 * o.time / M, by_precision(p, 1e-9, 1.2e-6) * s0);
-    EXPECT_NEAR(o.axes[0].momentum_mean / p0, 1.0, by_precision(p, 1e-9, 5e-6));
+    EXPECT_NEAR(o.axes[0].variance / var, 1.0, by_precision(p, 1e-12, 6e-5)) << "t = " << o.time;
+    EXPECT_NEAR(o.axes[0].mean, p0 * o.time / M, by_precision(p, 1e-12, 1.2e-6) * s0);
+    EXPECT_NEAR(o.axes[0].momentum_mean / p0, 1.0, by_precision(p, 1e-12, 5e-6));
     EXPECT_NEAR(o.axes[0].momentum_variance / std::pow(hbar / (2 * s0), 2), 1.0,
-                by_precision(p, 1e-9, 1e-4));
+                by_precision(p, 1e-12, 1e-4));
   }
   EXPECT_NEAR(result.series.back().axes[0].variance / (4 * s0 * s0), 1.0,
-              by_precision(p, 1e-9, 6e-5));
+              by_precision(p, 1e-12, 6e-5));
 }
 
 TEST_P(PhysicsOnEveryBackend, TraceHermiticityPositivityPurityWithDissipation) {
@@ -454,11 +468,15 @@ TEST_P(PhysicsOnEveryBackend, TraceHermiticityPositivityPurityWithDissipation) {
     prop->set_state(p.rho0);
     prop->set_segment(0.01, p.V);
     const std::size_t nk = p.grid.ket_size();
-    // complex128: rounding bounds of 1e-12 (trace) to 1e-14 (elementwise). complex64 after up to
-    // 200 steps, measured: trace 2.95e-6, the reductions against sums here 1.8e-8; the CPU
-    // state is exactly Hermitian (ket and bra go through one plan) but cuFFT transforms them
-    // with different plans, so Hermiticity, the smallest eigenvalue and the purity's monotony
-    // get the trace's bound, 4 u n = 4.8e-5 at most by the file-top model: 1.2e-5.
+    // complex128: the trace 4 u n = 8.8e-14 after 200 steps (measured 2.7e-14): 5e-13; the
+    // reductions of 12 and 144 terms against the sums here, n u <= 1.6e-14 (measured 3.3e-16):
+    // 1e-14; Hermiticity and the purity's monotony 1e-14 (measured 6.8e-16); the smallest
+    // eigenvalue is 1.7e-4 > 0 (Eigen's error n u ||m|| ~ 1.3e-15). complex64 after up to 200
+    // steps, measured: trace 2.95e-6 (3.1e-6 on 2026-11-30), the reductions against sums here
+    // 1.8e-8; Hermiticity 5.5e-7 on the CPU (the ket and bra passes round differently) and
+    // cuFFT transforms them with different plans, so Hermiticity, the smallest eigenvalue and
+    // the purity's monotony get the trace's bound, 4 u n = 4.8e-5 at most by the file-top
+    // model: 1.2e-5.
     const bool single = precision() == ne::Precision::complex64;
     const double rounding = single ? 1.2e-5 : 0.0;
     const double reduction = single ? 8e-8 : 0.0;
@@ -470,7 +488,7 @@ TEST_P(PhysicsOnEveryBackend, TraceHermiticityPositivityPurityWithDissipation) {
       for (std::size_t i = 0; i < nk; ++i)
         for (std::size_t j = 0; j < nk; ++j)
           m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rho[i * nk + j];
-      EXPECT_NEAR(prop->trace(), 1.0, 1e-12 + rounding);
+      EXPECT_NEAR(prop->trace(), 1.0, 5e-13 + rounding);
       EXPECT_NEAR(prop->trace(), m.trace().real(), 1e-14 + reduction);  // the reduction itself
       EXPECT_NEAR(prop->purity(), m.cwiseAbs2().sum(), 1e-14 + reduction);
       EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-14 + rounding);

@@ -24,6 +24,8 @@ potential = "harmonic"
 TEST(Config, TypedGettersAndDefaults) {
   auto c = Config::from_string(kExample);
   EXPECT_EQ(c.get_int("grid.points"), 64);
+  // Decimal literals are parsed correctly rounded, so these are exact up to EXPECT_DOUBLE_EQ's
+  // 4 ulp (here and below).
   EXPECT_DOUBLE_EQ(c.get_double("grid.step"), 1e-9);
   EXPECT_DOUBLE_EQ(c.get_double("grid.points"), 64.0);  // integers read as numbers
   EXPECT_EQ(c.get_string("title"), "demo");
