@@ -100,17 +100,22 @@ TEST(CliBudget, RowsAreTheChannelsOwnFAndCoherenceIsExpMinusFT) {
   const auto& g = j["channels"][0];
   const auto& e = j["channels"][1];
   const auto& s = j["channels"][2];
+  // Tolerances: the JSON carries 17 digits (exact round trip). A closed form evaluated twice
+  // agrees to a few ulp of its largest term: 300 (1 - exp(...)) to a few ulp of 300 (5.7e-14
+  // each): 2e-12; Gamma x^2/(4 l^2) to 1e-14 relative; sums and exp(-F T) to a few ulp
+  // (measured 0 to 1.4e-14 absolute).
   for (std::size_t r = 0; r < d.size(); r += 7) {
     const double x = d[r];
     const double gauss = 300.0 * (1.0 - std::exp(-x * x / (4e-16)));
-    EXPECT_NEAR(g["decoherence_rate"][r].get<double>(), gauss, 1e-12 * 300.0) << x;
+    EXPECT_NEAR(g["decoherence_rate"][r].get<double>(), gauss, 2e-12) << x;
     EXPECT_NEAR(g["decoherence_rate_longwave"][r].get<double>(), 300.0 * x * x / 4e-16,
-                1e-12 * (1.0 + 300.0 * x * x / 4e-16));
+                1e-14 * (1.0 + 300.0 * x * x / 4e-16));
     double photon = 0.0;
     for (PhotonChannel c :
          {PhotonChannel::scattering, PhotonChannel::absorption, PhotonChannel::emission})
       photon += photon_channel_decoherence_rate(sphere, c, temperatures, x);
-    EXPECT_NEAR(e["decoherence_rate"][r].get<double>(), photon, 1e-12 * photon + 1e-300) << x;
+    // The same library calls, summed: a few ulp (measured 0).
+    EXPECT_NEAR(e["decoherence_rate"][r].get<double>(), photon, 1e-14 * photon + 1e-300) << x;
     double total = 0.0;
     for (const auto& c : j["channels"]) {
       const double f = c["decoherence_rate"][r];
@@ -118,13 +123,20 @@ TEST(CliBudget, RowsAreTheChannelsOwnFAndCoherenceIsExpMinusFT) {
       EXPECT_NEAR(c["coherence"][r].get<double>(), std::exp(-f * time), 1e-15);
       total += f;
     }
-    EXPECT_NEAR(j["total"]["decoherence_rate"][r].get<double>(), total, 1e-14 * total);
+    EXPECT_NEAR(j["total"]["decoherence_rate"][r].get<double>(), total, 1e-15 * total);
+    // Upper bounds for the two channels with a rate (the photon row is pinned above): the
+    // Gaussian F <= Gamma; the desorbing sphere's F = Gamma (1 - <sinc>) <= 2 Gamma, and above
+    // Gamma where <sinc> < 0 (k_T d > 3.03), so Gamma itself is no bound.
+    EXPECT_LE(g["decoherence_rate"][r].get<double>(), 300.0);
+    EXPECT_LE(s["decoherence_rate"][r].get<double>(), 2.0 * gamma_desorption);
     EXPECT_NEAR(j["total"]["coherence"][r].get<double>(), std::exp(-total * time), 1e-15);
   }
   // F(0) = 0; the desorbing sphere saturates at its outgassing rate far beyond the grid.
   for (const auto& c : j["channels"]) EXPECT_EQ(c["decoherence_rate"][0].get<double>(), 0.0);
+  // At the last row (d = 1.3e-4 m, k_T d ~ 2e7) 1 - F/Gamma = <sinc> = O((k_T d)^-4) ~ 1e-29:
+  // only rounding is left (measured 2.2e-16 relative); bound 1e-14 relative.
   EXPECT_NEAR(s["decoherence_rate"].back().get<double>(), gamma_desorption,
-              2e-3 * gamma_desorption);
+              1e-14 * gamma_desorption);
   EXPECT_TRUE(j["extension_note"].get<std::string>().empty()) << j["extension_note"];
   // The superposition row is the cat's separation.
   EXPECT_EQ(j["superposition"]["separation"].get<double>(), 40.0e-9);
@@ -135,13 +147,14 @@ TEST(CliBudget, RowsAreTheChannelsOwnFAndCoherenceIsExpMinusFT) {
 TEST(CliBudget, DefaultTimeIsTheProtocolsDurationAndDxAddsARow) {
   const std::string cfg = write_config(make_temp_dir("cli_budget_default"));
   const nlohmann::json j = budget_json({cfg, "--dx", "3.3e-9"});
-  EXPECT_NEAR(j["time"].get<double>(), 3.0e-4, 1e-18);
+  // 2e-4 + 1e-4: one rounding, <= 1 ulp (5.4e-20, measured 1 ulp); bound 3e-19.
+  EXPECT_NEAR(j["time"].get<double>(), 3.0e-4, 3e-19);
   const auto& sup = j["superposition"];
   EXPECT_EQ(sup["separation"].get<double>(), 3.3e-9);
   const double f = sup["total"]["decoherence_rate"];
   EXPECT_NEAR(sup["total"]["coherence"].get<double>(), std::exp(-f * 3.0e-4), 1e-15);
   const double gauss = 300.0 * (1.0 - std::exp(-3.3e-9 * 3.3e-9 / 4e-16));
-  EXPECT_NEAR(sup["channels"][0]["decoherence_rate"].get<double>(), gauss, 1e-12 * 300.0);
+  EXPECT_NEAR(sup["channels"][0]["decoherence_rate"].get<double>(), gauss, 2e-12);  // as above
 }
 
 TEST(CliBudget, JsonHasAUnitForEveryNumber) {
@@ -163,8 +176,9 @@ TEST(CliBudget, JsonHasAUnitForEveryNumber) {
   EXPECT_EQ(units["separation"], "m");
   EXPECT_EQ(units["decoherence_rate"], "s^-1");
   EXPECT_EQ(units["coherence"], "1");
+  // rho 4/3 pi a^3 (9.2e-19 kg) to a few ulp: 1e-14 relative.
   EXPECT_NEAR(j["inputs"]["particle"]["mass"].get<double>(),
-              2200.0 * 4.0 / 3.0 * constants::pi * 1.25e-22, 1e-30);
+              2200.0 * 4.0 / 3.0 * constants::pi * 1.25e-22, 1e-14 * 9.2e-19);
 }
 
 TEST(CliBudget, BadInputIsOneLineNamingTheFlagOrKey) {

@@ -47,6 +47,8 @@ TEST(SphereFastPath, EllipticIntegralsMatchTheirDefiningIntegrals) {
     const double k = quarter([&](double p) { return 1.0 / delta(p); });
     const double e = quarter(delta);
     const detail::EllipticKE agm = detail::complete_elliptic_complementary(q);
+    // The AGM is good to rounding; the oracle is asked for 1e-13 relative: 1e-12 = 10x that
+    // (measured 1.8e-14 relative, and 5e-14 absolute for E <= pi/2 and E - qK).
     EXPECT_NEAR(agm.k, k, 1e-12 * k) << "q = " << q;
     EXPECT_NEAR(agm.e, e, 1e-12) << "q = " << q;
     // both branches of E - qK (series below q = 1e-5)
@@ -87,9 +89,11 @@ TEST(SphereFastPath, LuneDensityMatchesTheLuneIntegral) {
       };
       const double density =
           tanh_sinh(in_v, -0.5 * pi, 0.0, 1e-13) + tanh_sinh(in_v, 0.0, 0.5 * pi, 1e-13);
-      EXPECT_NEAR(density, lune, 1e-10) << "sigma " << sigma << " test " << t;
+      // The nested oracle is asked for 1e-12 (outer) and 1e-13 (inner) relative of values <= 1;
+      // the density side for 1e-13: bound 1e-11 (measured 5e-14).
+      EXPECT_NEAR(density, lune, 1e-11) << "sigma " << sigma << " test " << t;
       if (t == 0) {
-        EXPECT_NEAR(detail::lune_overlap(sigma), lune, 1e-10) << "sigma " << sigma;
+        EXPECT_NEAR(detail::lune_overlap(sigma), lune, 1e-11) << "sigma " << sigma;
       }
     }
   }
@@ -135,7 +139,7 @@ TEST(SphereFastPath, EqualOrientationsAtZeroDisplacementGiveZero) {
   const LocalizationRate engine(water_sphere());
   const Eigen::Matrix3d r = rotation_about({0.3, -1, 2}, 1.1);
   const RateValue f = engine.evaluate(r, r, Eigen::Vector3d::Zero(), rate_options(1e-10, true));
-  EXPECT_NEAR(std::abs(f.value), 0.0, 1e-14);
+  EXPECT_NEAR(std::abs(f.value), 0.0, 1e-14);  // rounding of 1 - <1> (measured 0)
 }
 
 TEST(SphereFastPath, TableUsesTheReducedGeometry) {
@@ -152,7 +156,10 @@ TEST(SphereFastPath, TableUsesTheReducedGeometry) {
     EXPECT_EQ(t.at(i, i, 2).real(), 0.0);
     EXPECT_EQ(t.at(i, i, 2).imag(), 0.0);
   }
-  for (std::size_t n = 0; n < t.values.size(); ++n) EXPECT_GE(t.values[n].real(), 0.0) << n;
+  for (std::size_t n = 0; n < t.values.size(); ++n) {
+    EXPECT_GE(t.values[n].real(), 0.0) << n;        // property 1
+    EXPECT_LE(t.values[n].real(), 2.0 * 2.5) << n;  // |1 - <e^{i phase}>| <= 2
+  }
 }
 
 TEST(GradedGeneralPath, RunsAtLargePhases) {
@@ -166,6 +173,11 @@ TEST(GradedGeneralPath, RunsAtLargePhases) {
   const Eigen::Matrix3d r = rotation_about({0, 1, 0}, 1e-3), id = Eigen::Matrix3d::Identity();
   const RateValue f = engine.evaluate(r, id, {2e-10, 0, 1e-10}, coarse);
   EXPECT_TRUE(std::isfinite(f.value.real()));
-  EXPECT_NEAR(f.value.real(), 2.5, 1e-3 * 2.5);  // k_T |d| ~ 40: F close to Gamma
-  EXPECT_NEAR(f.value.imag(), 0.0, 1e-6 * 2.5);
+  // k_T |d| ~ 40: F - Gamma = -Gamma <e^{i k.dX}> is small, and level 0 of the graded rule is
+  // good to ~1e-5 Gamma (level 2 to 1.7e-6 Gamma, test_localization_accuracy.cpp; measured
+  // 9e-6 Gamma here); bound 1e-4 Gamma.
+  EXPECT_NEAR(f.value.real(), 2.5, 1e-4 * 2.5);
+  // Im F vanishes for the inversion-symmetric sphere; at level 0 it is the rule's error on the
+  // odd part (measured 2e-8 Gamma); bound 1e-7 Gamma.
+  EXPECT_NEAR(f.value.imag(), 0.0, 1e-7 * 2.5);
 }

@@ -61,6 +61,7 @@ TEST(IndependentSymmetry, UnreducedGeneralTableIsHermitian) {
                     2.0 * tolerance * gamma)
             << "R" << i << " R'" << j << " dX" << k;
         EXPECT_GE(t.at(i, j, k).real(), -tolerance * gamma);  // Re F >= 0 (property 1)
+        EXPECT_LE(t.at(i, j, k).real(), 2.0 * gamma);         // |1 - <e^{i phase}>| <= 2
         largest = std::max(largest, std::abs(t.at(i, j, k)));
       }
   // Not trivial: the entries are far from zero compared with the tolerance.
@@ -99,13 +100,12 @@ TEST(IndependentSymmetry, EqualOrientationsMatchTheThermalSincOracle) {
       EXPECT_NEAR(f.value.imag(), 0.0, tolerance * gamma);  // inversion-symmetric body: real
       EXPECT_GT(expected, 1e3 * tolerance * gamma);         // not trivial
     }
-  // F_{R,R}(0) = 0 (property 1) to the tolerance. Its sign is left to the fix of the
-  // zero-displacement entries (issue 14 item 2): today the fast path gives -5.6e-16 and the
-  // general quadrature +3.3e-15 (rounding of 1 - <...>, not exactly zero).
+  // F_{R,R}(0) = 0 (property 1): the engine returns an exact 0 on both methods (issue 9,
+  // "Tolerances at zero"; it used to return rounding, -5.6e-16 and +3.3e-15), so no tolerance.
   for (bool fast : {true, false}) {
     const RateValue zero =
         engine.evaluate(r, r, Eigen::Vector3d::Zero(), independent_options(fast, fast));
-    EXPECT_NEAR(zero.value.real(), 0.0, tolerance * gamma) << (fast ? "fast path" : "general");
-    EXPECT_NEAR(zero.value.imag(), 0.0, tolerance * gamma) << (fast ? "fast path" : "general");
+    EXPECT_EQ(zero.value.real(), 0.0) << (fast ? "fast path" : "general");
+    EXPECT_EQ(zero.value.imag(), 0.0) << (fast ? "fast path" : "general");
   }
 }

@@ -16,6 +16,12 @@ namespace nanodecoh {
 namespace {
 
 constexpr double pi = constants::pi;
+// I(0) = 64 pi^2/3 = 210.6, the scale of every angular integral below.
+constexpr double i0 = 64.0 * pi * pi / 3.0;
+// Rounding of a brute-force sum of N terms of size <= I(0): a random walk, sqrt(N) u I(0), is
+// 4e-11 for the 4D rule on 2 panels (N = 42^4 = 3.1e6; measured 4e-11 for Re and 4e-12 for
+// the Im part that vanishes by symmetry): 2e-10 = 5x.
+constexpr double sum_rounding_4d = 1e-12 * i0;
 
 // int dOmega int dOmega' (1 + cos^2 theta) exp(i x (k^ - k^').z), brute force over
 // (theta, phi, theta', phi') with the oracle rule (Kronrod 21 on `panels` panels) on each axis.
@@ -43,7 +49,7 @@ double angular_integral_4d(double x, int panels) {
                  std::exp(std::complex<double>(0.0, x * (kz - qz)));
         }
     }
-  EXPECT_LT(std::abs(sum.imag()), 1e-9 * std::abs(sum.real()) + 1e-12);
+  EXPECT_LT(std::abs(sum.imag()), sum_rounding_4d);  // odd under k <-> k': 0 up to rounding
   return sum.real();
 }
 
@@ -67,6 +73,7 @@ TEST(SphericalBessel, MatchesStdSphBessel) {
   for (int n = 0; n <= 2; ++n)
     for (double x : {1e-3, 0.1, 0.49, 0.5, 0.9, 1.5, 1.99, 2.0, 2.01, 3.0, 7.5, 20.0, 123.4}) {
       const double expected = std::sph_bessel(static_cast<unsigned>(n), x);
+      // Both are accurate to a few ulp (1.1e-16) of max(1, |j_n|): 2e-15 (measured 1e-15).
       EXPECT_NEAR(spherical_bessel_j(n, x), expected, 2e-15 * std::max(1.0, std::abs(expected)))
           << "n = " << n << ", x = " << x;
     }
@@ -75,6 +82,7 @@ TEST(SphericalBessel, MatchesStdSphBessel) {
 TEST(SphericalBessel, SmallArgumentLeadingTerms) {
   // j_n(x) -> x^n / (2n+1)!! with relative correction -x^2/(2(2n+3)).
   const double x = 1e-6;
+  // Next terms x^4/120 ~ 1e-26 relative: below rounding, so a few ulp (measured 0).
   EXPECT_DOUBLE_EQ(spherical_bessel_j(0, x), 1.0 - x * x / 6.0);
   EXPECT_NEAR(spherical_bessel_j(1, x) / (x / 3.0), 1.0 - x * x / 10.0, 1e-15);
   EXPECT_NEAR(spherical_bessel_j(2, x) / (x * x / 15.0), 1.0 - x * x / 14.0, 1e-15);
@@ -85,23 +93,27 @@ TEST(SphericalBessel, SmallArgumentLeadingTerms) {
 TEST(AngularIntegral, ClosedFormMatches4dQuadrature) {
   for (double x : {0.0, 0.3, 1.0, 2.5, 5.0}) {
     const double brute = angular_integral_4d(x, 2);
-    EXPECT_NEAR(angular_interference_integral(x), brute, 1e-10 * 64.0 * pi * pi / 3.0)
-        << "x = " << x;
+    // The 2-panel Kronrod rule resolves exp(i x (mu - nu)) for x <= 5 to rounding: the sum's
+    // rounding sum_rounding_4d (measured 4e-11).
+    EXPECT_NEAR(angular_interference_integral(x), brute, sum_rounding_4d) << "x = " << x;
   }
 }
 
 TEST(AngularIntegral, ClosedFormMatches2dQuadrature) {
   for (double x : {0.01, 1.49, 1.51, 4.0, 12.0, 40.0}) {
     const double reduced = angular_integral_2d(x, 16);
-    EXPECT_NEAR(angular_interference_integral(x), reduced, 1e-12 * 64.0 * pi * pi / 3.0)
-        << "x = " << x;
+    // 16 panels (336 nodes per axis) resolve cos(40 (mu - nu)) to rounding: sqrt(N) u I(0) with
+    // N = 336^2 is 7.8e-12 (measured 2.5e-12); bound 1.05e-11.
+    EXPECT_NEAR(angular_interference_integral(x), reduced, 5e-14 * i0) << "x = " << x;
   }
 }
 
 TEST(AngularIntegral, ZeroArgumentIs64Pi2Over3) {
   // (M 59) and (M 53): int int (1 + cos^2 theta) = 64 pi^2 / 3.
-  EXPECT_NEAR(angular_interference_integral(0.0), 64.0 * pi * pi / 3.0, 1e-12);
-  EXPECT_NEAR(angular_integral_4d(0.0, 1), 64.0 * pi * pi / 3.0, 1e-10);
+  // A closed form: a few ulp of 210.6 (ulp 2.8e-14, measured 0).
+  EXPECT_NEAR(angular_interference_integral(0.0), i0, 1e-13);
+  // 1 panel, N = 21^4 terms: sqrt(N) u I(0) = 1e-11 (measured 1.2e-12); bound 5e-11.
+  EXPECT_NEAR(angular_integral_4d(0.0, 1), i0, 5e-11);
 }
 
 TEST(AngularIntegral, PrintedM59MatchesQuadrature) {
@@ -120,13 +132,18 @@ TEST(AngularIntegral, PrintedM59MatchesQuadrature) {
           sum += r.weights[a] * pi * r.weights[b] * r.weights[c] * pi * r.weights[d] *
                  (1.0 + cos_theta * cos_theta) * (1.0 - cos_theta);
         }
-  EXPECT_NEAR(sum, 64.0 * pi * pi / 3.0, 1e-9);
+  // A trigonometric polynomial of low degree: the 21-point rule is exact, and the 21^4-term
+  // sum rounds by sqrt(N) u I(0) = 1e-11 (measured 2.8e-12); bound 5e-11.
+  EXPECT_NEAR(sum, i0, 5e-11);
 }
 
 TEST(AngularKernel, SmallArgumentIsLongWavelengthForm) {
-  // (M 55-58): 1 - I(x)/I(0) = x^2/3 + O(x^4); no cancellation loss for tiny x.
+  // (M 55-58): 1 - I(x)/I(0) = x^2/3 - 7 x^4/150 + 11 x^6/3150 - ... (series of
+  // 1 - (3/4)(j0^2 + 2 (j1/x)^2 + (j1/x - j2)^2) from the power series of j_n), so the ratio
+  // to x^2/3 is 1 - 0.14 x^2 + O(x^4); no cancellation loss for tiny x. The O(x^4) term is
+  // 1e-18 at x = 1e-4; the ratio of two values accurate to a few ulp: 2e-15.
   for (double x : {1e-12, 1e-8, 1e-4})
-    EXPECT_NEAR(angular_decoherence_kernel(x) / (x * x / 3.0), 1.0, 1e-7);
+    EXPECT_NEAR(angular_decoherence_kernel(x) / (x * x / 3.0), 1.0 - 0.14 * x * x, 2e-15);
   EXPECT_EQ(angular_decoherence_kernel(0.0), 0.0);
 }
 
@@ -135,7 +152,9 @@ TEST(AngularKernel, SeriesAndDirectFormAgreeAtTheSwitch) {
     const double j0 = std::sph_bessel(0, x), j1x = std::sph_bessel(1, x) / x,
                  j2 = std::sph_bessel(2, x);
     const double direct = 1.0 - 0.75 * (j0 * j0 + 2.0 * j1x * j1x + (j1x - j2) * (j1x - j2));
-    EXPECT_NEAR(angular_decoherence_kernel(x), direct, 1e-14) << "x = " << x;
+    // The direct form cancels 1 - 0.75 (...) with terms of size ~1: a few ulp of 1 (measured
+    // 2.2e-16); bound 2e-15.
+    EXPECT_NEAR(angular_decoherence_kernel(x), direct, 2e-15) << "x = " << x;
   }
 }
 

@@ -16,10 +16,20 @@ namespace {
 using nanodecoh::roofline::Precision;
 constexpr std::size_t kMiB = std::size_t{1} << 20;
 
+// These are plausibility ranges, not accuracy bounds (timings are never pass/fail): a unit or
+// timer error (s vs ms vs ns: factors of 1e3 and more) must fail. Lower: 100 MB/s and
+// 100 MFLOP/s (this loaded 2-core machine measured 2.5e10 B/s and 6.9e9 FLOP/s). Upper, 10x
+// above what any machine attains: a host copies below 1e13 B/s and computes below 1e14 FLOP/s
+// (hundreds of cores x ~1e11 FLOP/s); a GPU copies below 1e13 B/s (H200 HBM: 4.8e12) and
+// computes below 1e15 FLOP/s (H200 FP32: 6.7e13).
+constexpr double kHostBandwidthCeiling = 1e14, kHostFlopCeiling = 1e15;
+constexpr double kDeviceBandwidthCeiling = 1e14, kDeviceFlopCeiling = 1e16;
+
 TEST(HostRoofline, CopyBandwidthIsFinitePositive) {
   const double bandwidth = nanodecoh::roofline::measure_host_copy_bandwidth(16 * kMiB, 2);
   EXPECT_TRUE(std::isfinite(bandwidth));
   EXPECT_GT(bandwidth, 1e8);  // any machine copies faster than 100 MB/s
+  EXPECT_LT(bandwidth, kHostBandwidthCeiling);
 }
 
 TEST(HostRoofline, FmaRateIsFinitePositiveInBothPrecisions) {
@@ -27,6 +37,7 @@ TEST(HostRoofline, FmaRateIsFinitePositiveInBothPrecisions) {
     const double rate = nanodecoh::roofline::measure_host_fma_rate(precision, 1);
     EXPECT_TRUE(std::isfinite(rate));
     EXPECT_GT(rate, 1e8);
+    EXPECT_LT(rate, kHostFlopCeiling);
   }
 }
 
@@ -56,10 +67,12 @@ TEST(DeviceRoofline, MeasuresOnUsableDevice) {
   const double bandwidth = nanodecoh::roofline::measure_device_copy_bandwidth(256 * kMiB, 3);
   EXPECT_TRUE(std::isfinite(bandwidth));
   EXPECT_GT(bandwidth, 1e10);
+  EXPECT_LT(bandwidth, kDeviceBandwidthCeiling);
   for (Precision precision : {Precision::float32, Precision::float64}) {
     const double rate = nanodecoh::roofline::measure_device_fma_rate(precision, 3);
     EXPECT_TRUE(std::isfinite(rate));
     EXPECT_GT(rate, 1e10);
+    EXPECT_LT(rate, kDeviceFlopCeiling);
   }
 }
 
