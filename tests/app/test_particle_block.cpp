@@ -342,7 +342,9 @@ TEST(ParticleBody, JanusBodyIsAHomogeneousSphereAndDesorptionInheritsIt) {
               1e-14 * a * a);
   EXPECT_EQ(std::get<MagneticChannelSpec>(in.spec.channels[1]).radius, a);
   // The same body said again in the channel is no contradiction; another one is.
-  EXPECT_NO_THROW((void)read_text(text + "body = \"janus\"\n"));
+  EXPECT_NO_THROW((void)read_text(
+      body_config("{kind = \"janus\", radius = 5.0e-8, cap_angle = 1.0}") +
+      "[[channels]]\nkind = \"desorption\"\nrate = 100.0\nbody = \"janus\"\nradius = 5.0e-8\n"));
   const InvalidArgument other =
       text_error(body_config("{kind = \"janus\", radius = 5.0e-8, cap_angle = 1.0}") +
                  "[[channels]]\nkind = \"desorption\"\nrate = 100.0\nbody = \"sphere\"\n");
