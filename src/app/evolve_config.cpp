@@ -502,6 +502,11 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
     return s;
   }
   if (kind == "desorption_sphere") {
+    if (particle.body && particle.body_inputs->body != "sphere")
+      throw InvalidArgument(c.full_key("kind"), "\"desorption_sphere\"",
+                            "a channel of the particle's body: particle.body is " +
+                                body_description(*particle.body_inputs) +
+                                ", not a sphere (use kind = \"desorption\", which inherits it)");
     DesorptionSphereChannelSpec s;
     s.temperature = particle_temperature("temperature", 300.0);
     s.atom_mass = c.get_double("atom_mass", 18.0);

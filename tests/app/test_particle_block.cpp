@@ -378,6 +378,12 @@ TEST(ParticleBody, DesorptionInheritsAMeshBody) {
                  "radius = 5e-8\n")
           .parameter(),
       "channels[0].body");
+  // The closed-form sphere channel cannot emit from a box.
+  EXPECT_EQ(
+      text_error(body_config("{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}") +
+                 "[[channels]]\nkind = \"desorption_sphere\"\nrate = 100.0\n")
+          .parameter(),
+      "channels[0].kind");
   // A channel rotation axis other than the grid's body axis turns another body.
   EXPECT_EQ(
       text_error(body_config("{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}") +
