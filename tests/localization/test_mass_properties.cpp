@@ -42,9 +42,11 @@ TriangleMesh corner_tetrahedron(double a, double b, double c) {
   return m;
 }
 
-/// Relative tolerance of sums of a few dozen products of O(1) terms in double (~1e-15
-/// each); 1e-13 leaves a factor 10 above the ~1e-14 accumulated rounding.
-constexpr double kRounding = 1e-13;
+/// Relative tolerance of the polyhedral sums: a few dozen products of three coordinates, each
+/// rounded at 1.1e-16, give ~1e-15 of the largest term (for the translated mesh the largest
+/// terms are the moments about the far origin, V |d|^2, which the tolerances below scale
+/// with); 1e-14 is 10x that.
+constexpr double kRounding = 1e-14;
 
 void expect_matrix_near(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b, double tol) {
   for (int i = 0; i < 3; ++i)
