@@ -35,6 +35,28 @@ double effective_step(const evolution::Axis& axis) {
              : axis.step;
 }
 
+/// The library's names of the body fields under [particle.body].
+InputNames particle_body_names() {
+  InputNames names = InputNames::toml_table("particle.body.");
+  names.add("body", "particle.body.kind")
+      .add("semi_axis_a", "particle.body.semi_axes[0]")
+      .add("semi_axis_c", "particle.body.semi_axes[1]");
+  return names;
+}
+
+/// "mesh cube.obj", "sphere, radius 5e-08 m", ... for derivation lines and errors.
+std::string body_description(const ModelInputs& in) {
+  if (in.body == "mesh") return "mesh " + in.mesh;
+  std::string text = in.body;
+  if (in.radius) text += ", radius " + format_number(*in.radius) + " m";
+  if (in.cap_angle) text += ", cap_angle " + format_number(*in.cap_angle) + " rad";
+  if (in.length) text += ", length " + format_number(*in.length) + " m";
+  if (in.semi_axis_a && in.semi_axis_c)
+    text += ", semi_axes [" + format_number(*in.semi_axis_a) + ", " +
+            format_number(*in.semi_axis_c) + "] m";
+  return text;
+}
+
 /// [particle]: material, radius, internal temperature, density; mass and moment of inertia
 /// given or derived (homogeneous sphere), a contradiction between given and derived values
 /// being an error that names both.
@@ -52,6 +74,17 @@ ParticleSpec read_particle(const io::Config& config) {
   if (config.has("particle.radius")) {
     p.radius = config.get_double("particle.radius");
     require_positive("particle.radius", *p.radius);
+  }
+  if (config.has("particle.body")) {
+    if (p.radius)
+      throw InvalidArgument("particle.radius", format_number(*p.radius),
+                            "no value with particle.body (the body gives the size: give "
+                            "particle.body.radius, or particle.radius alone for a sphere)");
+    ModelInputs in;
+    read_body_keys(config, "particle.body.", in);
+    p.body = particle_body_names().translate([&] { return build_body(in, &p.body_mass); });
+    if (in.body == "sphere" || in.body == "janus") p.body_radius = in.radius;
+    p.body_inputs = in;
   }
   if (config.has("particle.temperature")) {
     p.temperature = config.get_double("particle.temperature");
@@ -74,22 +107,52 @@ ParticleSpec read_particle(const io::Config& config) {
   std::optional<double> derived_mass;
   if (p.density && p.radius)
     derived_mass = *p.density * 4.0 / 3.0 * constants::pi * std::pow(*p.radius, 3);
+  if (p.density && p.body) derived_mass = *p.density * p.body_mass.volume;
+  const std::string size_text = p.body ? "volume " + format_number(p.body_mass.volume) +
+                                             " m^3 of particle.body (" +
+                                             body_description(*p.body_inputs) + ")"
+                                       : std::string("4/3 pi particle.radius^3");
   if (config.has("particle.mass")) {
     p.mass = config.get_double("particle.mass");
     require_positive("particle.mass", *p.mass);
     if (derived_mass && !agree(*p.mass, *derived_mass))
       throw InvalidArgument("particle.mass", format_number(*p.mass),
-                            format_number(*derived_mass) + " kg, the mass of a sphere of " +
-                                "particle.radius with the density of " + density_origin +
+                            format_number(*derived_mass) + " kg, the mass of " +
+                                (p.body ? "particle.body" : "a sphere of particle.radius") +
+                                " with the density of " + density_origin +
                                 " (give one of them, or consistent values)");
   } else if (derived_mass) {
     p.mass = derived_mass;
     p.derivations.push_back("particle.mass = " + format_number(*p.mass) +
-                            " kg (derived: density of " + density_origin +
-                            " x 4/3 pi particle.radius^3)");
+                            " kg (derived: density of " + density_origin + " x " + size_text + ")");
+  }
+  if (p.body && p.mass) {
+    // The homogeneous body's inertia tensor in its body frame about its centroid: the mass
+    // density M/V times the tensor per unit density (closed form or polyhedral integrals).
+    p.inertia_tensor = *p.mass / p.body_mass.volume * p.body_mass.inertia;
+    const Eigen::Matrix3d& t = *p.inertia_tensor;
+    std::string text = "[";
+    for (int i = 0; i < 3; ++i) {
+      text += i ? ", [" : "[";
+      for (int j = 0; j < 3; ++j) text += (j ? ", " : "") + format_number(t(i, j));
+      text += "]";
+    }
+    p.derivations.push_back("particle.inertia_tensor = " + text +
+                            "] kg m^2 (derived: homogeneous particle.body of particle.mass, body "
+                            "frame, about the centroid)");
   }
   std::optional<double> derived_inertia;
   if (p.mass && p.radius) derived_inertia = 0.4 * *p.mass * *p.radius * *p.radius;
+  p.moment_of_inertia_given = config.has("particle.moment_of_inertia");
+  if (p.body) {
+    // A body's moment depends on the rotation axis: read_axes() derives it per axis and
+    // checks a given particle.moment_of_inertia against it.
+    if (p.moment_of_inertia_given) {
+      p.moment_of_inertia = config.get_double("particle.moment_of_inertia");
+      require_positive("particle.moment_of_inertia", *p.moment_of_inertia);
+    }
+    return p;
+  }
   if (config.has("particle.moment_of_inertia")) {
     p.moment_of_inertia = config.get_double("particle.moment_of_inertia");
     require_positive("particle.moment_of_inertia", *p.moment_of_inertia);
@@ -107,7 +170,11 @@ ParticleSpec read_particle(const io::Config& config) {
   return p;
 }
 
-std::vector<evolution::Axis> read_axes(const io::Config& config, const ParticleSpec& particle) {
+/// The grid's axes; a rotation axis turns the body about its body axis `rotation_axis`
+/// (default z), appended to `rotation_axes`, and takes the body's moment about it.
+std::vector<evolution::Axis> read_axes(const io::Config& config, const ParticleSpec& particle,
+                                       std::vector<Eigen::Vector3d>* rotation_axes,
+                                       std::vector<std::string>* derivations) {
   const auto tables = config.get_tables("axes");
   if (tables.empty()) throw InvalidArgument("axes", "missing", "one to three [[axes]] tables");
   std::vector<evolution::Axis> axes;
@@ -123,8 +190,8 @@ std::vector<evolution::Axis> read_axes(const io::Config& config, const ParticleS
       axis.step = a.get_double("step");
       if (!particle.mass)
         throw InvalidArgument("particle.mass", "missing",
-                              "a value > 0 (kg), or particle.radius with particle.material or "
-                              "particle.density, for translation axis " +
+                              "a value > 0 (kg), or particle.radius or particle.body with "
+                              "particle.material or particle.density, for translation axis " +
                                   axis.name);
       axis.inertia = *particle.mass;
     } else {
@@ -134,10 +201,34 @@ std::vector<evolution::Axis> read_axes(const io::Config& config, const ParticleS
                                                {"circle", evolution::RotationMode::circle}});
       axis.step = axis.mode == evolution::RotationMode::circle ? a.get_double("step", 1.0)
                                                                : a.get_double("step");
+      const Eigen::Vector3d u = get_vector3(a, "rotation_axis", Eigen::Vector3d::UnitZ());
+      if (!(u.allFinite() && u.norm() > 0.0))
+        throw InvalidArgument(a.full_key("rotation_axis"), "a zero or non-finite vector",
+                              "a non-zero body axis [x, y, z]");
+      rotation_axes->push_back(u.normalized());
+      if (particle.inertia_tensor) {
+        // The grid angle turns the body about the body axis u (R(phi) u = u, and R = 1 at
+        // phi = 0), so the moment is u^T I u with I in the body frame.
+        const double moment =
+            rotation_axes->back().dot(*particle.inertia_tensor * rotation_axes->back());
+        if (particle.moment_of_inertia_given &&
+            std::abs(*particle.moment_of_inertia - moment) > 1e-6 * moment)
+          throw InvalidArgument(
+              "particle.moment_of_inertia", format_number(*particle.moment_of_inertia),
+              format_number(moment) + " kg m^2, the moment of particle.body about " +
+                  a.full_key("rotation_axis") + " (give one of them, or consistent values)");
+        axis.inertia = moment;
+        if (!particle.moment_of_inertia_given)
+          derivations->push_back(a.full_key("inertia") + " = " + format_number(moment) +
+                                 " kg m^2 (derived: u^T I u of particle.body about " +
+                                 a.full_key("rotation_axis") + ")");
+        axes.push_back(axis);
+        continue;
+      }
       if (!particle.moment_of_inertia)
         throw InvalidArgument("particle.moment_of_inertia", "missing",
-                              "a value > 0 (kg m^2), or particle.radius with a mass, for "
-                              "rotation axis " +
+                              "a value > 0 (kg m^2), or particle.radius or particle.body with a "
+                              "mass, for rotation axis " +
                                   axis.name);
       axis.inertia = *particle.moment_of_inertia;
     }
@@ -285,6 +376,10 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
   };
   auto radius_of = [&]() -> std::optional<double> {
     if (c.has("radius")) return c.get_double("radius");
+    if (particle.body_radius) {
+      inherit("radius", "particle.body.radius", format_number(*particle.body_radius) + " m");
+      return particle.body_radius;
+    }
     if (!particle.radius) return std::nullopt;
     inherit("radius", "particle.radius", format_number(*particle.radius) + " m");
     return particle.radius;
@@ -407,6 +502,11 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
     return s;
   }
   if (kind == "desorption_sphere") {
+    if (particle.body && particle.body_inputs->body != "sphere")
+      throw InvalidArgument(c.full_key("kind"), "\"desorption_sphere\"",
+                            "a channel of the particle's body: particle.body is " +
+                                body_description(*particle.body_inputs) +
+                                ", not a sphere (use kind = \"desorption\", which inherits it)");
     DesorptionSphereChannelSpec s;
     s.temperature = particle_temperature("temperature", 300.0);
     s.atom_mass = c.get_double("atom_mass", 18.0);
@@ -422,9 +522,48 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
   }
   if (kind == "desorption") {
     DesorptionChannelSpec s;
-    s.body = c.get_string("body", "sphere");
-    s.radius = required_radius();
-    if (c.has("cap_angle")) s.cap_angle = c.get_double("cap_angle");
+    if (particle.body) {
+      // The particle's body, unless the channel describes one; a description that differs
+      // from particle.body is a contradiction (one particle has one body).
+      const ModelInputs& pb = *particle.body_inputs;
+      const std::string own_kind = c.get_string("body", pb.body);
+      const bool same_kind = own_kind == pb.body;
+      auto same = [](std::optional<double> a, std::optional<double> b) {
+        return !a || (b && std::abs(*a - *b) <= 1e-6 * std::abs(*b));
+      };
+      const std::optional<double> own_radius =
+          c.has("radius") ? std::optional<double>(c.get_double("radius")) : std::nullopt;
+      const std::optional<double> own_cap =
+          c.has("cap_angle") ? std::optional<double>(c.get_double("cap_angle")) : std::nullopt;
+      std::string key;
+      if (!same_kind)
+        key = "body";
+      else if (!same(own_radius, pb.radius))
+        key = "radius";
+      else if (!same(own_cap, pb.cap_angle))
+        key = "cap_angle";
+      if (!key.empty())
+        throw InvalidArgument(c.full_key(key),
+                              key == "body"
+                                  ? "\"" + own_kind + "\""
+                                  : format_number(key == "radius" ? *own_radius : *own_cap),
+                              "the body of particle.body (" + body_description(pb) +
+                                  "), which the channel inherits (give the body in one place, "
+                                  "or consistent values)");
+      s.particle_body = particle.body;
+      s.body = pb.body;
+      s.radius = pb.radius.value_or(0.0);
+      s.cap_angle = pb.cap_angle;
+      if (!c.has("body")) {
+        if (names) names->add("body", "particle.body.kind");
+        derivations.push_back(c.full_key("body") + " = " + body_description(pb) +
+                              " (from particle.body)");
+      }
+    } else {
+      s.body = c.get_string("body", "sphere");
+      s.radius = required_radius();
+      if (c.has("cap_angle")) s.cap_angle = c.get_double("cap_angle");
+    }
     s.flux = c.get_string("flux", "lambertian");
     if (c.has("power")) s.power = c.get_double("power");
     s.temperature = particle_temperature("temperature", 300.0);
@@ -454,21 +593,40 @@ EvolveInput read_evolve_input(const io::Config& config) {
   EvolveInput input;
   EvolveSpec& spec = input.spec;
   spec.particle = read_particle(config);
-  spec.axes = read_axes(config, spec.particle);
+  std::vector<Eigen::Vector3d> rotation_axes;
+  spec.axes = read_axes(config, spec.particle, &rotation_axes, &spec.particle.derivations);
   spec.initial = read_initial(config, spec.axes);
   spec.time_step = config.get_double("time.step");
   spec.outputs = get_count(config, "time.outputs", 50, 1);
   spec.protocol = read_protocol(config, spec.axes);
   require_step_fits_segments(spec.time_step, spec.protocol);
-  std::size_t rotation_axes = 0;
-  for (const evolution::Axis& axis : spec.axes) rotation_axes += axis.kind == AxisKind::rotation;
+  std::size_t rotation_axis_index = 0;
+  for (std::size_t i = 0; i < spec.axes.size(); ++i)
+    if (spec.axes[i].kind == AxisKind::rotation) rotation_axis_index = i;
   for (const io::Config& table : config.get_tables("channels")) {
     InputNames names = InputNames::toml_table(table.full_key("")).strip("channels.");
     spec.channels.push_back(
         read_channel_spec(table, spec.particle, &names, &spec.particle.derivations));
-    if (std::holds_alternative<DesorptionChannelSpec>(spec.channels.back()) && rotation_axes > 1)
-      throw InvalidArgument(table.full_key("kind"), "\"desorption\"",
-                            "a grid of at most 3 translation axes and 1 rotation axis");
+    if (auto* d = std::get_if<DesorptionChannelSpec>(&spec.channels.back())) {
+      if (rotation_axes.size() > 1)
+        throw InvalidArgument(table.full_key("kind"), "\"desorption\"",
+                              "a grid of at most 3 translation axes and 1 rotation axis");
+      if (rotation_axes.size() == 1) {
+        // The channel turns the body about the grid axis' body axis unless it says otherwise;
+        // another axis would turn a different body from the one whose moment the grid uses.
+        const std::string axis_key =
+            "axes[" + std::to_string(rotation_axis_index) + "].rotation_axis";
+        if (!table.has("rotation_axis")) {
+          d->rotation_axis = rotation_axes[0];
+        } else if (d->rotation_axis.normalized().cross(rotation_axes[0]).norm() > 1e-9 ||
+                   d->rotation_axis.dot(rotation_axes[0]) <= 0.0) {
+          throw InvalidArgument(table.full_key("rotation_axis"),
+                                "a different axis from " + axis_key,
+                                "the body axis of rotation axis " + axis_key +
+                                    " (give it in one place, or the same axis)");
+        }
+      }
+    }
     input.names.channels.push_back(names);
   }
   spec.marked_points = read_marked_points(config, spec.axes, spec.initial);

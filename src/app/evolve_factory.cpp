@@ -155,13 +155,17 @@ ChannelPtr make_desorption_channel(const DesorptionChannelSpec& spec) {
   // the run's backend (evolution/localization_channels.hpp).
   namespace loc = localization;
   loc::EmissionModel model;
-  require_positive("radius", spec.radius);
-  if (spec.body == "sphere")
-    model.body = loc::make_sphere(spec.radius);
-  else if (spec.body == "janus")
-    model.body = loc::make_janus_sphere(spec.radius, spec.cap_angle.value_or(constants::pi / 2));
-  else
-    throw InvalidArgument("body", "\"" + spec.body + "\"", "\"sphere\" | \"janus\"");
+  if (spec.particle_body) {
+    model.body = spec.particle_body;  // inherited from particle.body (any kind, also a mesh)
+  } else {
+    require_positive("radius", spec.radius);
+    if (spec.body == "sphere")
+      model.body = loc::make_sphere(spec.radius);
+    else if (spec.body == "janus")
+      model.body = loc::make_janus_sphere(spec.radius, spec.cap_angle.value_or(constants::pi / 2));
+    else
+      throw InvalidArgument("body", "\"" + spec.body + "\"", "\"sphere\" | \"janus\"");
+  }
   if (spec.flux == "lambertian")
     model.flux_law = loc::FluxLaw::lambertian;
   else if (spec.flux == "isotropic")
@@ -180,7 +184,8 @@ ChannelPtr make_desorption_channel(const DesorptionChannelSpec& spec) {
   model.rate = emission_rate(spec.emission, model.body->emitting_area());
   return std::make_shared<evolution::LocalizationChannel>(
       std::make_shared<const loc::LocalizationRate>(model), spec.tolerance, spec.rotation_axis,
-      "desorption(" + spec.body + ", radius=" + format_number(spec.radius) +
+      "desorption(" + spec.body +
+          (spec.radius > 0.0 ? ", radius=" + format_number(spec.radius) : std::string()) +
           ", rate=" + format_number(model.rate) + ", T=" + format_number(spec.temperature) + ")");
 }
 

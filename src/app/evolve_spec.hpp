@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/input_names.hpp"
+#include "app/model_inputs.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/material.hpp"
 
@@ -75,7 +76,10 @@ struct DesorptionSphereChannelSpec {
 
 /// kind = "desorption": F from the localization engine (desorption eq. 48).
 struct DesorptionChannelSpec {
-  std::string body = "sphere";      ///< sphere | janus
+  std::string body = "sphere";  ///< sphere | janus (its own body)
+  /// The particle's body (particle.body), inherited when the channel gives none; then
+  /// `body` is its kind and `radius` its radius (0 for a mesh).
+  std::shared_ptr<const localization::Body> particle_body;
   double radius = 0.0;              ///< m
   std::optional<double> cap_angle;  ///< rad (janus; default pi/2)
   std::string flux = "lambertian";  ///< lambertian | isotropic | cosine-power
@@ -116,8 +120,18 @@ struct SegmentSpec {
 /// Mass and moment of inertia are given or derived from the material's density (or
 /// particle.density) and the radius of a homogeneous sphere: m = rho 4/3 pi a^3, I = 2/5 m a^2.
 struct ParticleSpec {
-  std::optional<Material> material;         ///< particle.material, loaded
-  std::optional<double> radius;             ///< m
+  std::optional<Material> material;  ///< particle.material, loaded
+  std::optional<double> radius;      ///< m (particle.radius: a homogeneous sphere)
+  /// particle.body (docs/evolve-config.md): the body's keys, the built body (centroid at the
+  /// origin of its body frame) and its volume and inertia per unit density.
+  std::optional<ModelInputs> body_inputs;
+  std::shared_ptr<const localization::Body> body;
+  localization::MassProperties body_mass;
+  /// The body's radius for channels that need one (sphere and janus bodies), with its key.
+  std::optional<double> body_radius;
+  /// Inertia tensor in the body frame about the centroid (kg m^2), derived from the body.
+  std::optional<Eigen::Matrix3d> inertia_tensor;
+  bool moment_of_inertia_given = false;     ///< particle.moment_of_inertia was written
   std::optional<double> temperature;        ///< internal temperature, K
   std::optional<double> density;            ///< kg/m^3 (given or the material's)
   std::optional<double> mass;               ///< kg (given or derived)

@@ -16,20 +16,8 @@ std::optional<double> optional_double(const io::Config& c, const char* key) {
 
 ModelInputs read_model_inputs(const io::Config& c) {
   ModelInputs in;
-  in.body = c.get_string("body.kind");
-  in.mesh = c.get_string("body.mesh", "");
-  in.mesh_unit = c.get_string("body.mesh_unit", "m");
+  read_body_keys(c, "body.", in);
   in.coverage_file = c.get_string("emission.coverage_file", "");
-  in.radius = optional_double(c, "body.radius");
-  in.length = optional_double(c, "body.length");
-  in.cap_angle = optional_double(c, "body.cap_angle");
-  if (c.has("body.semi_axes")) {
-    const auto v = c.get_doubles("body.semi_axes");
-    if (v.size() != 2)
-      throw InvalidArgument("body.semi_axes", std::to_string(v.size()) + " numbers", "[a, c] (m)");
-    in.semi_axis_a = v[0];
-    in.semi_axis_c = v[1];
-  }
   in.emission = c.get_string("emission.kind", "surface");
   in.flux = c.get_string("emission.flux", "lambertian");
   in.power = c.get_double("emission.power", 1.0);

@@ -43,33 +43,64 @@ double mesh_unit_scale(const ModelInputs& in) {
 
 }  // namespace
 
-localization::EmissionModel build_model(const ModelInputs& in) {
+std::shared_ptr<const localization::Body> build_body(const ModelInputs& in,
+                                                     localization::MassProperties* mass) {
   using namespace localization;
-  EmissionModel m;
+  std::shared_ptr<const Body> body;
   const std::string why_body = "for body " + in.body;
   if (in.body == "sphere") {
-    m.body = make_sphere(need(in.radius, "radius", why_body));
+    body = make_sphere(need(in.radius, "radius", why_body));
   } else if (in.body == "janus") {
     const double r = need(in.radius, "radius", why_body);
     if (!in.cap_angle)
       throw InvalidArgument("cap_angle", "(missing)", "a half-angle in (0, pi] " + why_body);
-    m.body = make_janus_sphere(r, *in.cap_angle);
+    body = make_janus_sphere(r, *in.cap_angle);
   } else if (in.body == "spheroid") {
     const double a = need(in.semi_axis_a, "semi_axis_a", why_body);
     const double c = need(in.semi_axis_c, "semi_axis_c", why_body);
-    m.body = make_spheroid(a, c);
+    body = make_spheroid(a, c);
   } else if (in.body == "cylinder") {
-    m.body =
-        make_cylinder(need(in.radius, "radius", why_body), need(in.length, "length", why_body));
+    body = make_cylinder(need(in.radius, "radius", why_body), need(in.length, "length", why_body));
   } else if (in.body == "mesh") {
     if (in.mesh.empty()) throw InvalidArgument("mesh", "(missing)", "a mesh file " + why_body);
     const double scale = mesh_unit_scale(in);
     TriangleMesh mesh = named_file_errors("mesh", in.mesh, "an OBJ or STL mesh",
                                           [&] { return read_mesh(in.mesh, scale); });
-    m.body = make_mesh_body(std::move(mesh), "mesh " + in.mesh);
+    body = make_mesh_body(mesh, "mesh " + in.mesh);  // closed and consistently oriented
+    if (mass) *mass = mesh_mass_properties(mesh, "mesh " + in.mesh);
+    return body;
   } else {
     throw InvalidArgument("body", in.body, "one of sphere, janus, spheroid, cylinder, mesh");
   }
+  if (mass) *mass = body->mass_properties();
+  return body;
+}
+
+void read_body_keys(const io::Config& c, const std::string& prefix, ModelInputs& in) {
+  auto optional_double = [&](const std::string& key) -> std::optional<double> {
+    if (!c.has(prefix + key)) return std::nullopt;
+    return c.get_double(prefix + key);
+  };
+  in.body = c.get_string(prefix + "kind");
+  in.mesh = c.get_string(prefix + "mesh", "");
+  in.mesh_unit = c.get_string(prefix + "mesh_unit", "m");
+  in.radius = optional_double("radius");
+  in.length = optional_double("length");
+  in.cap_angle = optional_double("cap_angle");
+  if (c.has(prefix + "semi_axes")) {
+    const auto v = c.get_doubles(prefix + "semi_axes");
+    if (v.size() != 2)
+      throw InvalidArgument(c.full_key(prefix + "semi_axes"), std::to_string(v.size()) + " numbers",
+                            "[a, c] (m)");
+    in.semi_axis_a = v[0];
+    in.semi_axis_c = v[1];
+  }
+}
+
+localization::EmissionModel build_model(const ModelInputs& in) {
+  using namespace localization;
+  EmissionModel m;
+  m.body = build_body(in);
 
   if (!in.coverage_file.empty()) {
     if (in.emission != "surface")

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/input_names.hpp"
+#include "io/toml_config.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 
 namespace nanodecoh::app {
@@ -32,6 +33,17 @@ struct ModelInputs {
   std::string outgassing_unit;
   std::optional<double> gas_temperature;
 };
+
+/// The body of `in` (body, mesh, mesh_unit, radius, cap_angle, semi_axis_a/c, length), built
+/// and validated; throws InvalidArgument naming the field, a mesh's errors naming
+/// "mesh <path>". With `mass` non-null, also its mass properties per unit density; a mesh's
+/// from the file as read, so that an inside-out mesh (negative volume) is refused.
+std::shared_ptr<const localization::Body> build_body(const ModelInputs& in,
+                                                     localization::MassProperties* mass = nullptr);
+
+/// Reads the body keys `prefix` + kind, mesh, mesh_unit, radius, length, cap_angle, semi_axes
+/// (the ftable configuration's [body] table, evolve's [particle.body]) into `in`.
+void read_body_keys(const io::Config& c, const std::string& prefix, ModelInputs& in);
 
 /// Builds and validates the model (including the outgassing normalisation Gamma = q/(k_B T) *
 /// area, docs/localization.md); throws InvalidArgument naming the field, IoError for files.

@@ -82,6 +82,17 @@ nlohmann::json to_json(const app::Budget& b, const app::EvolveInput& input,
   if (p.density) particle["density"] = *p.density;
   if (p.mass) particle["mass"] = *p.mass;
   if (p.moment_of_inertia) particle["moment_of_inertia"] = *p.moment_of_inertia;
+  if (p.body) {
+    particle["body"] = p.body->kind();
+    particle["volume"] = p.body_mass.volume;
+  }
+  if (p.inertia_tensor) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (int i = 0; i < 3; ++i)
+      rows.push_back(
+          {(*p.inertia_tensor)(i, 0), (*p.inertia_tensor)(i, 1), (*p.inertia_tensor)(i, 2)});
+    particle["inertia_tensor"] = rows;
+  }
   inputs["particle"] = particle;
   nlohmann::json channels = nlohmann::json::array();
   for (const auto& c : b.channels) channels.push_back(column_json(c));
@@ -117,6 +128,8 @@ nlohmann::json to_json(const app::Budget& b, const app::EvolveInput& input,
                   {"density", "kg m^-3"},
                   {"mass", "kg"},
                   {"moment_of_inertia", "kg m^2"},
+                  {"inertia_tensor", "kg m^2"},
+                  {"volume", "m^3"},
                   {"decoherence_rate", "s^-1"},
                   {"decoherence_rate_imag", "s^-1"},
                   {"decoherence_rate_longwave", "s^-1"},

@@ -151,6 +151,17 @@ std::unique_ptr<DissipationChannel> FunctionChannel::diffusive_approximation() c
 }
 
 // ---- Table over the grid -----------------------------------------------------------
+std::vector<std::complex<double>> DissipationChannel::evaluate_points(
+    const std::vector<std::vector<double>>& displacement,
+    const std::vector<std::vector<double>>& angle_ket,
+    const std::vector<std::vector<double>>& angle_bra) const {
+  std::vector<std::complex<double>> out;
+  out.reserve(displacement.size());
+  for (std::size_t p = 0; p < displacement.size(); ++p)
+    out.push_back(evaluate(displacement[p], angle_ket.at(p), angle_bra.at(p)));
+  return out;
+}
+
 std::vector<std::complex<double>> DissipationChannel::tabulate(const Grid& grid,
                                                                const ChannelTableContext&) const {
   std::vector<std::complex<double>> table(grid.difference_table_size());

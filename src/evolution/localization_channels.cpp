@@ -159,6 +159,27 @@ std::complex<double> LocalizationChannel::evaluate(const std::vector<double>& di
       .value;
 }
 
+std::vector<std::complex<double>> LocalizationChannel::evaluate_points(
+    const std::vector<std::vector<double>>& displacement,
+    const std::vector<std::vector<double>>& angle_ket,
+    const std::vector<std::vector<double>>& angle_bra) const {
+  std::vector<localization::LocalizationRate::Point> points;
+  points.reserve(displacement.size());
+  for (std::size_t i = 0; i < displacement.size(); ++i) {
+    const PointPlacement p =
+        place_point(displacement[i], angle_ket.at(i), angle_bra.at(i), label_member_);
+    points.push_back({localization::rotation_about(rotation_axis_member_, p.phi),
+                      localization::rotation_about(rotation_axis_member_, p.phi_prime), p.dx});
+  }
+  localization::RateOptions options;
+  options.tolerance = tolerance_member_;
+  std::vector<std::complex<double>> out;
+  out.reserve(points.size());
+  for (const localization::RateValue& v : engine_member_->values(points, options))
+    out.push_back(v.value);
+  return out;
+}
+
 std::vector<std::complex<double>> LocalizationChannel::tabulate(
     const Grid& grid, const ChannelTableContext& context) const {
   const GridSampling s = sample_grid(grid, rotation_axis_member_, "channels.kind = \"desorption\"");

@@ -63,6 +63,22 @@ QuadratureNodes sphere_cap_nodes(double radius, double theta_max, int n) {
   return out;
 }
 
+/// Mass properties per unit density of a homogeneous body with the given volume and
+/// principal moments (m^5) about its body axes x, y, z (centroid at the origin).
+MassProperties principal_mass_properties(double volume, double ixx, double iyy, double izz) {
+  MassProperties m;
+  m.volume = volume;
+  m.inertia = Eigen::Vector3d(ixx, iyy, izz).asDiagonal();
+  m.inertia_origin = m.inertia;
+  return m;
+}
+
+/// A homogeneous sphere of radius a: V = 4/3 pi a^3, I = 2/5 V a^2 about every axis.
+MassProperties sphere_mass_properties(double a) {
+  const double v = 4.0 / 3.0 * pi * a * a * a;
+  return principal_mass_properties(v, 0.4 * v * a * a, 0.4 * v * a * a, 0.4 * v * a * a);
+}
+
 class Sphere final : public Body {
  public:
   explicit Sphere(double radius) : radius_(radius) {}
@@ -75,6 +91,7 @@ class Sphere final : public Body {
   double surface_area() const override { return emitting_area(); }
   double bounding_radius() const override { return radius_; }
   BodySymmetry symmetry() const override { return BodySymmetry::full_rotation; }
+  MassProperties mass_properties() const override { return sphere_mass_properties(radius_); }
 
  private:
   double radius_;
@@ -92,6 +109,7 @@ class JanusSphere final : public Body {
   }
   double surface_area() const override { return 4.0 * pi * radius_ * radius_; }
   double bounding_radius() const override { return radius_; }
+  MassProperties mass_properties() const override { return sphere_mass_properties(radius_); }
 
  private:
   double radius_, cap_angle_;
@@ -128,6 +146,12 @@ class Spheroid final : public Body {
     return area;
   }
   double bounding_radius() const override { return std::max(a_, c_); }
+  /// V = 4/3 pi a^2 c; I_xx = I_yy = V (a^2 + c^2)/5, I_zz = 2/5 V a^2.
+  MassProperties mass_properties() const override {
+    const double v = 4.0 / 3.0 * pi * a_ * a_ * c_;
+    const double ixx = v * (a_ * a_ + c_ * c_) / 5.0;
+    return principal_mass_properties(v, ixx, ixx, 0.4 * v * a_ * a_);
+  }
 
  private:
   double a_, c_;
@@ -166,6 +190,12 @@ class Cylinder final : public Body {
   double emitting_area() const override { return surface_area(); }
   double surface_area() const override { return 2.0 * pi * radius_ * (length_ + radius_); }
   double bounding_radius() const override { return std::hypot(radius_, 0.5 * length_); }
+  /// V = pi r^2 L; I_xx = I_yy = V (3 r^2 + L^2)/12, I_zz = V r^2/2.
+  MassProperties mass_properties() const override {
+    const double v = pi * radius_ * radius_ * length_;
+    const double ixx = v * (3.0 * radius_ * radius_ + length_ * length_) / 12.0;
+    return principal_mass_properties(v, ixx, ixx, 0.5 * v * radius_ * radius_);
+  }
 
  private:
   double radius_, length_;
@@ -223,6 +253,7 @@ class MeshBody final : public Body {
   double surface_area() const override { return area_; }
   double bounding_radius() const override { return radius_; }
   std::size_t triangle_count() const override { return mesh_.triangles.size(); }
+  MassProperties mass_properties() const override { return mesh_mass_properties(mesh_, "mesh"); }
 
  private:
   Eigen::Vector3d triangle_normal(const std::array<int, 3>& t) const {
@@ -326,6 +357,35 @@ std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input,
   const Eigen::Vector3d centroid = moment / volume;
   for (auto& v : mesh.vertices) v -= centroid;
   return std::make_shared<MeshBody>(std::move(mesh));
+}
+
+MassProperties mesh_mass_properties(const TriangleMesh& mesh, const std::string& parameter) {
+  // Divergence theorem: the polyhedron is the signed sum of the tetrahedra (0, a, b, c) over
+  // its triangles. A tetrahedron is the unit simplex under x = A u with A = [a b c], so
+  // int x x^T dV = det(A) A (int_simplex u u^T d3u) A^T with int u_i u_j = (1 + delta_ij)/120.
+  MassProperties m;
+  Eigen::Vector3d moment = Eigen::Vector3d::Zero();
+  Eigen::Matrix3d second = Eigen::Matrix3d::Zero();
+  for (const auto& tri : mesh.triangles) {
+    const Eigen::Vector3d& a = mesh.vertices.at(static_cast<std::size_t>(tri[0]));
+    const Eigen::Vector3d& b = mesh.vertices.at(static_cast<std::size_t>(tri[1]));
+    const Eigen::Vector3d& c = mesh.vertices.at(static_cast<std::size_t>(tri[2]));
+    const double det = a.dot(b.cross(c));
+    const Eigen::Vector3d sum = a + b + c;
+    m.volume += det / 6.0;
+    moment += det / 24.0 * sum;
+    second += det / 120.0 *
+              (a * a.transpose() + b * b.transpose() + c * c.transpose() + sum * sum.transpose());
+  }
+  if (!(m.volume > 0.0))
+    throw InvalidArgument(parameter, "enclosed volume " + format_number(m.volume) + " m^3",
+                          "a closed mesh enclosing a positive volume with its triangles "
+                          "counter-clockwise seen from outside (this one is inside out or empty)");
+  m.centroid = moment / m.volume;
+  const Eigen::Matrix3d centred = second - m.volume * m.centroid * m.centroid.transpose();
+  m.inertia_origin = second.trace() * Eigen::Matrix3d::Identity() - second;
+  m.inertia = centred.trace() * Eigen::Matrix3d::Identity() - centred;
+  return m;
 }
 
 TriangleMesh make_icosphere(double radius, int subdivisions) {

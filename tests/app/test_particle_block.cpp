@@ -4,7 +4,10 @@
 // contradiction between a given and a derived value named by key, channels inheriting the
 // particle's radius, material and temperature unless they override them, and the desorption
 // channels' outgassing rate q converted as the `outgassing` command does (oracle:
-// Gamma = q / (k_B T) * 4 pi a^2 in SI units, written here).
+// Gamma = q / (k_B T) * 4 pi a^2 in SI units, written here). A body (particle.body) instead
+// of a radius: a box mesh's mass rho a b c and its moments rho V (b^2 + c^2)/12 about the
+// rotation axis' body axis (closed forms written here), a Janus body's 2/5 M a^2, the desorption
+// channel inheriting the body, and the contradictions and bad meshes named by key.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,7 +18,9 @@
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/localization/body.hpp"
 #include "nanodecoh/validate.hpp"
+#include "run_cli.hpp"
 
 namespace nanodecoh::app {
 namespace {
@@ -222,6 +227,196 @@ TEST(ParticleBlock, DesorptionTakesAnOutgassingRate) {
                      {}, true)
                 .parameter(),
             "channels[0].outgassing");
+}
+
+/// A particle given by a body (no radius) with a rotation axis about body axis `axis`.
+std::string body_config(const std::string& body, const std::string& axis = "[0, 0, 1]") {
+  return R"(
+[particle]
+material = "fused-silica"
+temperature = 450.0
+body = )" +
+         body + R"(
+[[axes]]
+name = "x"
+points = 8
+step = 1.0e-9
+[[axes]]
+kind = "rotation"
+name = "phi"
+points = 8
+step = 1.0e-3
+rotation_axis = )" +
+         axis + R"(
+[initial]
+axis = "phi"
+[time]
+step = 1.0e-6
+[[protocol]]
+duration = 1.0e-5
+)";
+}
+
+EvolveInput read_text(const std::string& text) {
+  io::Config c = io::Config::from_string(text);
+  EvolveInput input = read_evolve_input(c);
+  c.require_all_used();
+  return input;
+}
+
+InvalidArgument text_error(const std::string& text, bool build = false) {
+  try {
+    const EvolveInput input = read_text(text);
+    if (build) (void)make_simulation_spec(input);
+  } catch (const InvalidArgument& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no InvalidArgument";
+  return InvalidArgument("", "", "");
+}
+
+/// The box [0, a] x [0, b] x [0, c] (nm), written as an OBJ file; `inside_out` reverses every
+/// triangle and `open` drops one.
+std::string write_box(const std::string& dir, const std::string& name, bool inside_out = false,
+                      bool open = false) {
+  localization::TriangleMesh m;
+  const double a = 100.0, b = 60.0, c = 40.0;
+  for (int i = 0; i < 8; ++i)
+    m.vertices.emplace_back((i & 1) ? a : 0.0, (i & 2) ? b : 0.0, (i & 4) ? c : 0.0);
+  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
+                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
+  for (const auto& q : quads) {
+    m.triangles.push_back({q[0], q[1], q[2]});
+    m.triangles.push_back({q[0], q[2], q[3]});
+  }
+  if (inside_out)
+    for (auto& t : m.triangles) std::swap(t[1], t[2]);
+  if (open) m.triangles.pop_back();
+  const std::string path = dir + "/" + name;
+  localization::write_obj(path, m);
+  return path;
+}
+
+TEST(ParticleBody, MeshGivesMassAndTheMomentAboutEachRotationAxis) {
+  const std::string dir = nanodecoh::testing::make_temp_dir("particle_body");
+  const std::string box = write_box(dir, "box.obj");
+  const double a = 100e-9, b = 60e-9, c = 40e-9, v = a * b * c;
+  const double mass = kSilicaDensity * v;
+  // Relative rounding of the polyhedral sums (a few dozen terms, ~1e-16 each) and of the
+  // nm -> m scaling; 1e-13 is 10x above it.
+  constexpr double tol = 1e-13;
+  const std::string mesh = "{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}";
+  for (const auto& [axis, moment] :
+       {std::pair<std::string, double>{"[0, 0, 1]", mass * (a * a + b * b) / 12.0},
+        {"[1, 0, 0]", mass * (b * b + c * c) / 12.0},
+        {"[0, -2, 0]", mass * (a * a + c * c) / 12.0}}) {
+    const EvolveInput in = read_text(body_config(mesh, axis));
+    ASSERT_TRUE(in.spec.particle.mass);
+    EXPECT_NEAR(*in.spec.particle.mass, mass, tol * mass);
+    EXPECT_NEAR(in.spec.axes[0].inertia, mass, tol * mass);
+    EXPECT_NEAR(in.spec.axes[1].inertia, moment, tol * moment) << axis;
+  }
+  const EvolveInput in = read_text(body_config(mesh));
+  bool mass_line = false, tensor_line = false, axis_line = false;
+  for (const std::string& line : in.spec.particle.derivations) {
+    mass_line |=
+        line.rfind("particle.mass = ", 0) == 0 && line.find("box.obj") != std::string::npos;
+    tensor_line |= line.rfind("particle.inertia_tensor = ", 0) == 0;
+    axis_line |= line.rfind("axes[1].inertia = ", 0) == 0;
+  }
+  EXPECT_TRUE(mass_line && tensor_line && axis_line);
+}
+
+TEST(ParticleBody, JanusBodyIsAHomogeneousSphereAndDesorptionInheritsIt) {
+  const double a = 5.0e-8, mass = kSilicaDensity * 4.0 / 3.0 * pi * a * a * a;
+  const std::string text =
+      body_config("{kind = \"janus\", radius = 5.0e-8, cap_angle = 1.0}") +
+      "[[channels]]\nkind = \"desorption\"\nrate = 100.0\n[[channels]]\nkind = \"magnetic\"\n"
+      "chi_real = 1e-5\n";
+  const EvolveInput in = read_text(text);
+  EXPECT_NEAR(*in.spec.particle.mass, mass, 1e-14 * mass);
+  EXPECT_NEAR(in.spec.axes[1].inertia, 0.4 * mass * a * a, 1e-14 * mass * a * a);
+  const auto& d = std::get<DesorptionChannelSpec>(in.spec.channels[0]);
+  ASSERT_TRUE(d.particle_body);
+  EXPECT_EQ(d.particle_body->kind(), "janus");
+  EXPECT_EQ(d.body, "janus");
+  // the engine's emitting area is the cap's: 2 pi a^2 (1 - cos 1)
+  EXPECT_NEAR(d.particle_body->emitting_area(), 2.0 * pi * a * a * (1.0 - std::cos(1.0)),
+              1e-14 * a * a);
+  EXPECT_EQ(std::get<MagneticChannelSpec>(in.spec.channels[1]).radius, a);
+  // The same body said again in the channel is no contradiction; another one is.
+  EXPECT_NO_THROW((void)read_text(
+      body_config("{kind = \"janus\", radius = 5.0e-8, cap_angle = 1.0}") +
+      "[[channels]]\nkind = \"desorption\"\nrate = 100.0\nbody = \"janus\"\nradius = 5.0e-8\n"));
+  const InvalidArgument other =
+      text_error(body_config("{kind = \"janus\", radius = 5.0e-8, cap_angle = 1.0}") +
+                 "[[channels]]\nkind = \"desorption\"\nrate = 100.0\nbody = \"sphere\"\n");
+  EXPECT_EQ(other.parameter(), "channels[0].body");
+  EXPECT_NE(other.allowed().find("particle.body"), std::string::npos) << other.what();
+  EXPECT_EQ(text_error(body_config("{kind = \"janus\", radius = 5.0e-8, cap_angle = 1.0}") +
+                       "[[channels]]\nkind = \"desorption\"\nrate = 100.0\ncap_angle = 0.5\n")
+                .parameter(),
+            "channels[0].cap_angle");
+}
+
+TEST(ParticleBody, DesorptionInheritsAMeshBody) {
+  const std::string dir = nanodecoh::testing::make_temp_dir("particle_body_channel");
+  const std::string box = write_box(dir, "box.obj");
+  const EvolveInput in =
+      read_text(body_config("{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}") +
+                "[[channels]]\nkind = \"desorption\"\nrate = 100.0\n");
+  const auto& d = std::get<DesorptionChannelSpec>(in.spec.channels[0]);
+  ASSERT_TRUE(d.particle_body);
+  EXPECT_EQ(d.particle_body->kind(), "mesh");
+  const auto spec = make_simulation_spec(in);
+  ASSERT_EQ(spec.channels.size(), 1u);
+  EXPECT_NE(spec.channels[0]->name().find("desorption(mesh"), std::string::npos)
+      << spec.channels[0]->name();
+  // the box's surface 2 (ab + bc + ca) emits with the given rate
+  EXPECT_DOUBLE_EQ(spec.channels[0]->rate_scale(), 100.0);
+  // A sphere channel body on a mesh particle is a contradiction.
+  EXPECT_EQ(
+      text_error(body_config("{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}") +
+                 "[[channels]]\nkind = \"desorption\"\nrate = 100.0\nbody = \"sphere\"\n"
+                 "radius = 5e-8\n")
+          .parameter(),
+      "channels[0].body");
+  // The closed-form sphere channel cannot emit from a box.
+  EXPECT_EQ(
+      text_error(body_config("{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}") +
+                 "[[channels]]\nkind = \"desorption_sphere\"\nrate = 100.0\n")
+          .parameter(),
+      "channels[0].kind");
+  // A channel rotation axis other than the grid's body axis turns another body.
+  EXPECT_EQ(
+      text_error(body_config("{kind = \"mesh\", mesh = \"" + box + "\", mesh_unit = \"nm\"}") +
+                 "[[channels]]\nkind = \"desorption\"\nrate = 100.0\n"
+                 "rotation_axis = [1, 0, 0]\n")
+          .parameter(),
+      "channels[0].rotation_axis");
+}
+
+TEST(ParticleBody, RadiusWithABodyAndBadMeshesAreRefusedNamingTheKey) {
+  const std::string dir = nanodecoh::testing::make_temp_dir("particle_body_bad");
+  const std::string sphere = "{kind = \"sphere\", radius = 5.0e-8}";
+  std::string with_radius = body_config(sphere);
+  with_radius.replace(with_radius.find("temperature = 450.0"), 19,
+                      "temperature = 450.0\nradius = 5.0e-8");
+  const InvalidArgument both = text_error(with_radius);
+  EXPECT_EQ(both.parameter(), "particle.radius");
+  EXPECT_NE(both.allowed().find("particle.body"), std::string::npos) << both.what();
+  auto mesh_error = [&](const std::string& path) {
+    return text_error(body_config("{kind = \"mesh\", mesh = \"" + path + "\"}"));
+  };
+  const InvalidArgument inside_out = mesh_error(write_box(dir, "inside_out.obj", true));
+  EXPECT_EQ(inside_out.parameter().rfind("particle.body.mesh", 0), 0u) << inside_out.what();
+  EXPECT_NE(inside_out.allowed().find("inside out"), std::string::npos) << inside_out.what();
+  const InvalidArgument open = mesh_error(write_box(dir, "open.obj", false, true));
+  EXPECT_EQ(open.parameter().rfind("particle.body.mesh", 0), 0u) << open.what();
+  EXPECT_NE(open.allowed().find("closed"), std::string::npos) << open.what();
+  EXPECT_EQ(mesh_error(dir + "/missing.obj").parameter(), "particle.body.mesh");
+  EXPECT_EQ(text_error(body_config("{kind = \"sphere\"}")).parameter(), "particle.body.radius");
+  EXPECT_EQ(text_error(body_config("{kind = \"cube\"}")).parameter(), "particle.body.kind");
 }
 
 }  // namespace

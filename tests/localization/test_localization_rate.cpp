@@ -289,3 +289,39 @@ TEST(OutgassingRate, PaperGoldEstimate) {
   // 1 mbar l = 0.1 Pa m^3 per 1e-4 m^2: a few ulp of 1000 (ulp 1.1e-13, measured 0).
   EXPECT_NEAR(outgassing_to_si(1.0, OutgassingUnit::mbar_l_per_s_cm2), 1000.0, 1e-12);
 }
+
+// values(): many (R, R', dX) points in one batched convergence (what `nanodecoh budget` uses)
+// against table() of each point alone, the engine's direct evaluation. Both run the same job
+// at the same resolution levels, so they differ only by the summation order of the batch
+// (node chunks split differently): a few hundred thousand node terms of size <= Gamma/N, each
+// rounded at 1e-16, give ~1e-13 Gamma; 1e-12 Gamma leaves a factor 10. A level chosen
+// differently would show up as a difference of order the tolerance (1e-7 Gamma here).
+TEST(LocalizationBatch, PointsEqualTheEngineEvaluatedOneByOne) {
+  const LocalizationRate engine(model_for(make_janus_sphere(radius, 1.0)));
+  const double gamma = engine.model().rate;
+  const Eigen::Vector3d u(1, 0, 0);
+  std::vector<LocalizationRate::Point> points;
+  for (double d : {0.0, 2e-5, 4e-5, 1.2e-4, 2e-5}) {  // the last repeats a point
+    points.push_back({rot(0.5 * d, u), rot(-0.5 * d, u), Eigen::Vector3d::Zero()});
+    points.push_back({rot(0.5 * d, u), rot(-0.5 * d, u), Eigen::Vector3d(1e-11, 0, 0)});
+  }
+  const RateOptions options = tol(1e-7);
+  const std::vector<RateValue> batch = engine.values(points, options);
+  ASSERT_EQ(batch.size(), points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const RateTable one = engine.table({points[i].r, points[i].r_prime}, {points[i].dx}, options);
+    const std::complex<double> direct = one.at(0, 1, 0);
+    EXPECT_NEAR(std::abs(batch[i].value - direct), 0.0, 1e-12 * gamma) << "point " << i;
+  }
+  // F_{R,R}(0) = 0 exactly (property 1), as table() sets it; a repeated point is one job.
+  EXPECT_EQ(batch[0].value, std::complex<double>(0.0, 0.0));
+  EXPECT_EQ(batch[2].value, batch[8].value);
+  EXPECT_EQ(batch[3].value, batch[9].value);
+  // a uniformly emitting sphere: reduced to (R R'^T, 1) as in table()
+  const LocalizationRate sphere(model_for(make_sphere(radius)));
+  RateOptions general = tol(1e-7);
+  general.sphere_fast_path = false;
+  const auto reduced = sphere.values({points[3]}, general);
+  const RateTable one = sphere.table({points[3].r, points[3].r_prime}, {points[3].dx}, general);
+  EXPECT_NEAR(std::abs(reduced[0].value - one.at(0, 1, 0)), 0.0, 1e-12 * gamma);
+}

@@ -33,6 +33,14 @@ enum class BodySymmetry {
   full_rotation  ///< a sphere with uniform emission: F depends only on R R'^T
 };
 
+/// Mass properties of a homogeneous body per unit density (multiply by rho, kg/m^3).
+struct MassProperties {
+  double volume = 0.0;                                       ///< V, m^3
+  Eigen::Vector3d centroid = Eigen::Vector3d::Zero();        ///< volume centroid, m
+  Eigen::Matrix3d inertia = Eigen::Matrix3d::Zero();         ///< about the centroid, m^5
+  Eigen::Matrix3d inertia_origin = Eigen::Matrix3d::Zero();  ///< about the frame's origin, m^5
+};
+
 /// A rigid emitting body. Only the emitting part of the surface is returned
 /// by surface_nodes() (e.g. the cap of a Janus sphere).
 class Body {
@@ -57,6 +65,11 @@ class Body {
   /// Number of triangles of a mesh body (0 for the analytic bodies); sets the size
   /// of its node sets, 3 n^2 nodes per triangle at surface resolution n (memory estimate).
   virtual std::size_t triangle_count() const { return 0; }
+  /// Volume and inertia tensor per unit density of the homogeneous body in its body frame
+  /// (centroid at the origin): closed forms for the analytic bodies (a Janus sphere is a
+  /// homogeneous sphere; its cap only selects where it emits), the exact polyhedral
+  /// integrals of mesh_mass_properties() for a mesh.
+  virtual MassProperties mass_properties() const = 0;
 };
 
 /// Sphere of radius `radius` (m). Provides volume nodes.
@@ -92,6 +105,14 @@ void write_binary_stl(const std::filesystem::path& path, const TriangleMesh& mes
 /// (signed tetrahedra from the centroid).
 std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& mesh,
                                            const std::string& parameter = "mesh");
+
+/// Exact mass properties per unit density of the polyhedron bounded by a closed mesh whose
+/// triangles wind counter-clockwise seen from outside: by the divergence theorem, sums over
+/// the signed tetrahedra (0, a, b, c) of every triangle, V = sum a.(b x c)/6 and second
+/// moments int x x^T dV = sum a.(b x c)/120 (a a^T + b b^T + c c^T + (a+b+c)(a+b+c)^T);
+/// the inertia is tr(C) 1 - C. Throws InvalidArgument naming `parameter` for a volume
+/// <= 0 (an inside-out mesh). The mesh must be closed (make_mesh_body() checks that).
+MassProperties mesh_mass_properties(const TriangleMesh& mesh, const std::string& parameter);
 
 /// A triangulated unit-free icosphere of `subdivisions` levels scaled to `radius`
 /// (vertices on the sphere); used by tests and examples.

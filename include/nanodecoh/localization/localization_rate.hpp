@@ -200,6 +200,18 @@ class LocalizationRate {
   RateValue evaluate(const Eigen::Matrix3d& r, const Eigen::Matrix3d& r_prime,
                      const Eigen::Vector3d& dx, const RateOptions& options = {},
                      Backend backend = Backend::cpu) const;
+  /// One point (R, R', dX) of F for values().
+  struct Point {
+    Eigen::Matrix3d r, r_prime;  ///< ket and bra orientations
+    Eigen::Vector3d dx;          ///< X - X' (m, lab frame)
+  };
+  /// F at each of `points` in one batched convergence on `backend`: the jobs, levels and
+  /// reductions of table() (F_{R,R}(0) = 0 exactly; a uniformly emitting sphere's pair taken
+  /// as (R R'^T, 1)), each distinct point integrated once. Equals table() at the same points
+  /// job by job; costs one job per distinct point instead of orientations^2 x displacements.
+  std::vector<RateValue> values(const std::vector<Point>& points, const RateOptions& options = {},
+                                Backend backend = Backend::cpu) const;
+
   /// The full table over all orientation pairs and displacements.
   RateTable table(const std::vector<Eigen::Matrix3d>& orientations,
                   const std::vector<Eigen::Vector3d>& displacements,
