@@ -62,8 +62,10 @@ try:
 except (OSError, subprocess.CalledProcessError):
     revision = "unknown"
 scenario = "built-in default" if use_default else "evolve_cat_free_flight.toml"
+# The method the points used (the same for the CLI runs: the same configuration).
+method = "exact" if " exact (" in " ".join(s.summaries[0]["methods"]) else "split operator"
 print(f"| {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC | {platform.node()} "
       f"({os.cpu_count()} CPUs), load {load_before[0]:.1f} -> {load_after[0]:.1f} | {revision} | "
       f"{scenario}, 16 x 256-point runs | in-process {in_process:.2f} s ({s.table_builds} F "
-      f"tables, {s.propagator_builds} propagators) | 16 CLI runs {cli_seconds:.2f} s | "
+      f"tables, {s.propagator_builds} propagators; {method}) | 16 CLI runs {cli_seconds:.2f} s | "
       f"ratio {cli_seconds / in_process:.2f}x |")

@@ -87,6 +87,7 @@ def test_the_cli_sweep_writes_the_same_file(cli, tmp_path):
             "--vary", "initial.width=2.0e-9,2.5e-9,3.0e-9", "--out", cli_file, "--json")
     report = json.loads(p.stdout)
     assert report["points"] == 6 and report["table_builds"] == 1
+    assert report["propagator_builds"] == 1  # the CLI runs the same shared-propagator code
     py_file = tmp_path / "py.h5"
     nanodecoh.sweep(config, vary={"initial.separation": SEPARATIONS,
                                   "initial.width": WIDTHS}, out=py_file)

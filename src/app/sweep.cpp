@@ -50,6 +50,8 @@ class TableSharingChannel final : public evolution::DissipationChannel {
   double recoil_momentum() const override { return inner_member_->recoil_momentum(); }
   double rate_scale() const override { return inner_member_->rate_scale(); }
   double relative_accuracy() const override { return inner_member_->relative_accuracy(); }
+  bool defined_off_grid() const override { return inner_member_->defined_off_grid(); }
+  const DissipationChannel& definition() const override { return inner_member_->definition(); }
   std::vector<cplx> tabulate(const evolution::Grid& grid,
                              const evolution::ChannelTableContext& context) const override {
     const std::string key = table_key(grid, context.backend);

@@ -416,7 +416,7 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
                           "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
   m.channels = static_cast<int>(channels.size());
   for (std::size_t c = 0; c < channels.size(); ++c) {
-    const DissipationChannel* channel = channels[c].get();
+    const DissipationChannel* channel = &channels[c]->definition();
     // (On the exact method's translation-only grids a Gaussian channel's angular part never
     // acts: evaluate() receives no angles.)
     if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
