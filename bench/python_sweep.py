@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark (not a test): a 16-point sweep of 256-point runs in-process (nanodecoh.sweep,
-tables shared) against 16 invocations of the CLI (`nanodecoh evolve --set ...`), same machine,
+F tables and propagator shared) against 16 invocations of the CLI (`nanodecoh evolve --set ...`), same machine,
 same run of this script. The runs are examples/evolve_cat_free_flight.toml (256 grid points,
 desorption_sphere and Gaussian channels) without the diffusive comparison, snapshots and
 checkpoints; the sweep varies initial.separation (4 values) x initial.width (4 values).
@@ -11,7 +11,8 @@ distinct |dX| and is what the sweep shares).
 
 Usage, from the repository root after a build:
     PYTHONPATH=build/python /usr/bin/python3 bench/python_sweep.py build/bin/nanodecoh [--default]
-Prints one line for bench/RESULTS.md.
+Prints one line for bench/RESULTS.md (with the load average before and after, and the git
+revision of the working tree).
 """
 import datetime
 import os
@@ -34,6 +35,7 @@ overrides = {"output.checkpoint_every": 0, "output.snapshots": 0, "output.wigner
 separations = [10e-9, 20e-9, 30e-9, 40e-9]
 widths = [3e-9, 4e-9, 5e-9, 6e-9]
 
+load_before = os.getloadavg()
 with tempfile.TemporaryDirectory() as work:
     start = time.perf_counter()
     s = nanodecoh.sweep(config, vary={"initial.separation": separations, "initial.width": widths},
@@ -52,7 +54,18 @@ with tempfile.TemporaryDirectory() as work:
             subprocess.run(args, check=True, stderr=subprocess.DEVNULL)
     cli_seconds = time.perf_counter() - start
 
+load_after = os.getloadavg()
+try:
+    revision = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)),
+                               "describe", "--always", "--dirty"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+except (OSError, subprocess.CalledProcessError):
+    revision = "unknown"
 scenario = "built-in default" if use_default else "evolve_cat_free_flight.toml"
-print(f"| {datetime.date.today()} | {platform.node()} ({os.cpu_count()} CPUs) | {scenario}, "
-      f"16 x 256-point runs | in-process {in_process:.2f} s ({s.table_builds} F tables) | "
-      f"16 CLI runs {cli_seconds:.2f} s | ratio {cli_seconds / in_process:.2f}x |")
+# The method the points used (the same for the CLI runs: the same configuration).
+method = "exact" if " exact (" in " ".join(s.summaries[0]["methods"]) else "split operator"
+print(f"| {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC | {platform.node()} "
+      f"({os.cpu_count()} CPUs), load {load_before[0]:.1f} -> {load_after[0]:.1f} | {revision} | "
+      f"{scenario}, 16 x 256-point runs | in-process {in_process:.2f} s ({s.table_builds} F "
+      f"tables, {s.propagator_builds} propagators; {method}) | 16 CLI runs {cli_seconds:.2f} s | "
+      f"ratio {cli_seconds / in_process:.2f}x |")

@@ -202,19 +202,44 @@ class EvolveResult:
             raise
 
 
-def evolve(config=None, overrides=None, backend="", max_memory=""):
+def _progress_bar(progress, total, unit):
+    """(callback, bar): ``progress`` itself, or for ``progress=True`` a tqdm bar of ``total``
+    and its updater (None, None with a warning when tqdm is not installed)."""
+    if progress is not True:
+        return progress, None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        import warnings
+        warnings.warn("progress=True needs tqdm (Debian: python3-tqdm); no progress is shown",
+                      stacklevel=3)
+        return None, None
+    return None, tqdm(total=total, unit=unit)
+
+
+def evolve(config=None, overrides=None, backend="", max_memory="", progress=None):
     """Runs ``nanodecoh evolve``: ``config`` is a dict, TOML text, a path or None (the built-in
-    scenario); ``overrides`` maps the dotted keys of ``--set`` to values. Returns an
-    :class:`EvolveResult`. Bad input raises :class:`InputError` (a ValueError) naming the key;
-    NaN/inf raises :class:`NumericalError`; Ctrl-C stops the run (KeyboardInterrupt)."""
+    scenario); ``overrides`` maps the dotted keys of ``--set`` to values. ``progress``: a callable
+    ``progress(fraction)`` called with the fraction of the run done (never decreasing, 1.0
+    last; after every chunk of steps, or every output time of an exact run), or True for a
+    tqdm bar (when tqdm is installed). Returns an :class:`EvolveResult`. Bad input raises
+    :class:`InputError` (a ValueError) naming the key; NaN/inf raises
+    :class:`NumericalError`; Ctrl-C stops the run (KeyboardInterrupt)."""
     text, source = _config_source(config)
+    callback, bar = _progress_bar(progress, 100, "%")
+    if bar is not None:
+        def callback(fraction):
+            bar.update(round(100 * fraction) - bar.n)
     temporary = tempfile.mkdtemp(prefix="nanodecoh-")
     try:
         run = _core.evolve(text, source, _assignments(overrides),
-                           os.path.join(temporary, "result.h5"), backend, max_memory)
+                           os.path.join(temporary, "result.h5"), backend, max_memory, callback)
     except BaseException:
         shutil.rmtree(temporary, True)
         raise
+    finally:
+        if bar is not None:
+            bar.close()
     return EvolveResult(json.loads(run.summary_json), run.series, run.diffusive_series, None,
                         run.axis_names, run.axis_is_translation, run.config, run.output_file,
                         run=run, temporary=temporary)
@@ -366,8 +391,9 @@ class SweepResult:
     key fastest); ``series``: name -> array shaped [sweep dims..., output, ...];
     ``wall_seconds``: array over the sweep; ``dims``: name -> dimension names of that array;
     ``units``: name -> unit (as in the file's ``unit`` attributes);
-    ``table_builds``, ``computed``, ``found``: diagnostics of the run (F tables computed,
-    points run now, points resumed); ``data``: an xarray.Dataset when xarray is installed,
+    ``table_builds``, ``propagator_builds``, ``computed``, ``found``: diagnostics of the run
+    (F tables computed, propagators built, points run now, points resumed; None for a sweep
+    on Dask or one read by load_sweep); ``data``: an xarray.Dataset when xarray is installed,
     else None.
     """
 
@@ -405,6 +431,7 @@ class SweepResult:
             extra = ["output"] + ([name.split("/")[0]] if name.endswith("/distribution") else [])
             self.dims[name] = self.sweep_dims + extra[: a.ndim - len(self.sweep_dims)]
         self.table_builds = None
+        self.propagator_builds = None
         self.computed = None
         self.found = None
         self.data = self._to_xarray()
@@ -474,16 +501,10 @@ def sweep(config=None, vary=None, overrides=None, zip=False, out=None, backend="
         temporary = tempfile.mkdtemp(prefix="nanodecoh-sweep-")
         out = os.path.join(temporary, "sweep.h5")
     out = os.path.abspath(os.fspath(out))
-    callback, bar = progress, None
-    if progress is True:
-        try:
-            from tqdm import tqdm
-            bar = tqdm(total=engine.size, unit="point")
-
-            def callback(done, total):
-                bar.update(done - bar.n)
-        except ImportError:
-            callback = None
+    callback, bar = _progress_bar(progress, engine.size, "point")
+    if bar is not None:
+        def callback(done, total):
+            bar.update(done - bar.n)
     try:
         if client is None:
             report = engine.run(out, callback)
@@ -491,6 +512,7 @@ def sweep(config=None, vary=None, overrides=None, zip=False, out=None, backend="
             report = _run_on_dask(client, engine, arguments, out, callback)
         result = SweepResult(out)
         result.table_builds = report["table_builds"]
+        result.propagator_builds = report["propagator_builds"]
         result.computed = report["computed"]
         result.found = report["found"]
         if temporary is not None:
@@ -520,4 +542,4 @@ def _run_on_dask(client, engine, arguments, out, callback):
         if callback:
             callback(done, engine.size)
     engine.assemble(out)
-    return {"computed": computed, "found": found, "table_builds": None}
+    return {"computed": computed, "found": found, "table_builds": None, "propagator_builds": None}

@@ -150,7 +150,7 @@ py::dict series_arrays(const std::vector<evolution::Observables>& series, const 
 std::shared_ptr<EvolveRun> evolve(const std::string& text, const std::string& source,
                                   const std::vector<std::string>& overrides,
                                   const std::string& output_file, const std::string& backend,
-                                  const std::string& max_memory) {
+                                  const std::string& max_memory, py::object callback) {
   io::Config config = make_config(text, source, overrides);
   // output.file written in the configuration wins (as in the CLI); otherwise `output_file` (the
   // package's temporary result file, what result.to_hdf5 copies) replaces the CLI's default
@@ -175,8 +175,22 @@ std::shared_ptr<EvolveRun> evolve(const std::string& text, const std::string& so
   std::atomic<bool> stop{false};
   evolution::RunControl control;
   control.stop = &stop;
+  // Progress: the run's thread stores the fraction done (RunControl::on_progress); the calling
+  // thread, holding the GIL, passes each new value to `callback` when it polls (every 50 ms and
+  // once at the end), so Python code never runs on the worker thread.
+  std::atomic<double> fraction{0.0};
+  double reported = -1.0;
+  if (!callback.is_none()) control.on_progress = [&fraction](double f) { fraction = f; };
   run->result =
-      run_released([&] { return evolution::run_simulation(job.spec, chosen, control); }, stop);
+      run_released([&] { return evolution::run_simulation(job.spec, chosen, control); }, stop,
+                   [&] {
+                     if (callback.is_none()) return;
+                     const double f = fraction.load();
+                     if (f != reported) {
+                       reported = f;
+                       callback(f);
+                     }
+                   });
   if (run->result.interrupted) throw Interrupted("run stopped");
   run->summary_json =
       app::evolve_summary(run->result, job.spec, input.spec.particle.derivations).dump();
@@ -472,7 +486,8 @@ PYBIND11_MODULE(_core, m) {
       py::arg("density") = py::none(), py::arg("mass") = py::none(),
       py::arg("t_internal") = py::none(), py::arg("shape_factor") = 0.5);
   m.def("evolve", &evolve, py::arg("text"), py::arg("source"), py::arg("overrides"),
-        py::arg("output_file"), py::arg("backend") = "", py::arg("max_memory") = "");
+        py::arg("output_file"), py::arg("backend") = "", py::arg("max_memory") = "",
+        py::arg("callback") = py::none());
 
   py::class_<PySweep>(m, "Sweep")
       .def(py::init([](const std::string& text, const std::string& source,
@@ -491,6 +506,8 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("shape", [](const PySweep& s) { return s.sweep->shape(); })
       .def_property_readonly("table_builds",
                              [](const PySweep& s) { return s.sweep->table_builds(); })
+      .def_property_readonly("propagator_builds",
+                             [](const PySweep& s) { return s.sweep->propagator_builds(); })
       .def("point_config", [](const PySweep& s, std::size_t i) { return s.sweep->point_config(i); })
       .def("point_assignments",
            [](const PySweep& s, std::size_t i) {
@@ -522,6 +539,7 @@ PYBIND11_MODULE(_core, m) {
             r["computed"] = report.computed;
             r["found"] = report.found;
             r["table_builds"] = report.table_builds;
+            r["propagator_builds"] = report.propagator_builds;
             return r;
           },
           py::arg("out"), py::arg("callback") = py::none())

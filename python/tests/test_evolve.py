@@ -1,6 +1,7 @@
 """nanodecoh.evolve against its CLI twin `nanodecoh evolve` on the same inputs: the same
 summary, series and result file (bit for bit, except the wall-clock time), errors naming the
-same keys, final_rho a view of the run's memory in the documented axis order, and Ctrl-C."""
+same keys, final_rho a view of the run's memory in the documented axis order, Ctrl-C, and
+progress (a callback with monotone fractions ending at 1, or a tqdm bar)."""
 import os
 import signal
 import threading
@@ -139,3 +140,72 @@ def test_ctrl_c_stops_a_run_with_keyboard_interrupt():
     assert time.monotonic() - start < 60
     # The module stays usable.
     assert nanodecoh.evolve(small_cat_config()).summary["steps"] == 20
+
+
+def _fractions_of(config, **kwargs):
+    fractions = []
+    result = nanodecoh.evolve(config, progress=fractions.append, **kwargs)
+    return result, fractions
+
+
+def test_progress_callback_gets_monotone_fractions_ending_at_one():
+    # Split operator (20 steps of 1 us): each value is a fraction of the steps done, reported
+    # as the calling thread polls, so the count of calls depends on timing; the oracle is the
+    # contract: floats in [0, 1], never decreasing, the last exactly 1.
+    result, fractions = _fractions_of(small_cat_config())
+    assert result.summary["steps"] == 20
+    assert fractions and fractions[-1] == 1.0
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert all(a <= b for a, b in zip(fractions, fractions[1:]))
+    # The exact method reports per output time; the result is the same with or without a
+    # callback (the callback only observes).
+    exact = small_cat_config().replace('method = "split"', 'method = "exact"')
+    with_callback, exact_fractions = _fractions_of(exact)
+    assert exact_fractions[-1] == 1.0
+    assert all(a <= b for a, b in zip(exact_fractions, exact_fractions[1:]))
+    assert with_callback.summary["final"] == nanodecoh.evolve(exact).summary["final"]
+
+
+def test_progress_is_reported_while_the_run_goes_and_a_callback_exception_stops_it():
+    # 2 s in 1 us steps (minutes of work): the first report comes while the run goes (a
+    # fraction below 1); the callback's exception stops the run and is what the caller sees.
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def callback(fraction):
+        seen.append(fraction)
+        raise Stop()
+
+    start = time.monotonic()
+    with pytest.raises(Stop):
+        nanodecoh.evolve(small_cat_config(duration="2.0"), progress=callback)
+    assert time.monotonic() - start < 60
+    assert len(seen) == 1 and 0.0 <= seen[0] < 1.0
+    assert nanodecoh.evolve(small_cat_config()).summary["steps"] == 20
+
+
+def test_ctrl_c_stops_a_run_that_reports_progress():
+    config = small_cat_config(duration="2.0")
+    fractions = []
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        nanodecoh.evolve(config, progress=fractions.append)
+    timer.join()
+    assert time.monotonic() - start < 60
+    assert all(a <= b for a, b in zip(fractions, fractions[1:])) and (not fractions or
+                                                                    fractions[-1] < 1.0)
+
+
+def test_progress_true_shows_a_tqdm_bar(capsys):
+    try:
+        import tqdm  # noqa: F401  (Debian: python3-tqdm)
+    except ImportError:
+        pytest.skip("tqdm is not installed (Debian package python3-tqdm)")
+    result = nanodecoh.evolve(small_cat_config(), progress=True)
+    assert result.summary["steps"] == 20
+    err = capsys.readouterr().err
+    assert "100%" in err and "100/100" in err  # the bar reached its total

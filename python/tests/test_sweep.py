@@ -1,5 +1,5 @@
-"""nanodecoh.sweep: the points of a 2 x 3 sweep equal six single evolve runs, the F tables are
-built once when the swept keys do not change them (diagnostic counter), the CLI twin
+"""nanodecoh.sweep: the points of a 2 x 3 sweep equal six single evolve runs, the F tables and
+the propagator are built once when the swept keys do not change them (diagnostic counters), the CLI twin
 `nanodecoh sweep` writes the same file, and an interrupted sweep resumes without recomputing
 its finished points and writes the same file as an uninterrupted one."""
 import json
@@ -33,6 +33,7 @@ def test_2x3_sweep_equals_six_single_runs_and_builds_the_table_once(tmp_path):
     assert s.shape == (2, 3) and s.keys == ["initial.separation", "initial.width"]
     assert np.array_equal(s.coords["initial.separation"], SEPARATIONS)
     assert s.table_builds == 1 and s.computed == 6 and s.found == 0
+    assert s.propagator_builds == 1  # only initial-state keys vary: one shared propagator
     assert s.series["coherence_normalized"].shape == (2, 3, 5)
     assert s.series["x/distribution"].shape == (2, 3, 5, 48)
     assert s.dims["x/distribution"] == ["initial.separation", "initial.width", "output", "x"]
@@ -57,9 +58,12 @@ def test_a_swept_channel_key_builds_one_table_per_value(tmp_path):
     s = nanodecoh.sweep(small_cat_config(), vary={"channels[0].rate": [500.0, 1000.0, 2000.0],
                                                   "initial.width": [2.0e-9, 3.0e-9]})
     assert s.table_builds == 3
+    assert s.propagator_builds == 3  # the rate is the outer key: one propagator per value
     single = nanodecoh.evolve(small_cat_config(), overrides={"channels[0].rate": 1000.0,
                                                              "initial.width": 3.0e-9})
     assert s.summaries[3]["final"] == single.summary["final"]
+    for name, values in single.series.items():
+        assert np.array_equal(s.series[name][1, 1], values), name
 
 
 def test_zip_pairs_the_values(tmp_path):
@@ -83,6 +87,7 @@ def test_the_cli_sweep_writes_the_same_file(cli, tmp_path):
             "--vary", "initial.width=2.0e-9,2.5e-9,3.0e-9", "--out", cli_file, "--json")
     report = json.loads(p.stdout)
     assert report["points"] == 6 and report["table_builds"] == 1
+    assert report["propagator_builds"] == 1  # the CLI runs the same shared-propagator code
     py_file = tmp_path / "py.h5"
     nanodecoh.sweep(config, vary={"initial.separation": SEPARATIONS,
                                   "initial.width": WIDTHS}, out=py_file)

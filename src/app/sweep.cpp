@@ -50,6 +50,8 @@ class TableSharingChannel final : public evolution::DissipationChannel {
   double recoil_momentum() const override { return inner_member_->recoil_momentum(); }
   double rate_scale() const override { return inner_member_->rate_scale(); }
   double relative_accuracy() const override { return inner_member_->relative_accuracy(); }
+  bool defined_off_grid() const override { return inner_member_->defined_off_grid(); }
+  const DissipationChannel& definition() const override { return inner_member_->definition(); }
   std::vector<cplx> tabulate(const evolution::Grid& grid,
                              const evolution::ChannelTableContext& context) const override {
     const std::string key = table_key(grid, context.backend);
@@ -190,7 +192,8 @@ evolution::ChannelList ChannelTableCache::share(const io::Config& config,
   evolution::ChannelList shared;
   const std::lock_guard<std::mutex> lock(mutex_member_);
   for (std::size_t i = 0; i < built.size(); ++i) {
-    const std::string key = tables[i].to_toml();
+    // A channel also inherits from [particle] (radius, material, temperatures).
+    const std::string key = tables[i].to_toml() + "\n[particle]\n" + config.entry_toml("particle");
     auto found = channels_member_.find(key);
     if (found == channels_member_.end())
       found = channels_member_
@@ -248,6 +251,27 @@ std::vector<std::filesystem::path> Sweep::input_files() const {
   return files;
 }
 
+std::string propagator_reuse_key(const io::Config& point_config, const std::string& backend,
+                                 const std::string& max_memory) {
+  return "backend=" + backend + "\nmax_memory=" + max_memory + "\n" +
+         point_config.to_toml_without({"initial", "output"});
+}
+
+std::shared_ptr<evolution::PropagatorReuse> Sweep::reuse_for(const std::string& key) {
+  const std::lock_guard<std::mutex> lock(reuse_mutex_member_);
+  if (!reuse_member_ || key != reuse_key_member_) {
+    if (reuse_member_) retired_builds_member_ += reuse_member_->builds();
+    reuse_member_ = std::make_shared<evolution::PropagatorReuse>();
+    reuse_key_member_ = key;
+  }
+  return reuse_member_;
+}
+
+std::size_t Sweep::propagator_builds() const {
+  const std::lock_guard<std::mutex> lock(reuse_mutex_member_);
+  return retired_builds_member_ + (reuse_member_ ? reuse_member_->builds() : 0);
+}
+
 Sweep::PointRun Sweep::run_point(std::size_t index, const std::string& output_file,
                                  const evolution::RunControl& control) {
   io::Config config = base_member_;
@@ -270,6 +294,12 @@ Sweep::PointRun Sweep::run_point(std::size_t index, const std::string& output_fi
       // Not a readable checkpoint: the point starts from the beginning and overwrites it.
     }
   }
+  // The propagator of the previous point when only the initial state and the outputs differ;
+  // runs sharing one do not overlap (its lock).
+  const std::shared_ptr<evolution::PropagatorReuse> reuse =
+      reuse_for(propagator_reuse_key(config, backend_member_, max_memory_member_));
+  const std::lock_guard<std::mutex> hold(reuse->mutex());
+  point_control.reuse = reuse.get();
   PointRun run;
   run.result = evolution::run_simulation(job.spec, select_backend(job.backend), point_control);
   if (!run.result.interrupted)
@@ -417,6 +447,7 @@ SweepReport run_sweep(Sweep& sweep, const std::string& out, const evolution::Run
   }
   assemble_sweep_file(sweep, out);
   report.table_builds = sweep.table_builds();
+  report.propagator_builds = sweep.propagator_builds();
   return report;
 }
 

@@ -3,6 +3,11 @@
 // lists of `--set` values, their runs with shared channel tables, and one HDF5 file
 // with a dimension per swept key (layout: docs/sweep-file.md).
 //
+// Reuse: points share their channels' F tables (ChannelTableCache) and, when they differ from
+// the previous point only in the initial state and the outputs (propagator_reuse_key), its
+// propagator: FFT plans and buffers of the split operator, the F path integrals of the exact
+// method (nanodecoh/evolution/propagator_reuse.hpp). Neither changes a bit of any result.
+//
 // Resumption: each finished point leaves its result file and its JSON summary in
 // `<out>.parts/` (both written atomically, the summary last); a sweep started again
 // with the same configuration and values skips the points found there and runs only
@@ -68,6 +73,16 @@ class ChannelTableCache {
   std::map<std::string, std::shared_ptr<const evolution::DissipationChannel>> channels_member_;
 };
 
+/// Which points may share a propagator: the text of the point's configuration (after its
+/// assignments) without its [initial] and [output] tables, with the --backend and
+/// --max-memory texts. Everything the propagator, its FFT plans, its factor tables and the
+/// exact method's F path integrals depend on (grid, particle, protocol, time step and outputs,
+/// channels, numerics, backend, precision) is in the rest of the configuration; a key that
+/// differs only where the propagator does not look (e.g. an observables key) merely builds a
+/// new one.
+std::string propagator_reuse_key(const io::Config& point_config, const std::string& backend,
+                                 const std::string& max_memory);
+
 /// A sweep: base configuration (overrides applied), the swept values, the backend and memory
 /// options of every run.
 class Sweep {
@@ -99,6 +114,9 @@ class Sweep {
                      const evolution::RunControl& control);
 
   std::size_t table_builds() const { return cache_member_.table_builds(); }
+  /// How many propagators the points built (split operators and exact-method path-integral
+  /// tables; a diffusive comparison has its own): 1 for a sweep over initial-state keys only.
+  std::size_t propagator_builds() const;
 
   /// Every file the points read (initial states, potential and F tables): the sweep file may
   /// not be one of them.
@@ -106,6 +124,10 @@ class Sweep {
 
  private:
   EvolveInput point_input(std::size_t index, const std::string& output_file) const;
+  /// The shared propagator of `key`: the current one when the key is the current key, else a
+  /// new one replacing it (only the last key's propagator is kept, so memory stays that of one
+  /// run; points are run in order, so consecutive points with the same key share).
+  std::shared_ptr<evolution::PropagatorReuse> reuse_for(const std::string& key);
 
   io::Config base_member_;
   SweepSpec spec_member_;
@@ -115,6 +137,10 @@ class Sweep {
   std::vector<std::string> axis_names_member_;
   std::vector<bool> translation_member_;
   ChannelTableCache cache_member_;
+  mutable std::mutex reuse_mutex_member_;
+  std::string reuse_key_member_;
+  std::shared_ptr<evolution::PropagatorReuse> reuse_member_;
+  std::size_t retired_builds_member_ = 0;  ///< builds of replaced reuse objects
 };
 
 /// The folder of the point files of a sweep writing `out`.
@@ -135,6 +161,7 @@ struct SweepReport {
   std::size_t computed = 0;  ///< points run now
   std::size_t found = 0;     ///< points found finished in the parts folder (resumed)
   std::size_t table_builds = 0;
+  std::size_t propagator_builds = 0;  ///< Sweep::propagator_builds
 };
 
 /// Claims `out` (not `config_file` nor an input of a point), runs every missing point in order

@@ -56,10 +56,12 @@ int run_sweep_command(const SweepOptions& opt) {
                            {"computed", report.computed},
                            {"resumed", report.found},
                            {"table_builds", report.table_builds},
+                           {"propagator_builds", report.propagator_builds},
                            {"output", opt.out}});
   } else if (!opt.quiet) {
     std::cout << "swept " << sweep.size() << " points (" << report.computed << " computed, "
-              << report.found << " resumed, " << report.table_builds << " F tables built)\n"
+              << report.found << " resumed, " << report.table_builds << " F tables and "
+              << report.propagator_builds << " propagators built)\n"
               << "wrote " << opt.out << '\n';
   }
   return 0;

@@ -14,7 +14,8 @@ static_assert(hbar == constants::hbar, "chord_kernel.hpp repeats constants::hbar
 
 std::vector<std::complex<double>> chord_values_cpu(const Model& model, double t,
                                                    const std::vector<double>& k,
-                                                   const std::vector<double>& r, double* error) {
+                                                   const std::vector<double>& r, double* error,
+                                                   double* cached_integral, double* cached_error) {
   if (k.size() != r.size())
     throw InvalidArgument("r", std::to_string(r.size()) + " points",
                           std::to_string(k.size()) + " points (one per k)");
@@ -24,8 +25,10 @@ std::vector<std::complex<double>> chord_values_cpu(const Model& model, double t,
 #pragma omp parallel for schedule(dynamic, 64) reduction(max : worst)
   for (long long i = 0; i < n; ++i) {
     double e = 0.0;
+    const std::size_t j = static_cast<std::size_t>(i);
     const Complex c =
-        chord_at(model, t, k[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(i)], e);
+        chord_at(model, t, k[j], r[j], e, cached_integral ? cached_integral + j : nullptr,
+                 cached_error ? cached_error + j : nullptr);
     out[static_cast<std::size_t>(i)] = {c.re, c.im};
     worst = std::max(worst, e);
   }

@@ -155,8 +155,14 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
 }
 
 /// chi(k, r) at time t (0 <= t <= the protocol's duration); `error` receives the error estimate
-/// of the F integral along the path.
-NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double r, double& error) {
+/// of the F integral along the path. With `cached_integral` and `cached_error` (one point of a
+/// ChordDampingCache table): a stored integral (not NaN) and its estimate are used instead of
+/// the quadrature, whose result is the same number; otherwise the computed ones are stored.
+/// The F integral does not depend on the initial state, so runs that differ only in it share
+/// the table (propagator_reuse.hpp).
+NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double r, double& error,
+                                     double* cached_integral = nullptr,
+                                     double* cached_error = nullptr) {
   error = 0.0;
   int last = 0;
   double begin = 0.0;
@@ -173,23 +179,35 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
   const Complex start = initial_chord(m, k0, r0);
   if (std::hypot(start.re, start.im) < 1e-30) return {0.0, 0.0};
   const double tol = m.tolerance / static_cast<double>(last + 1);
+  const bool known = cached_integral != nullptr && !std::isnan(*cached_integral);
   double phase = 0.0, integral = 0.0;
   for (int s = last; s >= 0; --s) {
     const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
     if (span <= 0.0) continue;
-    if (m.channels > 0) integral += path_integral(m, s, k, r, span, tol, error);
+    if (m.channels > 0 && !known) integral += path_integral(m, s, k, r, span, tol, error);
     if (m.segment_kind[s] == SegmentKind::linear)
       phase += -k * m.force[s] * span * span / (2.0 * m.mass) + r * m.force[s] * span / hbar;
     map_back(m, s, span, k, r);
+  }
+  if (known) {
+    integral = *cached_integral;
+    error = *cached_error;
+  } else if (cached_integral != nullptr) {
+    *cached_integral = integral;
+    *cached_error = error;
   }
   const Complex factor = cexp(-integral, phase);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
 }
 
 /// chi at the points (k[i], r[i]) on the CPU (OpenMP); `error` receives the largest estimate.
+/// `cached_integral` and `cached_error` (both or neither; k.size() entries each): the points'
+/// slots in a ChordDampingCache table (chord_at).
 std::vector<std::complex<double>> chord_values_cpu(const Model& model, double t,
                                                    const std::vector<double>& k,
-                                                   const std::vector<double>& r, double* error);
+                                                   const std::vector<double>& r, double* error,
+                                                   double* cached_integral = nullptr,
+                                                   double* cached_error = nullptr);
 
 /// The same on the CUDA device (one thread per point). Throws NotCompiled without CUDA,
 /// CudaError or OutOfMemory from the device.

@@ -301,7 +301,8 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, double* error) const
   return density_matrix(t, Backend::cpu, error);
 }
 
-std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, double* error) const {
+std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, double* error,
+                                                  ChordDampingCache* damping) const {
   const std::size_t n = grid_member_.axes()[0].points, m = k_points_member_;
   const double dx = grid_member_.axes()[0].step;
   const double period = static_cast<double>(m) * 0.5 * dx;
@@ -319,6 +320,12 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
   std::vector<cplx> rho(n * n);
   double worst = 0.0;
   const long long block = std::max<long long>(1, (1LL << 20) / static_cast<long long>(per_chord));
+  // The path integrals of every point of this time, in the order below (chord d from -(n-1),
+  // then k); the CUDA twin computes them afresh.
+  ChordDampingCache::Table* cached =
+      damping != nullptr && backend == Backend::cpu
+          ? damping->table(t, static_cast<std::size_t>(2 * nn - 1) * per_chord)
+          : nullptr;
   std::vector<double> kk, rr;
   for (long long first = -(nn - 1); first <= nn - 1; first += block) {
     const long long last = std::min(nn - 1, first + block - 1);
@@ -334,7 +341,11 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
       rr.push_back(r);
     }
     double e = 0.0;
-    const std::vector<cplx> chi = chord::chord_values(backend, model, t, kk, rr, &e);
+    const std::size_t offset = static_cast<std::size_t>(first + nn - 1) * per_chord;
+    const std::vector<cplx> chi =
+        cached ? chord::chord_values_cpu(model, t, kk, rr, &e, cached->integral.data() + offset,
+                                         cached->error.data() + offset)
+               : chord::chord_values(backend, model, t, kk, rr, &e);
     worst = std::max(worst, e);
 #pragma omp parallel
     {
@@ -405,7 +416,7 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
                           "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
   m.channels = static_cast<int>(channels.size());
   for (std::size_t c = 0; c < channels.size(); ++c) {
-    const DissipationChannel* channel = channels[c].get();
+    const DissipationChannel* channel = &channels[c]->definition();
     // (On the exact method's translation-only grids a Gaussian channel's angular part never
     // acts: evaluate() receives no angles.)
     if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {

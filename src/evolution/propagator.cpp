@@ -3,6 +3,10 @@
 // that the run checks before allocating and the CUDA propagator checks against the device.
 #include "nanodecoh/evolution/propagator.hpp"
 
+#include <limits>
+
+#include "nanodecoh/evolution/propagator_reuse.hpp"
+
 namespace nanodecoh::evolution {
 
 PropagatorLayout PropagatorLayout::from_grid(const Grid& grid) {
@@ -40,5 +44,23 @@ MemoryEstimate estimate_memory(const PropagatorLayout& layout, Precision precisi
       exchange + f_table + (cuda ? host_staging_elements * element : estimate.backend_bytes);
   return estimate;
 }
+
+ChordDampingCache::Table* ChordDampingCache::table(double t, std::size_t points) {
+  const auto found = tables_member_.find(t);
+  if (found != tables_member_.end()) return &found->second;
+  const std::size_t need = points * 2 * sizeof(double);
+  if (bytes_member_ + need > budget_member_) {
+    full_member_ = true;
+    return nullptr;
+  }
+  bytes_member_ += need;
+  Table& table = tables_member_[t];
+  table.integral.assign(points, std::numeric_limits<double>::quiet_NaN());
+  table.error.assign(points, 0.0);
+  return &table;
+}
+
+PropagatorReuse::PropagatorReuse() = default;
+PropagatorReuse::~PropagatorReuse() = default;
 
 }  // namespace nanodecoh::evolution

@@ -96,6 +96,36 @@ struct Runner {
   /// In: FFTW wisdom to plan from ("" = plan afresh; a checkpoint's wisdom overrides it).
   /// Out: the wisdom the run's plans came from.
   std::string fft_wisdom = {};
+  /// The share of the whole run's progress (RunControl::on_progress) this run covers.
+  double progress_begin = 0.0, progress_span = 1.0;
+
+  void report_progress(double fraction) const {
+    if (control.on_progress) control.on_progress(progress_begin + progress_span * fraction);
+  }
+
+  /// The propagator of this run: the shared one of control.reuse when there is one (checked to
+  /// fit), else a new one (kept there for later runs when control.reuse is set). Not shared on
+  /// a resume, whose plans come from the checkpoint's wisdom.
+  Propagator* acquire_propagator(const FftPlanOptions& fft, bool resuming,
+                                 std::unique_ptr<Propagator>& owned) const {
+    const PropagatorLayout layout = PropagatorLayout::from_grid(grid);
+    PropagatorReuse::Slot* slot =
+        control.reuse != nullptr && !resuming ? &control.reuse->slot(main_run) : nullptr;
+    if (slot != nullptr && slot->propagator) {
+      if (slot->dims != layout.dims || slot->propagator->backend() != backend ||
+          slot->propagator->precision() != spec.precision)
+        throw Error(
+            "propagator reuse: the shared propagator was built for another grid, backend or "
+            "precision than this run's (the caller's reuse key missed a difference)");
+      return slot->propagator.get();
+    }
+    owned = make_propagator(backend, layout, spec.precision, fft);
+    if (control.reuse != nullptr) control.reuse->count_build();
+    if (slot == nullptr) return owned.get();
+    slot->propagator = std::move(owned);
+    slot->dims = layout.dims;
+    return slot->propagator.get();
+  }
 
   Record run(const std::vector<cplx>& f_table, std::vector<cplx> rho0, Checkpoint* resume,
              RunResult& result) {
@@ -107,8 +137,8 @@ struct Runner {
     fft.wisdom = resume ? resume->fft_wisdom : fft_wisdom;
     fft.cache_file = spec.fft_wisdom_cache;
     fft.notices = &notices;
-    auto propagator =
-        make_propagator(backend, PropagatorLayout::from_grid(grid), spec.precision, fft);
+    std::unique_ptr<Propagator> owned;
+    Propagator* const propagator = acquire_propagator(fft, resume != nullptr, owned);
     fft_wisdom = propagator->fft_wisdom();
     propagator->set_dissipation(f_table);
     Record record;
@@ -208,6 +238,7 @@ struct Runner {
           extra << "t = " << sch.time_at(step) << " s, purity " << last_purity;
           progress.update(static_cast<std::size_t>(step), extra.str());
         }
+        report_progress(static_cast<double>(step) / static_cast<double>(total));
         if (stopping && step < total) {
           result.interrupted = true;
           result.steps = step;
@@ -354,8 +385,29 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
 /// One exact run: the series (and, for the main run, snapshots and the final state).
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
                  bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
-                 RunResult& result) {
+                 RunResult& result, double progress_begin, double progress_span) {
   const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance);
+  // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
+  // memory the run may use.
+  ChordDampingCache* damping = nullptr;
+  if (control.reuse != nullptr && !spec.coherence_only) {
+    PropagatorReuse::Slot& slot = control.reuse->slot(main_run);
+    if (!slot.damping) {
+      const std::size_t memory =
+          spec.max_memory_bytes > 0 ? spec.max_memory_bytes : available_memory_bytes();
+      slot.damping = std::make_unique<ChordDampingCache>(memory / 4);
+      control.reuse->count_build();
+    }
+    damping = slot.damping.get();
+  }
+  const bool damping_was_full = damping != nullptr && damping->full();
+  std::size_t done = 0;
+  const auto report = [&](std::size_t count) {
+    ++done;
+    if (control.on_progress)
+      control.on_progress(progress_begin +
+                          progress_span * static_cast<double>(done) / static_cast<double>(count));
+  };
   const ObservableCalculator calc(grid);
   const double total = exact.duration();
   const std::vector<double> outputs = spread_times(spec.outputs, total);
@@ -386,6 +438,7 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
       const double norm = std::sqrt(std::max(aa.real(), 0.0) * std::max(bb.real(), 0.0));
       o.coherence_normalized = norm > 0.0 ? std::abs(ab) / norm : 0.0;
       record.series.push_back(std::move(o));
+      report(outputs.size());
     }
     result.exact_error_estimate = std::max(result.exact_error_estimate, error);
     return record;
@@ -394,7 +447,7 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
     if (control.stop && control.stop->load())
       throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
     double e = 0.0;
-    std::vector<cplx> rho = exact.density_matrix(t, backend, &e);
+    std::vector<cplx> rho = exact.density_matrix(t, backend, &e, damping);
     error = std::max(error, e);
     for (const cplx& v : rho)
       if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
@@ -422,7 +475,13 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
     if (std::find(snapshots.begin(), snapshots.end(), t) != snapshots.end())
       record.snapshots.push_back(take_snapshot(grid, calc, rho, t, spec));
     if (main_run && t == total) result.final_state = std::move(rho);
+    report(times.size());
   }
+  if (damping != nullptr && damping->full() && !damping_was_full)
+    notices << "nanodecoh: notice: the exact method's shared path-integral tables reached "
+            << format_number(static_cast<double>(damping->bytes()) / 1048576.0)
+            << " MiB (a quarter of the memory available to the run): the other output times "
+               "are integrated afresh in every run (same results, more time)\n";
   result.exact_error_estimate = std::max(result.exact_error_estimate, error);
   return record;
 }
@@ -451,14 +510,15 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   result.exact_error_estimate = 0.0;
   // chi on the run's backend (the kernel twins); the transforms and observables on the host.
   result.backend = backend;
-  const Record record =
-      run_exact(spec, grid, spec.channels, true, control, backend, notices, result);
+  const double main_share = spec.compare_diffusive ? 0.5 : 1.0;
+  const Record record = run_exact(spec, grid, spec.channels, true, control, backend, notices,
+                                  result, 0.0, main_share);
   result.series = record.series;
   std::unique_ptr<Record> diffusive;
   if (spec.compare_diffusive) {
     diffusive =
         std::make_unique<Record>(run_exact(spec, grid, diffusive_approximations(spec.channels),
-                                           false, control, backend, notices, result));
+                                           false, control, backend, notices, result, 0.5, 0.5));
     result.diffusive_series = diffusive->series;
   }
   if (result.exact_error_estimate > spec.exact_tolerance)
@@ -469,6 +529,7 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
+  if (control.on_progress) control.on_progress(1.0);
   return result;
 }
 
@@ -584,6 +645,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
               << format_number(table_report.largest_rounding[c])
               << ", 0) 1/s (within its stated accuracy) set to 0\n";
   Runner main{spec, grid, backend, control, true, notices, recoil_warned};
+  main.progress_span = spec.compare_diffusive ? 0.5 : 1.0;
   std::vector<cplx> rho_initial_copy;
   if (spec.compare_diffusive)
     rho_initial_copy = resume ? make_initial_state(grid, spec.initial) : rho0;
@@ -598,7 +660,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   if (spec.compare_diffusive) {
     // The comparison plans from the main run's wisdom: the same transforms, with or without
     // a resume in between.
-    Runner comparison{spec, grid, backend, control, false, notices, true, main.fft_wisdom};
+    Runner comparison{spec,    grid, backend,         control, false,
+                      notices, true, main.fft_wisdom, 0.5,     0.5};
     RunResult scratch;
     diffusive = std::make_unique<Record>(comparison.run(
         evaluate_channels(grid, diffusive_approximations(spec.channels), table_context),
@@ -608,6 +671,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
+  if (control.on_progress) control.on_progress(1.0);
   return result;
 }
 

@@ -262,4 +262,20 @@ std::string Config::to_toml() const {
   return out.str();
 }
 
+std::string Config::to_toml_without(const std::vector<std::string>& keys) const {
+  toml::table copy = *table_;
+  for (const std::string& key : keys) copy.erase(key);
+  std::ostringstream out;
+  out << copy;
+  return out.str();
+}
+
+std::string Config::entry_toml(std::string_view key) const {
+  const toml::node* node = table_->get(key);
+  if (node == nullptr) return {};
+  std::ostringstream out;
+  node->visit([&out](const auto& value) { out << value; });
+  return out.str();
+}
+
 }  // namespace nanodecoh::io

@@ -53,6 +53,10 @@ class Config {
   void require_all_used() const;
   /// The whole document as TOML text (for provenance in output files).
   std::string to_toml() const;
+  /// The same without the top-level entries `keys` (e.g. {"initial", "output"}).
+  std::string to_toml_without(const std::vector<std::string>& keys) const;
+  /// The TOML text of the entry `key` of this table ("" when absent).
+  std::string entry_toml(std::string_view key) const;
   /// Full key path of `key` in messages ("protocol[1].duration").
   std::string full_key(std::string_view key) const;
 

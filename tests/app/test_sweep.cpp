@@ -1,11 +1,20 @@
 // The sweep engine's bookkeeping (src/app/sweep.hpp): the --vary syntax, the sweep's shape,
 // the order of the points (row-major, last key fastest; zip pairs), errors naming the flag or
-// key, and the shared F tables (one build per distinct channel and grid). The runs themselves
-// are compared with single evolve runs and with the CLI in python/tests/test_sweep.py.
+// key, the shared F tables (one build per distinct channel and grid), and the shared
+// propagator: a sweep over initial-state keys builds one propagator (split operator, or the
+// exact method's path-integral tables) and every point equals a single run bit for bit; a
+// swept key the propagator depends on (time.step, a channel rate) builds one per value and
+// still equals single runs. The oracle is the single run: the same code without any sharing
+// (itself checked against closed forms in tests/evolution). The files are compared with single
+// evolve runs and with the CLI in python/tests/test_sweep.py.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <filesystem>
 
 #include "app/evolve_config.hpp"
 #include "app/evolve_factory.hpp"
+#include "app/evolve_run.hpp"
 #include "app/sweep.hpp"
 #include "evolve_test_configs.hpp"
 #include "nanodecoh/error.hpp"
@@ -97,6 +106,145 @@ TEST(Sweep, SharedChannelsBuildEachTableOnce) {
   EXPECT_NE(third[0], first[0]);
   third[0]->tabulate(grid, context);
   EXPECT_EQ(cache.table_builds(), 3u);
+}
+
+namespace fs = std::filesystem;
+
+/// A fresh folder for a test's files, removed at the end.
+struct TemporaryFolder {
+  fs::path path;
+  explicit TemporaryFolder(const std::string& name)
+      : path(fs::temp_directory_path() /
+             ("nanodecoh_" + name + "_" + std::to_string(static_cast<long long>(getpid())))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TemporaryFolder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+/// The single run of `config` with `assignments` (no sharing of any kind): the oracle.
+evolution::RunResult single_run(const std::string& config,
+                                const std::vector<std::string>& assignments,
+                                const std::string& output_file) {
+  io::Config c = io::Config::from_string(config, "test");
+  for (const std::string& a : assignments) c.apply_override(a);
+  const EvolveInput input = read_evolve_job(c, output_file);
+  const EvolveJob job = build_evolve_job(input, "cpu", "", false);
+  evolution::RunControl control;
+  return evolution::run_simulation(job.spec, Backend::cpu, control);
+}
+
+/// Bitwise equality of two runs' records and final states.
+void expect_same_run(const evolution::RunResult& a, const evolution::RunResult& b,
+                     const std::string& what) {
+  ASSERT_EQ(a.series.size(), b.series.size()) << what;
+  for (std::size_t i = 0; i < a.series.size(); ++i) {
+    const evolution::Observables &x = a.series[i], &y = b.series[i];
+    EXPECT_EQ(x.time, y.time) << what;
+    EXPECT_EQ(x.step, y.step) << what;
+    EXPECT_EQ(x.trace, y.trace) << what << " output " << i;
+    EXPECT_EQ(x.purity, y.purity) << what << " output " << i;
+    EXPECT_EQ(x.energy, y.energy) << what << " output " << i;
+    EXPECT_EQ(x.coherence, y.coherence) << what << " output " << i;
+    ASSERT_EQ(x.axes.size(), y.axes.size());
+    for (std::size_t k = 0; k < x.axes.size(); ++k) {
+      EXPECT_EQ(x.axes[k].variance, y.axes[k].variance) << what << " output " << i;
+      EXPECT_EQ(x.axes[k].momentum_variance, y.axes[k].momentum_variance) << what;
+      EXPECT_EQ(x.axes[k].distribution, y.axes[k].distribution) << what << " output " << i;
+    }
+  }
+  ASSERT_EQ(a.diffusive_series.size(), b.diffusive_series.size()) << what;
+  for (std::size_t i = 0; i < a.diffusive_series.size(); ++i)
+    EXPECT_EQ(a.diffusive_series[i].purity, b.diffusive_series[i].purity) << what;
+  EXPECT_EQ(a.exact_error_estimate, b.exact_error_estimate) << what;
+  ASSERT_FALSE(a.final_state.empty()) << what;
+  EXPECT_TRUE(a.final_state == b.final_state) << what << ": final rho differs";
+}
+
+/// Runs every point of `spec` through the sweep (shared tables and propagators) and compares
+/// it with its single run; returns the sweep's propagator builds.
+std::size_t sweep_equals_single_runs(const std::string& config, const SweepSpec& spec,
+                                     const std::string& name) {
+  TemporaryFolder folder(name);
+  Sweep sweep(io::Config::from_string(config, "test"), spec, "cpu");
+  for (std::size_t i = 0; i < sweep.size(); ++i) {
+    const std::string point = (folder.path / ("point_" + std::to_string(i) + ".h5")).string();
+    const std::string single = (folder.path / ("single_" + std::to_string(i) + ".h5")).string();
+    evolution::RunControl control;
+    const Sweep::PointRun run = sweep.run_point(i, point, control);
+    expect_same_run(run.result, single_run(config, point_assignments(spec, i), single),
+                    name + " point " + std::to_string(i));
+  }
+  return sweep.propagator_builds();
+}
+
+const std::string final_state_output = "final_state = true\n";
+
+TEST(SweepReuse, InitialStateSweepBuildsOneSplitPropagatorAndEqualsSingleRuns) {
+  // 2 x 3 over the cat's separation and width: the propagator (FFT plans, buffers) is the
+  // first point's for all six.
+  const std::string config =
+      testing::small_cat_config(testing::free_segment("1e-5"), final_state_output);
+  const SweepSpec spec{{{"initial.separation", {"1.0e-8", "1.2e-8"}},
+                        {"initial.width", {"2.0e-9", "2.5e-9", "3.0e-9"}}},
+                       false};
+  EXPECT_EQ(sweep_equals_single_runs(config, spec, "split_initial"), 1u);
+}
+
+TEST(SweepReuse, DiffusiveComparisonHasItsOwnSharedPropagator) {
+  const std::string config = testing::small_cat_config(
+      testing::free_segment("1e-5"), final_state_output + "[run]\ncompare_diffusive = true\n");
+  const SweepSpec spec{{{"initial.width", {"2.0e-9", "3.0e-9"}}}, false};
+  EXPECT_EQ(sweep_equals_single_runs(config, spec, "split_diffusive"), 2u);  // main + comparison
+}
+
+TEST(SweepReuse, InitialStateSweepSharesTheExactPathIntegralsAndEqualsSingleRuns) {
+  // The exact method (free flight, Gaussian channel): the F path integrals are computed for
+  // the first point and taken from its tables afterwards; a narrower state needs more k
+  // points, which the later point integrates and stores.
+  const std::string config = testing::small_cat_config(
+      "[[protocol]]\nduration = 2e-5\npotential = \"free\"\nmethod = \"exact\"\n",
+      final_state_output);
+  const SweepSpec spec{
+      {{"initial.separation", {"1.0e-8", "1.2e-8"}}, {"initial.width", {"3.0e-9", "2.0e-9"}}},
+      false};
+  EXPECT_EQ(sweep_equals_single_runs(config, spec, "exact_initial"), 1u);
+}
+
+TEST(SweepReuse, AKeyThePropagatorDependsOnBuildsOnePerValue) {
+  const std::string config =
+      testing::small_cat_config(testing::free_segment("1e-5"), final_state_output);
+  // time.step outermost: each value's three points share one propagator.
+  const SweepSpec by_step{
+      {{"time.step", {"1.0e-6", "5.0e-7"}}, {"initial.width", {"2.0e-9", "2.5e-9", "3.0e-9"}}},
+      false};
+  EXPECT_EQ(sweep_equals_single_runs(config, by_step, "split_step"), 2u);
+  // A channel rate as the fastest key: every point has another propagator than the previous.
+  const SweepSpec by_rate{
+      {{"initial.width", {"2.0e-9", "3.0e-9"}}, {"channels[0].rate", {"1000.0", "2000.0"}}}, false};
+  EXPECT_EQ(sweep_equals_single_runs(config, by_rate, "split_rate"), 4u);
+}
+
+TEST(SweepReuse, KeyIgnoresOnlyTheInitialStateAndTheOutputs) {
+  io::Config a =
+      io::Config::from_string(testing::small_cat_config(testing::free_segment("1e-5"), ""), "a");
+  const std::string base = propagator_reuse_key(a, "cpu", "");
+  io::Config b = a;
+  b.apply_override("initial.width=2.0e-9");
+  b.apply_override("output.snapshots=3");
+  EXPECT_EQ(propagator_reuse_key(b, "cpu", ""), base);
+  for (const char* other :
+       {"time.step=2e-6", "channels[0].rate=10.0", "axes[0].step=2e-9", "particle.mass=2e-20",
+        "protocol[0].duration=2e-5", "run.precision='complex64'", "numerics.tolerance=1e-8"}) {
+    io::Config c = a;
+    c.apply_override(other);
+    EXPECT_NE(propagator_reuse_key(c, "cpu", ""), base) << other;
+  }
+  EXPECT_NE(propagator_reuse_key(a, "cuda", ""), base);
+  EXPECT_NE(propagator_reuse_key(a, "cpu", "1G"), base);
 }
 
 }  // namespace

@@ -312,6 +312,64 @@ TEST(ExactPropagator, FreeFlightMatchesTheCharacteristicQuadrature) {
   }
 }
 
+// Runs that differ only in the initial state share the F path integrals (propagator_reuse.hpp):
+// the density matrix of a state is the same, bit for bit, whether its integrals are computed
+// or taken from a table an earlier state filled (the oracle is the unshared computation), and
+// a stored entry is the integral of F along the free-flight characteristic (oracle: composite
+// Gauss-Legendre, int_0^t F(r - hbar k tau/M) dtau).
+TEST(ExactPropagator, SharedPathIntegralsGiveTheSameDensityMatrix) {
+  const ne::Grid grid = line(64);
+  const double rate = 2000.0, a = 3e-9, t = 1e-3;
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(rate, a)};
+  ne::InitialStateSpec wide = cat_state(), narrow = cat_state();
+  narrow.width = 2e-9;  // broader in k: needs points the wide state skipped
+  narrow.separation = 10e-9;
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::free, t)};
+  const ne::ExactPropagator first(grid, protocol, channels, wide, 1e-12);
+  const ne::ExactPropagator second(grid, protocol, channels, narrow, 1e-12);
+  double plain_error = 0.0, shared_error = 0.0, unused = 0.0;
+  const auto plain = second.density_matrix(t, nanodecoh::Backend::cpu, &plain_error);
+  ne::ChordDampingCache cache(std::size_t{1} << 30);
+  const auto wide_shared = first.density_matrix(t, nanodecoh::Backend::cpu, &unused, &cache);
+  EXPECT_TRUE(wide_shared == first.density_matrix(t, nanodecoh::Backend::cpu));
+  const auto shared = second.density_matrix(t, nanodecoh::Backend::cpu, &shared_error, &cache);
+  EXPECT_TRUE(shared == plain);
+  EXPECT_EQ(shared_error, plain_error);
+  EXPECT_TRUE(second.density_matrix(t, nanodecoh::Backend::cpu, nullptr, &cache) == plain);
+  EXPECT_FALSE(cache.full());
+  // The stored entries against the characteristic quadrature: chord d, k index q at
+  // (d + n - 1)(M + 1) + q, as density_matrix orders them.
+  const std::size_t n = 64, m = first.k_points();
+  ne::ChordDampingCache::Table* table = cache.table(t, (2 * n - 1) * (m + 1));
+  ASSERT_NE(table, nullptr);
+  const std::vector<double> k = ne::exact_k_grid(grid, m);
+  const auto rule = nanodecoh::gauss_legendre(20);
+  std::size_t checked = 0;
+  for (long long d : {-20LL, -3LL, 0LL, 7LL, 30LL})
+    for (std::size_t q : {std::size_t{0}, std::size_t{1}, std::size_t{5}, m - 3}) {
+      const std::size_t index = static_cast<std::size_t>(d + 63) * (m + 1) + q;
+      const double stored = table->integral[index];
+      if (std::isnan(stored)) continue;  // skipped by both states (chi_0 below 1e-30)
+      const double r = static_cast<double>(d) * kStep, v = hbar / kMass * k[q];
+      const double expected = nanodecoh::testing::composite_gauss_legendre(
+          [&](double tau) {
+            const double x = r - v * tau;
+            return rate * -std::expm1(-x * x / (4 * a * a));
+          },
+          0.0, t, 8, rule);
+      // The quadrature's tolerance is 1e-12 of the whole path; the oracle's 8 x 20-point
+      // Gauss-Legendre panels are exact to rounding for this smooth integrand (|I| <= 2).
+      EXPECT_NEAR(stored, expected, 1e-11) << "d " << d << " q " << q;
+      ++checked;
+    }
+  EXPECT_GE(checked, 10u);
+  // A cache without room: nothing is stored, full() says so, the result is the same.
+  ne::ChordDampingCache none(0);
+  EXPECT_TRUE(second.density_matrix(t, nanodecoh::Backend::cpu, nullptr, &none) == plain);
+  EXPECT_TRUE(none.full());
+  EXPECT_EQ(none.bytes(), 0u);
+}
+
 // ---- coherence beyond the grid ----------------------------------------------------------
 
 // A coherence time series on N = 65536 points: rho (65536^2 complex128 = 64 GiB) is never

@@ -22,6 +22,7 @@
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/grid.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/propagator_reuse.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
 
 namespace nanodecoh::evolution {
@@ -53,9 +54,12 @@ class ExactPropagator {
   /// integral over the points used. chi from the CPU twin of the chi kernel (OpenMP).
   std::vector<std::complex<double>> density_matrix(double t, double* error = nullptr) const;
   /// The same with chi from the kernel twin of `backend` (chord_kernel.hpp: OpenMP on the CPU,
-  /// one thread per point on CUDA); the inverse transforms run on the host.
+  /// one thread per point on CUDA); the inverse transforms run on the host. With `damping`
+  /// (CPU only; propagator_reuse.hpp) the F path integrals are taken from and stored into its
+  /// table of time t, unless that table would exceed its budget; the result is the same.
   std::vector<std::complex<double>> density_matrix(double t, Backend backend,
-                                                   double* error = nullptr) const;
+                                                   double* error = nullptr,
+                                                   ChordDampingCache* damping = nullptr) const;
 
   /// rho(x, x') (1/m) at any two points, on the grid or not, without building rho: the inverse
   /// transform over k of chi(k, x - x') by the trapezoid rule (spectrally accurate for the

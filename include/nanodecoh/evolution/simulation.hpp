@@ -7,6 +7,7 @@
 #include <atomic>
 #include <complex>
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/observables.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
+#include "nanodecoh/evolution/propagator_reuse.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
 
 namespace nanodecoh::evolution {
@@ -71,6 +73,15 @@ struct RunControl {
   bool progress = false;                    ///< progress line on stderr (when a terminal)
   std::string resume_from;                  ///< checkpoint file to continue from
   std::ostream* notices = nullptr;          ///< warnings (recoil, auto backend); std::cerr if null
+  /// Called from the run's thread with the fraction of the run done (0 to 1, never
+  /// decreasing, 1 last): after every chunk of split-operator steps, after every output time
+  /// of an exact run. Must be cheap and must not throw (the Python module stores the value for
+  /// the calling thread to report).
+  std::function<void(double)> on_progress;
+  /// Propagator (and exact-method path integrals) shared with earlier runs that differ from
+  /// this one only in the initial state and the outputs (propagator_reuse.hpp); null = none.
+  /// Not used when the run resumes from a checkpoint (its FFT plans come from the checkpoint).
+  PropagatorReuse* reuse = nullptr;
 };
 
 /// The outcome of a run.
