@@ -140,9 +140,8 @@ std::string format_duration(double seconds) {
 void require_time(double seconds, const std::string& what, const std::string& suggestion,
                   double max_seconds) {
   if (max_seconds > 0 && seconds > max_seconds)
-    throw TimeLimit(what + " needs about " + format_duration(seconds) +
-                    ", more than --max-time " + format_duration(max_seconds) + ": " + suggestion +
-                    ", or raise --max-time");
+    throw TimeLimit(what + " needs about " + format_duration(seconds) + ", more than --max-time " +
+                    format_duration(max_seconds) + ": " + suggestion + ", or raise --max-time");
 }
 
 }  // namespace nanodecoh

@@ -231,8 +231,7 @@ TEST(Resources, FtableRefusesATableOverMaxTimeAndWritesNothing) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   const std::string err = nanodecoh::testing::without_backend_notice(r.err);
   EXPECT_EQ(nanodecoh::testing::count_lines(err), 1) << err;
-  EXPECT_NE(err.find("ftable: 36 values (timed on 8) needs about"), std::string::npos)
-      << err;
+  EXPECT_NE(err.find("ftable: 36 values (timed on 8) needs about"), std::string::npos) << err;
   EXPECT_NE(err.find("more than --max-time 1e-09s"), std::string::npos) << err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/t.h5"));
   // A generous limit lets the same table through.

@@ -1,9 +1,10 @@
 // The time estimate of a localization table (localization::WorkEstimate, docs/usage.md
 // "Resources"): a sample of 8 values spread over the recoil phases is converged first and
-// timed; the estimate reaches the caller once, before the bulk, and may stop the table. What is tested here is what can be checked without timing
-// anything (timings belong in bench/): which values are counted, the largest phase against
-// its definition, that the sample's early start changes no bit of the table, that small
-// tables get no estimate, and that a refusal stops the table before its bulk.
+// timed; the estimate reaches the caller once, before the bulk, and may stop the table. What is
+// tested here is what can be checked without timing anything (timings belong in bench/): which
+// values are counted, the largest phase against its definition, that the sample's early start
+// changes no bit of the table, that small tables get no estimate, and that a refusal stops the
+// table before its bulk.
 #include <gtest/gtest.h>
 
 #include <cmath>
