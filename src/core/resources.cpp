@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "nanodecoh/error.hpp"
 
@@ -32,11 +33,12 @@ std::string format_bytes(double bytes) {
   return buffer;
 }
 
-std::size_t parse_memory_size(const std::string& text, const std::string& flag) {
-  const auto refuse = [&] {
-    throw InvalidArgument(flag, text.empty() ? "\"\"" : text,
-                          "a memory size > 0 such as 8G, 512M, 2GiB or 1e9 (bytes)");
-  };
+namespace {
+
+/// "8GiB" -> (8, "GiB"): the leading number and the rest; calls `refuse` (which throws) when
+/// the text does not start with a number.
+template <typename Refuse>
+std::pair<double, std::string> number_and_unit(const std::string& text, Refuse refuse) {
   std::size_t used = 0;
   double value = 0;
   try {
@@ -44,7 +46,17 @@ std::size_t parse_memory_size(const std::string& text, const std::string& flag) 
   } catch (const std::exception&) {
     refuse();
   }
-  std::string unit = text.substr(used);
+  return {value, text.substr(used)};
+}
+
+}  // namespace
+
+std::size_t parse_memory_size(const std::string& text, const std::string& flag) {
+  const auto refuse = [&] {
+    throw InvalidArgument(flag, text.empty() ? "\"\"" : text,
+                          "a memory size > 0 such as 8G, 512M, 2GiB or 1e9 (bytes)");
+  };
+  const auto [value, unit] = number_and_unit(text, refuse);
   double scale = 1;
   if (!unit.empty()) {
     const char prefix = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
@@ -100,14 +112,7 @@ double parse_duration(const std::string& text, const std::string& flag) {
     throw InvalidArgument(flag, text.empty() ? "\"\"" : text,
                           "a duration > 0 such as 90, 90s, 15m, 2h or 1d");
   };
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    refuse();
-  }
-  const std::string unit = text.substr(used);
+  const auto [value, unit] = number_and_unit(text, refuse);
   double scale = 1;
   if (unit == "m")
     scale = 60;

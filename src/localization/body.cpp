@@ -388,6 +388,20 @@ MassProperties mesh_mass_properties(const TriangleMesh& mesh, const std::string&
   return m;
 }
 
+TriangleMesh make_box(double a, double b, double c) {
+  TriangleMesh m;
+  for (int i = 0; i < 8; ++i)
+    m.vertices.emplace_back((i & 1) ? a : 0.0, (i & 2) ? b : 0.0, (i & 4) ? c : 0.0);
+  // faces as quads (outward normal by the right-hand rule), split into two triangles
+  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
+                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
+  for (const auto& q : quads) {
+    m.triangles.push_back({q[0], q[1], q[2]});
+    m.triangles.push_back({q[0], q[2], q[3]});
+  }
+  return m;
+}
+
 TriangleMesh make_icosphere(double radius, int subdivisions) {
   require_positive("radius", radius);
   require_at_least("subdivisions", subdivisions, 0);

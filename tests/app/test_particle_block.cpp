@@ -279,16 +279,7 @@ InvalidArgument text_error(const std::string& text, bool build = false) {
 /// triangle and `open` drops one.
 std::string write_box(const std::string& dir, const std::string& name, bool inside_out = false,
                       bool open = false) {
-  localization::TriangleMesh m;
-  const double a = 100.0, b = 60.0, c = 40.0;
-  for (int i = 0; i < 8; ++i)
-    m.vertices.emplace_back((i & 1) ? a : 0.0, (i & 2) ? b : 0.0, (i & 4) ? c : 0.0);
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    m.triangles.push_back({q[0], q[1], q[2]});
-    m.triangles.push_back({q[0], q[2], q[3]});
-  }
+  localization::TriangleMesh m = localization::make_box(100.0, 60.0, 40.0);
   if (inside_out)
     for (auto& t : m.triangles) std::swap(t[1], t[2]);
   if (open) m.triangles.pop_back();

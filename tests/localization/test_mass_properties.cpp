@@ -19,19 +19,9 @@ namespace {
 
 using constants::pi;
 
-/// The box [0, a] x [0, b] x [0, c], 12 triangles counter-clockwise seen from outside.
+/// The box [0, a] x [0, b] x [0, c] (make_box: 12 triangles, outward by the right-hand rule).
 TriangleMesh box(double a, double b, double c) {
-  TriangleMesh m;
-  for (int i = 0; i < 8; ++i)
-    m.vertices.emplace_back((i & 1) ? a : 0.0, (i & 2) ? b : 0.0, (i & 4) ? c : 0.0);
-  // faces as quads (outward normal by the right-hand rule), split into two triangles
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    m.triangles.push_back({q[0], q[1], q[2]});
-    m.triangles.push_back({q[0], q[2], q[3]});
-  }
-  return m;
+  return make_box(a, b, c);
 }
 
 /// The corner tetrahedron (0, a e_x, b e_y, c e_z).

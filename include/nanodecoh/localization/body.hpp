@@ -117,5 +117,7 @@ MassProperties mesh_mass_properties(const TriangleMesh& mesh, const std::string&
 /// A triangulated unit-free icosphere of `subdivisions` levels scaled to `radius`
 /// (vertices on the sphere); used by tests and examples.
 TriangleMesh make_icosphere(double radius, int subdivisions);
+/// The box [0, a] x [0, b] x [0, c] (m): 12 triangles, counter-clockwise seen from outside.
+TriangleMesh make_box(double a, double b, double c);
 
 }  // namespace nanodecoh::localization
