@@ -465,10 +465,12 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
       }
       if (main_run && !warned_trace && std::abs(o.trace - 1.0) > 1e-6) {
         warned_trace = true;
-        notices << "nanodecoh: warning: at t = " << format_number(t) << " s the grid holds "
-                << format_number(o.trace)
-                << " of the population (the exact state reaches beyond the box; use more "
-                   "points)\n";
+        // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
+        // "Back to the grid"), so its trace is not the share of the state inside the box.
+        notices << "nanodecoh: warning: at t = " << format_number(t)
+                << " s the exact state reaches beyond the box: rho on the grid shows it wrapped "
+                   "back into the box (aliased), with trace "
+                << format_number(o.trace) << " instead of 1 (use more points)\n";
       }
       record.series.push_back(std::move(o));
     }
