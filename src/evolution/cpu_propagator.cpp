@@ -70,7 +70,7 @@ namespace {
 
 /// Threads are worth their start-up and spin cost only on large grids (and the
 /// machines this runs on are often shared).
-constexpr std::size_t parallel_threshold = std::size_t{1} << 22;
+constexpr std::size_t parallel_threshold = std::size_t{1} << 16;
 
 /// Plain complex product (std::complex's operator* adds NaN recovery that blocks vectorisation).
 template <typename Real>
