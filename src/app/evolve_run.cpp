@@ -3,6 +3,7 @@
 
 #include "app/evolve_config.hpp"
 #include "app/evolve_factory.hpp"
+#include "app/json_units.hpp"
 #include "nanodecoh/resources.hpp"
 #include "nanodecoh/version.hpp"
 
@@ -70,6 +71,13 @@ nlohmann::json evolve_summary(const evolution::RunResult& result,
   if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
   j["methods"] = result.segment_methods;
   if (result.exact) j["exact_error_estimate"] = result.exact_error_estimate;
+  // The configuration after --set overrides and [particle] derivations, exactly as stored in
+  // the result file's `config` attribute (units of its keys: docs/evolve-config.md).
+  j["inputs"] = {{"config_toml", spec.config_toml}};
+  nlohmann::json axis_units = nlohmann::json::object();
+  for (const auto& axis : spec.axes)
+    axis_units[axis.name] = axis_observable_units(axis.kind == evolution::AxisKind::rotation);
+  add_units(j, {{"axes", axis_units}});
   return j;
 }
 

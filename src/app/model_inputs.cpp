@@ -207,4 +207,36 @@ InputNames model_input_toml_keys() {
   return names;
 }
 
+nlohmann::json to_json(const ModelInputs& in) {
+  nlohmann::json j = nlohmann::json::object();
+  const auto text = [&](const char* key, const std::string& v) {
+    if (!v.empty()) j[key] = v;
+  };
+  const auto number = [&](const char* key, const std::optional<double>& v) {
+    if (v) j[key] = *v;
+  };
+  text("body", in.body);
+  text("mesh", in.mesh);
+  if (!in.mesh.empty()) text("mesh_unit", in.mesh_unit);
+  text("coverage_file", in.coverage_file);
+  number("radius", in.radius);
+  number("semi_axis_a", in.semi_axis_a);
+  number("semi_axis_c", in.semi_axis_c);
+  number("length", in.length);
+  number("cap_angle", in.cap_angle);
+  text("emission", in.emission);
+  text("flux", in.flux);
+  if (in.flux == "cosine-power") j["power"] = in.power;
+  text("spectrum", in.spectrum);
+  number("surface_temperature", in.surface_temperature);
+  number("energy", in.energy);
+  text("spectrum_file", in.spectrum_file);
+  number("emitted_mass_amu", in.emitted_mass_amu);
+  number("rate", in.rate);
+  number("outgassing", in.outgassing);
+  text("outgassing_unit", in.outgassing_unit);
+  number("gas_temperature", in.gas_temperature);
+  return j;
+}
+
 }  // namespace nanodecoh::app

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "app/input_names.hpp"
 #include "io/toml_config.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
@@ -48,6 +50,10 @@ void read_body_keys(const io::Config& c, const std::string& prefix, ModelInputs&
 /// Builds and validates the model (including the outgassing normalisation Gamma = q/(k_B T) *
 /// area, docs/localization.md); throws InvalidArgument naming the field, IoError for files.
 localization::EmissionModel build_model(const ModelInputs& in);
+
+/// The inputs as given, for a `--json` output's "inputs": every field that was set (strings
+/// that are empty and optionals without a value are left out), keyed by field name.
+nlohmann::json to_json(const ModelInputs& in);
 
 /// The `localization` command's flags of each field ("semi_axis_a" -> "--semi-axes (A)").
 InputNames model_input_flags();

@@ -1,9 +1,7 @@
 // The `rates` job (rates_job.hpp); the JSON layout of `rates --json` is docs/rates.md's.
 #include "app/rates_job.hpp"
 
-#include <functional>
-#include <map>
-#include <stdexcept>
+#include "app/json_units.hpp"
 
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/validate.hpp"
@@ -111,58 +109,6 @@ nlohmann::json to_json(const RatesJob& job) {
           {"ratio_decoherence_magnetic_to_dielectric", ratio_f},
           {"ratio_drag_magnetic_to_dielectric", ratio_xi},
           {"paper", paper_json(paper, !material.has_value())}};
-}
-
-// Unit of a numeric output key (the last component of its path; the same key means the same
-// quantity everywhere in the output). "1" is dimensionless.
-std::string unit_of(const std::string& key) {
-  static const std::map<std::string, std::string> exact = {
-      {"radius", "m"},
-      {"dx", "m"},
-      {"thermal_wavelength", "m"},
-      {"temperature", "K"},
-      {"t_internal", "K"},
-      {"mass", "kg"},
-      {"density", "kg m^-3"},
-      {"chi_real", "1"},
-      {"chi_imag", "1"},
-      {"permittivity", "1"},
-      {"shape_factor", "1"},
-      {"permittivity_valid_band", "rad s^-1"},
-      {"clausius_mossotti_real", "1"},
-      {"clausius_mossotti_imag", "1"},
-      {"polarizability_real", "J T^-2"},
-      {"polarizability_imag", "J T^-2"},
-      {"localization_parameter", "m^-2 s^-1"},
-      {"localization_rate", "s^-1"},
-      {"event_rate", "s^-1"},
-      {"drag_coefficient", "s^-1"},
-      {"fdt_ratio", "1"},
-      {"total", "s^-1"},
-      {"scattering", "s^-1"},
-      {"absorption", "s^-1"},
-  };
-  if (const auto it = exact.find(key); it != exact.end()) return it->second;
-  if (key.rfind("momentum_diffusion", 0) == 0) return "kg^2 m^2 s^-3";
-  if (key.rfind("decoherence_rate", 0) == 0) return "s^-1";
-  if (key.rfind("ratio_", 0) == 0) return "1";
-  throw std::logic_error("rates: no unit for output key " + key);
-}
-
-// Adds "units": {key: unit} for every numeric value (or array of numbers) in `out`.
-void add_units(nlohmann::json& out) {
-  nlohmann::json units = nlohmann::json::object();
-  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (it->is_object()) {
-        walk(*it);
-      } else if (it->is_number() || (it->is_array() && !it->empty() && it->front().is_number())) {
-        units[it.key()] = unit_of(it.key());
-      }
-    }
-  };
-  walk(out);
-  out["units"] = units;
 }
 
 }  // namespace

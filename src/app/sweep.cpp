@@ -370,6 +370,7 @@ void assemble_sweep_file(const Sweep& sweep, const std::string& out) {
     wall_seconds.push_back(summary.value("wall_seconds", 0.0));
     summary.erase("wall_seconds");
     summary.erase("checkpoint");
+    if (summary.contains("units")) summary["units"].erase("wall_seconds");
     summary["output"] = out;
     summaries.push_back(summary);
     const io::Hdf5File part = io::Hdf5File::open_read(part_file(out, i, ".h5"));

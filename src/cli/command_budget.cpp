@@ -18,6 +18,7 @@
 #include "app/config_reading.hpp"
 #include "app/evolve_config.hpp"
 #include "app/evolve_factory.hpp"
+#include "app/json_units.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/output_claim.hpp"
@@ -117,23 +118,9 @@ nlohmann::json to_json(const app::Budget& b, const app::EvolveInput& input,
                             {"total", row_json(b.total, r)},
                             {"dominant", dominant(b, r)}};
   }
-  // Every number's unit, by key (the same key means the same quantity everywhere).
-  out["units"] = {{"separation", length},
-                  {"dx", length},
-                  {"grid_step", length},
-                  {"grid_points", "1"},
-                  {"time", "s"},
-                  {"radius", "m"},
-                  {"temperature", "K"},
-                  {"density", "kg m^-3"},
-                  {"mass", "kg"},
-                  {"moment_of_inertia", "kg m^2"},
-                  {"inertia_tensor", "kg m^2"},
-                  {"volume", "m^3"},
-                  {"decoherence_rate", "s^-1"},
-                  {"decoherence_rate_imag", "s^-1"},
-                  {"decoherence_rate_longwave", "s^-1"},
-                  {"coherence", "1"}};
+  // Every number's unit, by key (the same key means the same quantity everywhere); lengths
+  // along the axis are angles on a rotation axis.
+  app::add_units(out, {{"separation", length}, {"dx", length}, {"grid_step", length}});
   return out;
 }
 

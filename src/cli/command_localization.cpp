@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/json_units.hpp"
 #include "app/localization_job.hpp"
 #include "app/model_inputs.hpp"
 #include "cli/commands.hpp"
@@ -140,14 +141,24 @@ Command register_localization_command(CLI::App& root) {
                 d.push_back(row);
                 ft.push_back(lim.force_torque(i));
               }
-              print_json(std::cout, {{"re", f.value.real()},
-                                     {"im", f.value.imag()},
-                                     {"rate", gamma},
-                                     {"error_estimate", f.error_estimate},
-                                     {"backend", std::string(to_string(backend))},
-                                     {"diffusive", {{"re", diff.real()}, {"im", diff.imag()}}},
-                                     {"diffusion_tensor", d},
-                                     {"force_torque", ft}});
+              nlohmann::json inputs = app::to_json(in);
+              inputs["dx"] = dxv;
+              inputs["angle"] = o->angle;
+              inputs["axis"] = axv;
+              inputs["tolerance"] = o->tolerance;
+              inputs["backend"] = o->backend;
+              nlohmann::json out = {{"inputs", inputs},
+                                    {"re", f.value.real()},
+                                    {"im", f.value.imag()},
+                                    {"rate", gamma},
+                                    {"error_estimate", f.error_estimate},
+                                    {"backend", std::string(to_string(backend))},
+                                    {"diffusive", {{"re", diff.real()}, {"im", diff.imag()}}},
+                                    {"diffusion_tensor", d},
+                                    {"force_torque", ft}};
+              app::add_units(out, {{"outgassing", app::outgassing_unit_symbol(in.outgassing_unit)},
+                                   {"tolerance", "1 (in units of rate)"}});
+              print_json(std::cout, out);
             } else {
               std::cout.precision(10);
               std::cout << "F = " << f.value.real() << (f.value.imag() < 0 ? " - " : " + ")

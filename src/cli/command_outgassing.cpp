@@ -3,6 +3,7 @@
 // desorption paper end of Sec. IV D).
 #include <iostream>
 
+#include "app/json_units.hpp"
 #include "app/localization_job.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/constants.hpp"
@@ -34,7 +35,15 @@ Command register_outgassing_command(CLI::App& root) {
             const double flux = result.particle_flux_per_area;
             const double rate = result.rate;
             if (o->json) {
-              print_json(std::cout, {{"rate", rate}, {"particle_flux_per_area", flux}});
+              nlohmann::json out = {{"inputs",
+                                     {{"q", o->q},
+                                      {"unit", o->unit},
+                                      {"radius", o->radius},
+                                      {"temperature", o->temperature}}},
+                                    {"rate", rate},
+                                    {"particle_flux_per_area", flux}};
+              app::add_units(out, {{"q", app::outgassing_unit_symbol(o->unit)}});
+              print_json(std::cout, out);
             } else {
               std::cout << "particle flux per area = " << flux << " 1/(m^2 s)\n"
                         << "emission rate Gamma    = " << rate << " 1/s\n";

@@ -9,6 +9,7 @@
 
 #include "app/config_reading.hpp"
 #include "app/evolve_config.hpp"
+#include "app/json_units.hpp"
 #include "app/sweep.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/error.hpp"
@@ -52,12 +53,21 @@ int run_sweep_command(const SweepOptions& opt) {
     return 130;
   }
   if (opt.json) {
-    print_json(std::cout, {{"points", sweep.size()},
-                           {"computed", report.computed},
-                           {"resumed", report.found},
-                           {"table_builds", report.table_builds},
-                           {"propagator_builds", report.propagator_builds},
-                           {"output", opt.out}});
+    // The inputs as the user wrote them (each point's configuration, with the units of its
+    // keys in docs/evolve-config.md, is in the output file and its summaries).
+    nlohmann::json out = {{"inputs",
+                           {{"config", opt.config.empty() ? "built-in default" : opt.config},
+                            {"overrides", opt.overrides},
+                            {"vary", opt.vary},
+                            {"zip", opt.zip}}},
+                          {"points", sweep.size()},
+                          {"computed", report.computed},
+                          {"resumed", report.found},
+                          {"table_builds", report.table_builds},
+                          {"propagator_builds", report.propagator_builds},
+                          {"output", opt.out}};
+    app::add_units(out);
+    print_json(std::cout, out);
   } else if (!opt.quiet) {
     std::cout << "swept " << sweep.size() << " points (" << report.computed << " computed, "
               << report.found << " resumed, " << report.table_builds << " F tables and "

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "json_contract.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/material_response.hpp"
 #include "nanodecoh/thermal_photon_rates.hpp"
@@ -160,19 +161,8 @@ TEST(CliBudget, DefaultTimeIsTheProtocolsDurationAndDxAddsARow) {
 TEST(CliBudget, JsonHasAUnitForEveryNumber) {
   const std::string cfg = write_config(make_temp_dir("cli_budget_units"));
   const nlohmann::json j = budget_json({cfg});
+  testing::expect_self_describing(j);  // tests/support/json_contract.hpp
   const auto& units = j["units"];
-  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (node.is_object() && it.key() == "units") continue;
-      const bool number =
-          it->is_number() || (it->is_array() && !it->empty() && it->front().is_number());
-      if (number && node.is_object()) {
-        EXPECT_TRUE(units.contains(it.key())) << it.key();
-      }
-      if (it->is_structured() && !number) walk(*it);
-    }
-  };
-  walk(j);
   EXPECT_EQ(units["separation"], "m");
   EXPECT_EQ(units["decoherence_rate"], "s^-1");
   EXPECT_EQ(units["coherence"], "1");

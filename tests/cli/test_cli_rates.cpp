@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "json_contract.hpp"
 #include "run_cli.hpp"
 
 namespace nanodecoh {
@@ -110,22 +110,10 @@ TEST(CliRates, JsonHasTheContractKeys) {
   EXPECT_EQ(r.out.find("inf"), std::string::npos);
 }
 
-// Every number in the output has a unit in `units` (keyed by its key name), and the
-// inputs are echoed.
+// Every number in the output has a unit in `units` (tests/support/json_contract.hpp), and
+// the inputs are echoed.
 void expect_self_describing(const nlohmann::json& j) {
-  ASSERT_TRUE(j.contains("units"));
-  ASSERT_TRUE(j.contains("inputs"));
-  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (it.key() == "units") continue;
-      if (it->is_object()) {
-        walk(*it);
-      } else if (it->is_number() || it->is_array()) {
-        EXPECT_TRUE(j["units"].contains(it.key())) << it.key();
-      }
-    }
-  };
-  walk(j);
+  testing::expect_self_describing(j);
   EXPECT_EQ(j["units"]["momentum_diffusion"], "kg^2 m^2 s^-3");
   EXPECT_EQ(j["units"]["decoherence_rate"], "s^-1");
   EXPECT_EQ(j["units"]["radius"], "m");
