@@ -3,6 +3,7 @@
 #include "app/budget.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <complex>
 
@@ -10,6 +11,7 @@
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/localization_channels.hpp"
+#include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::app {
@@ -139,7 +141,13 @@ Budget compute_budget(const EvolveInput& input, const evolution::SimulationSpec&
       b.total.coherence.push_back(std::exp(-total * b.time));
     }
   };
+  using clock = std::chrono::steady_clock;
+  const auto seconds_since = [](clock::time_point t) {
+    return std::chrono::duration<double>(clock::now() - t).count();
+  };
+  const clock::time_point grid_start = clock::now();
   add_rows(rows);
+  const double grid_seconds = seconds_since(grid_start);
 
   // Beyond the grid: double the separation until every channel that saturates has done so
   // (a diffusive channel never does and is not waited for); on a circle, up to half a turn.
@@ -169,9 +177,30 @@ Budget compute_budget(const EvolveInput& input, const evolution::SimulationSpec&
     }
     return true;
   };
+  // Time of the extension: an engine value's cost grows with the square of its recoil phase
+  // (docs/localization.md), so a doubling costs about 4 times the one before. The first is
+  // predicted from the grid's batch: with costs ~ k^2 over rows k = 1..N, the largest row is
+  // about 3/N of the batch, and its double 4 times that.
+  const double grid_rows = static_cast<double>(std::max<std::size_t>(rows.size(), 1));
+  double predicted = 12.0 * grid_seconds / grid_rows;
+  const clock::time_point extension_start = clock::now();
+  b.extension_time_limit = options.extension_time_limit;
   double d = b.separation.back();
   int doublings = 0;
   while (!(doublings > 0 && saturated())) {
+    const double spent = seconds_since(extension_start);
+    if (spent + predicted > options.extension_time_limit) {
+      std::string where = "stopped at separation " + format_number(d);
+      for (std::size_t c = 0; c < b.channels.size(); ++c)
+        if (saturates(c))
+          where += ", " + b.channels[c].key + " F = " + format_number(b.channels[c].rate.back());
+      b.extension_note = where + " before saturation: the next doubling would take about " +
+                         format_duration(predicted) +
+                         " (the engine's cost grows with the square "
+                         "of the recoil phase), beyond --max-time " +
+                         format_duration(options.extension_time_limit);
+      break;
+    }
     if (doublings == max_doublings) {
       b.extension_note = "not saturated within 2^" + std::to_string(max_doublings) +
                          " times the grid's largest separation";
@@ -184,7 +213,9 @@ Budget compute_budget(const EvolveInput& input, const evolution::SimulationSpec&
     d = b.rotation ? std::min(2.0 * d, constants::pi) : 2.0 * d;
     ++doublings;
     try {
+      const clock::time_point row_start = clock::now();
       add_rows({d});
+      predicted = 4.0 * seconds_since(row_start);
     } catch (const NumericalError&) {
       throw;
     } catch (const Error& e) {

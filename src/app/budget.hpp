@@ -41,12 +41,16 @@ struct Budget {
   std::optional<std::size_t> superposition_row;
   /// Why the rows beyond the grid stop before saturation, if they do ("" otherwise).
   std::string extension_note;
+  double extension_time_limit = 0.0;  ///< s, BudgetOptions::extension_time_limit
 };
 
 /// Options of the budget beyond the configuration.
 struct BudgetOptions {
   std::optional<double> time;                ///< T, s (default: the protocol's duration)
   std::optional<double> superposition_size;  ///< m or rad (default: a cat's separation)
+  /// Wall time (s) the rows beyond the grid may take: a doubling whose predicted time would
+  /// exceed it is not started, and extension_note says where the rows stopped and why.
+  double extension_time_limit = 30.0;
 };
 
 /// Computes the budget of the configuration `input` whose channels `spec` holds (built by

@@ -589,6 +589,10 @@ ChannelSpec read_channel_spec(const io::Config& c, const ParticleSpec& particle,
       "\"dielectric\" | \"table\"");
 }
 
+bool same_direction(const Eigen::Vector3d& a, const Eigen::Vector3d& b) {
+  return a.normalized().cross(b.normalized()).norm() <= 1e-9 && a.dot(b) > 0.0;
+}
+
 EvolveInput read_evolve_input(const io::Config& config) {
   EvolveInput input;
   EvolveSpec& spec = input.spec;
@@ -607,25 +611,31 @@ EvolveInput read_evolve_input(const io::Config& config) {
     InputNames names = InputNames::toml_table(table.full_key("")).strip("channels.");
     spec.channels.push_back(
         read_channel_spec(table, spec.particle, &names, &spec.particle.derivations));
+    // An engine or table channel turns the body about the grid axis' body axis; another axis
+    // would turn a different body from the one whose moment the grid uses.
+    const std::string axis_key = "axes[" + std::to_string(rotation_axis_index) + "].rotation_axis";
+    const auto require_grid_axis = [&](const Eigen::Vector3d& channel_axis) {
+      if (!same_direction(channel_axis, rotation_axes[0]))
+        throw InvalidArgument(table.full_key("rotation_axis"), "a different axis from " + axis_key,
+                              "the body axis of rotation axis " + axis_key +
+                                  " (give it in one place, or the same axis)");
+    };
     if (auto* d = std::get_if<DesorptionChannelSpec>(&spec.channels.back())) {
       if (rotation_axes.size() > 1)
         throw InvalidArgument(table.full_key("kind"), "\"desorption\"",
                               "a grid of at most 3 translation axes and 1 rotation axis");
       if (rotation_axes.size() == 1) {
-        // The channel turns the body about the grid axis' body axis unless it says otherwise;
-        // another axis would turn a different body from the one whose moment the grid uses.
-        const std::string axis_key =
-            "axes[" + std::to_string(rotation_axis_index) + "].rotation_axis";
-        if (!table.has("rotation_axis")) {
+        if (!table.has("rotation_axis"))
           d->rotation_axis = rotation_axes[0];
-        } else if (d->rotation_axis.normalized().cross(rotation_axes[0]).norm() > 1e-9 ||
-                   d->rotation_axis.dot(rotation_axes[0]) <= 0.0) {
-          throw InvalidArgument(table.full_key("rotation_axis"),
-                                "a different axis from " + axis_key,
-                                "the body axis of rotation axis " + axis_key +
-                                    " (give it in one place, or the same axis)");
-        }
+        else
+          require_grid_axis(d->rotation_axis);
       }
+    }
+    if (auto* t = std::get_if<TableChannelSpec>(&spec.channels.back());
+        t && rotation_axes.size() == 1) {
+      if (t->rotation_axis) require_grid_axis(*t->rotation_axis);
+      t->grid_rotation_axis = rotation_axes[0];
+      t->grid_rotation_axis_key = axis_key;
     }
     input.names.channels.push_back(names);
   }

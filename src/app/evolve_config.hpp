@@ -32,4 +32,8 @@ EvolveInput read_evolve_input(const io::Config& config);
 /// diffusive approximation.
 const std::string& default_evolve_config();
 
+/// True when two non-zero vectors point the same way (to 1e-9 in angle): a channel's
+/// rotation axis against the grid's.
+bool same_direction(const Eigen::Vector3d& a, const Eigen::Vector3d& b);
+
 }  // namespace nanodecoh::app

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
@@ -195,6 +196,19 @@ ChannelPtr make_table_channel(const TableChannelSpec& spec) {
   io::FTable table = io::read_ftable(spec.file);
   const Eigen::Vector3d file_axis(table.rotation_axis[0], table.rotation_axis[1],
                                   table.rotation_axis[2]);
+  // On a grid with a rotation axis, the table's orientations must turn the body about that
+  // axis (the one the grid's moment of inertia is about), unless the channel names the axis
+  // itself (then read_evolve_input has checked it against the grid's).
+  if (spec.grid_rotation_axis && !spec.rotation_axis &&
+      !same_direction(file_axis, *spec.grid_rotation_axis)) {
+    std::ostringstream what;
+    what << spec.file << " (orientations about (" << file_axis.transpose() << "))";
+    std::ostringstream allowed;
+    allowed << "a table of orientations about the grid's body axis " << spec.grid_rotation_axis_key
+            << " = (" << spec.grid_rotation_axis->transpose()
+            << "): make the table with that orientations.axis, or set the grid's axis";
+    throw InvalidArgument("file", what.str(), allowed.str());
+  }
   return std::make_shared<evolution::FTableChannel>(std::move(table), spec.file,
                                                     spec.rotation_axis.value_or(file_axis),
                                                     spec.diffusive_lambda, spec.angular_lambda);

@@ -95,8 +95,12 @@ struct DesorptionChannelSpec {
 struct TableChannelSpec {
   std::string file;
   std::optional<Eigen::Vector3d> rotation_axis;  ///< default: the file's rotation axis
-  double diffusive_lambda = 0.0;                 ///< 1/(m^2 s)
-  double angular_lambda = 0.0;                   ///< 1/(rad^2 s)
+  /// The grid's rotation axis (body frame) and its key, when the grid has one: the file's
+  /// orientations must turn the body about it (checked when the file is read).
+  std::optional<Eigen::Vector3d> grid_rotation_axis;
+  std::string grid_rotation_axis_key;
+  double diffusive_lambda = 0.0;  ///< 1/(m^2 s)
+  double angular_lambda = 0.0;    ///< 1/(rad^2 s)
 };
 
 using ChannelSpec = std::variant<DiffusiveChannelSpec, GaussianChannelSpec, MagneticChannelSpec,

@@ -84,6 +84,7 @@ const std::map<std::string, nlohmann::json>& shared_table() {
       {"grid_step", "m"},
       {"grid_points", "1"},
       {"time", "s"},
+      {"max_time", "s"},
       {"decoherence_rate_imag", "s^-1"},
       {"coherence", "1"},
       // Evolve and sweep summaries.

@@ -19,6 +19,7 @@
 #include "app/evolve_config.hpp"
 #include "app/evolve_factory.hpp"
 #include "app/json_units.hpp"
+#include "nanodecoh/resources.hpp"
 #include "cli/commands.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/output_claim.hpp"
@@ -28,7 +29,7 @@ namespace nanodecoh::cli {
 namespace {
 
 struct BudgetCliOptions {
-  std::string config, plot;
+  std::string config, plot, max_time;
   std::vector<std::string> overrides;
   double time = 0.0, dx = 0.0;
   CLI::Option* time_option = nullptr;
@@ -75,6 +76,7 @@ nlohmann::json to_json(const app::Budget& b, const app::EvolveInput& input,
                            {"time_origin", b.time_origin},
                            {"derivations", input.spec.particle.derivations}};
   if (b.superposition_row) inputs["dx"] = b.separation[*b.superposition_row];
+  inputs["max_time"] = b.extension_time_limit;
   const app::ParticleSpec& p = input.spec.particle;
   nlohmann::json particle = nlohmann::json::object();
   if (p.material) particle["material"] = p.material->name + " (" + p.material->file + ")";
@@ -181,6 +183,7 @@ int run_budget(const BudgetCliOptions& o) {
   app::BudgetOptions options;
   if (o.time_option->count() > 0) options.time = o.time;
   if (o.dx_option->count() > 0) options.superposition_size = o.dx;
+  if (!o.max_time.empty()) options.extension_time_limit = parse_duration(o.max_time, "--max-time");
   const app::Budget budget = app::compute_budget(input, spec, options);
   const nlohmann::json j = to_json(budget, input, o);
   require_finite_json(j);
@@ -237,6 +240,9 @@ Command register_budget_command(CLI::App& root) {
   app->add_option("--plot", o->plot,
                   "Plot F per channel and its long-wavelength approximation vs separation to this "
                   "PNG (needs /usr/bin/python3 with matplotlib)");
+  app->add_option("--max-time", o->max_time,
+                  "Wall time the rows beyond the grid may take before saturation (90, 20m, 2h; "
+                  "default 30s)");
   app->add_flag("--json", o->json, "Print one JSON object (SI units, with a units map)");
   return {app, [o] { return run_budget(*o); }};
 }

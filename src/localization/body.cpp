@@ -352,8 +352,15 @@ std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& input,
   if (!(std::fabs(volume) > 1e-12 * extent * extent * extent))
     throw InvalidArgument(parameter, "enclosed volume " + format_number(volume),
                           "a mesh enclosing a non-zero volume");
+  // Consistently oriented, but every normal inwards: the emission directions (outward
+  // normals) would all be reversed. Refused, as the particle block's mass properties refuse
+  // it, rather than flipped behind the user's back.
   if (volume < 0)
-    for (auto& tri : mesh.triangles) std::swap(tri[1], tri[2]);  // all normals pointed inwards
+    throw InvalidArgument(parameter,
+                          "inside out (enclosed volume " + format_number(volume) +
+                              ": its triangles wind clockwise seen from outside)",
+                          "triangles wound counter-clockwise seen from outside (outward "
+                          "normals): reverse the vertex order of every triangle");
   const Eigen::Vector3d centroid = moment / volume;
   for (auto& v : mesh.vertices) v -= centroid;
   return std::make_shared<MeshBody>(std::move(mesh));

@@ -3,6 +3,7 @@
 // the cat's marked points) and that it agrees with the library's own validation.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "app/evolve_config.hpp"
@@ -70,6 +71,34 @@ TEST(EvolveConfig, ReadsTheSpecWithoutBuildingPhysics) {
   ASSERT_EQ(input.spec.marked_points.size(), 2u);
   EXPECT_DOUBLE_EQ(input.spec.marked_points[0][0], -6e-9);
   EXPECT_DOUBLE_EQ(input.spec.marked_points[1][0], 6e-9);
+}
+
+TEST(EvolveConfig, EveryExampleConfigurationReads) {
+  // Every examples/evolve_*.toml is a valid configuration (read and checked, physics not
+  // built); the Janus example's body gives the mass and the moment about its rotation axis.
+  std::size_t read = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(NANODECOH_SOURCE_DIR) + "/examples")) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("evolve_", 0) != 0 || entry.path().extension() != ".toml") continue;
+    // Reads the table that `nanodecoh ftable examples/ftable_rotation_grid.toml` writes first
+    // (FTablePath.* runs that path end to end).
+    if (name == "evolve_ftable_rotation.toml") continue;
+    SCOPED_TRACE(name);
+    const io::Config config = io::Config::from_file(entry.path().string());
+    EvolveInput input;
+    EXPECT_NO_THROW(input = read_evolve_input(config));
+    ++read;
+    if (name == "evolve_janus_rotation.toml") {
+      ASSERT_TRUE(input.spec.particle.body);
+      ASSERT_EQ(input.spec.axes.size(), 2u);
+      // 2/5 M a^2 of a uniform sphere (a Janus body's mass distribution is the sphere's),
+      // M = 2200 kg/m^3 4/3 pi a^3: rounding only, 1e-14 relative.
+      const double a = 75e-9, mass = 2200.0 * 4.0 / 3.0 * 3.141592653589793 * a * a * a;
+      EXPECT_NEAR(input.spec.axes[1].inertia, 0.4 * mass * a * a, 1e-14 * 0.4 * mass * a * a);
+    }
+  }
+  EXPECT_GE(read, 4u);
 }
 
 TEST(EvolveConfig, MissingMassSaysMissing) {

@@ -6,6 +6,8 @@
 // exp(-Re F t) for a static cat.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <Eigen/Dense>
 #include <cmath>
 #include <complex>
@@ -186,6 +188,26 @@ TEST(FTablePath, FtableFileDrivesEvolveLikeTheDesorptionChannel) {
   EXPECT_NE(as_checkpoint.err.find("output.checkpoint_file"), std::string::npos)
       << as_checkpoint.err;
   EXPECT_EQ(nanodecoh::testing::file_contents(dir + "/F.h5"), table_bytes);
+  // The table's orientations turn the body about z; a grid turning it about x (whose moment
+  // of inertia is about x) must not be given the table's values: one line naming the file.
+  const auto other_axis =
+      run_cli({"evolve", table_run, "--out", dir + "/e.h5", "--quiet", "--backend", "cpu", "--set",
+               "axes[1].rotation_axis=[1.0, 0.0, 0.0]"});
+  EXPECT_EQ(other_axis.exit_code, 2) << other_axis.err;
+  EXPECT_EQ(
+      nanodecoh::testing::count_lines(nanodecoh::testing::without_backend_notice(other_axis.err)),
+      1)
+      << other_axis.err;
+  EXPECT_NE(other_axis.err.find("channels[0].file"), std::string::npos) << other_axis.err;
+  EXPECT_NE(other_axis.err.find("axes[1].rotation_axis"), std::string::npos) << other_axis.err;
+  // ... nor may the channel name an axis other than the grid's.
+  const auto channel_axis =
+      run_cli({"evolve", table_run, "--out", dir + "/e.h5", "--quiet", "--backend", "cpu", "--set",
+               "channels[0].rotation_axis=[0.0, 1.0, 0.0]"});
+  EXPECT_EQ(channel_axis.exit_code, 2) << channel_axis.err;
+  EXPECT_NE(channel_axis.err.find("channels[0].rotation_axis"), std::string::npos)
+      << channel_axis.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/e.h5"));
 }
 
 TEST(FTablePath, ATableThatMissesGridPointsIsRefusedByEvolve) {

@@ -133,9 +133,15 @@ TEST(MeshValidation, RejectsOpenInconsistentDegenerateAndMalformed) {
   degenerate.triangles.push_back({0, 1, static_cast<int>(degenerate.vertices.size()) - 1});
   degenerate.triangles.push_back({1, 0, static_cast<int>(degenerate.vertices.size()) - 1});
   EXPECT_THROW((void)make_mesh_body(degenerate), InvalidArgument);
-  TriangleMesh inward = good;  // all normals inwards: flipped, not rejected
+  TriangleMesh inward = good;  // all normals inwards: refused (never flipped silently)
   for (auto& t : inward.triangles) std::swap(t[1], t[2]);
-  EXPECT_NO_THROW((void)make_mesh_body(inward));
+  try {
+    (void)make_mesh_body(inward, "mesh inward.obj");
+    ADD_FAILURE() << "an inside-out mesh was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("inside out"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("mesh inward.obj"), std::string::npos) << e.what();
+  }
 
   const std::string dir = nanodecoh::testing::make_temp_dir("mesh_bad");
   std::ofstream(dir + "/bad.obj") << "v 0 0 0\nv 1 0 0\nf 1 2 7\n";

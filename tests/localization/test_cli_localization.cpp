@@ -163,8 +163,13 @@ TEST(LocalizationCli, BadInputNamesTheParameter) {
   nanodecoh::localization::TriangleMesh flipped = nanodecoh::localization::make_icosphere(75e-9, 1);
   std::swap(flipped.triangles[0][1], flipped.triangles[0][2]);
   nanodecoh::localization::write_obj(dir + "/flipped.obj", flipped);
+  nanodecoh::localization::TriangleMesh inside_out =
+      nanodecoh::localization::make_icosphere(75e-9, 1);
+  for (auto& t : inside_out.triangles) std::swap(t[1], t[2]);  // every normal inwards
+  nanodecoh::localization::write_obj(dir + "/inside_out.obj", inside_out);
   std::ofstream(dir + "/garbage.stl") << "solid x\n facet normal 0 0 1\n vertex 1 2\n endfacet\n";
-  for (const char* name : {"open.obj", "degenerate.obj", "flipped.obj", "garbage.stl"})
+  for (const char* name :
+       {"open.obj", "degenerate.obj", "flipped.obj", "inside_out.obj", "garbage.stl"})
     expect_bad({"localization", "--body", "mesh", "--mesh", dir + "/" + name, "--emitted-mass-amu",
                 "18", "--rate", "1", "--dx", "0,0,0"},
                "--mesh");

@@ -99,8 +99,9 @@ void write_binary_stl(const std::filesystem::path& path, const TriangleMesh& mes
 
 /// A triangulated body. Validates that the mesh is closed (every edge shared
 /// by exactly two triangles), consistently oriented and free of degenerate
-/// triangles; throws InvalidArgument naming `parameter` otherwise. A mesh whose
-/// normals all point inwards is flipped. The body is translated so that its
+/// triangles, and that its normals point outwards (triangles counter-clockwise seen from
+/// outside, positive enclosed volume); throws InvalidArgument naming `parameter` otherwise
+/// (an inside-out mesh is refused, not flipped). The body is translated so that its
 /// volume centroid (uniform density) is the origin. Provides volume nodes
 /// (signed tetrahedra from the centroid).
 std::shared_ptr<const Body> make_mesh_body(const TriangleMesh& mesh,
