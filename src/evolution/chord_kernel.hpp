@@ -48,7 +48,8 @@ struct Model {
   StateKind state = StateKind::gaussian;
   double width = 0.0, separation = 0.0, center = 0.0, momentum = 0.0;
   double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
-  double tolerance = 1e-10;                   ///< absolute error of the F path integral
+  double cat_norm = 0.0;  ///< cat: 2 + 2 exp(-d^2/(8 s^2)) (set by make_chord_model; 0: computed)
+  double tolerance = 1e-10;  ///< absolute error of the F path integral
 };
 
 /// A complex number both sides can use (std::complex is host-only before cuda::std).
@@ -193,7 +194,7 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
   const double shape = 2.0 * std::cos(0.5 * k * d) * std::exp(-r * r / sr) +
                        std::exp(-(r - d) * (r - d) / sr) + std::exp(-(r + d) * (r + d) / sr);
   const Complex common = cexp(-0.5 * k * k * s * s, p_phase - k * c);
-  const double norm = 2.0 + 2.0 * std::exp(-d * d / sr);
+  const double norm = m.cat_norm > 0.0 ? m.cat_norm : 2.0 + 2.0 * std::exp(-d * d / sr);
   return {common.re * shape / norm, common.im * shape / norm};
 }
 
@@ -272,6 +273,62 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
   return closed + total;
 }
 
+/// The k range outside which every point (k, r) of the chord r at time t is skipped by chord_at
+/// (initial_chord_below at ln 1e-30): false when the whole chord is skipped, else [lo, hi] (1/m),
+/// a superset (one unit of slack in the exponent). The start of the characteristic is linear in
+/// k for fixed r, (k0, r0) = k (a, b) + (c, e), so each quadratic form of initial_chord_below is
+/// a concave quadratic in k, above the bound on an interval; the range spans their union.
+NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, double& lo, double& hi) {
+  int last = 0;
+  double begin = 0.0;
+  while (last + 1 < m.segments && begin + m.duration[last] < t) {
+    begin += m.duration[last];
+    ++last;
+  }
+  double a = 1.0, b = 0.0, c = 0.0, e = r;  // (k, r) = (1, 0) and (0, r) mapped back
+  for (int s = last; s >= 0; --s) {
+    const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
+    if (span > 0.0) {
+      map_back(m, s, span, a, b);
+      map_back(m, s, span, c, e);
+    }
+  }
+  // Exponent of the bound: -p k0^2 - w (r0 - shift)^2 + offset, for each shift.
+  double p, w, offset = 0.0;
+  double shifts[3] = {0.0, 0.0, 0.0};
+  int count = 1;
+  if (m.state == StateKind::thermal) {
+    p = m.thermal_k2;
+    w = m.thermal_r2;
+  } else {
+    p = 0.5 * m.width * m.width;
+    w = 1.0 / (8.0 * m.width * m.width);
+    if (m.state == StateKind::cat) {
+      shifts[1] = m.separation;
+      shifts[2] = -m.separation;
+      count = 3;
+      offset = 0.693147180559945309;
+    }
+  }
+  const double level = -69.0775527898213705 - 1.0;  // ln 1e-30, one unit of slack
+  bool any = false;
+  for (int j = 0; j < count; ++j) {
+    // -(p a^2 + w b^2) k^2 - 2 (p a c + w b (e - shift)) k - (p c^2 + w (e - shift)^2) + offset
+    const double f = e - shifts[j];
+    const double qa = p * a * a + w * b * b, qb = 2.0 * (p * a * c + w * b * f),
+                 qc = p * c * c + w * f * f - offset + level;
+    // qa k^2 + qb k + qc <= 0 where the bound may pass.
+    const double disc = qb * qb - 4.0 * qa * qc;
+    if (!(qa > 0.0) || !(disc >= 0.0)) continue;
+    const double root = std::sqrt(disc);
+    const double k1 = (-qb - root) / (2.0 * qa), k2 = (-qb + root) / (2.0 * qa);
+    lo = any ? std::fmin(lo, k1) : k1;
+    hi = any ? std::fmax(hi, k2) : k2;
+    any = true;
+  }
+  return any;
+}
+
 /// chi(k, r) at time t (0 <= t <= the protocol's duration); `error` receives the error estimate
 /// of the F integral along the path. With `cached_integral` and `cached_error` (one point of a
 /// ChordDampingCache table): a stored integral (not NaN) and its estimate are used instead of
@@ -317,7 +374,8 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
     *cached_integral = integral;
     *cached_error = error;
   }
-  const Complex factor = cexp(-integral, phase);
+  // Without linear forces the phase is 0: exp(-integral) alone (cos 0 = 1, sin 0 = 0 exactly).
+  const Complex factor = phase == 0.0 ? Complex{std::exp(-integral), 0.0} : cexp(-integral, phase);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
 }
 

@@ -337,6 +337,7 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
   //   a_{2j+p} = sum_{q < m/2} (c_q + (-1)^p c_{q+m/2}) exp(2 pi i q p/m) exp(2 pi i q j/(m/2)),
   // one transform of length m/2 after folding.
   const std::vector<cplx> half_twiddles = fft_twiddles(m / 2);
+  const double dk = 2.0 * constants::pi / period;  // spacing of the k grid
   const auto transform_chord = [&](long long d, const cplx* c, std::vector<cplx>& a) {
     const std::size_t h = m / 2;
     const bool odd = (d % 2) != 0;
@@ -371,9 +372,17 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
       for (long long d = -(nn - 1); d <= nn - 1; ++d) {
         const double r = static_cast<double>(d) * dx;
         const std::size_t offset = static_cast<std::size_t>(d + nn - 1) * per_chord;
+        // Outside [k_lo, k_hi] chord_at returns 0 without evaluating anything (chord_k_range).
+        double k_lo = 0.0, k_hi = 0.0;
+        if (!chord::chord_k_range(model, t, r, k_lo, k_hi)) continue;  // the chord stays 0
+        const double k_margin = 2.0 * dk;  // two grid steps for the rounding of the range
         bool any = false;
         for (std::size_t q = 0; q <= m; ++q) {
           const double kq = q == m ? -k[m / 2] : k[q];  // q = m: +k_N
+          if (kq < k_lo - k_margin || kq > k_hi + k_margin) {
+            c[q] = 0.0;
+            continue;
+          }
           double e = 0.0;
           const chord::Complex v =
               chord::chord_at(model, t, kq, r, e, cached ? &cached->integral[offset + q] : nullptr,
@@ -499,6 +508,8 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
       break;
     case InitialKind::cat:
       m.state = chord::StateKind::cat;
+      m.cat_norm = 2.0 + 2.0 * std::exp(-initial.separation * initial.separation /
+                                        (8.0 * initial.width * initial.width));
       break;
     case InitialKind::thermal: {
       m.state = chord::StateKind::thermal;
