@@ -48,8 +48,8 @@ struct Model {
   StateKind state = StateKind::gaussian;
   double width = 0.0, separation = 0.0, center = 0.0, momentum = 0.0;
   double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
-  double cat_norm = 0.0;  ///< cat: 2 + 2 exp(-d^2/(8 s^2)) (set by make_chord_model; 0: computed)
-  double tolerance = 1e-10;  ///< absolute error of the F path integral
+  double cat_overlap = -1.0;  ///< cat: exp(-d^2/(8 s^2)) (make_chord_model; < 0: computed)
+  double tolerance = 1e-10;   ///< absolute error of the F path integral
 };
 
 /// A complex number both sides can use (std::complex is host-only before cuda::std).
@@ -59,6 +59,7 @@ struct Complex {
 
 NANODECOH_HD inline Complex cexp(double re, double im) {
   const double m = std::exp(re);
+  if (im == 0.0) return {m, 0.0};  // no phase (centre 0, momentum 0): no sine and cosine
   return {m * std::cos(im), m * std::sin(im)};
 }
 
@@ -188,13 +189,17 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
     return cexp(-m.thermal_k2 * k * k - m.thermal_r2 * r * r, p_phase - k * m.center);
   // Four terms g_a(x) g_b(x')*: the two diagonal ones share exp(-r^2/(8 s^2)) and differ in the
   // phase -k (c -+ d/2), which sums to 2 cos(k d/2) exp(-i k c); the two cross terms share the
-  // phase -k c. One complex exponential, a cosine and three real ones.
+  // phase -k c. One complex exponential (real when the phase is 0), a cosine and three real ones.
   const double s = m.width, d = m.separation, c = m.center;
   const double sr = 8.0 * s * s;
-  const double shape = 2.0 * std::cos(0.5 * k * d) * std::exp(-r * r / sr) +
-                       std::exp(-(r - d) * (r - d) / sr) + std::exp(-(r + d) * (r + d) / sr);
+  const double centre_term = std::exp(-r * r / sr);
+  const double overlap = m.cat_overlap >= 0.0 ? m.cat_overlap : std::exp(-d * d / sr);
+  // (Not exp(-r^2/sr) exp(-d^2/sr) cosh(2 r d/sr): the rounding of those large exponents would
+  // cost up to 1e-13 relative where the product is of order 1.)
+  const double cross = std::exp(-(r - d) * (r - d) / sr) + std::exp(-(r + d) * (r + d) / sr);
+  const double shape = 2.0 * std::cos(0.5 * k * d) * centre_term + cross;
   const Complex common = cexp(-0.5 * k * k * s * s, p_phase - k * c);
-  const double norm = m.cat_norm > 0.0 ? m.cat_norm : 2.0 + 2.0 * std::exp(-d * d / sr);
+  const double norm = 2.0 + 2.0 * overlap;
   return {common.re * shape / norm, common.im * shape / norm};
 }
 

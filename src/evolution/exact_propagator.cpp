@@ -508,8 +508,8 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
       break;
     case InitialKind::cat:
       m.state = chord::StateKind::cat;
-      m.cat_norm = 2.0 + 2.0 * std::exp(-initial.separation * initial.separation /
-                                        (8.0 * initial.width * initial.width));
+      m.cat_overlap = std::exp(-initial.separation * initial.separation /
+                               (8.0 * initial.width * initial.width));
       break;
     case InitialKind::thermal: {
       m.state = chord::StateKind::thermal;
