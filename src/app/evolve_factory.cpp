@@ -286,11 +286,12 @@ evolution::ChannelList make_channels(const std::vector<io::Config>& tables) {
   return channels;
 }
 
-void check_initial_state(const evolution::SimulationSpec& spec) {
+bool check_initial_state(const evolution::SimulationSpec& spec) {
   const evolution::Grid grid(spec.axes);
-  if (grid.total_size() > (std::size_t{1} << 24)) return;
+  if (grid.total_size() > (std::size_t{1} << 24)) return false;
   const auto rho = evolution::make_initial_state(grid, spec.initial);
   evolution::check_resolution(grid, rho);
+  return true;
 }
 
 std::vector<std::filesystem::path> input_files(const EvolveSpec& spec) {

@@ -58,7 +58,8 @@ std::vector<std::filesystem::path> input_files(const EvolveSpec& spec);
 
 /// Builds the initial state on grids of up to 2^24 elements of rho (256 MiB) and checks that
 /// the grid resolves it, so that such input errors are reported before the backend is chosen;
-/// larger grids are checked by the run, after its memory check.
-void check_initial_state(const evolution::SimulationSpec& spec);
+/// larger grids are checked by the run, after its memory check. Returns whether it checked
+/// (false above 2^24 elements).
+bool check_initial_state(const evolution::SimulationSpec& spec);
 
 }  // namespace nanodecoh::app

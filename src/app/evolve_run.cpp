@@ -32,7 +32,7 @@ EvolveJob build_evolve_job(const EvolveInput& input, const std::string& backend,
   job.spec = make_simulation_spec(input);
   if (!max_memory.empty()) job.spec.max_memory_bytes = parse_memory_size(max_memory);
   input.names.run.translate([&] { evolution::validate(job.spec); });
-  if (check_initial) check_initial_state(job.spec);
+  if (check_initial) job.initial_checked = check_initial_state(job.spec);
   return job;
 }
 

@@ -24,6 +24,9 @@ EvolveInput read_evolve_job(const io::Config& config, const std::string& output_
 struct EvolveJob {
   evolution::SimulationSpec spec;
   BackendChoice backend = BackendChoice::automatic;
+  /// The initial state was built and passed check_resolution (check_initial_state): the run
+  /// need not repeat it (RunControl::initial_state_checked).
+  bool initial_checked = false;
 };
 
 /// Builds and validates the run of `input`. `backend` ("" = the configuration's run.backend,

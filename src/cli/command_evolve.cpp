@@ -75,6 +75,7 @@ int run_evolve(const EvolveOptions& opt) {
   control.stop = StopOnSignals::flag();
   control.progress = !opt.quiet && !opt.json;
   control.resume_from = opt.resume;
+  control.initial_state_checked = job.initial_checked;  // build_evolve_job checked it
 
   if (!opt.quiet && !opt.json)
     for (const std::string& line : input.spec.particle.derivations) std::cout << line << '\n';

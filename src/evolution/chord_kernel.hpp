@@ -48,7 +48,8 @@ struct Model {
   StateKind state = StateKind::gaussian;
   double width = 0.0, separation = 0.0, center = 0.0, momentum = 0.0;
   double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
-  double tolerance = 1e-10;                   ///< absolute error of the F path integral
+  double cat_overlap = -1.0;  ///< cat: exp(-d^2/(8 s^2)) (make_chord_model; < 0: computed)
+  double tolerance = 1e-10;   ///< absolute error of the F path integral
 };
 
 /// A complex number both sides can use (std::complex is host-only before cuda::std).
@@ -58,6 +59,7 @@ struct Complex {
 
 NANODECOH_HD inline Complex cexp(double re, double im) {
   const double m = std::exp(re);
+  if (im == 0.0) return {m, 0.0};  // no phase (centre 0, momentum 0): no sine and cosine
   return {m * std::cos(im), m * std::sin(im)};
 }
 
@@ -74,10 +76,23 @@ NANODECOH_HD inline void map_back(const Model& m, int s, double tau, double& k, 
   r -= hbar / m.mass * k * tau;
 }
 
-/// Sum of the channels' F(r) (1/s), real for these closed forms.
-NANODECOH_HD inline double rate(const Model& m, double r) {
+/// True when segment s moves r along a straight line (r(tau) = r_end - (hbar k/M) tau): free,
+/// linear force, and harmonic with omega = 0.
+NANODECOH_HD inline bool straight(const Model& m, int s) {
+  return !(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0);
+}
+
+/// True when channel c has a closed-form integral along a straight path (gaussian, diffusive).
+NANODECOH_HD inline bool closed_form_channel(const Model& m, int c) {
+  return m.channel_kind[c] == ChannelKind::gaussian || m.channel_kind[c] == ChannelKind::diffusive;
+}
+
+/// Sum of the channels' F(r) (1/s), real for these closed forms; with `skip_closed_form`, the
+/// channels of closed_form_channel() are left out (their integrals are taken in closed form).
+NANODECOH_HD inline double rate(const Model& m, double r, bool skip_closed_form = false) {
   double f = 0.0;
   for (int c = 0; c < m.channels; ++c) {
+    if (skip_closed_form && closed_form_channel(m, c)) continue;
     switch (m.channel_kind[c]) {
       case ChannelKind::gaussian:
         f += m.rate[c] * -std::expm1(-r * r / (4.0 * m.length[c] * m.length[c]));
@@ -93,6 +108,76 @@ NANODECOH_HD inline double rate(const Model& m, double r) {
   return f;
 }
 
+/// The mean of 1 - exp(-u^2) over u in [c - h, c + h] (h >= 0), the saturating Gaussian F's
+/// shape along a straight path (docs/physics.md, "Closed-form path integrals"); `error` gains a
+/// bound on its error. Two forms:
+///  - 2h > 1/2: 1 - (sqrt(pi)/2) (erf(c + h) - erf(c - h))/(2h), the difference of erf taken
+///    as a difference of erfc where both ends have the same sign (no cancellation between two
+///    numbers near 1). Rounding bound: 8 eps (1 + (sqrt(pi)/2)(|e1| + |e2|)/(2h)), glibc's erf
+///    and erfc being within 2 ulp (CUDA's within 4).
+///  - 2h <= 1/2 (velocity near 0, down to h = 0 where the mean is 1 - exp(-c^2)): 8-point
+///    Gauss-Legendre of -expm1(-u^2); its remainder is below 4e-19 on intervals of length 1/2
+///    (Delta^16 (8!)^4/(17 (16!)^3) max|f^(16)|, |f^(16)| <= 1.09 sqrt(16! 2^16) by Cramer's
+///    bound on Hermite functions), the rounding below 8 eps times the (positive) mean.
+NANODECOH_HD inline double gaussian_shape_mean(double c, double h, double& error) {
+  constexpr double eps = 2.220446049250313e-16;
+  if (h > 0.25) {
+    const double lo = c - h, hi = c + h;
+    double e1, e2, difference;  // erf(hi) - erf(lo) = e1 - e2 (or e1 + e2)
+    if (lo >= 0.0) {
+      e1 = std::erfc(lo);
+      e2 = std::erfc(hi);
+      difference = e1 - e2;
+    } else if (hi <= 0.0) {
+      e1 = std::erfc(-hi);
+      e2 = std::erfc(-lo);
+      difference = e1 - e2;
+    } else {
+      e1 = std::erf(hi);
+      e2 = std::erf(-lo);
+      difference = e1 + e2;
+    }
+    const double scale = 0.886226925452758014 / (2.0 * h);  // sqrt(pi)/2 / Delta
+    error += 8.0 * eps * (1.0 + scale * (std::fabs(e1) + std::fabs(e2)));
+    return 1.0 - scale * difference;
+  }
+  const double x[4] = {0.183434642495649805, 0.525532409916328986, 0.796666477413626740,
+                       0.960289856497536232};
+  const double w[4] = {0.362683783378361983, 0.313706645877887287, 0.222381034453374471,
+                       0.101228536290376259};
+  double sum = 0.0;
+  for (int j = 0; j < 4; ++j) {
+    const double a = c - h * x[j], b = c + h * x[j];
+    sum += w[j] * (-std::expm1(-a * a) - std::expm1(-b * b));
+  }
+  const double mean = 0.5 * sum;
+  error += 8.0 * eps * mean + 4e-19;
+  return mean;
+}
+
+/// int_0^span F_c(r_end - v tau) dtau for a closed_form_channel c along a straight path with
+/// v = hbar k/M; `error` gains its error bound.
+NANODECOH_HD inline double straight_integral(const Model& m, int c, double k, double r_end,
+                                             double span, double& error) {
+  const double travel = hbar / m.mass * k * span;  // r_end - r_start
+  if (m.channel_kind[c] == ChannelKind::diffusive) {
+    // Lambda int (r_end - v tau)^2 dtau = Lambda span ((r_end - travel/2)^2 + travel^2/12): a sum
+    // of positive terms, rounding below 8 eps of it.
+    const double mid = r_end - 0.5 * travel;
+    const double value = m.rate[c] * span * (mid * mid + travel * travel / 12.0);
+    error += 8.0 * 2.220446049250313e-16 * value;
+    return value;
+  }
+  // Gaussian: Gamma int (1 - exp(-r^2/(4 a^2))) dtau = Gamma span * the mean of 1 - exp(-u^2)
+  // over u = r/(2a) from r_start/(2a) to r_end/(2a).
+  const double scale = 0.5 / m.length[c];
+  double shape_error = 0.0;
+  const double mean = gaussian_shape_mean((r_end - 0.5 * travel) * scale,
+                                          0.5 * std::fabs(travel) * scale, shape_error);
+  error += m.rate[c] * span * shape_error;
+  return m.rate[c] * span * mean;
+}
+
 /// The closed-form chi_0(k, r) (docs/physics.md).
 NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
   const double p_phase = m.momentum * r / hbar;
@@ -102,20 +187,59 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
   }
   if (m.state == StateKind::thermal)
     return cexp(-m.thermal_k2 * k * k - m.thermal_r2 * r * r, p_phase - k * m.center);
+  // Four terms g_a(x) g_b(x')*: the two diagonal ones share exp(-r^2/(8 s^2)) and differ in the
+  // phase -k (c -+ d/2), which sums to 2 cos(k d/2) exp(-i k c); the two cross terms share the
+  // phase -k c. One complex exponential (real when the phase is 0), a cosine and three real ones.
   const double s = m.width, d = m.separation, c = m.center;
-  const double gk = -0.5 * k * k * s * s, sr = 8.0 * s * s;
-  const Complex t1 = cexp(gk - r * r / sr, p_phase - k * (c + 0.5 * d));
-  const Complex t2 = cexp(gk - r * r / sr, p_phase - k * (c - 0.5 * d));
-  const Complex t3 = cexp(gk - (r - d) * (r - d) / sr, p_phase - k * c);
-  const Complex t4 = cexp(gk - (r + d) * (r + d) / sr, p_phase - k * c);
-  const double norm = 2.0 + 2.0 * std::exp(-d * d / sr);
-  return {(t1.re + t2.re + t3.re + t4.re) / norm, (t1.im + t2.im + t3.im + t4.im) / norm};
+  const double sr = 8.0 * s * s;
+  const double centre_term = std::exp(-r * r / sr);
+  const double overlap = m.cat_overlap >= 0.0 ? m.cat_overlap : std::exp(-d * d / sr);
+  // (Not exp(-r^2/sr) exp(-d^2/sr) cosh(2 r d/sr): the rounding of those large exponents would
+  // cost up to 1e-13 relative where the product is of order 1.)
+  const double cross = std::exp(-(r - d) * (r - d) / sr) + std::exp(-(r + d) * (r + d) / sr);
+  const double shape = 2.0 * std::cos(0.5 * k * d) * centre_term + cross;
+  const Complex common = cexp(-0.5 * k * k * s * s, p_phase - k * c);
+  const double norm = 2.0 + 2.0 * overlap;
+  return {common.re * shape / norm, common.im * shape / norm};
 }
 
-/// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): adaptive
-/// Gauss-Kronrod 7-15 with an explicit stack; `error` gains the accepted |K15 - G7|.
+/// True when |initial_chord(m, k, r)| is certainly below `bound` (without evaluating it): the
+/// log of an upper bound on its modulus, from quadratic forms alone (no transcendental call).
+/// The cat's |chi_0| is at most 4 exp(-k^2 s^2/2 - q/(8 s^2)) / 2, q the least of r^2 and
+/// (r -+ d)^2 (each term at most exp of its exponent, the norm at least 2).
+NANODECOH_HD inline bool initial_chord_below(const Model& m, double k, double r, double log_bound) {
+  double exponent;
+  if (m.state == StateKind::gaussian) {
+    const double s = m.width;
+    exponent = -0.5 * k * k * s * s - r * r / (8.0 * s * s);
+  } else if (m.state == StateKind::thermal) {
+    exponent = -m.thermal_k2 * k * k - m.thermal_r2 * r * r;
+  } else {
+    const double s = m.width, d = m.separation;
+    const double a = r * r, b = (r - d) * (r - d), c = (r + d) * (r + d);
+    const double q = a < b ? (a < c ? a : c) : (b < c ? b : c);
+    exponent = -0.5 * k * k * s * s - q / (8.0 * s * s) + 0.693147180559945309;  // + ln 2
+  }
+  // A margin of 1e-12 relative (and 1e-9 absolute) for the rounding of the exponents.
+  return exponent < log_bound - 1e-9 - 1e-12 * std::fabs(exponent);
+}
+
+/// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): on a straight
+/// segment the closed_form_channel()s in closed form (straight_integral), every other channel by
+/// adaptive Gauss-Kronrod 7-15 with an explicit stack; `error` gains the closed forms' bounds and
+/// the accepted |K15 - G7|.
 NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, double r_end,
                                          double span, double tol, double& error) {
+  const bool skip_closed_form = straight(m, s);
+  double closed = 0.0;
+  bool any_other = false;
+  for (int c = 0; c < m.channels; ++c) {
+    if (skip_closed_form && closed_form_channel(m, c))
+      closed += straight_integral(m, c, k_end, r_end, span, error);
+    else
+      any_other = true;
+  }
+  if (!any_other) return closed;
   double stack_a[32], stack_b[32];
   int stack_depth[32];
   int top = 0;
@@ -131,7 +255,7 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
     auto f = [&](double tau) {
       double kk = k_end, rr = r_end;
       map_back(m, s, tau, kk, rr);
-      return rate(m, rr);
+      return rate(m, rr, skip_closed_form);
     };
     const auto [kronrod, gauss] = numerics::gk15_panel<double>(f, a, b);
     const double estimate = std::fabs(kronrod - gauss);
@@ -151,7 +275,63 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
     stack_b[top] = centre;
     stack_depth[top] = depth + 1;
   }
-  return total;
+  return closed + total;
+}
+
+/// The k range outside which every point (k, r) of the chord r at time t is skipped by chord_at
+/// (initial_chord_below at ln 1e-30): false when the whole chord is skipped, else [lo, hi] (1/m),
+/// a superset (one unit of slack in the exponent). The start of the characteristic is linear in
+/// k for fixed r, (k0, r0) = k (a, b) + (c, e), so each quadratic form of initial_chord_below is
+/// a concave quadratic in k, above the bound on an interval; the range spans their union.
+NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, double& lo, double& hi) {
+  int last = 0;
+  double begin = 0.0;
+  while (last + 1 < m.segments && begin + m.duration[last] < t) {
+    begin += m.duration[last];
+    ++last;
+  }
+  double a = 1.0, b = 0.0, c = 0.0, e = r;  // (k, r) = (1, 0) and (0, r) mapped back
+  for (int s = last; s >= 0; --s) {
+    const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
+    if (span > 0.0) {
+      map_back(m, s, span, a, b);
+      map_back(m, s, span, c, e);
+    }
+  }
+  // Exponent of the bound: -p k0^2 - w (r0 - shift)^2 + offset, for each shift.
+  double p, w, offset = 0.0;
+  double shifts[3] = {0.0, 0.0, 0.0};
+  int count = 1;
+  if (m.state == StateKind::thermal) {
+    p = m.thermal_k2;
+    w = m.thermal_r2;
+  } else {
+    p = 0.5 * m.width * m.width;
+    w = 1.0 / (8.0 * m.width * m.width);
+    if (m.state == StateKind::cat) {
+      shifts[1] = m.separation;
+      shifts[2] = -m.separation;
+      count = 3;
+      offset = 0.693147180559945309;
+    }
+  }
+  const double level = -69.0775527898213705 - 1.0;  // ln 1e-30, one unit of slack
+  bool any = false;
+  for (int j = 0; j < count; ++j) {
+    // -(p a^2 + w b^2) k^2 - 2 (p a c + w b (e - shift)) k - (p c^2 + w (e - shift)^2) + offset
+    const double f = e - shifts[j];
+    const double qa = p * a * a + w * b * b, qb = 2.0 * (p * a * c + w * b * f),
+                 qc = p * c * c + w * f * f - offset + level;
+    // qa k^2 + qb k + qc <= 0 where the bound may pass.
+    const double disc = qb * qb - 4.0 * qa * qc;
+    if (!(qa > 0.0) || !(disc >= 0.0)) continue;
+    const double root = std::sqrt(disc);
+    const double k1 = (-qb - root) / (2.0 * qa), k2 = (-qb + root) / (2.0 * qa);
+    lo = any ? std::fmin(lo, k1) : k1;
+    hi = any ? std::fmax(hi, k2) : k2;
+    any = true;
+  }
+  return any;
 }
 
 /// chi(k, r) at time t (0 <= t <= the protocol's duration); `error` receives the error estimate
@@ -176,6 +356,9 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
     const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
     if (span > 0.0) map_back(m, s, span, k0, r0);
   }
+  // ln(1e-30): the bound first (cheap), then the value; a point the bound skips is one the
+  // value would skip.
+  if (initial_chord_below(m, k0, r0, -69.0775527898213705)) return {0.0, 0.0};
   const Complex start = initial_chord(m, k0, r0);
   if (std::hypot(start.re, start.im) < 1e-30) return {0.0, 0.0};
   const double tol = m.tolerance / static_cast<double>(last + 1);
@@ -196,7 +379,8 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
     *cached_integral = integral;
     *cached_error = error;
   }
-  const Complex factor = cexp(-integral, phase);
+  // Without linear forces the phase is 0: exp(-integral) alone (cos 0 = 1, sin 0 = 0 exactly).
+  const Complex factor = phase == 0.0 ? Complex{std::exp(-integral), 0.0} : cexp(-integral, phase);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
 }
 

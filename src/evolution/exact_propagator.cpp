@@ -58,7 +58,8 @@ std::vector<cplx> fft_twiddles(std::size_t m) {
 }
 
 /// In-place radix-2 DFT with exp(+2 pi i q s/M) (M a power of two), unnormalised; `twiddles`
-/// from fft_twiddles(M).
+/// from fft_twiddles(M). The butterflies on the real and imaginary parts as plain doubles (kept
+/// in registers), the first stage (twiddle 1) without multiplications.
 void inverse_fft(std::vector<cplx>& a, const std::vector<cplx>& twiddles) {
   const std::size_t n = a.size();
   for (std::size_t i = 1, j = 0; i < n; ++i) {
@@ -67,16 +68,29 @@ void inverse_fft(std::vector<cplx>& a, const std::vector<cplx>& twiddles) {
     j ^= bit;
     if (i < j) std::swap(a[i], a[j]);
   }
-  for (std::size_t len = 2; len <= n; len <<= 1) {
-    const std::size_t stride = n / len;  // twiddle of butterfly j: exp(2 pi i j/len)
+  double* p = reinterpret_cast<double*>(a.data());  // [re, im] pairs (std::complex layout)
+  for (std::size_t i = 0; i + 1 < n; i += 2) {
+    double* x = p + 2 * i;
+    const double ur = x[0], ui = x[1], vr = x[2], vi = x[3];
+    x[0] = ur + vr;
+    x[1] = ui + vi;
+    x[2] = ur - vr;
+    x[3] = ui - vi;
+  }
+  const double* w = reinterpret_cast<const double*>(twiddles.data());
+  for (std::size_t len = 4; len <= n; len <<= 1) {
+    const std::size_t stride = n / len, half = len / 2;  // twiddle j: exp(2 pi i j/len)
     for (std::size_t i = 0; i < n; i += len)
-      for (std::size_t j = 0; j < len / 2; ++j) {
-        const cplx w = twiddles[j * stride];
-        const cplx u = a[i + j], v0 = a[i + j + len / 2];
-        const cplx v(v0.real() * w.real() - v0.imag() * w.imag(),
-                     v0.real() * w.imag() + v0.imag() * w.real());
-        a[i + j] = u + v;
-        a[i + j + len / 2] = u - v;
+      for (std::size_t j = 0; j < half; ++j) {
+        const double wr = w[2 * j * stride], wi = w[2 * j * stride + 1];
+        double* x = p + 2 * (i + j);
+        double* y = x + 2 * half;
+        const double vr = y[0] * wr - y[1] * wi, vi = y[0] * wi + y[1] * wr;
+        const double ur = x[0], ui = x[1];
+        x[0] = ur + vr;
+        x[1] = ui + vi;
+        y[0] = ur - vr;
+        y[1] = ui - vi;
       }
   }
 }
@@ -311,59 +325,101 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
   const std::vector<cplx> twiddles = fft_twiddles(m);
   std::vector<cplx> shift(m);  // exp(i k_q x_first): the half grid starts at x_first
   for (std::size_t q = 0; q < m; ++q) shift[q] = std::exp(cplx(0.0, k[q] * x_first));
-  // chi at every (k_q, r_d) (and +k_N, see below) through the kernel twin of `backend`, in
-  // blocks of chords so that the point lists stay small.
+  // chi at every (k_q, r_d) (and +k_N, see below) through the kernel twin of `backend`.
   const chord::Model model = make_chord_model(grid_member_, protocol_member_, channels_member_,
                                               initial_member_, tolerance_member_);
   const long long nn = static_cast<long long>(n);
   const std::size_t per_chord = m + 1;
   std::vector<cplx> rho(n * n);
   double worst = 0.0;
-  const long long block = std::max<long long>(1, (1LL << 20) / static_cast<long long>(per_chord));
+  // Chord d's entries rho_{i, i-d} sit at the centre indices s = 2 i - d, all of the parity of
+  // d: only those outputs of the length-m transform are needed. With p that parity,
+  //   a_{2j+p} = sum_{q < m/2} (c_q + (-1)^p c_{q+m/2}) exp(2 pi i q p/m) exp(2 pi i q j/(m/2)),
+  // one transform of length m/2 after folding.
+  const std::vector<cplx> half_twiddles = fft_twiddles(m / 2);
+  const double dk = 2.0 * constants::pi / period;  // spacing of the k grid
+  const auto transform_chord = [&](long long d, const cplx* c, std::vector<cplx>& a) {
+    const std::size_t h = m / 2;
+    const bool odd = (d % 2) != 0;
+    for (std::size_t q = 0; q < h; ++q) {
+      cplx lo = c[q] * shift[q], hi = c[q + h] * shift[q + h];
+      // Nyquist term (q + h = m/2): the mean of -k_N and +k_N (their phases agree on the half
+      // grid), so that the sum is symmetric in k and rho stays Hermitian to rounding.
+      if (q == 0) hi = 0.5 * (hi + c[m] * std::conj(shift[h]));
+      a[q] = odd ? (lo - hi) * twiddles[q] : lo + hi;
+    }
+    inverse_fft(a, half_twiddles);
+    // Ket i, bra j = i - d: the centre index i + j = 2 i - d = 2 (i - (d + p)/2) + p.
+    const long long p = odd ? 1 : 0;
+    for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
+      const long long j = i - d, half_index = (2 * i - d - p) / 2;
+      rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] =
+          a[static_cast<std::size_t>(half_index)] * (dx / period);
+    }
+  };
   // The path integrals of every point of this time, in the order below (chord d from -(n-1),
   // then k); the CUDA twin computes them afresh.
   ChordDampingCache::Table* cached =
       damping != nullptr && backend == Backend::cpu
           ? damping->table(t, static_cast<std::size_t>(2 * nn - 1) * per_chord)
           : nullptr;
-  std::vector<double> kk, rr;
-  for (long long first = -(nn - 1); first <= nn - 1; first += block) {
-    const long long last = std::min(nn - 1, first + block - 1);
-    kk.clear();
-    rr.clear();
-    for (long long d = first; d <= last; ++d) {
-      const double r = static_cast<double>(d) * dx;
-      for (std::size_t q = 0; q < m; ++q) {
-        kk.push_back(k[q]);
+  if (backend == Backend::cpu) {
+    // One chord per iteration: chi over k into a buffer of the thread, then its transform.
+#pragma omp parallel reduction(max : worst)
+    {
+      std::vector<cplx> a(m / 2), c(per_chord);
+#pragma omp for schedule(dynamic, 4)
+      for (long long d = -(nn - 1); d <= nn - 1; ++d) {
+        const double r = static_cast<double>(d) * dx;
+        const std::size_t offset = static_cast<std::size_t>(d + nn - 1) * per_chord;
+        // Outside [k_lo, k_hi] chord_at returns 0 without evaluating anything (chord_k_range).
+        double k_lo = 0.0, k_hi = 0.0;
+        if (!chord::chord_k_range(model, t, r, k_lo, k_hi)) continue;  // the chord stays 0
+        const double k_margin = 2.0 * dk;  // two grid steps for the rounding of the range
+        bool any = false;
+        for (std::size_t q = 0; q <= m; ++q) {
+          const double kq = q == m ? -k[m / 2] : k[q];  // q = m: +k_N
+          if (kq < k_lo - k_margin || kq > k_hi + k_margin) {
+            c[q] = 0.0;
+            continue;
+          }
+          double e = 0.0;
+          const chord::Complex v =
+              chord::chord_at(model, t, kq, r, e, cached ? &cached->integral[offset + q] : nullptr,
+                              cached ? &cached->error[offset + q] : nullptr);
+          c[q] = cplx(v.re, v.im);
+          worst = std::max(worst, e);
+          any = any || v.re != 0.0 || v.im != 0.0;
+        }
+        if (any) transform_chord(d, c.data(), a);  // else the chord of rho stays 0
+      }
+    }
+  } else {
+    // Blocks of chords so that the point lists stay small.
+    const long long block = std::max<long long>(1, (1LL << 20) / static_cast<long long>(per_chord));
+    std::vector<double> kk, rr;
+    for (long long first = -(nn - 1); first <= nn - 1; first += block) {
+      const long long last = std::min(nn - 1, first + block - 1);
+      kk.clear();
+      rr.clear();
+      for (long long d = first; d <= last; ++d) {
+        const double r = static_cast<double>(d) * dx;
+        for (std::size_t q = 0; q < m; ++q) {
+          kk.push_back(k[q]);
+          rr.push_back(r);
+        }
+        kk.push_back(-k[m / 2]);  // +k_N
         rr.push_back(r);
       }
-      kk.push_back(-k[m / 2]);  // +k_N
-      rr.push_back(r);
-    }
-    double e = 0.0;
-    const std::size_t offset = static_cast<std::size_t>(first + nn - 1) * per_chord;
-    const std::vector<cplx> chi =
-        cached ? chord::chord_values_cpu(model, t, kk, rr, &e, cached->integral.data() + offset,
-                                         cached->error.data() + offset)
-               : chord::chord_values(backend, model, t, kk, rr, &e);
-    worst = std::max(worst, e);
+      double e = 0.0;
+      const std::vector<cplx> chi = chord::chord_values(backend, model, t, kk, rr, &e);
+      worst = std::max(worst, e);
 #pragma omp parallel
-    {
-      std::vector<cplx> a(m);
+      {
+        std::vector<cplx> a(m / 2);
 #pragma omp for schedule(static)
-      for (long long d = first; d <= last; ++d) {
-        const cplx* c = chi.data() + static_cast<std::size_t>(d - first) * per_chord;
-        for (std::size_t q = 0; q < m; ++q) a[q] = c[q] * shift[q];
-        // Nyquist term: the mean of -k_N and +k_N (their phases agree on the half grid), so
-        // that the sum is symmetric in k and rho stays Hermitian to rounding.
-        a[m / 2] = 0.5 * (a[m / 2] + c[m] * std::conj(shift[m / 2]));
-        inverse_fft(a, twiddles);
-        // Ket i, bra j = i - d: the centre index i + j = 2 i - d.
-        for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
-          const long long j = i - d, s = i + j;
-          rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] =
-              a[static_cast<std::size_t>(s)] * (dx / period);
-        }
+        for (long long d = first; d <= last; ++d)
+          transform_chord(d, chi.data() + static_cast<std::size_t>(d - first) * per_chord, a);
       }
     }
   }
@@ -372,19 +428,26 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
 }
 
 cplx ExactPropagator::element(double t, double x, double x_prime, double* error) const {
+  if (!(t >= 0.0 && t <= duration_member_ * (1.0 + 1e-12)))
+    throw InvalidArgument("time", format_number(t),
+                          "0 to the protocol's duration " + format_number(duration_member_));
   const std::size_t m = k_points_member_;
   const double period = static_cast<double>(m) * 0.5 * grid_member_.axes()[0].step;
   const std::vector<double> k = exact_k_grid(grid_member_, m);
   const double centre = 0.5 * (x + x_prime), r = x - x_prime;
-  cplx sum = 0.0;
+  // chi at the m + 1 points through the CPU twin of the chi kernel (OpenMP), then the sum in a
+  // fixed order (the same result for any number of threads).
+  std::vector<double> kk(m + 1), rr(m + 1, r);
+  for (std::size_t q = 0; q <= m; ++q) kk[q] = q == m ? -k[m / 2] : k[q];  // q = m: +k_N
+  const chord::Model model = make_chord_model(grid_member_, protocol_member_, channels_member_,
+                                              initial_member_, tolerance_member_);
   double worst = 0.0;
+  const std::vector<cplx> chi = chord::chord_values_cpu(model, t, kk, rr, &worst);
+  cplx sum = 0.0;
   for (std::size_t q = 0; q <= m; ++q) {
-    // q = m is +k_N: the two Nyquist ends enter with weight 1/2 (symmetric trapezoid).
-    const double kq = q == m ? -k[m / 2] : k[q];
+    // The two Nyquist ends enter with weight 1/2 (symmetric trapezoid).
     const double weight = q == m || q == m / 2 ? 0.5 : 1.0;
-    double e = 0.0;
-    sum += weight * chord(t, kq, r, &e) * std::exp(cplx(0.0, kq * centre));
-    worst = std::max(worst, e);
+    sum += weight * chi[q] * std::exp(cplx(0.0, kk[q] * centre));
   }
   if (error) *error = worst;
   return sum / period;
@@ -445,6 +508,8 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
       break;
     case InitialKind::cat:
       m.state = chord::StateKind::cat;
+      m.cat_overlap = std::exp(-initial.separation * initial.separation /
+                               (8.0 * initial.width * initial.width));
       break;
     case InitialKind::thermal: {
       m.state = chord::StateKind::thermal;

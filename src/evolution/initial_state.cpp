@@ -123,10 +123,12 @@ std::vector<cplx> make_initial_state(const Grid& grid, const InitialStateSpec& s
   }
   const std::size_t nk = grid.ket_size();
   std::vector<cplx> rho(nk * nk);
+  std::vector<std::vector<std::size_t>> indices(nk);  // grid.unravel once per ket index
+  for (std::size_t I = 0; I < nk; ++I) indices[I] = grid.unravel(I);
   for (std::size_t I = 0; I < nk; ++I) {
-    const auto ii = grid.unravel(I);
+    const auto& ii = indices[I];
     for (std::size_t J = 0; J < nk; ++J) {
-      const auto jj = grid.unravel(J);
+      const auto& jj = indices[J];
       cplx v = 1.0;
       for (std::size_t a = 0; a < d; ++a) v *= factors[a][ii[a] * grid.axes()[a].points + jj[a]];
       rho[I * nk + J] = v;

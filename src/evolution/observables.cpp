@@ -43,8 +43,9 @@ std::vector<double> ObservableCalculator::momentum_distribution(const std::vecto
                                                                 std::size_t a) const {
   const std::size_t n = grid_member_.axes()[a].points;
   std::vector<cplx> c(n, 0.0);
+  // Index arithmetic without division: (i - j) mod n and (f m) mod n stepped along the loops.
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j) c[(i + n - j) % n] += reduced[i * n + j];
+    for (std::size_t j = 0; j < n; ++j) c[i >= j ? i - j : i + n - j] += reduced[i * n + j];
   std::vector<cplx> twiddle(n);
   for (std::size_t l = 0; l < n; ++l)
     twiddle[l] =
@@ -52,7 +53,12 @@ std::vector<double> ObservableCalculator::momentum_distribution(const std::vecto
   std::vector<double> q(n);
   for (std::size_t f = 0; f < n; ++f) {
     cplx s = 0.0;
-    for (std::size_t m = 0; m < n; ++m) s += twiddle[(f * m) % n] * c[m];
+    std::size_t index = 0;  // (f m) mod n
+    for (std::size_t m = 0; m < n; ++m) {
+      s += twiddle[index] * c[m];
+      index += f;
+      if (index >= n) index -= n;
+    }
     q[f] = s.real() / static_cast<double>(n);
   }
   return q;

@@ -507,7 +507,8 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
                  spec.coherence_only ? "use fewer axes[i].points"
                                      : "use fewer axes[i].points or observables.coherence_only",
                  spec.max_memory_bytes);
-  if (!spec.coherence_only) check_resolution(grid, make_initial_state(grid, spec.initial));
+  if (!spec.coherence_only && !control.initial_state_checked)
+    check_resolution(grid, make_initial_state(grid, spec.initial));
   result.exact = true;
   result.exact_error_estimate = 0.0;
   // chi on the run's backend (the kernel twins); the transforms and observables on the host.
@@ -635,7 +636,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   std::vector<cplx> rho0;
   if (!resume) {
     rho0 = make_initial_state(grid, spec.initial);
-    check_resolution(grid, rho0);
+    if (!control.initial_state_checked) check_resolution(grid, rho0);
   }
   ChannelTableContext table_context{backend, control.stop, control.progress};
   ChannelTableReport table_report;

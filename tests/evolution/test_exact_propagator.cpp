@@ -312,6 +312,57 @@ TEST(ExactPropagator, FreeFlightMatchesTheCharacteristicQuadrature) {
   }
 }
 
+// The closed-form path integrals of the chi kernel (chord_kernel.hpp, straight_integral) along a
+// free flight, against a composite Gauss-Legendre quadrature of F(r - hbar k tau/M) written in
+// the oracle header (64 panels of 20 points: its error is below 1e-18 relative for paths up to
+// 60 correlation lengths, each panel under one length), across both forms of the gaussian's
+// (velocity near 0: Gauss-Legendre in u; otherwise erf/erfc) and at the v -> 0 limit, where the
+// integral is span F(r) exactly. The diffusive channel's polynomial likewise.
+TEST(ChordKernel, StraightPathIntegralsInClosedForm) {
+  namespace chord = ne::chord;
+  const double rate = 700.0, a = 3e-9, lambda = 4e17, span = 2e-4;
+  for (const chord::ChannelKind kind :
+       {chord::ChannelKind::gaussian, chord::ChannelKind::diffusive}) {
+    chord::Model m;
+    m.mass = kMass;
+    m.segments = 1;
+    m.segment_kind[0] = chord::SegmentKind::free;
+    m.duration[0] = span;
+    m.channels = 1;
+    m.channel_kind[0] = kind;
+    m.rate[0] = kind == chord::ChannelKind::gaussian ? rate : lambda;
+    m.length[0] = a;
+    // In long double, so that the oracle's sum of 1280 terms rounds below 1e-18 relative.
+    const auto F = [&](long double r) -> long double {
+      return kind == chord::ChannelKind::gaussian ? rate * -std::expm1(-r * r / (4.0L * a * a))
+                                                  : static_cast<long double>(lambda) * r * r;
+    };
+    const auto rule = nanodecoh::gauss_legendre(20);
+    // hbar span/M = 2.1e-18 m^2: k = 1e6 travels 2e-12 m (u interval 3.5e-4), 1.4e9 about
+    // 3 nm (the boundary of the two forms at u interval 1/2), 8e10 about 170 nm (28 a).
+    for (double k : {0.0, 1e-3, 1e6, -3e7, 1.4e9, -1.44e9, 1.46e9, 5e9, -8e10})
+      for (double r : {0.0, 1e-10, -2e-9, 4.5e-9, -11e-9, 40e-9}) {
+        const double v = hbar * k / kMass;
+        const double expected = static_cast<double>(nanodecoh::testing::composite_gauss_legendre(
+            [&](double tau) {
+              return F(static_cast<long double>(r) - static_cast<long double>(v) * tau);
+            },
+            0.0, span, 64, rule));
+        double error = 0.0;
+        const double got = chord::path_integral(m, 0, k, r, span, 1e-12, error);
+        // Rounding of the closed forms: their bound (below) plus the oracle's own rounding (its
+        // double nodes and weights, 1e-16 relative each, and the final rounding to double), taken
+        // as 1e-15 of the integral; the bound itself within 1e-13 of F's scale Gamma span = 0.14
+        // or of the diffusive integral.
+        EXPECT_LE(std::abs(got - expected), error + 1e-15 * std::abs(expected))
+            << "k " << k << " r " << r;
+        EXPECT_LT(error, 1e-13 * std::max(rate * span, std::abs(expected))) << "k " << k;
+        // The v -> 0 limit, span F(r), to 4 ulp (EXPECT_DOUBLE_EQ).
+        if (k == 0.0) EXPECT_DOUBLE_EQ(got, span * static_cast<double>(F(r))) << "r " << r;
+      }
+  }
+}
+
 // Runs that differ only in the initial state share the F path integrals (propagator_reuse.hpp):
 // the density matrix of a state is the same, bit for bit, whether its integrals are computed
 // or taken from a table an earlier state filled (the oracle is the unshared computation), and

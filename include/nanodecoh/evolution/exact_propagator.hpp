@@ -6,7 +6,9 @@
 //   chi(k, r, t) = exp(i Phi) chi(k_0, r_0, 0) exp(-int_0^t F(r(s)) ds),
 // where (k(s), r(s)) is the classical characteristic ending at (k, r) at time t (a linear
 // symplectic map per segment), Phi the phase of the linear forces, and the F integral is taken
-// along the whole path through every segment with adaptive Gauss-Kronrod quadrature.
+// along the whole path through every segment: in closed form for the gaussian and diffusive
+// channels on straight (free, linear) segments, by adaptive Gauss-Kronrod quadrature otherwise
+// (chord() always by quadrature: the reference the kernel twins are tested against).
 //
 // Supported today: grids of one translation axis; initial states gaussian, cat, thermal (closed
 // form chord functions); channels whose F is defined at every real displacement
@@ -63,7 +65,7 @@ class ExactPropagator {
 
   /// rho(x, x') (1/m) at any two points, on the grid or not, without building rho: the inverse
   /// transform over k of chi(k, x - x') by the trapezoid rule (spectrally accurate for the
-  /// band-limited states the grid resolves).
+  /// band-limited states the grid resolves), chi from the CPU twin of the chi kernel.
   std::complex<double> element(double t, double x, double x_prime, double* error = nullptr) const;
 
   /// Sum of the segment durations (s).

@@ -82,6 +82,10 @@ struct RunControl {
   /// this one only in the initial state and the outputs (propagator_reuse.hpp); null = none.
   /// Not used when the run resumes from a checkpoint (its FFT plans come from the checkpoint).
   PropagatorReuse* reuse = nullptr;
+  /// The caller already built this spec's initial state and passed it through
+  /// check_resolution (the application does before a run starts): the run does not repeat the
+  /// check (it is the same function on the same state). False: the run checks.
+  bool initial_state_checked = false;
 };
 
 /// The outcome of a run.
