@@ -165,9 +165,10 @@ void expect_same_run(const evolution::RunResult& a, const evolution::RunResult& 
 }
 
 /// Runs every point of `spec` through the sweep (shared tables and propagators) and compares
-/// it with its single run; returns the sweep's propagator builds.
+/// it with its single run; returns the sweep's propagator builds (and its F-table builds in
+/// `table_builds` when given).
 std::size_t sweep_equals_single_runs(const std::string& config, const SweepSpec& spec,
-                                     const std::string& name) {
+                                     const std::string& name, std::size_t* table_builds = nullptr) {
   TemporaryFolder folder(name);
   Sweep sweep(io::Config::from_string(config, "test"), spec, "cpu");
   for (std::size_t i = 0; i < sweep.size(); ++i) {
@@ -178,6 +179,7 @@ std::size_t sweep_equals_single_runs(const std::string& config, const SweepSpec&
     expect_same_run(run.result, single_run(config, point_assignments(spec, i), single),
                     name + " point " + std::to_string(i));
   }
+  if (table_builds != nullptr) *table_builds = sweep.table_builds();
   return sweep.propagator_builds();
 }
 
@@ -212,6 +214,51 @@ TEST(SweepReuse, InitialStateSweepSharesTheExactPathIntegralsAndEqualsSingleRuns
       {{"initial.separation", {"1.0e-8", "1.2e-8"}}, {"initial.width", {"3.0e-9", "2.0e-9"}}},
       false};
   EXPECT_EQ(sweep_equals_single_runs(config, spec, "exact_initial"), 1u);
+}
+
+TEST(SweepReuse, EngineDesorptionTableIsBuiltOnceAndPointsEqualSingleRuns) {
+  // A `desorption` channel whose F the localization engine computes for the grid's 95
+  // differences (Janus sphere: the general quadrature), in a harmonic trap (split operator):
+  // the sweep over the cat's separation and width builds one table and one propagator, and
+  // every point equals its single run, which computes its own table with the same
+  // deterministic engine (sums in item order, docs/localization.md). Picometre cats of a
+  // 1 um sphere as in examples/evolve_janus_trap.toml, on a grid small enough for a test
+  // (recoil phases up to 0.7 rad).
+  const std::string config = R"(
+[particle]
+radius = 5.0e-7
+density = 2200.0
+temperature = 300.0
+[[axes]]
+kind = "translation"
+name = "x"
+points = 48
+step = 1.0e-13
+[initial]
+kind = "cat"
+axis = "x"
+width = 3.0e-13
+separation = 1.2e-12
+[time]
+step = 1.0e-6
+outputs = 3
+[[protocol]]
+duration = 4.0e-6
+potential = "harmonic"
+frequency = 3.1416e5
+[[channels]]
+kind = "desorption"
+body = "janus"
+rate = 1.0e5
+tolerance = 1.0e-4
+[output]
+)" + final_state_output;
+  const SweepSpec spec{
+      {{"initial.separation", {"1.0e-12", "1.2e-12"}}, {"initial.width", {"2.0e-13", "3.0e-13"}}},
+      false};
+  std::size_t tables = 0;
+  EXPECT_EQ(sweep_equals_single_runs(config, spec, "engine_desorption", &tables), 1u);
+  EXPECT_EQ(tables, 1u);
 }
 
 TEST(SweepReuse, AKeyThePropagatorDependsOnBuildsOnePerValue) {
