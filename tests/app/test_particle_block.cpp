@@ -401,7 +401,8 @@ TEST(ParticleBody, RadiusWithABodyAndBadMeshesAreRefusedNamingTheKey) {
   };
   const InvalidArgument inside_out = mesh_error(write_box(dir, "inside_out.obj", true));
   EXPECT_EQ(inside_out.parameter().rfind("particle.body.mesh", 0), 0u) << inside_out.what();
-  EXPECT_NE(inside_out.allowed().find("inside out"), std::string::npos) << inside_out.what();
+  EXPECT_NE(std::string(inside_out.what()).find("inside out"), std::string::npos)
+      << inside_out.what();
   const InvalidArgument open = mesh_error(write_box(dir, "open.obj", false, true));
   EXPECT_EQ(open.parameter().rfind("particle.body.mesh", 0), 0u) << open.what();
   EXPECT_NE(open.allowed().find("closed"), std::string::npos) << open.what();
