@@ -276,6 +276,11 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
   // none), so that a result never depends on it.
   if (!control.resume_from.empty())
     run_obstacle = "the run resumes from a checkpoint of a split-operator run";
+  // Channels without a closed form are tabulated along the paths of the whole protocol: an F
+  // table file must be a uniform line that reaches as far as they do.
+  if (run_obstacle.empty() &&
+      std::all_of(obstacle.begin(), obstacle.end(), [](const std::string& o) { return o.empty(); }))
+    run_obstacle = exact_table_obstacle(grid, spec.protocol, spec.channels, spec.initial);
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
   // The first segment that cannot be exact, and why.
   std::size_t blocking = n;
@@ -318,8 +323,8 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
                        ", method = \"" + to_string(seg.method) + "\"): ";
     if (plan.exact)
       line += std::string(
-                  "exact (quadratic potential on a translation axis, every F defined at every "
-                  "displacement; time.step is ignored") +
+                  "exact (quadratic potential on a translation axis, every F in closed form or "
+                  "tabulated along the paths; time.step is ignored") +
               (spec.output.checkpoint_every > 0
                    ? "; no checkpoints: output.checkpoint_every is ignored)"
                    : ")");
@@ -386,7 +391,13 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
                  bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
                  RunResult& result, double progress_begin, double progress_span) {
-  const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance);
+  const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance,
+                              ChannelTableContext{backend, control.stop, control.progress});
+  if (exact.tabulated())
+    notices << "nanodecoh: notice: " << (main_run ? "" : "diffusive comparison: ")
+            << exact.table_description() << "\n";
+  result.exact_table_error_bound =
+      std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
   // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
   // memory the run may use.
   ChordDampingCache* damping = nullptr;
@@ -527,7 +538,12 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
     notices << "nanodecoh: warning: the F path integrals' error estimate "
             << format_number(result.exact_error_estimate)
             << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
-            << " (the adaptive quadrature reached its depth limit somewhere)\n";
+            << (result.exact_table_error_bound > 0.0
+                    ? " (it includes up to " + format_number(result.exact_table_error_bound) +
+                          " from the interpolated F table: error of F times the time; a finer "
+                          "table lowers it)\n"
+                    : std::string(
+                          " (the adaptive quadrature reached its depth limit somewhere)\n"));
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
