@@ -691,6 +691,9 @@ outputs = 101
 [[protocol]]
 duration = 2.0e-3
 potential = "free"
+# The split operator: the grid does not hold the momenta of the water kicks (hbar k_T), so
+# the exact method would show the continuum state aliased on it (and tabulate the photon F).
+method = "split"
 
 [[channels]]
 kind = "desorption_sphere"
