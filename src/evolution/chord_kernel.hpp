@@ -163,25 +163,30 @@ NANODECOH_HD inline Complex table_rate(const TabulatedRate& t, double r) {
 /// int of the tabulated F along a straight path in r, from ra (tau = 0) to rb (tau = span): the
 /// interpolant's exact integral, interval by interval (each interval's polynomial times the time
 /// spent in it), so no quadrature error. Each interval's mean value over [ua, ub] is written
-/// without differences of antiderivatives, so a short path (small k) loses no digits.
+/// without differences of antiderivatives, and the time is shared out in proportion to the
+/// intervals' widths as computed (u = r - r_j), normalised by their sum: a path much shorter than
+/// its distance from the origin (small k; widths carry the rounding of r - r_j) keeps every digit
+/// of the mean (dividing by hi - lo instead would scale the integral by that rounding).
 NANODECOH_HD inline Complex table_line_integral(const TabulatedRate& t, double ra, double rb,
                                                 double span) {
   const double lo = std::fmin(ra, rb), hi = std::fmax(ra, rb);
   int j_lo = 0, j_hi = 0;
   double u_lo = 0.0, u_hi = 0.0;
   if (!table_interval(t, lo, j_lo, u_lo) || !table_interval(t, hi, j_hi, u_hi)) return {NAN, NAN};
-  if (hi == lo) return table_rate(t, lo) * span;
   Complex sum;
+  double width = 0.0;
   for (int j = j_lo; j <= j_hi; ++j) {
     const double ua = j == j_lo ? u_lo : 0.0, ub = j == j_hi ? u_hi : t.step;
     const double* c = t.coefficients + 8 * j;
     const double m1 = 0.5 * (ua + ub), m2 = (ua * ua + ua * ub + ub * ub) / 3.0,
                  m3 = 0.5 * (ua + ub) * 0.5 * (ua * ua + ub * ub);
-    const double w = ub - ua;
+    const double w = j_lo == j_hi ? 1.0 : std::fmax(ub - ua, 0.0);
     sum.re += w * (c[0] + c[2] * m1 + c[4] * m2 + c[6] * m3);
     sum.im += w * (c[1] + c[3] * m1 + c[5] * m2 + c[7] * m3);
+    width += w;
   }
-  return sum * (span / (hi - lo));
+  if (!(width > 0.0)) return table_rate(t, lo) * span;  // a path shorter than the rounding
+  return sum * (span / width);
 }
 
 /// int_0^span F_table(r(tau)) dtau along segment s backwards from (k_end, r_end): exact

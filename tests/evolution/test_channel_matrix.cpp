@@ -202,11 +202,6 @@ RunSetup make_setup(const MatrixCase& c) {
     << "\nother_width = " << 1.0 * phi_step << "\n";
   t << "[time]\nstep = " << s.duration / 10 << "\noutputs = 5\n";
   t << "[[protocol]]\nduration = " << s.duration << "\npotential = \"free\"\n";
-  // The matrix checks each channel's F on the grid through the split operator to rounding. The
-  // photon channels have no closed form, so "auto" would tabulate them for the exact method
-  // (tested in test_exact_propagator.cpp); there the coherence differs from exp(-F t) by ~5e-6
-  // on this micrometre grid, which is not yet explained (see the branch report).
-  if (c.kind == Kind::magnetic || c.kind == Kind::dielectric) t << "method = \"split\"\n";
   t << channel_toml(c.kind);
   t << "[output]\nfinal_state = true\n";
   s.toml = t.str();
