@@ -891,6 +891,34 @@ TEST(ExactPropagatorTabulated, FTableAgreesWithItsClosedFormAndMustCoverThePaths
   }
 }
 
+// A straight path far shorter than its distance from the origin (k near 0 at a large chord r):
+// its integral is span F(r) to rounding, from either direction (oracle: the interpolant at r,
+// which at a node is the tabulated value itself), whichever intervals the rounding of r - r_j
+// assigns the path's two ends to.
+TEST(ExactPropagatorTabulated, ShortStraightPathsKeepEveryDigit) {
+  // F = r^2 on nodes j h, j = 0..64: cubic Hermite with fourth-order derivatives is exact for it.
+  const double h = 0.25e-6;
+  std::vector<double> c;
+  for (int j = 0; j < 64; ++j) {
+    const double r = j * h;  // F = r^2 = r_j^2 + 2 r_j u + u^2
+    c.insert(c.end(), {r * r, 0.0, 2 * r, 0.0, 1.0, 0.0, 0.0, 0.0});
+  }
+  ne::chord::TabulatedRate table;
+  table.intervals = 64;
+  table.origin = 0.0;
+  table.step = h;
+  table.coefficients = c.data();
+  const double r = 32 * h, span = 0.75;
+  for (double length : {1e-15, 1e-18, 1e-21, 0.0}) {
+    const auto forward = ne::chord::table_line_integral(table, r - length, r + length, span);
+    const auto backward = ne::chord::table_line_integral(table, r + length, r - length, span);
+    // The mean of r^2 over [r - l, r + l] is r^2 + l^2/3 (l^2/3 << u r^2 here): a few u.
+    EXPECT_NEAR(forward.re, span * r * r, 4e-16 * span * r * r) << length;
+    EXPECT_EQ(forward.re, backward.re) << length;
+    EXPECT_EQ(forward.im, 0.0);
+  }
+}
+
 // The kernel twins take the tabulated F: each against ExactPropagator::chord.
 TEST_P(ChordKernelTwins, TakeTheTabulatedChannel) {
   const ne::Grid grid = line(64);
