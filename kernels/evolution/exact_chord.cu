@@ -1,6 +1,7 @@
 // The CUDA twin of the chi kernel of the exact method (src/evolution/chord_kernel.hpp): one thread
 // per (k, r) point runs the same host/device chord_at as the CPU twin (chord_kernel.cpp), with
-// the model passed by value (a few kB of numbers). The error estimate is reduced on the host.
+// the model passed by value (a few kB of numbers) and its tabulated F, if any, copied to the
+// device. The error estimate is reduced on the host.
 // Every CUDA call is checked (cuda_check.cuh); buffers are RAII (device_buffer.cuh).
 #include <complex>
 #include <string>
@@ -40,10 +41,20 @@ std::vector<std::complex<double>> chord_values_cuda(const Model& model, double t
   }
   cuda::DeviceBuffer<double> k_device(k), r_device(r), error_device(n);
   cuda::DeviceBuffer<double2> out_device(n);
+  // The tabulated F's coefficients (host memory in `model`) go to the device, and the copy of
+  // the model the kernel receives points there.
+  Model device_model = model;
+  cuda::DeviceBuffer<double> table_device;
+  if (model.table.intervals > 0) {
+    table_device.upload(std::vector<double>(
+        model.table.coefficients,
+        model.table.coefficients + 8 * static_cast<std::size_t>(model.table.intervals)));
+    device_model.table.coefficients = table_device.get();
+  }
   const unsigned block = 128;
   const unsigned grid = static_cast<unsigned>((n + block - 1) / block);
-  chord_kernel<<<grid, block>>>(model, t, k_device.get(), r_device.get(), n, out_device.get(),
-                                error_device.get());
+  chord_kernel<<<grid, block>>>(device_model, t, k_device.get(), r_device.get(), n,
+                                out_device.get(), error_device.get());
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
   const std::vector<double2> out = out_device.to_host();

@@ -3,8 +3,10 @@
 // (kernels/evolution/exact_chord.cu): one thread per (k, r) point. The formulas are those of
 // exact_propagator.cpp (docs/physics.md, "Exact chord-function method"); the channels are the
 // closed forms gaussian, diffusive and desorption_sphere, described by numbers so that the device
-// can evaluate them. Adaptive Gauss-Kronrod 7-15 without recursion or allocation (an explicit
-// stack of at most 32 pending intervals).
+// can evaluate them, and one tabulated F (TabulatedRate: the sum of the channels without a closed
+// form, interpolated by piecewise cubic Hermite polynomials). Adaptive Gauss-Kronrod 7-15 without
+// recursion or allocation (an explicit stack of at most 32 pending intervals); the tabulated F is
+// integrated exactly, interval by interval, where the path is a straight line in r.
 //
 // C++17, no CUDA header, so that the host code and the launchers both include it.
 #pragma once
@@ -33,6 +35,19 @@ enum class SegmentKind : int { free = 0, harmonic = 1, linear = 2 };
 enum class ChannelKind : int { gaussian = 0, diffusive = 1, desorption_sphere = 2 };
 enum class StateKind : int { gaussian = 0, cat = 1, thermal = 2 };
 
+/// The channels whose F has no closed form (magnetic, dielectric, desorption by the engine, an F
+/// table, a function), summed and tabulated on the uniform nodes r_j = origin + j step,
+/// j = 0..intervals, and interpolated between them by a cubic polynomial per interval:
+/// F(r) = sum_p c_p u^p, u = r - r_j, with coefficients[8 j + 2 p] = Re c_p and
+/// coefficients[8 j + 2 p + 1] = Im c_p (exact_propagator.cpp, build_rate_table). The pointer is
+/// host memory for the CPU twin and device memory inside the CUDA twin.
+struct TabulatedRate {
+  int intervals = 0;                     ///< 0: no tabulated channel
+  double origin = 0.0, step = 0.0;       ///< m
+  const double* coefficients = nullptr;  ///< 8 intervals numbers
+  double error_rate = 0.0;  ///< 1/s: bound on |interpolated - true F| (interpolation + values)
+};
+
 /// Everything chi(k, r, t) depends on, as numbers (trivially copyable to the device).
 struct Model {
   double mass = 0.0;  ///< kg
@@ -50,12 +65,25 @@ struct Model {
   double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
   double cat_overlap = -1.0;  ///< cat: exp(-d^2/(8 s^2)) (make_chord_model; < 0: computed)
   double tolerance = 1e-10;   ///< absolute error of the F path integral
+  TabulatedRate table;        ///< the tabulated channels (intervals = 0: none)
 };
 
 /// A complex number both sides can use (std::complex is host-only before cuda::std).
 struct Complex {
   double re = 0.0, im = 0.0;
 };
+
+NANODECOH_HD inline Complex operator+(Complex a, Complex b) {
+  return {a.re + b.re, a.im + b.im};
+}
+NANODECOH_HD inline Complex& operator+=(Complex& a, Complex b) {
+  a.re += b.re;
+  a.im += b.im;
+  return a;
+}
+NANODECOH_HD inline Complex operator*(Complex a, double s) {
+  return {a.re * s, a.im * s};
+}
 
 NANODECOH_HD inline Complex cexp(double re, double im) {
   const double m = std::exp(re);
@@ -224,6 +252,101 @@ NANODECOH_HD inline bool initial_chord_below(const Model& m, double k, double r,
   return exponent < log_bound - 1e-9 - 1e-12 * std::fabs(exponent);
 }
 
+/// The interval j of the tabulated F holding r and u = r - r_j; false outside the table (the
+/// host sizes the table to cover every path that matters, exact_propagator.cpp).
+NANODECOH_HD inline bool table_interval(const TabulatedRate& t, double r, int& j, double& u) {
+  const double x = (r - t.origin) / t.step;
+  if (!(x >= 0.0 && x <= static_cast<double>(t.intervals))) return false;
+  j = static_cast<int>(x);
+  if (j >= t.intervals) j = t.intervals - 1;  // r at the last node
+  u = r - (t.origin + static_cast<double>(j) * t.step);
+  return true;
+}
+
+/// The tabulated F at r (1/s); NaN outside the table (never silently extrapolated).
+NANODECOH_HD inline Complex table_rate(const TabulatedRate& t, double r) {
+  int j = 0;
+  double u = 0.0;
+  if (!table_interval(t, r, j, u)) return {NAN, NAN};
+  const double* c = t.coefficients + 8 * j;
+  return {c[0] + u * (c[2] + u * (c[4] + u * c[6])), c[1] + u * (c[3] + u * (c[5] + u * c[7]))};
+}
+
+/// int of the tabulated F along a straight path in r, from ra (tau = 0) to rb (tau = span): the
+/// interpolant's exact integral, interval by interval (each interval's polynomial times the time
+/// spent in it), so no quadrature error. Each interval's mean value over [ua, ub] is written
+/// without differences of antiderivatives, and the time is shared out in proportion to the
+/// intervals' widths as computed (u = r - r_j), normalised by their sum: a path much shorter than
+/// its distance from the origin (small k; widths carry the rounding of r - r_j) keeps every digit
+/// of the mean (dividing by hi - lo instead would scale the integral by that rounding).
+NANODECOH_HD inline Complex table_line_integral(const TabulatedRate& t, double ra, double rb,
+                                                double span) {
+  const double lo = std::fmin(ra, rb), hi = std::fmax(ra, rb);
+  int j_lo = 0, j_hi = 0;
+  double u_lo = 0.0, u_hi = 0.0;
+  if (!table_interval(t, lo, j_lo, u_lo) || !table_interval(t, hi, j_hi, u_hi)) return {NAN, NAN};
+  Complex sum;
+  double width = 0.0;
+  for (int j = j_lo; j <= j_hi; ++j) {
+    const double ua = j == j_lo ? u_lo : 0.0, ub = j == j_hi ? u_hi : t.step;
+    const double* c = t.coefficients + 8 * j;
+    const double m1 = 0.5 * (ua + ub), m2 = (ua * ua + ua * ub + ub * ub) / 3.0,
+                 m3 = 0.5 * (ua + ub) * 0.5 * (ua * ua + ub * ub);
+    const double w = j_lo == j_hi ? 1.0 : std::fmax(ub - ua, 0.0);
+    sum.re += w * (c[0] + c[2] * m1 + c[4] * m2 + c[6] * m3);
+    sum.im += w * (c[1] + c[3] * m1 + c[5] * m2 + c[7] * m3);
+    width += w;
+  }
+  if (!(width > 0.0)) return table_rate(t, lo) * span;  // a path shorter than the rounding
+  return sum * (span / width);
+}
+
+/// int_0^span F_table(r(tau)) dtau along segment s backwards from (k_end, r_end): exact
+/// (table_line_integral) where r is linear in tau (free, linear force); on a harmonic segment
+/// adaptive Gauss-Kronrod 7-15 like path_integral, `error` gaining the accepted |K15 - G7|.
+NANODECOH_HD inline Complex table_path_integral(const Model& m, int s, double k_end, double r_end,
+                                                double span, double tol, double& error) {
+  if (!(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0))
+    return table_line_integral(m.table, r_end, r_end - hbar / m.mass * k_end * span, span);
+  double stack_a[32], stack_b[32];
+  int stack_depth[32];
+  int top = 0;
+  stack_a[0] = 0.0;
+  stack_b[0] = span;
+  stack_depth[0] = 0;
+  Complex total;
+  const auto f = [&](double tau) {
+    double kk = k_end, rr = r_end;
+    map_back(m, s, tau, kk, rr);
+    return table_rate(m.table, rr);
+  };
+  while (top >= 0) {
+    const double a = stack_a[top], b = stack_b[top];
+    const int depth = stack_depth[top];
+    --top;
+    const auto [kronrod, gauss] = numerics::gk15_panel<Complex>(f, a, b);
+    const double estimate = std::hypot(kronrod.re - gauss.re, kronrod.im - gauss.im);
+    const bool accept = !(estimate > tol * (b - a) / span) ||
+                        !(estimate > 1e-14 * std::hypot(kronrod.re, kronrod.im)) || depth >= 30 ||
+                        top >= 30;
+    if (accept) {
+      total += kronrod;
+      error += estimate;  // NaN (outside the table) propagates into the error estimate
+      continue;
+    }
+    const double centre = 0.5 * (a + b);
+    ++top;
+    stack_a[top] = centre;
+    stack_b[top] = b;
+    stack_depth[top] = depth + 1;
+    ++top;
+    stack_a[top] = a;
+    stack_b[top] = centre;
+    stack_depth[top] = depth + 1;
+  }
+  return total;
+}
+
 /// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): on a straight
 /// segment the closed_form_channel()s in closed form (straight_integral), every other channel by
 /// adaptive Gauss-Kronrod 7-15 with an explicit stack; `error` gains the closed forms' bounds and
@@ -364,10 +487,12 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
   const double tol = m.tolerance / static_cast<double>(last + 1);
   const bool known = cached_integral != nullptr && !std::isnan(*cached_integral);
   double phase = 0.0, integral = 0.0;
+  Complex tabulated;  // the tabulated channels' (complex) integral; never cached
   for (int s = last; s >= 0; --s) {
     const double span = s == last ? std::fmin(t - begin, m.duration[s]) : m.duration[s];
     if (span <= 0.0) continue;
     if (m.channels > 0 && !known) integral += path_integral(m, s, k, r, span, tol, error);
+    if (m.table.intervals > 0) tabulated += table_path_integral(m, s, k, r, span, tol, error);
     if (m.segment_kind[s] == SegmentKind::linear)
       phase += -k * m.force[s] * span * span / (2.0 * m.mass) + r * m.force[s] * span / hbar;
     map_back(m, s, span, k, r);
@@ -379,8 +504,10 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
     *cached_integral = integral;
     *cached_error = error;
   }
-  // Without linear forces the phase is 0: exp(-integral) alone (cos 0 = 1, sin 0 = 0 exactly).
-  const Complex factor = phase == 0.0 ? Complex{std::exp(-integral), 0.0} : cexp(-integral, phase);
+  // The tabulated F differs from the true F by at most table.error_rate along the whole path.
+  if (m.table.intervals > 0) error += t * m.table.error_rate;
+  // Without linear forces or a complex F the phase is 0: cexp then takes no sine and cosine.
+  const Complex factor = cexp(-integral - tabulated.re, phase - tabulated.im);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
 }
 

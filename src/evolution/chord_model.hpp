@@ -6,6 +6,7 @@
 
 #include "evolution/chord_kernel.hpp"
 #include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/grid.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
@@ -14,9 +15,14 @@ namespace nanodecoh::evolution {
 
 /// Throws InvalidArgument naming what the kernel cannot describe: what exact_method_obstacle()
 /// refuses, more than chord::max_segments segments or chord::max_channels channels, a channel
-/// other than gaussian (without angular length), diffusive or desorption_sphere.
+/// other than gaussian (without angular length), diffusive or desorption_sphere (channels
+/// without a closed form need their table: use the overload below).
 chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& protocol,
                               const ChannelList& channels, const InitialStateSpec& initial,
                               double tolerance);
+
+/// The model of a propagator, with its tabulated F (which it points into: valid while
+/// `exact` lives). Throws like the overload above.
+chord::Model make_chord_model(const ExactPropagator& exact);
 
 }  // namespace nanodecoh::evolution

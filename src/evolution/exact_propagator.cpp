@@ -24,6 +24,8 @@
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/localization_channels.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::evolution {
@@ -126,7 +128,220 @@ std::size_t k_points_for(const Grid& grid) {
   return m;
 }
 
+// ---- the tabulated F of the channels without a closed form ------------------------------
+
+/// A channel whose F the chi kernel evaluates in closed form (make_chord_model); every other
+/// channel is tabulated.
+bool closed_form(const DissipationChannel& channel) {
+  return channel.defined_off_grid();
+}
+
+/// -ln(1e-30/4): chord_at skips points whose chi_0 at the start of the path is below 1e-30, and
+/// a cat's chi_0 is at most 4/2 times its largest term (trace >= 2), so every point that is
+/// integrated starts where each Gaussian factor of one term is at least exp(-70.5).
+constexpr double kSupportLog = 70.5;
+
+/// max over tau in [0, span] of |alpha cos(w tau) + beta sin(w tau)| = |A cos(w tau - phi)|.
+double max_abs_sinusoid(double alpha, double beta, double w, double span) {
+  const double amplitude = std::hypot(alpha, beta), phi = std::atan2(beta, alpha);
+  const double first_peak = phi + std::ceil(-phi / constants::pi) * constants::pi;
+  if (first_peak <= w * span) return amplitude;
+  return std::max(std::fabs(alpha),
+                  std::fabs(alpha * std::cos(w * span) + beta * std::sin(w * span)));
+}
+
+/// Where the F-table file of `channel` has F at zero orientation difference (identity ket and
+/// bra orientations) along lab x: the step h and the largest J with every j h, |j| <= J, present
+/// (directly or by Hermiticity). Returns "" or why the file cannot serve as a line.
+std::string ftable_line(const FTableChannel& channel, double& step, long long& count) {
+  const io::FTable& t = channel.table();
+  const Eigen::Matrix3d identity = Eigen::Matrix3d::Identity();
+  bool has_identity = false;
+  for (const auto& o : t.orientations) {
+    Eigen::Matrix3d r;
+    r << o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8];
+    if ((r - identity).cwiseAbs().maxCoeff() <= 1e-9) has_identity = true;
+  }
+  const std::string name = "channel " + channel.name();
+  if (!has_identity)
+    return name +
+           " has no identity orientation, so no F at zero orientation difference for a "
+           "translation axis";
+  std::vector<double> x;
+  for (const auto& d : t.displacements)
+    if (std::fabs(d[1]) <= 1e-9 * std::fabs(d[0]) && std::fabs(d[2]) <= 1e-9 * std::fabs(d[0]))
+      x.push_back(std::fabs(d[0]));
+  // The step: the smallest |x| clearly above zero (a line centred on a multiple of its step
+  // computes its zero as a rounding residue, centre - i step).
+  double largest = 0.0;
+  for (double v : x) largest = std::max(largest, v);
+  step = 0.0;
+  for (double v : x)
+    if (v > 1e-9 * largest && (step == 0.0 || v < step)) step = v;
+  if (step == 0.0)
+    return name + " has no displacement along x, so the exact method cannot tabulate F from it";
+  std::vector<long long> nodes;
+  for (double v : x) {
+    const double j = std::round(v / step);
+    if (std::fabs(v - j * step) > 1e-6 * step)
+      return name + " has displacements along x that are not multiples of its smallest one (" +
+             format_number(step) + " m): the exact method needs a uniform line";
+    nodes.push_back(static_cast<long long>(j));
+  }
+  std::sort(nodes.begin(), nodes.end());
+  count = 0;
+  for (long long j : nodes)
+    if (j == count + 1) count = j;  // the contiguous run 0 (F(0) = 0), 1, 2, ...
+  return {};
+}
+
+/// The step of the line table: the F-table files' (which must agree) or, without one, a quarter
+/// of the grid step and of hbar over the largest typical recoil momentum (the length on which
+/// emission F varies, 1/k_T for desorption).
+std::string choose_table_step(const Grid& grid, const ChannelList& channels, double& step,
+                              long long& file_count) {
+  step = 0.0;
+  file_count = -1;
+  double file_step = 0.0;
+  for (const auto& c : channels) {
+    if (closed_form(*c)) continue;
+    if (const auto* table = dynamic_cast<const FTableChannel*>(&c->definition())) {
+      double h = 0.0;
+      long long count = 0;
+      const std::string why = ftable_line(*table, h, count);
+      if (!why.empty()) return why;
+      if (file_step > 0.0 && std::fabs(h - file_step) > 1e-6 * file_step)
+        return "the F-table files have different steps along x (" + format_number(file_step) +
+               " and " + format_number(h) + " m)";
+      file_step = h;
+      file_count = file_count < 0 ? count : std::min(file_count, count);
+    }
+  }
+  if (file_step > 0.0) {
+    step = file_step;
+    return {};
+  }
+  step = 0.25 * grid.axes()[0].step;
+  for (const auto& c : channels)
+    if (!closed_form(*c) && c->recoil_momentum() > 0.0)
+      step = std::min(step, 0.25 * constants::hbar / c->recoil_momentum());
+  return {};
+}
+
+/// Nodes per side of the line table for the reach: ceil(reach/h) + 2, rounded up to m 2^e with
+/// m in [8, 16) (at most 1/8 more), so that runs with nearby reaches (sweep points) use the same
+/// line and share its table through the channels' table cache.
+long long table_count(double reach, double step) {
+  long long n = static_cast<long long>(std::ceil(reach / step)) + 2;
+  long long unit = 1;
+  while ((n + unit - 1) / unit > 15) unit *= 2;
+  return std::max<long long>(8, (n + unit - 1) / unit * unit);
+}
+
+/// The most nodes per side a computed table may have (2^16: a few MB of coefficients and, for
+/// the engine, the time of as many F values); beyond it the step grows and the description
+/// says so.
+constexpr long long kMaxTableCount = 65536;
+
+/// Per interval of nodes f (step h) the coefficients of the cubic Hermite interpolant whose
+/// node derivatives are the fourth-order finite differences (5 points; one-sided at the ends):
+/// O(h^4) everywhere, C^1, and local (a value's error reaches 3 intervals on each side only).
+std::vector<cplx> hermite_coefficients(const std::vector<cplx>& f, double h) {
+  const std::size_t n = f.size();
+  std::vector<cplx> d(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    if (j >= 2 && j + 2 < n)
+      d[j] = (f[j - 2] - 8.0 * f[j - 1] + 8.0 * f[j + 1] - f[j + 2]) / (12.0 * h);
+    else if (j == 0)
+      d[j] = (-25.0 * f[0] + 48.0 * f[1] - 36.0 * f[2] + 16.0 * f[3] - 3.0 * f[4]) / (12.0 * h);
+    else if (j == 1)
+      d[j] = (-3.0 * f[0] - 10.0 * f[1] + 18.0 * f[2] - 6.0 * f[3] + f[4]) / (12.0 * h);
+    else if (j == n - 2)
+      d[j] = -(-3.0 * f[n - 1] - 10.0 * f[n - 2] + 18.0 * f[n - 3] - 6.0 * f[n - 4] + f[n - 5]) /
+             (12.0 * h);
+    else
+      d[j] = -(-25.0 * f[n - 1] + 48.0 * f[n - 2] - 36.0 * f[n - 3] + 16.0 * f[n - 4] -
+               3.0 * f[n - 5]) /
+             (12.0 * h);
+  }
+  std::vector<cplx> c(4 * (n - 1));
+  for (std::size_t j = 0; j + 1 < n; ++j) {
+    const cplx slope = (f[j + 1] - f[j]) / h;
+    c[4 * j] = f[j];
+    c[4 * j + 1] = d[j];
+    c[4 * j + 2] = (3.0 * slope - 2.0 * d[j] - d[j + 1]) / h;
+    c[4 * j + 3] = (d[j] + d[j + 1] - 2.0 * slope) / (h * h);
+  }
+  return c;
+}
+
+cplx hermite_at(const std::vector<cplx>& c, std::size_t j, double u) {
+  return c[4 * j] + u * (c[4 * j + 1] + u * (c[4 * j + 2] + u * c[4 * j + 3]));
+}
+
 }  // namespace
+
+double exact_path_reach(double mass, const std::vector<Segment>& protocol,
+                        const InitialStateSpec& in) {
+  const double hbar = constants::hbar, L = kSupportLog;
+  double k_max = 0.0, r_max = 0.0;  // the box of (k_0, r_0) where chi_0 >= exp(-L) per factor
+  switch (in.kind) {
+    case InitialKind::gaussian:
+    case InitialKind::cat:
+    case InitialKind::file:
+      k_max = std::sqrt(2.0 * L) / in.width;
+      r_max = std::sqrt(8.0 * L) * in.width + (in.kind == InitialKind::cat ? in.separation : 0.0);
+      break;
+    case InitialKind::thermal: {
+      const double b = hbar * in.frequency / (constants::k_boltzmann * in.temperature);
+      const double l2 = hbar / (mass * in.frequency), t = std::tanh(0.5 * b);
+      k_max = std::sqrt(L * 4.0 * t / l2);
+      r_max = std::sqrt(L * 4.0 * l2 * t);
+      break;
+    }
+  }
+  // Forward from time 0: r(s) = a r_0 + b k_0, k(s) = e r_0 + f k_0; |r(s)| <= |a| r_max +
+  // |b| k_max. Free and linear segments: a, b linear in time (the bound is largest at an end);
+  // harmonic: sinusoids, bounded exactly by max_abs_sinusoid.
+  double a = 1.0, b = 0.0, e = 0.0, f = 1.0, reach = r_max;
+  for (const Segment& seg : protocol) {
+    const double span = seg.duration;
+    const Potential& p = seg.potential;
+    if (p.kind == PotentialKind::harmonic && p.frequency > 0.0) {
+      const double w = p.frequency, q = hbar / (mass * w);
+      reach = std::max(reach, r_max * max_abs_sinusoid(a, q * e, w, span) +
+                                  k_max * max_abs_sinusoid(b, q * f, w, span));
+      const double c = std::cos(w * span), sn = std::sin(w * span);
+      const double na = a * c + q * sn * e, nb = b * c + q * sn * f;
+      const double ne = e * c - sn * a / q, nf = f * c - sn * b / q;
+      a = na, b = nb, e = ne, f = nf;
+    } else {
+      const double v = hbar / mass * span;
+      a += v * e;
+      b += v * f;
+      reach = std::max(reach, r_max * std::fabs(a) + k_max * std::fabs(b));
+    }
+  }
+  return reach;
+}
+
+std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
+                                 const ChannelList& channels, const InitialStateSpec& initial) {
+  double step = 0.0;
+  long long file_count = -1;
+  const std::string why = choose_table_step(grid, channels, step, file_count);
+  if (!why.empty() || file_count < 0) return why;
+  const double reach = exact_path_reach(grid.axes()[0].inertia, protocol, initial);
+  const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2;
+  if (needed > file_count)
+    return "the F-table file(s) cover |dX| <= " +
+           format_number(static_cast<double>(file_count) * step) +
+           " m along x, and the paths of the exact method reach |dX| = " + format_number(reach) +
+           " m (plus 2 steps of " + format_number(step) +
+           " m for the interpolation): it never extrapolates; tabulate up to at least " +
+           format_number(static_cast<double>(needed) * step) + " m";
+  return {};
+}
 
 std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                                   const ChannelList& channels, const InitialStateSpec& initial) {
@@ -149,11 +364,16 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
       return std::string("potential \"") + to_string(segment.potential.kind) +
              "\" is not quadratic (the exact method needs free, linear or harmonic)";
   }
+  // Channels without a closed form are tabulated along the axis (an F-table file must hold a
+  // uniform line of it: exact_table_obstacle).
   for (const auto& channel : channels)
-    if (channel && !channel->defined_off_grid())
-      return "channel " + channel->name() +
-             " gives F only on the grid's differences (a table, the engine or a quadrature per "
-             "distance); the exact method needs F at every displacement along the paths";
+    if (channel && !closed_form(*channel))
+      if (const auto* table = dynamic_cast<const FTableChannel*>(&channel->definition())) {
+        double step = 0.0;
+        long long count = 0;
+        const std::string why = ftable_line(*table, step, count);
+        if (!why.empty()) return why;
+      }
   if (initial.kind == InitialKind::file)
     return "initial.kind = \"file\": the exact method needs a closed-form chord function "
            "(gaussian, cat or thermal); file states are not yet supported";
@@ -173,7 +393,8 @@ std::vector<double> exact_k_grid(const Grid& grid, std::size_t k_points) {
 }
 
 ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol,
-                                 ChannelList channels, InitialStateSpec initial, double tolerance)
+                                 ChannelList channels, InitialStateSpec initial, double tolerance,
+                                 const ChannelTableContext& context)
     : grid_member_(grid),
       protocol_member_(std::move(protocol)),
       channels_member_(std::move(channels)),
@@ -207,6 +428,98 @@ ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol
     require_positive("initial.frequency", in.frequency);
   }
   k_points_member_ = k_points_for(grid);
+  build_table(context);
+}
+
+void ExactPropagator::build_table(const ChannelTableContext& context) {
+  ChannelList tabulated;
+  for (const auto& c : channels_member_)
+    if (!closed_form(*c)) tabulated.push_back(c);
+  if (tabulated.empty()) return;
+  const std::string obstacle =
+      exact_table_obstacle(grid_member_, protocol_member_, channels_member_, initial_member_);
+  if (!obstacle.empty())
+    throw InvalidArgument("protocol[0].method", "\"exact\"",
+                          "\"split\" (the exact method does not apply: " + obstacle + ")");
+  double step = 0.0;
+  long long file_count = -1;
+  (void)choose_table_step(grid_member_, channels_member_, step, file_count);
+  const double reach = exact_path_reach(mass_member_, protocol_member_, initial_member_);
+  long long count = table_count(reach, step);
+  bool coarsened = false;
+  if (file_count >= 0) {
+    count = std::min(count, file_count);  // the file's own nodes (exact_table_obstacle: enough)
+  } else if (count > kMaxTableCount) {
+    step = (reach / static_cast<double>(kMaxTableCount - 2)) * (1.0 + 1e-12);
+    count = kMaxTableCount;
+    coarsened = true;
+  }
+  // The line of displacements j step, |j| <= count, as a grid of one translation axis: its
+  // difference table is exactly those values, so every channel tabulates it as it would a run's
+  // grid (the engine in one batched call on the run's backend; an F-table file looked up at its
+  // own nodes; a sweep's table-sharing wrapper caches it).
+  Axis line = grid_member_.axes()[0];
+  line.points = static_cast<std::size_t>(count) + 1;
+  line.step = step;
+  line.center = 0.0;
+  const Grid line_grid({line});
+  const std::vector<cplx> f = evaluate_channels(line_grid, tabulated, context);
+  const std::size_t n = f.size(), zero = static_cast<std::size_t>(count);  // f[zero]: r = 0
+  // The values' own accuracy: each channel's stated relative accuracy of its scale.
+  double largest = 0.0;
+  for (const cplx& v : f) largest = std::max(largest, std::abs(v));
+  double value_error = 0.0;
+  std::string names;
+  for (const auto& c : tabulated) {
+    value_error += c->relative_accuracy() * std::max(c->rate_scale(), largest);
+    names += (names.empty() ? "" : ", ") + c->name();
+  }
+  // Property 1 (F(0) = 0, trace conservation) and property 2 (F(-r) = conj F(r)), within a
+  // generous 100x the values' accuracy (as the table channel checks its file).
+  const double check = 100.0 * value_error + 1e-300;
+  if (std::abs(f[zero]) > check)
+    throw NumericalError("the tabulated channels (" + names + ") give F(0) = " +
+                         format_number(f[zero].real()) + " + " + format_number(f[zero].imag()) +
+                         "i 1/s (expected 0 within " + format_number(check) + " 1/s)");
+  std::vector<cplx> values = f;
+  values[zero] = 0.0;
+  for (std::size_t j = 1; j <= zero; ++j)
+    if (std::abs(values[zero + j] - std::conj(values[zero - j])) > check)
+      throw NumericalError("the tabulated channels (" + names + ") are not Hermitian: F(" +
+                           format_number(static_cast<double>(j) * step) +
+                           " m) = " + format_number(values[zero + j].real()) + " + " +
+                           format_number(values[zero + j].imag()) +
+                           "i but conj F(-r) = " + format_number(values[zero - j].real()) + " + " +
+                           format_number(-values[zero - j].imag()) + "i 1/s");
+  const std::vector<cplx> c = hermite_coefficients(values, step);
+  // Interpolation error: the same interpolant through every other node (step 2h), measured at
+  // the nodes it skips against the tabulated values. For an O(h^4) rule that is ~16x the error
+  // of the full interpolant once F is resolved, and of the same size when it is not, so it is
+  // reported as the bound (never smaller than the error it stands for).
+  std::vector<cplx> even;
+  for (std::size_t j = 0; j < n; j += 2) even.push_back(values[j]);
+  const std::vector<cplx> half = hermite_coefficients(even, 2.0 * step);
+  double interpolation_error = 0.0;
+  for (std::size_t j = 1; j + 1 < n; j += 2)
+    interpolation_error =
+        std::max(interpolation_error, std::abs(hermite_at(half, j / 2, step) - values[j]));
+  table_coefficients_member_.resize(2 * c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    table_coefficients_member_[2 * i] = c[i].real();
+    table_coefficients_member_[2 * i + 1] = c[i].imag();
+  }
+  table_origin_member_ = -static_cast<double>(count) * step;
+  table_step_member_ = step;
+  table_error_rate_member_ = interpolation_error + value_error;
+  table_text_member_ =
+      "F of " + names + " tabulated on " + std::to_string(n) + " nodes of " + format_number(step) +
+      " m (|dX| <= " + format_number(static_cast<double>(count) * step) + " m; the paths reach " +
+      format_number(reach) + " m), cubic Hermite interpolation: |error of F| <= " +
+      format_number(table_error_rate_member_) + " 1/s (interpolation " +
+      format_number(interpolation_error) + ", values " + format_number(value_error) + ")" +
+      (coarsened
+           ? "; the step was widened to keep " + std::to_string(kMaxTableCount) + " nodes per side"
+           : std::string());
 }
 
 cplx ExactPropagator::rate(double r) const {
@@ -215,7 +528,7 @@ cplx ExactPropagator::rate(double r) const {
   displacement[0] = r;
   cplx sum = 0.0;
   for (const auto& channel : channels_member_)
-    sum += channel->evaluate(displacement, no_angles, no_angles);
+    if (closed_form(*channel)) sum += channel->evaluate(displacement, no_angles, no_angles);
   return sum;
 }
 
@@ -286,11 +599,21 @@ cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
   }
   // Share of the tolerance per segment, so the whole path meets it.
   const double tol = tolerance_member_ / static_cast<double>(last + 1);
+  const bool any_closed_form = std::any_of(channels_member_.begin(), channels_member_.end(),
+                                           [](const auto& c) { return closed_form(*c); });
+  const chord::Model model = tabulated() ? make_chord_model(*this) : chord::Model{};
   for (std::size_t s = last + 1; s-- > 0;) {
     const Segment& segment = protocol_member_[s];
     const double span = s == last ? std::min(t - begin, segment.duration) : segment.duration;
     if (span <= 0.0) continue;
-    if (!channels_member_.empty()) {
+    if (tabulated()) {  // the kernel's own rule for the tabulated F (chord_kernel.hpp)
+      double table_error = 0.0;
+      const chord::Complex part =
+          chord::table_path_integral(model, static_cast<int>(s), k, r, span, tol, table_error);
+      integral += cplx(part.re, part.im);
+      err += table_error;
+    }
+    if (any_closed_form) {
       const double k_end = k, r_end = r;
       const auto f = [&](double tau) {
         double kk = k_end, rr = r_end;
@@ -307,6 +630,7 @@ cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
     }
     map_back(segment, mass_member_, span, k, r);
   }
+  if (tabulated()) err += t * table_error_rate_member_;  // |interpolated - true F| along the path
   if (error) *error = err;
   return std::exp(cplx(-integral.real(), phase - integral.imag())) * initial_chord(k, r);
 }
@@ -326,8 +650,7 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
   std::vector<cplx> shift(m);  // exp(i k_q x_first): the half grid starts at x_first
   for (std::size_t q = 0; q < m; ++q) shift[q] = std::exp(cplx(0.0, k[q] * x_first));
   // chi at every (k_q, r_d) (and +k_N, see below) through the kernel twin of `backend`.
-  const chord::Model model = make_chord_model(grid_member_, protocol_member_, channels_member_,
-                                              initial_member_, tolerance_member_);
+  const chord::Model model = make_chord_model(*this);
   const long long nn = static_cast<long long>(n);
   const std::size_t per_chord = m + 1;
   std::vector<cplx> rho(n * n);
@@ -359,8 +682,9 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
   };
   // The path integrals of every point of this time, in the order below (chord d from -(n-1),
   // then k); the CUDA twin computes them afresh.
+  // (Not with tabulated channels: their integral is complex, the table stores real ones.)
   ChordDampingCache::Table* cached =
-      damping != nullptr && backend == Backend::cpu
+      damping != nullptr && backend == Backend::cpu && !tabulated()
           ? damping->table(t, static_cast<std::size_t>(2 * nn - 1) * per_chord)
           : nullptr;
   if (backend == Backend::cpu) {
@@ -439,8 +763,7 @@ cplx ExactPropagator::element(double t, double x, double x_prime, double* error)
   // fixed order (the same result for any number of threads).
   std::vector<double> kk(m + 1), rr(m + 1, r);
   for (std::size_t q = 0; q <= m; ++q) kk[q] = q == m ? -k[m / 2] : k[q];  // q = m: +k_N
-  const chord::Model model = make_chord_model(grid_member_, protocol_member_, channels_member_,
-                                              initial_member_, tolerance_member_);
+  const chord::Model model = make_chord_model(*this);
   double worst = 0.0;
   const std::vector<cplx> chi = chord::chord_values_cpu(model, t, kk, rr, &worst);
   cplx sum = 0.0;
@@ -453,11 +776,16 @@ cplx ExactPropagator::element(double t, double x, double x_prime, double* error)
   return sum / period;
 }
 
-chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& protocol,
-                              const ChannelList& channels, const InitialStateSpec& initial,
-                              double tolerance) {
-  // The same checks as the propagator (segments, channels, state, tolerance).
-  const ExactPropagator check(grid, protocol, channels, initial, tolerance);
+namespace {
+
+/// The model without the tabulated F (closed-form channels only); the caller has checked the
+/// run (ExactPropagator's constructor).
+chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& protocol,
+                               const ChannelList& all_channels, const InitialStateSpec& initial,
+                               double tolerance) {
+  ChannelList channels;
+  for (const auto& c : all_channels)
+    if (closed_form(*c)) channels.push_back(c);
   chord::Model m;
   m.mass = grid.axes()[0].inertia;
   m.tolerance = tolerance;
@@ -522,7 +850,39 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
       break;
     }
     case InitialKind::file:
-      break;  // refused by the propagator above
+      break;  // refused by the propagator
+  }
+  return m;
+}
+
+}  // namespace
+
+chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& protocol,
+                              const ChannelList& channels, const InitialStateSpec& initial,
+                              double tolerance) {
+  for (std::size_t c = 0; c < channels.size(); ++c)
+    if (channels[c] && !closed_form(*channels[c]))
+      throw InvalidArgument("channels[" + std::to_string(c) + "]", channels[c]->name(),
+                            "gaussian, diffusive or desorption_sphere here (a channel without a "
+                            "closed form needs its table: make_chord_model(ExactPropagator))");
+  // The same checks as the propagator (segments, channels, state, tolerance).
+  const ExactPropagator check(grid, protocol, channels, initial, tolerance);
+  return closed_form_model(grid, protocol, channels, initial, tolerance);
+}
+
+chord::Model make_chord_model(const ExactPropagator& exact) {
+  chord::Model m = closed_form_model(exact.grid(), exact.protocol(), exact.channels(),
+                                     exact.initial(), exact.tolerance());
+  const std::vector<double>& c = exact.table_coefficients();
+  if (!c.empty()) {
+    if (c.size() / 8 > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw InvalidArgument("channels", std::to_string(c.size() / 8) + " table intervals",
+                            "at most 2^31 - 1 for the chi kernel");
+    m.table.intervals = static_cast<int>(c.size() / 8);
+    m.table.origin = exact.table_origin();
+    m.table.step = exact.table_step();
+    m.table.coefficients = c.data();
+    m.table.error_rate = exact.table_error_rate();
   }
   return m;
 }

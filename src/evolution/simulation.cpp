@@ -276,10 +276,27 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
   // none), so that a result never depends on it.
   if (!control.resume_from.empty())
     run_obstacle = "the run resumes from a checkpoint of a split-operator run";
+  // Channels without a closed form are tabulated along the paths of the whole protocol: an F
+  // table file must be a uniform line that reaches as far as they do.
+  if (run_obstacle.empty() &&
+      std::all_of(obstacle.begin(), obstacle.end(), [](const std::string& o) { return o.empty(); }))
+    run_obstacle = exact_table_obstacle(grid, spec.protocol, spec.channels, spec.initial);
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
   // The first segment that cannot be exact, and why.
   std::size_t blocking = n;
   std::string blocking_reason;
+  // "auto" takes the exact method only where every F is in closed form: a channel without one
+  // (magnetic, dielectric, the engine's desorption, a table file) is tabulated along the paths
+  // first, which can cost far more than the split operator's table on the grid's differences
+  // (a mesh body's engine: about 240 values against 31), so that is asked for with "exact".
+  std::string tabulated;
+  for (const auto& channel : spec.channels)
+    if (channel && !channel->defined_off_grid()) {
+      tabulated = "channel " + channel->name() +
+                  " has no closed-form F: the exact method would tabulate it along the paths, "
+                  "which method = \"exact\" asks for";
+      break;
+    }
   for (std::size_t s = 0; s < n && blocking == n; ++s) {
     if (spec.protocol[s].method == PropagationMethod::split_operator) {
       blocking = s;
@@ -287,6 +304,9 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
     } else if (!obstacle[s].empty()) {
       blocking = s;
       blocking_reason = obstacle[s];
+    } else if (spec.protocol[s].method == PropagationMethod::automatic && !tabulated.empty()) {
+      blocking = s;
+      blocking_reason = tabulated;
     }
   }
   for (std::size_t s = 0; s < n; ++s) {
@@ -318,8 +338,8 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
                        ", method = \"" + to_string(seg.method) + "\"): ";
     if (plan.exact)
       line += std::string(
-                  "exact (quadratic potential on a translation axis, every F defined at every "
-                  "displacement; time.step is ignored") +
+                  "exact (quadratic potential on a translation axis, every F in closed form or "
+                  "tabulated along the paths; time.step is ignored") +
               (spec.output.checkpoint_every > 0
                    ? "; no checkpoints: output.checkpoint_every is ignored)"
                    : ")");
@@ -386,7 +406,13 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
                  bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
                  RunResult& result, double progress_begin, double progress_span) {
-  const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance);
+  const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance,
+                              ChannelTableContext{backend, control.stop, control.progress});
+  if (exact.tabulated())
+    notices << "nanodecoh: notice: " << (main_run ? "" : "diffusive comparison: ")
+            << exact.table_description() << "\n";
+  result.exact_table_error_bound =
+      std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
   // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
   // memory the run may use.
   ChordDampingCache* damping = nullptr;
@@ -528,7 +554,12 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
     notices << "nanodecoh: warning: the F path integrals' error estimate "
             << format_number(result.exact_error_estimate)
             << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
-            << " (the adaptive quadrature reached its depth limit somewhere)\n";
+            << (result.exact_table_error_bound > 0.0
+                    ? " (it includes up to " + format_number(result.exact_table_error_bound) +
+                          " from the interpolated F table: error of F times the time; a finer "
+                          "table lowers it)\n"
+                    : std::string(
+                          " (the adaptive quadrature reached its depth limit somewhere)\n"));
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);

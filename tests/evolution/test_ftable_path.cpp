@@ -359,3 +359,120 @@ TEST(FTablePath, DesorptionSphereRefusesRotationAxes) {
   EXPECT_NE(r.err.find("desorption_sphere"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("rotation axis phi"), std::string::npos) << r.err;
 }
+
+// An F table made by `nanodecoh ftable` drives `evolve` with method = "exact" end to end: the
+// table's line of displacements (identity orientation, along x) is interpolated along the
+// characteristics. Oracle: the same run with the closed-form Lambertian sphere
+// (desorption_sphere, property 8, the same physics the engine integrated into the file), whose
+// final state must agree within the exact run's reported error estimate (which includes the
+// interpolation's error bound and the table's tolerance, times the duration). Light atoms at
+// 0.02 K make 1/k_T = 3.5 nm, so the table's 0.5 nm step resolves F; its 200 displacements
+// (dX >= 0, completed by Hermiticity) reach 99.5 nm, beyond the paths' ~87 nm. A table shorter than
+// the paths is refused with method = "exact" (never extrapolated), and "auto" then uses the split
+// operator and says why.
+TEST(FTablePath, FtableFileDrivesTheExactMethodThroughTheCli) {
+  const std::string dir = make_temp_dir("ftable_exact");
+  const std::string ftable = R"(
+[body]
+kind = "sphere"
+radius = 75e-9
+[emission]
+kind = "surface"
+flux = "lambertian"
+emitted_mass_amu = 1.0
+rate = 1000.0
+[spectrum]
+kind = "thermal"
+surface_temperature = 0.02
+[orientations]
+kind = "libration"
+axis = [0, 0, 1]
+count = 1
+step = 1.0e-3
+[displacements]
+kind = "line"
+axis = [1, 0, 0]
+count = 200
+step = 5.0e-10
+centre = 5.0e-8
+[numerics]
+tolerance = 1e-7
+)";
+  const auto made = run_cli({"ftable", write_file(dir + "/ftable.toml", ftable), "--out",
+                             dir + "/F.h5", "--quiet", "--backend", "cpu"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string base = R"(
+[particle]
+mass = 1e-20
+[[axes]]
+kind = "translation"
+name = "x"
+points = 48
+step = 1.0e-9
+[initial]
+kind = "cat"
+axis = "x"
+width = 2.0e-9
+separation = 8.0e-9
+[time]
+step = 1.0e-5
+outputs = 3
+[[protocol]]
+duration = 5.0e-4
+potential = "free"
+method = "exact"
+[output]
+final_state = true
+)";
+  const std::string table_channel = "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/F.h5\"\n";
+  const auto a = run_cli({"evolve", write_file(dir + "/a.toml", base + table_channel), "--out",
+                          dir + "/a.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto ja = nlohmann::json::parse(a.out);
+  EXPECT_EQ(ja["steps"], 0);
+  EXPECT_NE(ja["methods"][0].get<std::string>().find("exact"), std::string::npos);
+  EXPECT_NE(a.err.find("tabulated on"), std::string::npos) << a.err;  // the table's notice
+  const double estimate = ja["exact_error_estimate"].get<double>();
+  const auto b = run_cli(
+      {"evolve",
+       write_file(dir + "/b.toml", base + "[[channels]]\nkind = \"desorption_sphere\"\nrate = "
+                                          "1000.0\ntemperature = 0.02\natom_mass = 1.0\n"),
+       "--out", dir + "/b.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto jb = nlohmann::json::parse(b.out);
+  const auto rho_a = final_rho(dir + "/a.h5"), rho_b = final_rho(dir + "/b.h5");
+  // chi differs by at most its relative error estimate; rho_ij = (dx/L) sum_q chi(k_q, r) (M
+  // terms, dx/L = 2/M) moves by at most twice that, plus the closed-form run's own estimate.
+  const double bound = 2.0 * (estimate + jb["exact_error_estimate"].get<double>()) + 1e-14;
+  EXPECT_LE(max_abs_difference(rho_a, rho_b), bound);
+  EXPECT_LT(estimate, 1e-3);  // the table resolves F
+  const double coherence = ja["final"]["coherence_normalized"].get<double>();
+  EXPECT_LT(coherence, 0.9);  // the channel acted
+  EXPECT_NEAR(coherence, jb["final"]["coherence_normalized"].get<double>(), 2.0 * bound + 1e-12);
+  // A table up to 49.5 nm: enough for the grid's differences (47 nm, so the split operator can
+  // use it), not for the paths (the cat's chord function reaches |r| ~ 56 nm and free flight
+  // moves it by hbar k t/M up to ~31 nm more).
+  std::string short_config = ftable;
+  short_config.replace(short_config.find("count = 200"), 11, "count = 100");
+  short_config.replace(short_config.find("centre = 5.0e-8"), 15, "centre = 2.5e-8");
+  const auto made_short = run_cli({"ftable", write_file(dir + "/short.toml", short_config), "--out",
+                                   dir + "/S.h5", "--quiet", "--backend", "cpu"});
+  ASSERT_EQ(made_short.exit_code, 0) << made_short.err;
+  std::string short_run = base + "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/S.h5\"\n";
+  const auto refused = run_cli({"evolve", write_file(dir + "/s.toml", short_run), "--out",
+                                dir + "/s.h5", "--quiet", "--backend", "cpu"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_EQ(
+      nanodecoh::testing::count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1)
+      << refused.err;
+  EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("never extrapolates"), std::string::npos) << refused.err;
+  short_run.replace(short_run.find("method = \"exact\""), 16, "method = \"auto\"");
+  const auto fallback = run_cli({"evolve", write_file(dir + "/f.toml", short_run), "--out",
+                                 dir + "/f.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(fallback.exit_code, 0) << fallback.err;
+  const auto jf = nlohmann::json::parse(fallback.out);
+  EXPECT_GT(jf["steps"].get<int>(), 0);
+  EXPECT_NE(jf["methods"][0].get<std::string>().find("never extrapolates"), std::string::npos)
+      << jf["methods"][0];
+}

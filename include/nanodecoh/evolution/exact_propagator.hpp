@@ -12,7 +12,11 @@
 //
 // Supported today: grids of one translation axis; initial states gaussian, cat, thermal (closed
 // form chord functions); channels whose F is defined at every real displacement
-// (DissipationChannel::defined_off_grid). exact_method_obstacle() names what is missing.
+// (DissipationChannel::defined_off_grid: closed forms) and every other channel on that axis
+// (magnetic, dielectric, the engine's desorption, an F-table file, a function), whose summed F
+// is tabulated once per propagator on a uniform line of displacements covering every path that
+// matters and interpolated by piecewise cubic Hermite polynomials (docs/physics.md, "Tabulated
+// F along the paths"). exact_method_obstacle() and exact_table_obstacle() name what is missing.
 #pragma once
 
 #include <complex>
@@ -34,14 +38,30 @@ namespace nanodecoh::evolution {
 std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                                   const ChannelList& channels, const InitialStateSpec& initial);
 
+/// Why the channels without a closed form cannot be tabulated for this whole protocol (an F
+/// table file that is not a uniform line along x at zero orientation difference, or that does
+/// not reach as far as the paths do); "" when they can (or there are none). Call after
+/// exact_method_obstacle() is empty for every segment.
+std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
+                                 const ChannelList& channels, const InitialStateSpec& initial);
+
+/// Largest |r| (m) on any characteristic of the protocol that starts where the closed-form
+/// chi_0 is at least 1e-30 (the points whose F integral is computed, chord_kernel.hpp), at any
+/// time up to the protocol's end: the extent a tabulated F must cover.
+double exact_path_reach(double mass, const std::vector<Segment>& protocol,
+                        const InitialStateSpec& initial);
+
 /// The exact chord-function propagator of one protocol on a grid of one translation axis.
 class ExactPropagator {
  public:
   /// Throws InvalidArgument naming the segment when exact_method_obstacle() is not empty, or
   /// when `tolerance` (absolute error of the F path integral, dimensionless) is not in
-  /// [1e-15, 1e-2].
+  /// [1e-15, 1e-2], or exact_table_obstacle() is not empty. Channels without a closed form are
+  /// tabulated here, once (each channel's DissipationChannel::tabulate on a line grid, with
+  /// `context`'s backend, stop flag and progress: the engine in one batched call).
   ExactPropagator(const Grid& grid, std::vector<Segment> protocol, ChannelList channels,
-                  InitialStateSpec initial, double tolerance);
+                  InitialStateSpec initial, double tolerance,
+                  const ChannelTableContext& context = {});
 
   /// chi(k, r) at time t (s, 0 <= t <= the protocol's duration), k in 1/m, r in m; chi(0, 0)
   /// is the trace (1). `error` (if set) receives the quadrature's error estimate of the F
@@ -68,6 +88,29 @@ class ExactPropagator {
   /// band-limited states the grid resolves), chi from the CPU twin of the chi kernel.
   std::complex<double> element(double t, double x, double x_prime, double* error = nullptr) const;
 
+  /// The tabulated F of the channels without a closed form (summed): nodes r_j = origin + j
+  /// step (m), j = 0..intervals, and per interval the 8 numbers (Re, Im of c_0..c_3) of
+  /// F(r) = sum_p c_p (r - r_j)^p (the layout of chord::TabulatedRate, which
+  /// make_chord_model(const ExactPropagator&) points at them). Empty without such channels.
+  const std::vector<double>& table_coefficients() const noexcept {
+    return table_coefficients_member_;
+  }
+  bool tabulated() const noexcept { return !table_coefficients_member_.empty(); }
+  double table_origin() const noexcept { return table_origin_member_; }
+  double table_step() const noexcept { return table_step_member_; }
+  /// Bound on |interpolated - true F| of the tabulated channels (1/s; 0 without them): the
+  /// interpolation error (measured at half resolution) plus the values' stated accuracy.
+  double table_error_rate() const noexcept { return table_error_rate_member_; }
+  /// One line describing the table (nodes, step, extent, error bound) for the run's notices;
+  /// "" without tabulated channels.
+  const std::string& table_description() const noexcept { return table_text_member_; }
+
+  const Grid& grid() const noexcept { return grid_member_; }
+  const std::vector<Segment>& protocol() const noexcept { return protocol_member_; }
+  const ChannelList& channels() const noexcept { return channels_member_; }
+  const InitialStateSpec& initial() const noexcept { return initial_member_; }
+  double tolerance() const noexcept { return tolerance_member_; }
+
   /// Sum of the segment durations (s).
   double duration() const noexcept { return duration_member_; }
   /// Number of k points used by density_matrix and element (a power of two >= 4 N).
@@ -82,7 +125,13 @@ class ExactPropagator {
   double duration_member_ = 0.0;
   double mass_member_ = 0.0;
   std::size_t k_points_member_ = 0;
+  std::vector<double> table_coefficients_member_;
+  double table_origin_member_ = 0.0, table_step_member_ = 0.0, table_error_rate_member_ = 0.0;
+  std::string table_text_member_;
 
+  /// Tabulates the channels without a closed form (constructor).
+  void build_table(const ChannelTableContext& context);
+  /// Sum of the closed-form channels' F at r (1/s).
   std::complex<double> rate(double r) const;
 };
 

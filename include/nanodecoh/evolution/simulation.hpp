@@ -105,6 +105,9 @@ struct RunResult {
   /// Exact method: the largest error estimate of the F path integrals over every point
   /// evaluated (relative error of chi); -1 for split runs.
   double exact_error_estimate = -1.0;
+  /// Exact method with tabulated channels: the part of exact_error_estimate that the
+  /// interpolated F table may contribute (its error bound on F times the duration); 0 otherwise.
+  double exact_table_error_bound = 0.0;
 };
 
 /// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument,
