@@ -301,37 +301,44 @@ NANODECOH_HD inline Complex table_line_integral(const TabulatedRate& t, double r
   return sum * (span / width);
 }
 
-/// int_0^span F_table(r(tau)) dtau along segment s backwards from (k_end, r_end): exact
-/// (table_line_integral) where r is linear in tau (free, linear force); on a harmonic segment
-/// adaptive Gauss-Kronrod 7-15 like path_integral, `error` gaining the accepted |K15 - G7|.
-NANODECOH_HD inline Complex table_path_integral(const Model& m, int s, double k_end, double r_end,
-                                                double span, double tol, double& error) {
-  if (!(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0))
-    return table_line_integral(m.table, r_end, r_end - hbar / m.mass * k_end * span, span);
+/// |K15 - G7| and |K15| of a panel, for real and complex integrands.
+NANODECOH_HD inline double panel_difference(double kronrod, double gauss) {
+  return std::fabs(kronrod - gauss);
+}
+NANODECOH_HD inline double panel_difference(const Complex& kronrod, const Complex& gauss) {
+  return std::hypot(kronrod.re - gauss.re, kronrod.im - gauss.im);
+}
+NANODECOH_HD inline double panel_size(double kronrod) {
+  return std::fabs(kronrod);
+}
+NANODECOH_HD inline double panel_size(const Complex& kronrod) {
+  return std::hypot(kronrod.re, kronrod.im);
+}
+
+/// int_0^span f(tau) dtau by adaptive Gauss-Kronrod 7-15 with an explicit stack (no recursion
+/// in device code): a panel [a, b] is accepted when |K15 - G7| is within its share
+/// tol (b - a)/span of the tolerance, or within 1e-14 |K15| (rounding), or at depth 30 or a
+/// full stack; `error` gains every accepted |K15 - G7| (NaN and inf propagate into it).
+template <typename T, typename Integrand>
+NANODECOH_HD inline T adaptive_gk15(const Integrand& f, double span, double tol, double& error) {
   double stack_a[32], stack_b[32];
   int stack_depth[32];
   int top = 0;
   stack_a[0] = 0.0;
   stack_b[0] = span;
   stack_depth[0] = 0;
-  Complex total;
-  const auto f = [&](double tau) {
-    double kk = k_end, rr = r_end;
-    map_back(m, s, tau, kk, rr);
-    return table_rate(m.table, rr);
-  };
+  T total{};
   while (top >= 0) {
     const double a = stack_a[top], b = stack_b[top];
     const int depth = stack_depth[top];
     --top;
-    const auto [kronrod, gauss] = numerics::gk15_panel<Complex>(f, a, b);
-    const double estimate = std::hypot(kronrod.re - gauss.re, kronrod.im - gauss.im);
+    const auto [kronrod, gauss] = numerics::gk15_panel<T>(f, a, b);
+    const double estimate = panel_difference(kronrod, gauss);
     const bool accept = !(estimate > tol * (b - a) / span) ||
-                        !(estimate > 1e-14 * std::hypot(kronrod.re, kronrod.im)) || depth >= 30 ||
-                        top >= 30;
+                        !(estimate > 1e-14 * panel_size(kronrod)) || depth >= 30 || top >= 30;
     if (accept) {
       total += kronrod;
-      error += estimate;  // NaN (outside the table) propagates into the error estimate
+      error += estimate;
       continue;
     }
     const double centre = 0.5 * (a + b);
@@ -345,6 +352,21 @@ NANODECOH_HD inline Complex table_path_integral(const Model& m, int s, double k_
     stack_depth[top] = depth + 1;
   }
   return total;
+}
+
+/// int_0^span F_table(r(tau)) dtau along segment s backwards from (k_end, r_end): exact
+/// (table_line_integral) where r is linear in tau (free, linear force); on a harmonic segment
+/// adaptive Gauss-Kronrod 7-15 like path_integral, `error` gaining the accepted |K15 - G7|.
+NANODECOH_HD inline Complex table_path_integral(const Model& m, int s, double k_end, double r_end,
+                                                double span, double tol, double& error) {
+  if (!(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0))
+    return table_line_integral(m.table, r_end, r_end - hbar / m.mass * k_end * span, span);
+  const auto f = [&](double tau) {
+    double kk = k_end, rr = r_end;
+    map_back(m, s, tau, kk, rr);
+    return table_rate(m.table, rr);
+  };
+  return adaptive_gk15<Complex>(f, span, tol, error);
 }
 
 /// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): on a straight
@@ -363,42 +385,12 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
       any_other = true;
   }
   if (!any_other) return closed;
-  double stack_a[32], stack_b[32];
-  int stack_depth[32];
-  int top = 0;
-  stack_a[0] = 0.0;
-  stack_b[0] = span;
-  stack_depth[0] = 0;
-  double total = 0.0;
-  while (top >= 0) {
-    const double a = stack_a[top], b = stack_b[top];
-    const int depth = stack_depth[top];
-    --top;
-    const double centre = 0.5 * (a + b);
-    auto f = [&](double tau) {
-      double kk = k_end, rr = r_end;
-      map_back(m, s, tau, kk, rr);
-      return rate(m, rr, skip_closed_form);
-    };
-    const auto [kronrod, gauss] = numerics::gk15_panel<double>(f, a, b);
-    const double estimate = std::fabs(kronrod - gauss);
-    const bool accept = !(estimate > tol * (b - a) / span) ||
-                        !(estimate > 1e-14 * std::fabs(kronrod)) || depth >= 30 || top >= 30;
-    if (accept) {
-      total += kronrod;
-      error += estimate;  // NaN/inf propagate into the error estimate
-      continue;
-    }
-    ++top;
-    stack_a[top] = centre;
-    stack_b[top] = b;
-    stack_depth[top] = depth + 1;
-    ++top;
-    stack_a[top] = a;
-    stack_b[top] = centre;
-    stack_depth[top] = depth + 1;
-  }
-  return closed + total;
+  const auto f = [&](double tau) {
+    double kk = k_end, rr = r_end;
+    map_back(m, s, tau, kk, rr);
+    return rate(m, rr, skip_closed_form);
+  };
+  return closed + adaptive_gk15<double>(f, span, tol, error);
 }
 
 /// The k range outside which every point (k, r) of the chord r at time t is skipped by chord_at
