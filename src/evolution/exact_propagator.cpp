@@ -674,18 +674,26 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
     inverse_fft(a, half_twiddles);
     // Ket i, bra j = i - d: the centre index i + j = 2 i - d = 2 (i - (d + p)/2) + p.
     const long long p = odd ? 1 : 0;
+    // Chord -d is the conjugate of chord d (Hermiticity, below): rho_{j, i} = conj(rho_{i, j}).
     for (long long i = std::max(0LL, d); i < std::min(nn, nn + d); ++i) {
       const long long j = i - d, half_index = (2 * i - d - p) / 2;
-      rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] =
-          a[static_cast<std::size_t>(half_index)] * (dx / period);
+      const cplx value = a[static_cast<std::size_t>(half_index)] * (dx / period);
+      rho[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(j)] = value;
+      if (d != 0)
+        rho[static_cast<std::size_t>(j) * n + static_cast<std::size_t>(i)] = std::conj(value);
     }
   };
-  // The path integrals of every point of this time, in the order below (chord d from -(n-1),
+  // Hermiticity: F(-r) = conj F(r) for every channel (a Hermitian dissipator) and chi_0(-k, -r) =
+  // conj chi_0(k, r) (a Hermitian initial state); the characteristic through (-k, -r) is that
+  // through (k, r) mirrored, and the linear force's phase is odd, so chi(-k, -r) =
+  // conj chi(k, r) at every time (tested on the kernel, ExactPropagator.ChordIsHermitian). Only
+  // the chords d >= 0 are computed; the chords d < 0 of rho are their conjugate transposes.
+  // The path integrals of every point of this time, in the order below (chord d from 0,
   // then k); the CUDA twin computes them afresh.
   // (Not with tabulated channels: their integral is complex, the table stores real ones.)
   ChordDampingCache::Table* cached =
       damping != nullptr && backend == Backend::cpu && !tabulated()
-          ? damping->table(t, static_cast<std::size_t>(2 * nn - 1) * per_chord)
+          ? damping->table(t, static_cast<std::size_t>(nn) * per_chord)
           : nullptr;
   if (backend == Backend::cpu) {
     // One chord per iteration: chi over k into a buffer of the thread, then its transform.
@@ -693,9 +701,9 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
     {
       std::vector<cplx> a(m / 2), c(per_chord);
 #pragma omp for schedule(dynamic, 4)
-      for (long long d = -(nn - 1); d <= nn - 1; ++d) {
+      for (long long d = 0; d <= nn - 1; ++d) {
         const double r = static_cast<double>(d) * dx;
-        const std::size_t offset = static_cast<std::size_t>(d + nn - 1) * per_chord;
+        const std::size_t offset = static_cast<std::size_t>(d) * per_chord;
         // Outside [k_lo, k_hi] chord_at returns 0 without evaluating anything (chord_k_range).
         double k_lo = 0.0, k_hi = 0.0;
         if (!chord::chord_k_range(model, t, r, k_lo, k_hi)) continue;  // the chord stays 0
@@ -722,7 +730,7 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
     // Blocks of chords so that the point lists stay small.
     const long long block = std::max<long long>(1, (1LL << 20) / static_cast<long long>(per_chord));
     std::vector<double> kk, rr;
-    for (long long first = -(nn - 1); first <= nn - 1; first += block) {
+    for (long long first = 0; first <= nn - 1; first += block) {
       const long long last = std::min(nn - 1, first + block - 1);
       kk.clear();
       rr.clear();

@@ -368,7 +368,9 @@ TEST(ChordKernel, StraightPathIntegralsInClosedForm) {
             << "k " << k << " r " << r;
         EXPECT_LT(error, 1e-13 * std::max(rate * span, std::abs(expected))) << "k " << k;
         // The v -> 0 limit, span F(r), to 4 ulp (EXPECT_DOUBLE_EQ).
-        if (k == 0.0) EXPECT_DOUBLE_EQ(got, span * static_cast<double>(F(r))) << "r " << r;
+        if (k == 0.0) {
+          EXPECT_DOUBLE_EQ(got, span * static_cast<double>(F(r))) << "r " << r;
+        }
       }
   }
 }
@@ -398,17 +400,17 @@ TEST(ExactPropagator, SharedPathIntegralsGiveTheSameDensityMatrix) {
   EXPECT_EQ(shared_error, plain_error);
   EXPECT_TRUE(second.density_matrix(t, nanodecoh::Backend::cpu, nullptr, &cache) == plain);
   EXPECT_FALSE(cache.full());
-  // The stored entries against the characteristic quadrature: chord d, k index q at
-  // (d + n - 1)(M + 1) + q, as density_matrix orders them.
+  // The stored entries against the characteristic quadrature: chord d >= 0 (the chords d < 0
+  // are their conjugates), k index q at d (M + 1) + q, as density_matrix orders them.
   const std::size_t n = 64, m = first.k_points();
-  ne::ChordDampingCache::Table* table = cache.table(t, (2 * n - 1) * (m + 1));
+  ne::ChordDampingCache::Table* table = cache.table(t, n * (m + 1));
   ASSERT_NE(table, nullptr);
   const std::vector<double> k = ne::exact_k_grid(grid, m);
   const auto rule = nanodecoh::gauss_legendre(20);
   std::size_t checked = 0;
-  for (long long d : {-20LL, -3LL, 0LL, 7LL, 30LL})
+  for (long long d : {0LL, 3LL, 7LL, 20LL, 30LL})
     for (std::size_t q : {std::size_t{0}, std::size_t{1}, std::size_t{5}, m - 3}) {
-      const std::size_t index = static_cast<std::size_t>(d + 63) * (m + 1) + q;
+      const std::size_t index = static_cast<std::size_t>(d) * (m + 1) + q;
       const double stored = table->integral[index];
       if (std::isnan(stored)) continue;  // skipped by both states (chi_0 below 1e-30)
       const double r = static_cast<double>(d) * kStep, v = hbar / kMass * k[q];
@@ -573,6 +575,43 @@ TEST(ExactPropagator, FinalStatesArePhysical) {
     EXPECT_GT(eig.eigenvalues().minCoeff(), -1e-13) << "t " << t;
   }
   EXPECT_LT(previous_purity, 0.9);  // the channels did act
+}
+
+// density_matrix computes the chords r >= 0 only and takes r < 0 from chi(-k, -r) =
+// conj chi(k, r) (Hermiticity of the dissipator and of the initial state). That symmetry is
+// checked here on chi itself, each side its own path integral: a cat with a centre and a
+// momentum (complex chi_0), a composed protocol with a linear force (odd phase), the three
+// closed-form channels, and a complex F without a closed form (tabulated: Re Gaussian, Im odd).
+TEST(ExactPropagator, ChordIsHermitian) {
+  const ne::Grid grid = line(64);
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1500.0),
+                                          segment(ne::PotentialKind::free, 2e-4),
+                                          segment(ne::PotentialKind::linear, 2e-4, 3e-23)};
+  const ne::ChannelList closed{
+      std::make_shared<ne::GaussianChannel>(1500.0, 3e-9),
+      std::make_shared<ne::DiffusiveChannel>(2e17),
+      std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 18 * 1.66053906660e-27)};
+  const ne::ChannelList complex_f{std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>& d, const std::vector<double>&, const std::vector<double>&) {
+        const double r = d.empty() ? 0.0 : d[0];
+        return cplx(1500.0 * -std::expm1(-r * r / (4 * 3e-9 * 3e-9)), 400.0 * std::tanh(r / 5e-9));
+      },
+      "complex", 1500.0 / (4 * 3e-9 * 3e-9))};
+  for (const auto& channels : {closed, complex_f}) {
+    const ne::ExactPropagator exact(grid, protocol, channels, cat_state(), 1e-13);
+    double worst = 0.0, largest = 0.0;
+    for (double t : {1e-4, 4e-4, 7e-4})
+      for (double k : {0.0, 3e7, -1.1e8, 2.4e8})
+        for (double r : {0.0, 2.5e-9, -7e-9, 11e-9}) {
+          const cplx a = exact.chord(t, k, r), b = exact.chord(t, -k, -r);
+          worst = std::max(worst, std::abs(a - std::conj(b)));
+          largest = std::max(largest, std::abs(a));
+        }
+    // Each chi is within its path integral's tolerance 1e-13 (relative, chi <= 1), rounding
+    // 1e-15: the two sides differ by at most twice that.
+    EXPECT_LT(worst, 2e-13) << channels[0]->name();
+    EXPECT_GT(largest, 1e-3);  // the points probe chi where it is not negligible
+  }
 }
 
 // ---- the chi kernel's twins ---------------------------------------------------------------
