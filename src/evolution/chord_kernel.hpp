@@ -4,10 +4,11 @@
 // exact_propagator.cpp (docs/physics.md, "Exact chord-function method"); the channels are the
 // closed forms gaussian, diffusive and desorption_sphere (and on a libration axis the angular
 // gaussian and diffusive forms, functions of the chord 2 sin(r/2) of the angle difference r),
-// described by numbers so that the device can evaluate them, and one tabulated F (TabulatedRate: the sum of the channels without a closed
-// form, interpolated by piecewise cubic Hermite polynomials). Adaptive Gauss-Kronrod 7-15 without
-// recursion or allocation (an explicit stack of at most 32 pending intervals); the tabulated F is
-// integrated exactly, interval by interval, where the path is a straight line in r.
+// described by numbers so that the device can evaluate them, and one tabulated F (TabulatedRate:
+// the sum of the channels without a closed form, interpolated by piecewise cubic Hermite
+// polynomials). Adaptive Gauss-Kronrod 7-15 without recursion or allocation (an explicit stack of
+// at most 32 pending intervals); the tabulated F is integrated exactly, interval by interval, where
+// the path is a straight line in r.
 //
 // C++17, no CUDA header, so that the host code and the launchers both include it.
 #pragma once
@@ -226,12 +227,12 @@ NANODECOH_HD inline double straight_integral(const Model& m, int c, double k, do
       const double h2 = h * h;
       // h^2/3! - h^4/5! + h^6/7! - ... - h^14/15! (Horner)
       one_minus_sinc =
-          h2 * (1.0 / 6 -
-                h2 * (1.0 / 120 -
-                      h2 * (1.0 / 5040 -
-                            h2 * (1.0 / 362880 -
-                                  h2 * (1.0 / 39916800 -
-                                        h2 * (1.0 / 6227020800 - h2 / 1307674368000.0))))));
+          h2 *
+          (1.0 / 6 -
+           h2 * (1.0 / 120 -
+                 h2 * (1.0 / 5040 -
+                       h2 * (1.0 / 362880 - h2 * (1.0 / 39916800 - h2 * (1.0 / 6227020800 -
+                                                                         h2 / 1307674368000.0))))));
     } else {
       one_minus_sinc = 1.0 - std::sin(h) / h;
     }
@@ -478,7 +479,8 @@ NANODECOH_HD inline double angular_gaussian_path_integral(const Model& m, int s,
     const double crossings = n_last - n_first + 1.0;
     if (crossings <= 2.0) {
       int count = 0;
-      for (double n = n_first; n <= n_last; n += 1.0) breaks[count++] = (r_end - two_pi * n) / travel;
+      for (double n = n_first; n <= n_last; n += 1.0)
+        breaks[count++] = (r_end - two_pi * n) / travel;
       sort_small(breaks, count);
       return integrate_between(f, 0.0, 1.0, breaks, count, tol, 1.0, error);
     }
@@ -494,9 +496,9 @@ NANODECOH_HD inline double angular_gaussian_path_integral(const Model& m, int s,
                                    xb < 1.0 ? 1.0 - xb : 1.0, error);
     const auto half_turn = [&](double u) { return angular_gaussian_rate(m, c, u); };
     double turn_error = 0.0;
-    const double turn = 2.0 * adaptive_gk15<double>(half_turn, 3.141592653589793238, 
-                                                    share * std::fabs(travel) / (2.0 * span * turns),
-                                                    turn_error);
+    const double turn =
+        2.0 * adaptive_gk15<double>(half_turn, 3.141592653589793238,
+                                    share * std::fabs(travel) / (2.0 * span * turns), turn_error);
     const double scale = span * turns / std::fabs(travel);  // s per unit of r, times the turns
     error += 2.0 * scale * turn_error;
     return sum + scale * turn;
@@ -537,8 +539,8 @@ NANODECOH_HD inline double angular_gaussian_path_integral(const Model& m, int s,
   // The path repeats every period: full periods, then the rest.
   const double full = std::floor(span / period), rest = span - full * period;
   double period_error = 0.0;
-  const double one = integrate_between(f, 0.0, period, breaks, count, tol / full, span,
-                                       period_error);
+  const double one =
+      integrate_between(f, 0.0, period, breaks, count, tol / full, span, period_error);
   error += full * period_error;
   int inside = 0;
   while (inside < count && breaks[inside] < rest) ++inside;

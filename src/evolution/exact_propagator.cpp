@@ -240,8 +240,8 @@ std::string ftable_angle_line(const FTableChannel& channel, const std::string& k
       angle.push_back(a);
     }
   }
-  const std::string about = "(" + format_number(u.x()) + ", " + format_number(u.y()) + ", " +
-                            format_number(u.z()) + ")";
+  const std::string about =
+      "(" + format_number(u.x()) + ", " + format_number(u.y()) + ", " + format_number(u.z()) + ")";
   if (index.size() < 2)
     return name + " has " + std::to_string(index.size()) + " orientation(s) about " + about +
            ", so no F of a non-zero angle difference";
@@ -256,7 +256,7 @@ std::string ftable_angle_line(const FTableChannel& channel, const std::string& k
   // Two values of the same F, each within `accuracy` of it, plus rounding of values up to the
   // scale.
   const double agree = 2.0 * accuracy + 1e-14 * channel.rate_scale();
-  std::map<long long, cplx> line;  // j -> F(j h)
+  std::map<long long, cplx> line;                                  // j -> F(j h)
   std::map<long long, std::pair<std::size_t, std::size_t>> first;  // j -> its first pair
   for (std::size_t a = 0; a < angle.size(); ++a)
     for (std::size_t b = 0; b < angle.size(); ++b) {
@@ -278,7 +278,8 @@ std::string ftable_angle_line(const FTableChannel& channel, const std::string& k
                "i at phi = " + format_number(angle[fa]) + ", phi' = " + format_number(angle[fb]) +
                " rad but " + format_number(v.real()) + " + " + format_number(v.imag()) +
                "i at phi = " + format_number(angle[a]) + ", phi' = " + format_number(angle[b]) +
-               " rad (the same phi - phi'; they differ by " + format_number(std::abs(v - found->second)) +
+               " rad (the same phi - phi'; they differ by " +
+               format_number(std::abs(v - found->second)) +
                " 1/s, beyond twice the file's accuracy " + format_number(accuracy) +
                " 1/s): the exact method needs F(phi - phi')";
       }
@@ -310,8 +311,9 @@ std::string rotation_channel_obstacle(const Grid& grid, const DissipationChannel
       dynamic_cast<const LocalizationChannel*>(&f))
     return {};
   if (dynamic_cast<const DesorptionSphereChannel*>(&f))
-    return key + " (desorption_sphere) cannot model a rotation axis (its F ignores the "
-                 "orientation; use kind = \"desorption\")";
+    return key +
+           " (desorption_sphere) cannot model a rotation axis (its F ignores the "
+           "orientation; use kind = \"desorption\")";
   if (const auto* table = dynamic_cast<const FTableChannel*>(&f)) {
     double step = 0.0;
     long long count = 0;
@@ -329,9 +331,9 @@ std::string rotation_channel_obstacle(const Grid& grid, const DissipationChannel
       if (std::abs(v - along) > agree)
         return key + " (" + f.name() +
                ") is not a function of the angle difference alone on the grid: F = " +
-               format_number(v.real()) + " + " + format_number(v.imag()) + "i at phi = " +
-               format_number(grid.coordinate(0, i)) + ", phi' = " +
-               format_number(grid.coordinate(0, j)) + " rad but " +
+               format_number(v.real()) + " + " + format_number(v.imag()) +
+               "i at phi = " + format_number(grid.coordinate(0, i)) +
+               ", phi' = " + format_number(grid.coordinate(0, j)) + " rad but " +
                format_number(along.real()) + " + " + format_number(along.imag()) +
                "i one step lower on both (the exact method needs F(phi - phi'))";
     }
@@ -354,8 +356,8 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
       double h = 0.0;
       long long count = 0;
       const std::string why =
-          rotation ? ftable_angle_line(*table, "channels[" + std::to_string(i) + "].file", h,
-                                       count, nullptr)
+          rotation ? ftable_angle_line(*table, "channels[" + std::to_string(i) + "].file", h, count,
+                                       nullptr)
                    : ftable_line(*table, h, count);
       if (!why.empty()) return why;
       if (file_step > 0.0 && std::fabs(h - file_step) > 1e-6 * file_step)
@@ -399,8 +401,8 @@ std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long 
       std::vector<cplx> line;
       const std::string why = ftable_angle_line(*table, c->name(), h, file_count, &line);
       if (!why.empty() || file_count < count)
-        throw NumericalError("channel " + c->name() + " gives no line of " +
-                             std::to_string(count) + " angle steps (" + why + ")");
+        throw NumericalError("channel " + c->name() + " gives no line of " + std::to_string(count) +
+                             " angle steps (" + why + ")");
       values.assign(line.begin() + (file_count - count), line.begin() + (file_count + count + 1));
     } else {
       const std::vector<std::vector<double>> none(n);
@@ -415,11 +417,11 @@ std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long 
     for (std::size_t i = 0; i < n; ++i) {
       cplx v = values[i];
       if (!std::isfinite(v.real()) || !std::isfinite(v.imag()) || v.real() < -tolerance)
-        throw NumericalError("channel " + c->name() + " gives F = " + format_number(v.real()) +
-                             " + " + format_number(v.imag()) + "i 1/s at phi - phi' = " +
-                             format_number((static_cast<double>(i) - static_cast<double>(count)) * step) +
-                             " rad (expected finite with Re F >= 0 within " +
-                             format_number(tolerance) + " 1/s)");
+        throw NumericalError(
+            "channel " + c->name() + " gives F = " + format_number(v.real()) + " + " +
+            format_number(v.imag()) + "i 1/s at phi - phi' = " +
+            format_number((static_cast<double>(i) - static_cast<double>(count)) * step) +
+            " rad (expected finite with Re F >= 0 within " + format_number(tolerance) + " 1/s)");
       if (v.real() < 0.0) v.real(0.0);
       sum[i] += v;
     }
@@ -535,11 +537,11 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
   const bool rotation = on_rotation_axis(grid);
   const std::string what = rotation ? "|phi - phi'|" : "|dX|", unit = rotation ? " rad" : " m";
   if (needed > file_count)
-    return "the F-table file(s) cover " + what + " <= " +
-           format_number(static_cast<double>(file_count) * step) + unit +
+    return "the F-table file(s) cover " + what +
+           " <= " + format_number(static_cast<double>(file_count) * step) + unit +
            (rotation ? "" : " along x") + ", and the paths of the exact method reach " + what +
-           " = " + format_number(reach) + unit + " (plus 2 steps of " + format_number(step) +
-           unit + " for the interpolation): it never extrapolates; tabulate up to at least " +
+           " = " + format_number(reach) + unit + " (plus 2 steps of " + format_number(step) + unit +
+           " for the interpolation): it never extrapolates; tabulate up to at least " +
            format_number(static_cast<double>(needed) * step) + unit;
   return {};
 }
@@ -728,11 +730,12 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   table_error_rate_member_ = interpolation_error + value_error;
   table_text_member_ =
       "F of " + names + " tabulated on " + std::to_string(n) + " nodes of " + format_number(step) +
-      unit + " (" + (rotation ? "|phi - phi'|" : "|dX|") + " <= " +
-      format_number(static_cast<double>(count) * step) + unit + "; the paths reach " +
-      format_number(reach) + unit + "), cubic Hermite interpolation: |error of F| <= " +
-      format_number(table_error_rate_member_) + " 1/s (interpolation " +
-      format_number(interpolation_error) + ", values " + format_number(value_error) + ")" +
+      unit + " (" + (rotation ? "|phi - phi'|" : "|dX|") +
+      " <= " + format_number(static_cast<double>(count) * step) + unit + "; the paths reach " +
+      format_number(reach) + unit +
+      "), cubic Hermite interpolation: |error of F| <= " + format_number(table_error_rate_member_) +
+      " 1/s (interpolation " + format_number(interpolation_error) + ", values " +
+      format_number(value_error) + ")" +
       (coarsened
            ? "; the step was widened to keep " + std::to_string(kMaxTableCount) + " nodes per side"
            : std::string());
