@@ -2,11 +2,13 @@
 // shared by the CPU twin (src/evolution/chord_kernel.cpp, OpenMP) and the CUDA twin
 // (kernels/evolution/exact_chord.cu): one thread per (k, r) point. The formulas are those of
 // exact_propagator.cpp (docs/physics.md, "Exact chord-function method"); the channels are the
-// closed forms gaussian, diffusive and desorption_sphere, described by numbers so that the device
-// can evaluate them, and one tabulated F (TabulatedRate: the sum of the channels without a closed
-// form, interpolated by piecewise cubic Hermite polynomials). Adaptive Gauss-Kronrod 7-15 without
-// recursion or allocation (an explicit stack of at most 32 pending intervals); the tabulated F is
-// integrated exactly, interval by interval, where the path is a straight line in r.
+// closed forms gaussian, diffusive and desorption_sphere (and on a libration axis the angular
+// gaussian and diffusive forms, functions of the chord 2 sin(r/2) of the angle difference r),
+// described by numbers so that the device can evaluate them, and one tabulated F (TabulatedRate:
+// the sum of the channels without a closed form, interpolated by piecewise cubic Hermite
+// polynomials). Adaptive Gauss-Kronrod 7-15 without recursion or allocation (an explicit stack of
+// at most 32 pending intervals); the tabulated F is integrated exactly, interval by interval, where
+// the path is a straight line in r.
 //
 // C++17, no CUDA header, so that the host code and the launchers both include it.
 #pragma once
@@ -32,7 +34,15 @@ inline constexpr int max_segments = 32;
 inline constexpr int max_channels = 8;
 
 enum class SegmentKind : int { free = 0, harmonic = 1, linear = 2 };
-enum class ChannelKind : int { gaussian = 0, diffusive = 1, desorption_sphere = 2 };
+enum class ChannelKind : int {
+  gaussian = 0,
+  diffusive = 1,
+  desorption_sphere = 2,
+  /// Libration axis (r = phi - phi' in rad): Gamma (1 - exp(-c^2/(4 b^2))) and
+  /// Lambda_phi c^2, c = 2 sin(r/2) the chord (channels.hpp).
+  gaussian_angular = 3,
+  diffusive_angular = 4
+};
 enum class StateKind : int { gaussian = 0, cat = 1, thermal = 2 };
 
 /// The channels whose F has no closed form (magnetic, dielectric, desorption by the engine, an F
@@ -50,7 +60,7 @@ struct TabulatedRate {
 
 /// Everything chi(k, r, t) depends on, as numbers (trivially copyable to the device).
 struct Model {
-  double mass = 0.0;  ///< kg
+  double mass = 0.0;  ///< the axis' inertia: mass M (kg) or moment of inertia I (kg m^2)
   int segments = 0;
   SegmentKind segment_kind[max_segments] = {};
   double duration[max_segments] = {};   ///< s
@@ -58,8 +68,9 @@ struct Model {
   double force[max_segments] = {};      ///< linear F0 (N)
   int channels = 0;
   ChannelKind channel_kind[max_channels] = {};
-  double rate[max_channels] = {};  ///< gaussian, sphere: Gamma (1/s); diffusive: Lambda (1/(m^2 s))
-  double length[max_channels] = {};  ///< gaussian: a (m); sphere: k_T (1/m)
+  /// gaussian, sphere: Gamma (1/s); diffusive: Lambda (1/(m^2 s)), angular: 1/(rad^2 s)
+  double rate[max_channels] = {};
+  double length[max_channels] = {};  ///< gaussian: a (m), angular: b (rad); sphere: k_T (1/m)
   StateKind state = StateKind::gaussian;
   double width = 0.0, separation = 0.0, center = 0.0, momentum = 0.0;
   double thermal_k2 = 0.0, thermal_r2 = 0.0;  ///< thermal: coefficients of k^2 and r^2 in log chi
@@ -110,17 +121,22 @@ NANODECOH_HD inline bool straight(const Model& m, int s) {
   return !(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0);
 }
 
-/// True when channel c has a closed-form integral along a straight path (gaussian, diffusive).
+/// True when channel c has a closed-form integral along a straight path (gaussian, diffusive,
+/// diffusive_angular; not gaussian_angular, whose mean of exp(-sin^2(u)/b^2) has none).
 NANODECOH_HD inline bool closed_form_channel(const Model& m, int c) {
-  return m.channel_kind[c] == ChannelKind::gaussian || m.channel_kind[c] == ChannelKind::diffusive;
+  return m.channel_kind[c] == ChannelKind::gaussian ||
+         m.channel_kind[c] == ChannelKind::diffusive ||
+         m.channel_kind[c] == ChannelKind::diffusive_angular;
 }
 
 /// Sum of the channels' F(r) (1/s), real for these closed forms; with `skip_closed_form`, the
 /// channels of closed_form_channel() are left out (their integrals are taken in closed form).
-NANODECOH_HD inline double rate(const Model& m, double r, bool skip_closed_form = false) {
+NANODECOH_HD inline double rate(const Model& m, double r, bool skip_closed_form = false,
+                                bool skip_angular_gaussian = false) {
   double f = 0.0;
   for (int c = 0; c < m.channels; ++c) {
     if (skip_closed_form && closed_form_channel(m, c)) continue;
+    if (skip_angular_gaussian && m.channel_kind[c] == ChannelKind::gaussian_angular) continue;
     switch (m.channel_kind[c]) {
       case ChannelKind::gaussian:
         f += m.rate[c] * -std::expm1(-r * r / (4.0 * m.length[c] * m.length[c]));
@@ -131,6 +147,16 @@ NANODECOH_HD inline double rate(const Model& m, double r, bool skip_closed_form 
       case ChannelKind::desorption_sphere:
         f += m.rate[c] * numerics::one_minus_thermal_sinc_average(m.length[c] * std::fabs(r));
         break;
+      case ChannelKind::gaussian_angular: {  // c^2/(4 b^2) = sin^2(r/2)/b^2
+        const double s = std::sin(0.5 * r) / m.length[c];
+        f += m.rate[c] * -std::expm1(-s * s);
+        break;
+      }
+      case ChannelKind::diffusive_angular: {
+        const double chord = 2.0 * std::sin(0.5 * r);
+        f += m.rate[c] * chord * chord;
+        break;
+      }
     }
   }
   return f;
@@ -188,6 +214,36 @@ NANODECOH_HD inline double gaussian_shape_mean(double c, double h, double& error
 NANODECOH_HD inline double straight_integral(const Model& m, int c, double k, double r_end,
                                              double span, double& error) {
   const double travel = hbar / m.mass * k * span;  // r_end - r_start
+  if (m.channel_kind[c] == ChannelKind::diffusive_angular) {
+    // Lambda_phi int 4 sin^2(r/2) dtau = 2 Lambda_phi span (1 - mean of cos r), the mean of cos
+    // over [c - h, c + h] being cos(c) sin(h)/h: 1 - cos(c) sinc(h) = 2 sin^2(c/2) +
+    // cos(c) (1 - sinc(h)), without the cancellation of 1 - (something near 1) at small c and h.
+    // 1 - sinc(h) by its alternating series below h = 1/2 (terms to h^14/15!: the remainder is
+    // below h^16/17! < 5e-20), directly above (1 - sinc(h) >= 0.04); either way within a few eps
+    // absolute.
+    const double mid = r_end - 0.5 * travel, h = 0.5 * std::fabs(travel);
+    double one_minus_sinc;
+    if (h < 0.5) {
+      const double h2 = h * h;
+      // h^2/3! - h^4/5! + h^6/7! - ... - h^14/15! (Horner)
+      one_minus_sinc =
+          h2 *
+          (1.0 / 6 -
+           h2 * (1.0 / 120 -
+                 h2 * (1.0 / 5040 -
+                       h2 * (1.0 / 362880 - h2 * (1.0 / 39916800 - h2 * (1.0 / 6227020800 -
+                                                                         h2 / 1307674368000.0))))));
+    } else {
+      one_minus_sinc = 1.0 - std::sin(h) / h;
+    }
+    const double half = std::sin(0.5 * mid), cosine = std::cos(mid);
+    const double a = 2.0 * half * half, b = cosine * one_minus_sinc;
+    const double value = 2.0 * m.rate[c] * span * (a + b);
+    // Rounding: 8 eps of 2 sin^2(c/2) and of |cos c| (1 - sinc(h) within a few eps absolute;
+    // sin and cos within 2 ulp).
+    error += 8.0 * 2.220446049250313e-16 * 2.0 * m.rate[c] * span * (a + std::fabs(cosine));
+    return value;
+  }
   if (m.channel_kind[c] == ChannelKind::diffusive) {
     // Lambda int (r_end - v tau)^2 dtau = Lambda span ((r_end - travel/2)^2 + travel^2/12): a sum
     // of positive terms, rounding below 8 eps of it.
@@ -354,6 +410,143 @@ NANODECOH_HD inline T adaptive_gk15(const Integrand& f, double span, double tol,
   return total;
 }
 
+/// The angular Gaussian F of channel c at the angle difference r (1/s).
+NANODECOH_HD inline double angular_gaussian_rate(const Model& m, int c, double r) {
+  const double s = std::sin(0.5 * r) / m.length[c];
+  return m.rate[c] * -std::expm1(-s * s);
+}
+
+/// Sorts the first n of `x` (insertion sort; n <= 64).
+NANODECOH_HD inline void sort_small(double* x, int n) {
+  for (int i = 1; i < n; ++i) {
+    const double v = x[i];
+    int j = i - 1;
+    while (j >= 0 && x[j] > v) {
+      x[j + 1] = x[j];
+      --j;
+    }
+    x[j + 1] = v;
+  }
+}
+
+/// int_lo^hi f by adaptive_gk15 piece by piece between the sorted `breaks` inside (lo, hi), each
+/// piece's share of `tol` in proportion to its length in a total `whole`.
+template <typename Integrand>
+NANODECOH_HD inline double integrate_between(const Integrand& f, double lo, double hi,
+                                             const double* breaks, int count, double tol,
+                                             double whole, double& error) {
+  double sum = 0.0, a = lo;
+  for (int i = 0; i <= count; ++i) {
+    const double b = i < count ? breaks[i] : hi;
+    if (!(b > a)) continue;
+    if (b > hi) break;
+    const auto piece = [&](double x) { return f(a + x); };
+    sum += adaptive_gk15<double>(piece, b - a, tol * (b - a) / whole, error);
+    a = b;
+  }
+  if (hi > a) {
+    const auto piece = [&](double x) { return f(a + x); };
+    sum += adaptive_gk15<double>(piece, hi - a, tol * (hi - a) / whole, error);
+  }
+  return sum;
+}
+
+/// int_0^span of the angular Gaussian F (channel c, period 2 pi in r, its only features the dips
+/// to 0 at r = 2 pi n, of width ~b) along segment s backwards from (k_end, r_end). An adaptive
+/// rule started on the whole path can step over a dip unseen (every node on the plateau, K15 =
+/// G7), so the path is cut where r crosses a multiple of 2 pi (and, on a harmonic segment, at
+/// the extrema of r), leaving each dip at the end of a piece, where Gauss-Kronrod's refinement
+/// sees it; and paths that wind around the circle many times use the periodicity: a straight
+/// path's full turns each add the same integral in r (one turn integrated once), a harmonic
+/// path repeats with the period 2 pi/w of the trap. At most 64 cuts per stretch: a harmonic
+/// path of amplitude above ~90 rad (far beyond any libration window's states) keeps only its
+/// extrema and the first dips. `error` gains the accepted |K15 - G7|.
+NANODECOH_HD inline double angular_gaussian_path_integral(const Model& m, int s, int c,
+                                                          double k_end, double r_end, double span,
+                                                          double tol, double& error) {
+  constexpr double two_pi = 6.283185307179586477;
+  constexpr int max_breaks = 64;
+  double breaks[max_breaks];
+  if (straight(m, s)) {
+    // r(x) = r_end - travel x over x in [0, 1]: int_0^span F dtau = span int_0^1 F(r(x)) dx.
+    const double travel = hbar / m.mass * k_end * span;
+    const auto f = [&](double x) { return span * angular_gaussian_rate(m, c, r_end - travel * x); };
+    if (travel == 0.0) return span * angular_gaussian_rate(m, c, r_end);
+    const double r_start = r_end - travel, lo = std::fmin(r_start, r_end),
+                 hi = std::fmax(r_start, r_end);
+    // The multiples of 2 pi inside (lo, hi), as x = (r_end - 2 pi n)/travel.
+    const double n_first = std::floor(lo / two_pi) + 1.0, n_last = std::ceil(hi / two_pi) - 1.0;
+    const double crossings = n_last - n_first + 1.0;
+    if (crossings <= 2.0) {
+      int count = 0;
+      for (double n = n_first; n <= n_last; n += 1.0)
+        breaks[count++] = (r_end - two_pi * n) / travel;
+      sort_small(breaks, count);
+      return integrate_between(f, 0.0, 1.0, breaks, count, tol, 1.0, error);
+    }
+    // Many turns: the two partial ends, and (crossings - 1) full turns, each the integral of F
+    // over one turn in r divided by |travel| (F even and 2 pi periodic: twice [0, pi], its dip
+    // at the end 0).
+    const double x1 = (r_end - two_pi * n_first) / travel, x2 = (r_end - two_pi * n_last) / travel;
+    const double xa = std::fmin(x1, x2), xb = std::fmax(x1, x2);
+    const double turns = crossings - 1.0;
+    const double share = tol / (1.0 + turns);
+    double sum = integrate_between(f, 0.0, xa, breaks, 0, share * xa, xa > 0.0 ? xa : 1.0, error) +
+                 integrate_between(f, xb, 1.0, breaks, 0, share * (1.0 - xb),
+                                   xb < 1.0 ? 1.0 - xb : 1.0, error);
+    const auto half_turn = [&](double u) { return angular_gaussian_rate(m, c, u); };
+    double turn_error = 0.0;
+    const double turn =
+        2.0 * adaptive_gk15<double>(half_turn, 3.141592653589793238,
+                                    share * std::fabs(travel) / (2.0 * span * turns), turn_error);
+    const double scale = span * turns / std::fabs(travel);  // s per unit of r, times the turns
+    error += 2.0 * scale * turn_error;
+    return sum + scale * turn;
+  }
+  // Harmonic: r(tau) = A cos(w tau + phi), A cos(phi) = r_end, A sin(phi) = hbar k_end/(I w).
+  const double w = m.frequency[s];
+  const double q = hbar / (m.mass * w) * k_end;
+  const double amplitude = std::hypot(r_end, q), phi = std::atan2(q, r_end);
+  const auto f = [&](double tau) {
+    double kk = k_end, rr = r_end;
+    map_back(m, s, tau, kk, rr);
+    return angular_gaussian_rate(m, c, rr);
+  };
+  // Cuts within one period [0, T): theta = w tau + phi at the extrema (m pi) and where
+  // cos(theta) = 2 pi n/A.
+  const double period = two_pi / w;
+  int count = 0;
+  const auto add = [&](double theta) {
+    if (count >= max_breaks) return;
+    double t = std::fmod(theta - phi, two_pi);
+    if (t < 0.0) t += two_pi;
+    breaks[count++] = t / w;
+  };
+  add(0.0);
+  add(3.141592653589793238);
+  const double levels = std::floor(amplitude / two_pi);
+  for (double n = -levels; n <= levels && count + 2 <= max_breaks; n += 1.0) {
+    const double alpha = std::acos(std::fmax(-1.0, std::fmin(1.0, two_pi * n / amplitude)));
+    add(alpha);
+    add(two_pi - alpha);
+  }
+  sort_small(breaks, count);
+  if (span <= period) {
+    int inside = 0;
+    while (inside < count && breaks[inside] < span) ++inside;
+    return integrate_between(f, 0.0, span, breaks, inside, tol, span, error);
+  }
+  // The path repeats every period: full periods, then the rest.
+  const double full = std::floor(span / period), rest = span - full * period;
+  double period_error = 0.0;
+  const double one =
+      integrate_between(f, 0.0, period, breaks, count, tol / full, span, period_error);
+  error += full * period_error;
+  int inside = 0;
+  while (inside < count && breaks[inside] < rest) ++inside;
+  return full * one + integrate_between(f, 0.0, rest, breaks, inside, tol, span, error);
+}
+
 /// int_0^span F_table(r(tau)) dtau along segment s backwards from (k_end, r_end): exact
 /// (table_line_integral) where r is linear in tau (free, linear force); on a harmonic segment
 /// adaptive Gauss-Kronrod 7-15 like path_integral, `error` gaining the accepted |K15 - G7|.
@@ -379,7 +572,9 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
   double closed = 0.0;
   bool any_other = false;
   for (int c = 0; c < m.channels; ++c) {
-    if (skip_closed_form && closed_form_channel(m, c))
+    if (m.channel_kind[c] == ChannelKind::gaussian_angular)
+      closed += angular_gaussian_path_integral(m, s, c, k_end, r_end, span, tol, error);
+    else if (skip_closed_form && closed_form_channel(m, c))
       closed += straight_integral(m, c, k_end, r_end, span, error);
     else
       any_other = true;
@@ -388,7 +583,7 @@ NANODECOH_HD inline double path_integral(const Model& m, int s, double k_end, do
   const auto f = [&](double tau) {
     double kk = k_end, rr = r_end;
     map_back(m, s, tau, kk, rr);
-    return rate(m, rr, skip_closed_form);
+    return rate(m, rr, skip_closed_form, true);
   };
   return closed + adaptive_gk15<double>(f, span, tol, error);
 }

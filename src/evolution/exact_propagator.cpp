@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
@@ -195,6 +196,150 @@ std::string ftable_line(const FTableChannel& channel, double& step, long long& c
   return {};
 }
 
+/// True when the run's (single) axis is a rotation axis (a libration window: the obstacle refuses
+/// circles). There r is the angle difference phi - phi' (rad), k is conjugate to the centre angle
+/// (1/rad) and the axis' inertia is the moment of inertia I.
+bool on_rotation_axis(const Grid& grid) {
+  return grid.axes()[0].kind == AxisKind::rotation;
+}
+
+/// The line of an F-table file on a rotation axis: F(j h) = F_{R(a), R(b)}(0) for every pair of
+/// the file's orientations about the channel's rotation axis with a - b = j h, at zero
+/// displacement. F must depend on the angle difference alone: pairs with the same difference
+/// must agree within twice the file's stated accuracy (each value within it of the truth), plus
+/// rounding. `step` receives h (the smallest difference), `count` the largest J with every
+/// |j| <= J present (directly or as the Hermitian partner of -j), and `values` (if set) F(j h)
+/// for j = -count..count. Returns "" or why the file cannot serve as a line; `key` names the
+/// channel's file for the message.
+std::string ftable_angle_line(const FTableChannel& channel, const std::string& key, double& step,
+                              long long& count, std::vector<cplx>* values) {
+  const io::FTable& t = channel.table();
+  const std::string name = key + " (" + channel.source() + ")";
+  const Eigen::Vector3d u = channel.rotation_axis();
+  // Zero displacement: matched as the channel matches a grid without translation axes (1e-15 m).
+  std::size_t zero = t.displacement_count();
+  for (std::size_t k = 0; k < t.displacement_count(); ++k) {
+    const auto& d = t.displacements[k];
+    if (std::fabs(d[0]) <= 1e-15 && std::fabs(d[1]) <= 1e-15 && std::fabs(d[2]) <= 1e-15) zero = k;
+  }
+  if (zero == t.displacement_count())
+    return name + " has no displacement dX = 0, so no F of the angle alone for a rotation axis";
+  // The orientations that are rotations about u, and their angles: R = exp(a [u]x) has
+  // tr R = 1 + 2 cos a and (R - R^T)/2 = sin a [u]x.
+  std::vector<std::size_t> index;
+  std::vector<double> angle;
+  for (std::size_t i = 0; i < t.orientation_count(); ++i) {
+    const auto& o = t.orientations[i];
+    Eigen::Matrix3d r;
+    r << o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8];
+    const Eigen::Vector3d axial(0.5 * (r(2, 1) - r(1, 2)), 0.5 * (r(0, 2) - r(2, 0)),
+                                0.5 * (r(1, 0) - r(0, 1)));
+    const double a = std::atan2(u.dot(axial), 0.5 * (r.trace() - 1.0));
+    if ((localization::rotation_about(u, a) - r).cwiseAbs().maxCoeff() <= 1e-9) {
+      index.push_back(i);
+      angle.push_back(a);
+    }
+  }
+  const std::string about =
+      "(" + format_number(u.x()) + ", " + format_number(u.y()) + ", " + format_number(u.z()) + ")";
+  if (index.size() < 2)
+    return name + " has " + std::to_string(index.size()) + " orientation(s) about " + about +
+           ", so no F of a non-zero angle difference";
+  // The step: the smallest difference clearly above zero (1e-9 rad: the matrices' matching).
+  step = 0.0;
+  for (std::size_t a = 0; a < angle.size(); ++a)
+    for (std::size_t b = 0; b < angle.size(); ++b) {
+      const double d = std::fabs(angle[a] - angle[b]);
+      if (d > 1e-9 && (step == 0.0 || d < step)) step = d;
+    }
+  const double accuracy = channel.relative_accuracy() * channel.rate_scale();
+  // Two values of the same F, each within `accuracy` of it, plus rounding of values up to the
+  // scale.
+  const double agree = 2.0 * accuracy + 1e-14 * channel.rate_scale();
+  std::map<long long, cplx> line;                                  // j -> F(j h)
+  std::map<long long, std::pair<std::size_t, std::size_t>> first;  // j -> its first pair
+  for (std::size_t a = 0; a < angle.size(); ++a)
+    for (std::size_t b = 0; b < angle.size(); ++b) {
+      const double d = angle[a] - angle[b], jd = std::round(d / step);
+      if (std::fabs(d - jd * step) > 1e-6 * step)
+        return name + " has orientation differences that are not multiples of its smallest one (" +
+               format_number(step) +
+               " rad): the exact method needs a uniform line of angle differences";
+      const long long j = static_cast<long long>(jd);
+      const cplx v = t.at(index[a], index[b], zero);
+      const auto found = line.find(j);
+      if (found == line.end()) {
+        line.emplace(j, v);
+        first.emplace(j, std::make_pair(a, b));
+      } else if (std::abs(v - found->second) > agree) {
+        const auto [fa, fb] = first.at(j);
+        return name + " is not a function of the angle difference alone: F = " +
+               format_number(found->second.real()) + " + " + format_number(found->second.imag()) +
+               "i at phi = " + format_number(angle[fa]) + ", phi' = " + format_number(angle[fb]) +
+               " rad but " + format_number(v.real()) + " + " + format_number(v.imag()) +
+               "i at phi = " + format_number(angle[a]) + ", phi' = " + format_number(angle[b]) +
+               " rad (the same phi - phi'; they differ by " +
+               format_number(std::abs(v - found->second)) +
+               " 1/s, beyond twice the file's accuracy " + format_number(accuracy) +
+               " 1/s): the exact method needs F(phi - phi')";
+      }
+    }
+  count = 0;
+  while (line.count(count + 1) > 0 || line.count(-(count + 1)) > 0) ++count;
+  if (values != nullptr) {
+    values->assign(static_cast<std::size_t>(2 * count + 1), 0.0);
+    for (long long j = -count; j <= count; ++j) {
+      const auto found = line.find(j);
+      (*values)[static_cast<std::size_t>(j + count)] =
+          found != line.end() ? found->second : std::conj(line.at(-j));
+    }
+  }
+  return {};
+}
+
+/// Why a channel cannot act on the exact method's rotation axis (channels[c]); "" when it can:
+/// its F must be a function of the angle difference alone. The closed forms gaussian and
+/// diffusive are (functions of the chord 2 sin((phi - phi')/2)); the engine's desorption is, by
+/// isotropy (F_{QR, QR'}(Q dX) = F_{R, R'}(dX) for every rotation Q, so at dX = 0 F depends on
+/// R^T R' alone, a rotation by phi' - phi about the axis); an F-table file is checked pair by
+/// pair (ftable_angle_line); any other channel is checked on the grid's pairs.
+std::string rotation_channel_obstacle(const Grid& grid, const DissipationChannel& channel,
+                                      std::size_t c) {
+  const DissipationChannel& f = channel.definition();
+  const std::string key = "channels[" + std::to_string(c) + "]";
+  if (dynamic_cast<const GaussianChannel*>(&f) || dynamic_cast<const DiffusiveChannel*>(&f) ||
+      dynamic_cast<const LocalizationChannel*>(&f))
+    return {};
+  if (dynamic_cast<const DesorptionSphereChannel*>(&f))
+    return key +
+           " (desorption_sphere) cannot model a rotation axis (its F ignores the "
+           "orientation; use kind = \"desorption\")";
+  if (const auto* table = dynamic_cast<const FTableChannel*>(&f)) {
+    double step = 0.0;
+    long long count = 0;
+    return ftable_angle_line(*table, key + ".file", step, count, nullptr);
+  }
+  // Any other channel: F on the grid's (phi_i, phi_j) pairs must depend on i - j alone.
+  const std::size_t n = grid.axes()[0].points;
+  const std::vector<cplx> table = f.tabulate(grid, ChannelTableContext{});
+  double scale = f.rate_scale();
+  for (const cplx& v : table) scale = std::max(scale, std::abs(v));
+  const double agree = 2.0 * f.relative_accuracy() * scale + 1e-14 * scale;
+  for (std::size_t i = 1; i < n; ++i)
+    for (std::size_t j = 1; j < n; ++j) {
+      const cplx v = table[i * n + j], along = table[(i - 1) * n + (j - 1)];
+      if (std::abs(v - along) > agree)
+        return key + " (" + f.name() +
+               ") is not a function of the angle difference alone on the grid: F = " +
+               format_number(v.real()) + " + " + format_number(v.imag()) +
+               "i at phi = " + format_number(grid.coordinate(0, i)) +
+               ", phi' = " + format_number(grid.coordinate(0, j)) + " rad but " +
+               format_number(along.real()) + " + " + format_number(along.imag()) +
+               "i one step lower on both (the exact method needs F(phi - phi'))";
+    }
+  return {};
+}
+
 /// The step of the line table: the F-table files' (which must agree) or, without one, a quarter
 /// of the grid step and of hbar over the largest typical recoil momentum (the length on which
 /// emission F varies, 1/k_T for desorption).
@@ -203,16 +348,22 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
   step = 0.0;
   file_count = -1;
   double file_step = 0.0;
-  for (const auto& c : channels) {
+  const bool rotation = on_rotation_axis(grid);
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    const auto& c = channels[i];
     if (closed_form(*c)) continue;
     if (const auto* table = dynamic_cast<const FTableChannel*>(&c->definition())) {
       double h = 0.0;
       long long count = 0;
-      const std::string why = ftable_line(*table, h, count);
+      const std::string why =
+          rotation ? ftable_angle_line(*table, "channels[" + std::to_string(i) + "].file", h, count,
+                                       nullptr)
+                   : ftable_line(*table, h, count);
       if (!why.empty()) return why;
       if (file_step > 0.0 && std::fabs(h - file_step) > 1e-6 * file_step)
-        return "the F-table files have different steps along x (" + format_number(file_step) +
-               " and " + format_number(h) + " m)";
+        return std::string("the F-table files have different steps ") +
+               (rotation ? "of angle (" : "along x (") + format_number(file_step) + " and " +
+               format_number(h) + (rotation ? " rad)" : " m)");
       file_step = h;
       file_count = file_count < 0 ? count : std::min(file_count, count);
     }
@@ -222,10 +373,60 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
     return {};
   }
   step = 0.25 * grid.axes()[0].step;
-  for (const auto& c : channels)
-    if (!closed_form(*c) && c->recoil_momentum() > 0.0)
-      step = std::min(step, 0.25 * constants::hbar / c->recoil_momentum());
+  // (On a rotation axis a recoil momentum is not a scale of the angle: a quarter of the grid's
+  // angular step, the scale on which the split operator samples F.)
+  if (!rotation)
+    for (const auto& c : channels)
+      if (!closed_form(*c) && c->recoil_momentum() > 0.0)
+        step = std::min(step, 0.25 * constants::hbar / c->recoil_momentum());
   return {};
+}
+
+/// The tabulated channels' summed F on the line of angle differences j step, |j| <= count, of
+/// a rotation axis (F(phi - phi'), which rotation_channel_obstacle has established): an F-table
+/// file's values at its own pairs (ftable_angle_line), every other channel evaluated at ket angle
+/// j step and bra angle 0 (the engine in one batched call, DissipationChannel::evaluate_points,
+/// on the CPU). A rotation line is not a grid (its extent may exceed a libration window's 2 pi),
+/// so DissipationChannel::tabulate is not used. Values within a channel's stated accuracy below
+/// Re F = 0 are set to 0, as evaluate_channels does; beyond it, or not finite, NumericalError.
+std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long long count) {
+  const std::size_t n = static_cast<std::size_t>(2 * count + 1);
+  std::vector<cplx> sum(n, 0.0);
+  for (const auto& c : tabulated) {
+    const DissipationChannel& f = c->definition();
+    std::vector<cplx> values;
+    if (const auto* table = dynamic_cast<const FTableChannel*>(&f)) {
+      double h = 0.0;
+      long long file_count = 0;
+      std::vector<cplx> line;
+      const std::string why = ftable_angle_line(*table, c->name(), h, file_count, &line);
+      if (!why.empty() || file_count < count)
+        throw NumericalError("channel " + c->name() + " gives no line of " + std::to_string(count) +
+                             " angle steps (" + why + ")");
+      values.assign(line.begin() + (file_count - count), line.begin() + (file_count + count + 1));
+    } else {
+      const std::vector<std::vector<double>> none(n);
+      std::vector<std::vector<double>> ket(n), bra(n, std::vector<double>{0.0});
+      for (long long j = -count; j <= count; ++j)
+        ket[static_cast<std::size_t>(j + count)] = {static_cast<double>(j) * step};
+      values = f.evaluate_points(none, ket, bra);
+    }
+    double largest = c->rate_scale();
+    for (const cplx& v : values) largest = std::max(largest, std::abs(v));
+    const double tolerance = c->relative_accuracy() * largest;
+    for (std::size_t i = 0; i < n; ++i) {
+      cplx v = values[i];
+      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()) || v.real() < -tolerance)
+        throw NumericalError(
+            "channel " + c->name() + " gives F = " + format_number(v.real()) + " + " +
+            format_number(v.imag()) + "i 1/s at phi - phi' = " +
+            format_number((static_cast<double>(i) - static_cast<double>(count)) * step) +
+            " rad (expected finite with Re F >= 0 within " + format_number(tolerance) + " 1/s)");
+      if (v.real() < 0.0) v.real(0.0);
+      sum[i] += v;
+    }
+  }
+  return sum;
 }
 
 /// Nodes per side of the line table for the reach: ceil(reach/h) + 2, rounded up to m 2^e with
@@ -333,13 +534,15 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
   if (!why.empty() || file_count < 0) return why;
   const double reach = exact_path_reach(grid.axes()[0].inertia, protocol, initial);
   const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2;
+  const bool rotation = on_rotation_axis(grid);
+  const std::string what = rotation ? "|phi - phi'|" : "|dX|", unit = rotation ? " rad" : " m";
   if (needed > file_count)
-    return "the F-table file(s) cover |dX| <= " +
-           format_number(static_cast<double>(file_count) * step) +
-           " m along x, and the paths of the exact method reach |dX| = " + format_number(reach) +
-           " m (plus 2 steps of " + format_number(step) +
-           " m for the interpolation): it never extrapolates; tabulate up to at least " +
-           format_number(static_cast<double>(needed) * step) + " m";
+    return "the F-table file(s) cover " + what +
+           " <= " + format_number(static_cast<double>(file_count) * step) + unit +
+           (rotation ? "" : " along x") + ", and the paths of the exact method reach " + what +
+           " = " + format_number(reach) + unit + " (plus 2 steps of " + format_number(step) + unit +
+           " for the interpolation): it never extrapolates; tabulate up to at least " +
+           format_number(static_cast<double>(needed) * step) + unit;
   return {};
 }
 
@@ -350,10 +553,12 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
            " axes; the exact method supports one translation axis (several axes are not yet "
            "supported)";
   const Axis& axis = grid.axes()[0];
-  if (axis.kind != AxisKind::translation)
+  if (axis.kind == AxisKind::rotation && axis.mode == RotationMode::circle)
     return "axis " + axis.name +
-           " is a rotation axis; the exact method supports translation axes (harmonic on a "
-           "libration window is not yet supported)";
+           " is a full circle (mode = \"circle\"): the angle is periodic, so the wave number k "
+           "conjugate to the centre angle takes integer values only and the free map "
+           "phi - phi' -> phi - phi' - hbar k t/I wraps around the circle; the exact method "
+           "supports translation axes and libration windows (mode = \"libration\")";
   switch (segment.potential.kind) {
     case PotentialKind::free:
     case PotentialKind::harmonic:
@@ -364,10 +569,16 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
       return std::string("potential \"") + to_string(segment.potential.kind) +
              "\" is not quadratic (the exact method needs free, linear or harmonic)";
   }
+  // On a rotation axis every channel's F must be a function of phi - phi' alone.
+  if (axis.kind == AxisKind::rotation)
+    for (std::size_t c = 0; c < channels.size(); ++c)
+      if (channels[c])
+        if (std::string why = rotation_channel_obstacle(grid, *channels[c], c); !why.empty())
+          return why;
   // Channels without a closed form are tabulated along the axis (an F-table file must hold a
   // uniform line of it: exact_table_obstacle).
   for (const auto& channel : channels)
-    if (channel && !closed_form(*channel))
+    if (channel && !closed_form(*channel) && axis.kind == AxisKind::translation)
       if (const auto* table = dynamic_cast<const FTableChannel*>(&channel->definition())) {
         double step = 0.0;
         long long count = 0;
@@ -457,13 +668,19 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   // The line of displacements j step, |j| <= count, as a grid of one translation axis: its
   // difference table is exactly those values, so every channel tabulates it as it would a run's
   // grid (the engine in one batched call on the run's backend; an F-table file looked up at its
-  // own nodes; a sweep's table-sharing wrapper caches it).
-  Axis line = grid_member_.axes()[0];
-  line.points = static_cast<std::size_t>(count) + 1;
-  line.step = step;
-  line.center = 0.0;
-  const Grid line_grid({line});
-  const std::vector<cplx> f = evaluate_channels(line_grid, tabulated, context);
+  // own nodes; a sweep's table-sharing wrapper caches it). On a rotation axis: the line of angle
+  // differences (rotation_line).
+  const bool rotation = on_rotation_axis(grid_member_);
+  const std::vector<cplx> f = [&] {
+    if (rotation) return rotation_line(tabulated, step, count);
+    Axis line = grid_member_.axes()[0];
+    line.points = static_cast<std::size_t>(count) + 1;
+    line.step = step;
+    line.center = 0.0;
+    const Grid line_grid({line});
+    return evaluate_channels(line_grid, tabulated, context);
+  }();
+  const std::string unit = rotation ? " rad" : " m";
   const std::size_t n = f.size(), zero = static_cast<std::size_t>(count);  // f[zero]: r = 0
   // The values' own accuracy: each channel's stated relative accuracy of its scale.
   double largest = 0.0;
@@ -486,8 +703,8 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   for (std::size_t j = 1; j <= zero; ++j)
     if (std::abs(values[zero + j] - std::conj(values[zero - j])) > check)
       throw NumericalError("the tabulated channels (" + names + ") are not Hermitian: F(" +
-                           format_number(static_cast<double>(j) * step) +
-                           " m) = " + format_number(values[zero + j].real()) + " + " +
+                           format_number(static_cast<double>(j) * step) + unit +
+                           ") = " + format_number(values[zero + j].real()) + " + " +
                            format_number(values[zero + j].imag()) +
                            "i but conj F(-r) = " + format_number(values[zero - j].real()) + " + " +
                            format_number(-values[zero - j].imag()) + "i 1/s");
@@ -513,22 +730,28 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   table_error_rate_member_ = interpolation_error + value_error;
   table_text_member_ =
       "F of " + names + " tabulated on " + std::to_string(n) + " nodes of " + format_number(step) +
-      " m (|dX| <= " + format_number(static_cast<double>(count) * step) + " m; the paths reach " +
-      format_number(reach) + " m), cubic Hermite interpolation: |error of F| <= " +
-      format_number(table_error_rate_member_) + " 1/s (interpolation " +
-      format_number(interpolation_error) + ", values " + format_number(value_error) + ")" +
+      unit + " (" + (rotation ? "|phi - phi'|" : "|dX|") +
+      " <= " + format_number(static_cast<double>(count) * step) + unit + "; the paths reach " +
+      format_number(reach) + unit +
+      "), cubic Hermite interpolation: |error of F| <= " + format_number(table_error_rate_member_) +
+      " 1/s (interpolation " + format_number(interpolation_error) + ", values " +
+      format_number(value_error) + ")" +
       (coarsened
            ? "; the step was widened to keep " + std::to_string(kMaxTableCount) + " nodes per side"
            : std::string());
 }
 
 cplx ExactPropagator::rate(double r) const {
-  thread_local std::vector<double> displacement(1);
-  static const std::vector<double> no_angles;
-  displacement[0] = r;
+  // Translation: the displacement r; rotation: ket angle r, bra angle 0 (F of phi - phi' alone).
+  thread_local std::vector<double> coordinate(1);
+  static const std::vector<double> none, zero_angle{0.0};
+  coordinate[0] = r;
+  const bool rotation = on_rotation_axis(grid_member_);
   cplx sum = 0.0;
   for (const auto& channel : channels_member_)
-    if (closed_form(*channel)) sum += channel->evaluate(displacement, no_angles, no_angles);
+    if (closed_form(*channel))
+      sum += rotation ? channel->evaluate(none, coordinate, zero_angle)
+                      : channel->evaluate(coordinate, none, none);
   return sum;
 }
 
@@ -795,7 +1018,8 @@ chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& pro
   for (const auto& c : all_channels)
     if (closed_form(*c)) channels.push_back(c);
   chord::Model m;
-  m.mass = grid.axes()[0].inertia;
+  m.mass = grid.axes()[0].inertia;  // M, or I on a rotation axis
+  const bool rotation = on_rotation_axis(grid);
   m.tolerance = tolerance;
   if (protocol.size() > static_cast<std::size_t>(chord::max_segments))
     throw InvalidArgument("protocol", std::to_string(protocol.size()) + " segments",
@@ -816,9 +1040,18 @@ chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& pro
   m.channels = static_cast<int>(channels.size());
   for (std::size_t c = 0; c < channels.size(); ++c) {
     const DissipationChannel* channel = &channels[c]->definition();
-    // (On the exact method's translation-only grids a Gaussian channel's angular part never
-    // acts: evaluate() receives no angles.)
-    if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
+    // (On a translation axis a channel's angular part never acts, evaluate() receiving no
+    // angles; on a rotation axis its translational part never acts, receiving no displacement.)
+    if (const auto* ga = dynamic_cast<const GaussianChannel*>(channel); ga && rotation) {
+      // F = Gamma (1 - exp(-chord^2/(4 b^2))); b = 0: no angular decoherence (rate 0, so that
+      // the kernel never divides by b).
+      m.channel_kind[c] = chord::ChannelKind::gaussian_angular;
+      m.rate[c] = ga->angular_length() > 0.0 ? ga->rate() : 0.0;
+      m.length[c] = ga->angular_length() > 0.0 ? ga->angular_length() : 1.0;
+    } else if (const auto* da = dynamic_cast<const DiffusiveChannel*>(channel); da && rotation) {
+      m.channel_kind[c] = chord::ChannelKind::diffusive_angular;  // Lambda_phi chord^2
+      m.rate[c] = da->angular_lambda();
+    } else if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
       m.channel_kind[c] = chord::ChannelKind::gaussian;
       m.rate[c] = g->rate();
       m.length[c] = g->length();

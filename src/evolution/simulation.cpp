@@ -337,9 +337,10 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
     std::string line = "protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
                        ", method = \"" + to_string(seg.method) + "\"): ";
     if (plan.exact)
-      line += std::string(
-                  "exact (quadratic potential on a translation axis, every F in closed form or "
-                  "tabulated along the paths; time.step is ignored") +
+      line += std::string("exact (quadratic potential on a ") +
+              (grid.axes()[0].kind == AxisKind::rotation ? "libration axis, F of phi - phi' alone"
+                                                         : "translation axis") +
+              ", every F in closed form or tabulated along the paths; time.step is ignored" +
               (spec.output.checkpoint_every > 0
                    ? "; no checkpoints: output.checkpoint_every is ignored)"
                    : ")");

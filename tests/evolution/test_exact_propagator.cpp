@@ -21,6 +21,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <complex>
+#include <functional>
 #include <vector>
 
 #include <sstream>
@@ -857,14 +858,14 @@ TEST(ExactPropagatorTabulated, DielectricChannelAgreesWithTheSplitOperator) {
 /// The `desorption` channel of a Lambertian sphere (the localization engine, to 1e-7 Gamma) with
 /// light atoms at a low temperature (1/k_T = 3.5 nm at 0.02 K): F saturates on a few grid steps.
 std::shared_ptr<ne::LocalizationChannel> engine_sphere(double rate, double temperature,
-                                                       double atom_mass) {
+                                                       double atom_mass, double tolerance = 1e-7) {
   nanodecoh::localization::EmissionModel model;
   model.body = nanodecoh::localization::make_sphere(75e-9);
   model.spectrum = nanodecoh::localization::Spectrum::thermal(temperature);
   model.emitted_mass = atom_mass;
   model.rate = rate;
   return std::make_shared<ne::LocalizationChannel>(
-      std::make_shared<const nanodecoh::localization::LocalizationRate>(model), 1e-7,
+      std::make_shared<const nanodecoh::localization::LocalizationRate>(model), tolerance,
       Eigen::Vector3d(0, 0, 1), "desorption(sphere)");
 }
 
@@ -1038,8 +1039,8 @@ TEST_P(ChordKernelTwins, TakeTheTabulatedChannel) {
   }
 }
 
-// ---- refusals ------------------------------------------------------------------------------
-
+/// The constructor refuses the run with InvalidArgument naming `key`, its message holding
+/// `reason`.
 void expect_refusal(const ne::Grid& grid, const std::vector<ne::Segment>& protocol,
                     const ne::ChannelList& channels, const ne::InitialStateSpec& in,
                     const std::string& key, const std::string& reason) {
@@ -1051,6 +1052,335 @@ void expect_refusal(const ne::Grid& grid, const std::vector<ne::Segment>& protoc
     EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
   }
 }
+
+// ---- a libration axis ----------------------------------------------------------------------
+// One rotation axis in libration mode: the angle phi, the chord r = phi - phi' (rad), k conjugate
+// to the centre angle (1/rad), the moment of inertia I in place of M. The numbers mirror the
+// translation tests in grid units (a step of 0.01 rad for 1 nm, and I such that
+// hbar/(I dphi^2) = hbar/(M dx^2)), with angle differences up to ~0.2 rad, where the chord
+// 2 sin(r/2) of the angular channels differs from r by up to 1.7e-3 relative: a kernel that took
+// r for the chord would be off by ~Gamma t 1e-3, far beyond every bound below.
+
+constexpr double kAngleStep = 0.01;                                               // rad
+constexpr double kInertia = kMass * (kStep / kAngleStep) * (kStep / kAngleStep);  // 1e-34 kg m^2
+
+ne::Grid libration(std::size_t points, double step = kAngleStep, double inertia = kInertia,
+                   ne::RotationMode mode = ne::RotationMode::libration) {
+  ne::Axis axis;
+  axis.kind = ne::AxisKind::rotation;
+  axis.name = "phi";
+  axis.mode = mode;
+  axis.points = points;
+  axis.step = step;
+  axis.inertia = inertia;
+  return ne::Grid({axis});
+}
+
+/// The translation tests' cat in grid units: width 3 steps, separation 12, centre 1, and the
+/// angular momentum whose phase per step equals the translation cat's.
+ne::InitialStateSpec angular_cat() {
+  ne::InitialStateSpec in;
+  in.kind = ne::InitialKind::cat;
+  in.width = 0.03;
+  in.separation = 0.12;
+  in.center = 0.01;
+  in.momentum = 1e-26 * kStep / kAngleStep;  // J s
+  return in;
+}
+
+/// The angular channels: a saturating Gaussian of the chord (b = 3 steps; its translational
+/// length never acts on a rotation grid) and the angular diffusive one (F t ~ 0.3 at the cat's
+/// separation over 1 ms).
+ne::ChannelList angular_channels() {
+  return {std::make_shared<ne::GaussianChannel>(1500.0, 1e-9, 0.03),
+          std::make_shared<ne::DiffusiveChannel>(0.0, 2e4)};
+}
+
+/// A torque with the translation tests' force per step (N m).
+constexpr double torque(double force) {
+  return force * kStep / kAngleStep;
+}
+
+class ExactOnLibration : public ::testing::TestWithParam<ProtocolCase> {};
+
+// As ExactAgainstSplit, on the libration axis with both angular channels: the split operator
+// (harmonic V = I w^2 phi^2/2 on the window, the channels' F on every (phi, phi') pair) converges
+// to the exact solution as dt^2 (ratios of successive errors 4, bounds as there: 0.03 and 0.04;
+// measured deviations 4e-5 to 8.3e-3), and after removing the dt^2 term the two agree to the
+// split operator's grid floor, the same as on the translation axis in grid units (measured
+// 2026-11-30, x86-64: trap 2.0e-8, release 3.1e-9, torque 4.6e-8, composed 9.7e-9 of max |rho|;
+// bounds `extrapolated_bound` 3x those).
+TEST_P(ExactOnLibration, SplitConvergesToExactAsDtSquared) {
+  const ne::Grid grid = libration(128);
+  const ne::ChannelList channels = angular_channels();
+  const auto& protocol = GetParam().protocol;
+  const ne::InitialStateSpec in = angular_cat();
+  const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-13);
+  EXPECT_FALSE(exact.tabulated());  // both channels in closed form or by quadrature
+  double error = 1.0;
+  const auto reference = exact.density_matrix(exact.duration(), &error);
+  EXPECT_LT(error, 1e-12);  // the estimate against 10x the configured tolerance 1e-13
+  double scale = 0.0;
+  for (const auto& v : reference) scale = std::max(scale, std::abs(v));
+  std::vector<double> errors;
+  for (std::size_t steps : {25, 50, 100})
+    errors.push_back(max_abs_difference(split_run(grid, protocol, channels, in, steps), reference) /
+                     scale);
+  EXPECT_GT(errors[0], 1e-6) << "the split error should be visible at 25 steps";
+  EXPECT_NEAR(errors[0] / errors[1], 4.0, 0.03);
+  EXPECT_NEAR(errors[1] / errors[2], 4.0, 0.04);
+  const auto coarse = split_run(grid, protocol, channels, in, 200);
+  const auto fine = split_run(grid, protocol, channels, in, 400);
+  std::vector<cplx> extrapolated(fine.size());
+  for (std::size_t i = 0; i < fine.size(); ++i) extrapolated[i] = (4.0 * fine[i] - coarse[i]) / 3.0;
+  EXPECT_LT(max_abs_difference(fine, reference) / scale, errors[2] / 12.0);
+  EXPECT_LT(max_abs_difference(extrapolated, reference) / scale, GetParam().extrapolated_bound)
+      << "errors " << errors[0] << " " << errors[1] << " " << errors[2] << " extrapolated "
+      << max_abs_difference(extrapolated, reference) / scale;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Protocols, ExactOnLibration,
+    ::testing::Values(
+        ProtocolCase{"trap", {segment(ne::PotentialKind::harmonic, 1e-3, 1000.0)}, 6e-8},
+        ProtocolCase{"release", {segment(ne::PotentialKind::free, 1e-3)}, 1e-8},
+        ProtocolCase{"torque", {segment(ne::PotentialKind::linear, 1e-3, torque(4e-23))}, 1.5e-7},
+        ProtocolCase{"trap_release_torque",
+                     {segment(ne::PotentialKind::harmonic, 4e-4, 1000.0),
+                      segment(ne::PotentialKind::free, 3e-4),
+                      segment(ne::PotentialKind::linear, 3e-4, torque(-5e-23))},
+                     3e-8}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+// The angular closed form of the chi kernel (diffusive_angular: Lambda_phi int 4 sin^2(r/2) along
+// a straight path) and the quadrature of the angular Gaussian (gaussian_angular, no closed form:
+// adaptive Gauss-Kronrod), each against a composite Gauss-Legendre quadrature of the channel's F
+// along r - hbar k tau/I written in the oracle header (64 panels of 20 points, in long double:
+// below 1e-18 relative for paths of up to ~60 rad, each panel under one radian), from k = 0 (the
+// limit span F(r)) through paths that wind around several times (|cos c| and 1 - sinc(h) across
+// both of their forms, h = 1/2).
+TEST(ChordKernel, AngularPathIntegrals) {
+  namespace chord = ne::chord;
+  const double rate = 700.0, b = 0.05, lambda = 3e3, span = 2e-4;
+  for (const chord::ChannelKind kind :
+       {chord::ChannelKind::gaussian_angular, chord::ChannelKind::diffusive_angular}) {
+    chord::Model m;
+    m.mass = kInertia;
+    m.segments = 1;
+    m.segment_kind[0] = chord::SegmentKind::free;
+    m.duration[0] = span;
+    m.channels = 1;
+    m.channel_kind[0] = kind;
+    const bool gaussian = kind == chord::ChannelKind::gaussian_angular;
+    m.rate[0] = gaussian ? rate : lambda;
+    m.length[0] = b;
+    const auto F = [&](long double r) -> long double {
+      const long double s = std::sin(r / 2.0L);
+      return gaussian ? rate * -std::expm1(-s * s / (static_cast<long double>(b) * b))
+                      : static_cast<long double>(lambda) * 4.0L * s * s;
+    };
+    const auto rule = nanodecoh::gauss_legendre(20);
+    // hbar span/I = 2.1e-4 rad^2: k = 1 travels 2e-4 rad, 4.7e3 about 1 rad (h = 1/2, the
+    // boundary of the two forms of 1 - sinc), 3e5 about 63 rad (ten turns).
+    for (double k : {0.0, 1e-3, 1.0, -30.0, 4.7e3, -4.8e3, 2e4, -3e5})
+      for (double r : {0.0, 1e-3, -0.02, 0.3, -1.7, 3.0}) {
+        const double v = hbar * k / kInertia;
+        // Panels of at most 0.01 rad of the path (a fifth of b), so that each dip of the
+        // Gaussian (width ~b) spans several panels.
+        const int panels = 64 + static_cast<int>(std::fabs(v) * span / 0.01);
+        const double expected = static_cast<double>(nanodecoh::testing::composite_gauss_legendre(
+            [&](double tau) {
+              return F(static_cast<long double>(r) - static_cast<long double>(v) * tau);
+            },
+            0.0, span, panels, rule));
+        double error = 0.0;
+        const double got = chord::path_integral(m, 0, k, r, span, 1e-13, error);
+        // The closed form: its rounding bound; the quadrature: its estimate (the accepted
+        // |K15 - G7|, a bound where the panels converge, as here); plus the oracle's rounding
+        // (1e-15 of the integral).
+        EXPECT_LE(std::abs(got - expected), error + 1e-15 * std::abs(expected) + 1e-20)
+            << (gaussian ? "gaussian" : "diffusive") << " k " << k << " r " << r;
+        // The closed form's rounding bound within 1e-13 of its scale 4 Lambda span; the
+        // quadrature's estimate within the tolerance asked for.
+        EXPECT_LT(error, gaussian ? 1e-13 : 1e-13 * 4.0 * lambda * span) << "k " << k;
+        if (k == 0.0 && !gaussian) {
+          EXPECT_DOUBLE_EQ(got, span * static_cast<double>(F(r)));
+        }
+      }
+    // Whole turns: a path from r = 0 over exactly ten turns averages F over the circle, whose
+    // mean is Gamma (1 - e^{-x} I_0(x)), x = 1/(2 b^2) (exp(-sin^2(u/2)/b^2) =
+    // e^{-x} e^{x cos u}), and Lambda_phi 2 for the diffusive chord^2 = 2 (1 - cos u).
+    const double ten_turns = 10.0 * 2.0 * pi * kInertia / (hbar * span);
+    double error = 0.0;
+    const double got = chord::path_integral(m, 0, ten_turns, 0.0, span, 1e-13, error);
+    const double x = 1.0 / (2.0 * b * b);
+    const double mean =
+        gaussian ? rate * (1.0 - std::exp(-x) * std::cyl_bessel_i(0.0, x)) : 2.0 * lambda;
+    // The estimate plus the rounding of the turns' bookkeeping (1e-14 relative).
+    EXPECT_NEAR(got, span * mean, error + 1e-14 * span * mean) << (gaussian ? "gaussian" : "");
+  }
+}
+
+// Each kernel twin against ExactPropagator::chord (the channels' own evaluate() with ket angle r
+// and bra angle 0, recursive quadrature) on the libration axis: a composed protocol, both angular
+// channels and each closed-form state (the thermal one of a libration trap).
+TEST_P(ChordKernelTwins, AgreeWithThePropagatorOnALibrationAxis) {
+  const ne::Grid grid = libration(64);
+  const ne::ChannelList channels = angular_channels();
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1500.0),
+                                          segment(ne::PotentialKind::free, 2e-4),
+                                          segment(ne::PotentialKind::linear, 2e-4, torque(3e-23))};
+  ne::InitialStateSpec thermal;
+  thermal.kind = ne::InitialKind::thermal;
+  thermal.temperature = 1e-7;
+  thermal.frequency = 1500.0;
+  ne::InitialStateSpec gaussian;
+  gaussian.width = 0.04;
+  gaussian.momentum = -1e-33;
+  std::vector<double> k, r;
+  for (double kk : {0.0, 1.0, -20.0, 50.0, -130.0})
+    for (double rr : {0.0, 0.01, -0.045, 0.12, -0.2}) {
+      k.push_back(kk);
+      r.push_back(rr);
+    }
+  for (const auto& in : {angular_cat(), gaussian, thermal}) {
+    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
+    const auto model = ne::make_chord_model(grid, protocol, channels, in, 1e-12);
+    for (double t : {0.0, 2.5e-4, 6e-4}) {
+      double error = 1.0;
+      const auto values = ne::chord::chord_values(GetParam(), model, t, k, r, &error);
+      // As on the translation axis: the estimate within 10x the tolerance 1e-12, and two
+      // independent integrations each to that tolerance relative to max(1, |chi|).
+      EXPECT_LT(error, 1e-11);
+      for (std::size_t i = 0; i < k.size(); ++i) {
+        const cplx expected = exact.chord(t, k[i], r[i]);
+        EXPECT_LT(std::abs(values[i] - expected), 1e-12 * std::max(1.0, std::abs(expected)) + 1e-15)
+            << "t " << t << " k " << k[i] << " r " << r[i];
+      }
+    }
+  }
+}
+
+/// An F table in memory on a rotation axis: orientations about z at angles j step,
+/// |j| <= count, the zero displacement only, F_{R(a), R(b)}(0) = f(a, b).
+std::shared_ptr<ne::FTableChannel> angle_table(const std::function<cplx(double, double)>& f,
+                                               double step, int count, double rate) {
+  nanodecoh::io::FTable table;
+  std::vector<double> angles;
+  for (int j = -count; j <= count; ++j) angles.push_back(j * step);
+  for (double a : angles) {
+    const double c = std::cos(a), s = std::sin(a);
+    table.orientations.push_back({c, -s, 0, s, c, 0, 0, 0, 1});
+  }
+  table.displacements = {{0.0, 0.0, 0.0}};
+  for (double a : angles)
+    for (double b : angles) table.values.push_back(f(a, b));
+  table.rate = rate;
+  table.tolerance = 1e-15;
+  return std::make_shared<ne::FTableChannel>(table, "angles.h5", Eigen::Vector3d(0, 0, 1));
+}
+
+// An F table on a rotation axis: its pairs at dX = 0 give the line of angle differences, which
+// drives the exact method (oracle: the closed-form angular Gaussian channel the table holds,
+// within twice the run's error estimate as for the translation tables); a table whose F is not a
+// function of phi - phi' alone is refused naming the channel's file and why, also when the run
+// asks for "auto" (its summary line says it), and one that stops short of the paths likewise.
+TEST(ExactPropagatorLibration, FTableOfAngleDifferences) {
+  const ne::Grid grid = libration(64);
+  const double rate = 1500.0, b = 0.03, h = 0.0025;  // a quarter of the grid step
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1000.0),
+                                          segment(ne::PotentialKind::free, 3e-4)};
+  const ne::InitialStateSpec in = angular_cat();
+  const auto gaussian_f = [=](double a, double c) {
+    const double s = std::sin(0.5 * (a - c));
+    return cplx(rate * -std::expm1(-s * s / (b * b)), 0.0);
+  };
+  const double reach = ne::exact_path_reach(kInertia, protocol, in);
+  const int count = static_cast<int>(reach / h) / 2 + 4;  // differences up to 2 count steps
+  const auto covering = angle_table(gaussian_f, h, count, rate);
+  const ne::ExactPropagator from_table(grid, protocol, {covering}, in, 1e-12);
+  ASSERT_TRUE(from_table.tabulated());
+  EXPECT_NE(from_table.table_description().find("|phi - phi'|"), std::string::npos)
+      << from_table.table_description();
+  EXPECT_NEAR(from_table.table_step(), h, 1e-15);
+  const ne::ExactPropagator closed(
+      grid, protocol, {std::make_shared<ne::GaussianChannel>(rate, 1e-9, b)}, in, 1e-12);
+  double error = 0.0;
+  const auto rho = from_table.density_matrix(from_table.duration(), &error);
+  const double difference = max_abs_difference(rho, closed.density_matrix(closed.duration()));
+  // rho_ij = (dphi/L) sum_q chi(k_q, r): at most twice chi's relative error estimate, plus the
+  // closed-form run's tolerance.
+  EXPECT_LE(difference, 2.0 * error + 2e-12) << from_table.table_description();
+  // The step b/12 resolves F: t times the table's bound, measured 1.5e-6: bound 5e-6.
+  EXPECT_LT(error, 5e-6) << from_table.table_description();
+  EXPECT_GT(difference, 0.0);
+  // Not Toeplitz: F grows with the centre angle (still Hermitian, F(0) = 0 and Re F >= 0).
+  const auto tilted = angle_table(
+      [&](double a, double c) { return gaussian_f(a, c) * (1.0 + 0.2 * (a + c) * (a + c)); }, h,
+      count, rate);
+  expect_refusal(grid, protocol, {tilted}, in, "protocol[0].method",
+                 "channels[0].file (angles.h5) is not a function of the angle difference alone");
+  ne::SimulationSpec spec;
+  spec.axes = grid.axes();
+  spec.initial = in;
+  spec.protocol = protocol;
+  spec.channels = {tilted};
+  spec.time_step = 3e-5;
+  spec.outputs = 2;
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  const auto result = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  EXPECT_FALSE(result.exact);
+  EXPECT_NE(result.segment_methods[0].find("not a function of the angle difference alone"),
+            std::string::npos)
+      << result.segment_methods[0];
+  // A table whose angle differences (up to twice its largest angle) stop short of the paths.
+  const auto short_table = angle_table(gaussian_f, h, static_cast<int>(reach / h) / 2 - 3, rate);
+  expect_refusal(grid, protocol, {short_table}, in, "protocol[0].method", "never extrapolates");
+}
+
+// The engine's desorption F of a Lambertian sphere turned about z on a libration axis (the
+// emission sites move with the body, so its rotational F is not zero; it depends on phi - phi'
+// alone by isotropy), tabulated along the paths, against the split operator at small dt with
+// the engine's F on every (phi, phi') pair of the grid. The line's 769 values cost ~40 s here
+// (one engine integration each; a Janus body's cost minutes, too slow for a unit test).
+TEST(ExactPropagatorLibration, EngineDesorptionAgreesWithTheSplitOperator) {
+  // 64 points of 25 urad; k_T a = 3.5e3 /rad for water at 30 K on a 75 nm sphere, so F varies
+  // on ~11 steps and the cat's 10 steps give F ~ Gamma/2. I makes hbar/(I dphi^2) = 1.05e4 /s
+  // as in the translation tests.
+  const double step = 2.5e-5, inertia = hbar / (1.05e4 * step * step);
+  const ne::Grid grid = libration(64, step, inertia);
+  const ne::ChannelList engine{
+      engine_sphere(800.0, 30.0, 18.0 * nanodecoh::constants::atomic_mass_unit, 1e-6)};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 3e-4, 1000.0),
+                                          segment(ne::PotentialKind::free, 3e-4)};
+  ne::InitialStateSpec in;
+  in.kind = ne::InitialKind::cat;
+  in.width = 2.5 * step;
+  in.separation = 10 * step;
+  const ne::ExactPropagator exact(grid, protocol, engine, in, 1e-12);
+  ASSERT_TRUE(exact.tabulated());
+  double error = 0.0;
+  const auto rho = exact.density_matrix(exact.duration(), &error);
+  const double scale = max_abs(rho);
+  double dt2 = 0.0;
+  const auto grid_f = ne::evaluate_channels(grid, engine);
+  const auto split = split_extrapolated(grid, protocol, grid_f, in, 50, rho, dt2);
+  EXPECT_GT(dt2 / scale, 1e-7) << "the split operator's dt^2 error should be visible";
+  const double difference = max_abs_difference(split, rho) / scale;
+  // Both methods use the same engine values (the grid's pairs and the line's nodes agree to
+  // rounding, 3.4e-13 1/s measured), so what remains is the interpolation between the line's
+  // nodes, at most 3.2e-6 1/s (the table's bound) times t = 6e-4 s, 1.9e-9 in the exponent, and
+  // the split operator's dt^4 and grid floor (the closed forms' at features of 3 steps: 3e-9 to
+  // 5e-8; F varies here on ~11 steps): bound 1e-8 (measured 5.4e-11, 2026-11-30, x86-64).
+  EXPECT_LT(difference, 1e-8) << exact.table_description();
+  // The estimate is t (interpolation bound + the engine's tolerance 1e-6 Gamma) = 4.8e-7
+  // (measured 4.8e-7): bound 1e-6.
+  EXPECT_LT(error, 1e-6) << exact.table_description();
+}
+
+// ---- refusals ------------------------------------------------------------------------------
 
 TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   const ne::Grid grid = line(32);
@@ -1077,14 +1407,25 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   file.kind = ne::InitialKind::file;
   expect_refusal(grid, {segment(ne::PotentialKind::free, 1e-4)}, {}, file, "protocol[0].method",
                  "file states are not yet supported");
-  ne::Axis rotation;
-  rotation.kind = ne::AxisKind::rotation;
-  rotation.name = "phi";
-  rotation.points = 16;
-  rotation.step = 0.01;
-  rotation.inertia = 1e-30;
-  expect_refusal(ne::Grid({rotation}), {segment(ne::PotentialKind::harmonic, 1e-4, 10.0)}, {},
-                 ne::InitialStateSpec{}, "protocol[0].method", "rotation axis");
+  // A full circle: periodic angle, discrete k, the free map wraps.
+  expect_refusal(libration(16, kAngleStep, 1e-30, ne::RotationMode::circle),
+                 {segment(ne::PotentialKind::harmonic, 1e-4, 10.0)}, {}, ne::InitialStateSpec{},
+                 "protocol[0].method", "is a full circle (mode = \"circle\")");
+  // On a libration axis: desorption_sphere cannot model it, and a channel whose F is not a
+  // function of phi - phi' alone (here one of the ket angle) is refused.
+  ne::InitialStateSpec angular = angular_cat();
+  expect_refusal(libration(64), {segment(ne::PotentialKind::free, 1e-4)},
+                 {std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 3e-26)}, angular,
+                 "protocol[0].method", "channels[0] (desorption_sphere) cannot model a rotation");
+  const ne::ChannelList absolute{std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>&, const std::vector<double>& ket,
+         const std::vector<double>& bra) {
+        return cplx((ket[0] - bra[0]) * (ket[0] - bra[0]) * (1.0 + ket[0] * ket[0]), 0.0);
+      },
+      "absolute", 0.0)};
+  expect_refusal(libration(64), {segment(ne::PotentialKind::free, 1e-4)}, absolute, angular,
+                 "protocol[0].method",
+                 "channels[0] (absolute) is not a function of the angle difference alone");
   ne::Axis x = grid.axes()[0], y = x;
   y.name = "y";
   expect_refusal(ne::Grid({x, y}), {segment(ne::PotentialKind::free, 1e-4)}, {}, in,

@@ -17,6 +17,7 @@
 
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
 #include "run_cli.hpp"
@@ -475,4 +476,146 @@ final_state = true
   EXPECT_GT(jf["steps"].get<int>(), 0);
   EXPECT_NE(jf["methods"][0].get<std::string>().find("never extrapolates"), std::string::npos)
       << jf["methods"][0];
+}
+
+// An F table that `nanodecoh ftable` wrote for a rotation grid (a Lambertian sphere's desorption
+// turned about z: 97 libration angles of 25 urad, dX = 0) drives `evolve` with method = "exact" on
+// a libration axis of 64 of those angles: the line of angle differences comes from the file's
+// pairs (up to 96 steps, beyond the paths' ~89). Oracle: the split operator on the same file
+// through the CLI at 50 and 100 steps per segment, its dt^2 term removed (ratio of the two
+// errors 4 +- 0.1). The exact run's estimate covers the file's tolerance and the interpolation at
+// the file's step (t times the table's bound); the extrapolated split agrees within twice that
+// plus its own dt^4 and grid floor (ExactPropagatorLibration.EngineDesorption...: 5e-11 on the
+// same state). A file whose F depends on the angles themselves, not only on their difference, is
+// refused with one line naming channels[0].file.
+TEST(FTablePath, FtableFileOnARotationGridDrivesTheExactMethod) {
+  const std::string dir = make_temp_dir("ftable_rotation_exact");
+  const std::string ftable = R"(
+[body]
+kind = "sphere"
+radius = 75e-9
+[emission]
+kind = "surface"
+flux = "lambertian"
+emitted_mass_amu = 18.0
+rate = 800.0
+[spectrum]
+kind = "thermal"
+surface_temperature = 30
+[orientations]
+kind = "libration"
+axis = [0, 0, 1]
+count = 97
+step = 2.5e-5
+[displacements]
+kind = "line"
+axis = [1, 0, 0]
+count = 1
+step = 1.0e-12
+[numerics]
+tolerance = 1e-6
+)";
+  const auto made = run_cli({"ftable", write_file(dir + "/ftable.toml", ftable), "--out",
+                             dir + "/F.h5", "--quiet", "--backend", "cpu"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  // I = hbar/(1.05e4 dphi^2): the translation tests' kinetic scale per step.
+  std::ostringstream config;
+  config.precision(17);
+  config << "[particle]\nmoment_of_inertia = " << nanodecoh::constants::hbar / (1.05e4 * 6.25e-10)
+         << R"(
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "libration"
+points = 64
+step = 2.5e-5
+[initial]
+kind = "cat"
+axis = "phi"
+width = 6.25e-5
+separation = 2.5e-4
+[time]
+step = 6.0e-6
+outputs = 2
+[[protocol]]
+duration = 3.0e-4
+potential = "harmonic"
+frequency = 1.0e3
+method = "exact"
+[[protocol]]
+duration = 3.0e-4
+potential = "free"
+method = "exact"
+[output]
+final_state = true
+[[channels]]
+kind = "table"
+file = ")"
+         << dir << "/F.h5\"\n";
+  const std::string run = write_file(dir + "/run.toml", config.str());
+  const auto exact =
+      run_cli({"evolve", run, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  const auto je = nlohmann::json::parse(exact.out);
+  EXPECT_EQ(je["steps"], 0);
+  EXPECT_NE(je["methods"][0].get<std::string>().find("libration axis"), std::string::npos);
+  EXPECT_NE(exact.err.find("|phi - phi'|"), std::string::npos) << exact.err;  // the table notice
+  const double estimate = je["exact_error_estimate"].get<double>();
+  const auto rho = final_rho(dir + "/exact.h5");
+  const double scale = max_abs(rho);
+  std::vector<std::vector<cplx>> split;
+  for (const char* dt : {"6.0e-6", "3.0e-6"}) {
+    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
+    const auto r = run_cli({"evolve", run, "--out", out, "--quiet", "--backend", "cpu", "--set",
+                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
+                            "--set", "protocol[1].method=\"split\""});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    split.push_back(final_rho(out));
+    expect_physical_final_state(out);
+  }
+  const double coarse = max_abs_difference(split[0], rho) / scale,
+               fine = max_abs_difference(split[1], rho) / scale;
+  EXPECT_GT(fine, 1e-7) << "the split operator's dt^2 error should be visible";
+  EXPECT_NEAR(coarse / fine, 4.0, 0.1);
+  std::vector<cplx> extrapolated(rho.size());
+  for (std::size_t i = 0; i < rho.size(); ++i)
+    extrapolated[i] = (4.0 * split[1][i] - split[0][i]) / 3.0;
+  const double difference = max_abs_difference(extrapolated, rho) / scale;
+  // Measured 2026-11-30 (x86-64): ratio 4.005, difference 1.4e-8 against the estimate 1.0e-6
+  // (t times the table's half-step interpolation bound 8.9e-4 1/s and the file's tolerance
+  // 8e-4 1/s, both worst cases; the split uses the same file values).
+  EXPECT_LT(difference, 2.0 * estimate + 1e-8) << "estimate " << estimate;
+  // The file's step resolves F (F varies on ~11 steps): estimate measured 1.0e-6, bound 3e-6.
+  EXPECT_LT(estimate, 3e-6);
+  // A table of the same angles whose F depends on the centre angle too.
+  {
+    nanodecoh::io::FTable t;
+    std::vector<double> angles;
+    for (int j = -48; j <= 48; ++j) angles.push_back(j * 2.5e-5);
+    for (double a : angles)
+      t.orientations.push_back(
+          {std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a), 0, 0, 0, 1});
+    t.displacements = {{0.0, 0.0, 0.0}};
+    for (double a : angles)
+      for (double b : angles) {
+        const double c = (a - b) / 1e-4;
+        t.values.push_back(800.0 * -std::expm1(-c * c) * (1.0 + 1e6 * (a + b) * (a + b)));
+      }
+    t.rate = 800.0;
+    t.tolerance = 1e-9;
+    auto file = nanodecoh::io::Hdf5File::create(dir + "/tilted.h5");
+    nanodecoh::io::write_ftable(file, t);
+  }
+  std::string tilted = config.str();
+  tilted.replace(tilted.find(dir + "/F.h5"), (dir + "/F.h5").size(), dir + "/tilted.h5");
+  const auto refused = run_cli({"evolve", write_file(dir + "/tilted.toml", tilted), "--out",
+                                dir + "/tilted_run.h5", "--quiet", "--backend", "cpu"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_EQ(
+      nanodecoh::testing::count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1)
+      << refused.err;
+  EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("channels[0].file"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("not a function of the angle difference alone"), std::string::npos)
+      << refused.err;
 }

@@ -10,7 +10,11 @@
 // channels on straight (free, linear) segments, by adaptive Gauss-Kronrod quadrature otherwise
 // (chord() always by quadrature: the reference the kernel twins are tested against).
 //
-// Supported today: grids of one translation axis; initial states gaussian, cat, thermal (closed
+// Supported today: grids of one translation axis or one rotation axis in libration mode (the
+// angle phi, r = phi - phi' in rad, k conjugate to the centre angle in 1/rad, the moment of
+// inertia I in place of M; V = I w^2 phi^2/2 and -torque phi as in the split operator; the state
+// must stay inside the window, which is not periodic; every channel's F a function of
+// phi - phi' alone); initial states gaussian, cat, thermal (closed
 // form chord functions); channels whose F is defined at every real displacement
 // (DissipationChannel::defined_off_grid: closed forms) and every other channel on that axis
 // (magnetic, dielectric, the engine's desorption, an F-table file, a function), whose summed F
@@ -39,19 +43,22 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                                   const ChannelList& channels, const InitialStateSpec& initial);
 
 /// Why the channels without a closed form cannot be tabulated for this whole protocol (an F
-/// table file that is not a uniform line along x at zero orientation difference, or that does
-/// not reach as far as the paths do); "" when they can (or there are none). Call after
+/// table file that is not a uniform line along x at zero orientation difference, on a rotation
+/// axis a uniform line of angle differences at dX = 0, or that does not reach as far as the
+/// paths do); "" when they can (or there are none). Call after
 /// exact_method_obstacle() is empty for every segment.
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
                                  const ChannelList& channels, const InitialStateSpec& initial);
 
-/// Largest |r| (m) on any characteristic of the protocol that starts where the closed-form
+/// Largest |r| (m, or rad on a rotation axis, `mass` then the moment of inertia) on any
+/// characteristic of the protocol that starts where the closed-form
 /// chi_0 is at least 1e-30 (the points whose F integral is computed, chord_kernel.hpp), at any
 /// time up to the protocol's end: the extent a tabulated F must cover.
 double exact_path_reach(double mass, const std::vector<Segment>& protocol,
                         const InitialStateSpec& initial);
 
-/// The exact chord-function propagator of one protocol on a grid of one translation axis.
+/// The exact chord-function propagator of one protocol on a grid of one translation axis or one
+/// libration axis.
 class ExactPropagator {
  public:
   /// Throws InvalidArgument naming the segment when exact_method_obstacle() is not empty, or

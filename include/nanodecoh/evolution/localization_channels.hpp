@@ -103,6 +103,10 @@ class FTableChannel final : public DissipationChannel {
   double relative_accuracy() const override;
   /// The table as read (after F_{R,R}(0) was set to 0).
   const io::FTable& table() const noexcept { return table_member_; }
+  /// The file the table came from (as given to the constructor).
+  const std::string& source() const noexcept { return source_member_; }
+  /// The unit axis (lab frame) a rotation grid axis turns the body about.
+  const Eigen::Vector3d& rotation_axis() const noexcept { return rotation_axis_member_; }
 
  private:
   /// F_{R_i, R_j}(dX) for the given orientations and displacement (lab frame); `where`
