@@ -18,6 +18,7 @@
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/resources.hpp"
+#include "nanodecoh/validate.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace nanodecoh::cli {
@@ -100,7 +101,14 @@ int run_evolve(const EvolveOptions& opt) {
     else
       std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
                 << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
-                << result.wall_seconds << " s\n";
+                << result.wall_seconds << " s"
+                << (result.exact_error_estimate >= 0.0
+                        ? "; the exact block without steps, error estimate of its F path "
+                          "integrals " +
+                              format_number(result.exact_error_estimate) + " (numerics.tolerance " +
+                              format_number(spec.exact_tolerance) + ")"
+                        : std::string())
+                << "\n";
     std::cout << "final trace " << last.trace << ", purity " << last.purity;
     if (!spec.marked_points.empty()) std::cout << ", coherence " << last.coherence_normalized;
     if (!result.diffusive_series.empty())
