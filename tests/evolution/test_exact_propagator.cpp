@@ -1034,10 +1034,6 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   } catch (const nanodecoh::NumericalError& e) {
     EXPECT_NE(std::string(e.what()).find("give F(0) = 1"), std::string::npos) << e.what();
   }
-  ne::InitialStateSpec file = in;
-  file.kind = ne::InitialKind::file;
-  expect_refusal(grid, {segment(ne::PotentialKind::free, 1e-4)}, {}, file, "protocol[0].method",
-                 "file states are not yet supported");
   ne::Axis rotation;
   rotation.kind = ne::AxisKind::rotation;
   rotation.name = "phi";
