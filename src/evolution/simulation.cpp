@@ -122,7 +122,21 @@ struct Runner {
   /// The split operator of the run's split blocks (made by the first one, kept for the others).
   std::unique_ptr<Propagator> owned_propagator = {};
   Propagator* propagator = nullptr;
-  bool trace_warned = false;  // set when a warning about the exact state's trace was given
+  bool plans_from_checkpoint = false;  // resumed: plan from the checkpoint's wisdom, not shared
+  bool trace_warned = false;           // set when a warning about the exact state's trace was given
+
+  /// Makes the split operator once per run (its plans from fft_wisdom) and hands it the F table.
+  void prepare_propagator(const std::vector<cplx>& f_table) {
+    if (propagator != nullptr) return;
+    FftPlanOptions fft;
+    fft.planning = spec.fft_planning;
+    fft.wisdom = fft_wisdom;  // a checkpoint's (run) or the caller's
+    fft.cache_file = spec.fft_wisdom_cache;
+    fft.notices = &notices;
+    propagator = acquire_propagator(fft, plans_from_checkpoint, owned_propagator);
+    fft_wisdom = propagator->fft_wisdom();
+    propagator->set_dissipation(f_table);
+  }
 
   void report_progress(double fraction) const {
     if (control.on_progress) control.on_progress(progress_begin + progress_span * fraction);
@@ -164,19 +178,23 @@ struct Runner {
   bool run_split_block(const std::vector<cplx>& f_table, std::vector<cplx> rho0, Checkpoint* resume,
                        RunResult& result, Record& record, const Schedule& sch,
                        unsigned long long first, unsigned long long last);
-  /// The exact block `block` (starting from the closed-form initial state: the first block),
-  /// recording at the schedule's output and snapshot steps inside it; returns rho on the grid
-  /// at its end when a split block follows (empty otherwise).
+  /// The exact block `block`, from the initial state (the first block) or from `start`, the
+  /// split operator's rho at its start (its chord function interpolated, GridChord), recording
+  /// at the schedule's output and snapshot steps inside it; returns rho on the grid at its end
+  /// when a split block follows (empty otherwise).
   std::vector<cplx> run_exact_block(const ChannelList& channels, const MethodBlock& block,
-                                    const Schedule& sch, RunResult& result, Record& record);
+                                    std::vector<cplx> start, const Schedule& sch, RunResult& result,
+                                    Record& record);
 };
 
 /// Resolves every segment's method, on its own: "split" as asked; "exact" where
 /// exact_method_obstacle() is empty (an error naming the segment and the reason where it is
-/// not); "auto": exact where it applies and every F is in closed form, else the split operator.
-/// Consecutive segments with the same method form a block. An exact block starts from the
-/// closed-form initial chord function, so today only the first block can be exact: a segment
-/// after a split one stays on the split operator ("auto", saying so) or is refused ("exact").
+/// not); "auto": exact where it applies, every F is in closed form and the segment does not
+/// follow a split one, else the split operator. Consecutive segments with the same method form
+/// a block. The first block starts from the initial state (closed-form chord function, or a
+/// file's interpolated, GridChord); an exact block after a split one (asked for with "exact")
+/// from the split operator's rho, its chord function interpolated (GridChord), which needs its
+/// lattice's memory.
 MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   const std::size_t n = spec.protocol.size();
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
@@ -200,20 +218,38 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   for (std::size_t s = 0; s < n; ++s)
     if (spec.protocol[s].method != PropagationMethod::split_operator)
       obstacle[s] = exact_method_obstacle(grid, spec.protocol[s], spec.channels, spec.initial);
-  // The leading segments the exact method could take: their tabulated channels must fit one
-  // table along their paths (an F-table file that reaches as far as they do).
-  std::size_t prefix = 0;
-  while (prefix < n && spec.protocol[prefix].method != PropagationMethod::split_operator &&
-         obstacle[prefix].empty())
-    ++prefix;
-  const std::string prefix_table =
-      prefix > 0 && !tabulated.empty()
-          ? exact_table_obstacle(
-                grid,
-                std::vector<Segment>(spec.protocol.begin(),
-                                     spec.protocol.begin() + static_cast<std::ptrdiff_t>(prefix)),
-                spec.channels, spec.initial)
-          : std::string();
+  // The state an exact block starting at segment `first` starts from: the initial state, or
+  // (after a split block) the split operator's rho on the grid, read like a file's.
+  const auto block_initial = [&](std::size_t first) {
+    if (first == 0) return spec.initial;
+    InitialStateSpec grid_state;
+    grid_state.kind = InitialKind::file;
+    return grid_state;
+  };
+  const auto segments_of = [&](std::size_t first, std::size_t end) {
+    return std::vector<Segment>(spec.protocol.begin() + static_cast<std::ptrdiff_t>(first),
+                                spec.protocol.begin() + static_cast<std::ptrdiff_t>(end));
+  };
+  // Why "auto" keeps segment s with tabulated channels on the split operator: the table along
+  // the paths of the segments around it that the exact method could take (a table file must
+  // reach as far as they do), else the policy above.
+  const auto tabulated_reason = [&](std::size_t s) {
+    std::size_t first = s, end = s + 1;
+    while (first > 0 && spec.protocol[first - 1].method != PropagationMethod::split_operator &&
+           obstacle[first - 1].empty())
+      --first;
+    while (end < n && spec.protocol[end].method != PropagationMethod::split_operator &&
+           obstacle[end].empty())
+      ++end;
+    const std::string why =
+        exact_table_obstacle(grid, segments_of(first, end), spec.channels, block_initial(first));
+    return why.empty() ? tabulated : why;
+  };
+  // An exact block after a split one holds the chord-function lattice of the split operator's
+  // rho (GridChord) besides the run: "auto" does not take it beyond half the memory the run may
+  // use, "exact" is refused there.
+  const double memory = static_cast<double>(spec.max_memory_bytes > 0 ? spec.max_memory_bytes
+                                                                      : available_memory_bytes());
   MethodPlan plan;
   plan.segments.resize(n);
   std::size_t first_split = n;  // the first segment on the split operator
@@ -221,17 +257,32 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   for (std::size_t s = 0; s < n; ++s) {
     const Segment& seg = spec.protocol[s];
     std::string why_split;
-    if (seg.method == PropagationMethod::split_operator)
+    if (seg.method == PropagationMethod::split_operator) {
       why_split = "as asked";
-    else if (!obstacle[s].empty())
+    } else if (!obstacle[s].empty()) {
       why_split = obstacle[s];
-    else if (seg.method == PropagationMethod::automatic && !tabulated.empty())
-      why_split = prefix_table.empty() ? tabulated : prefix_table;
-    else if (first_split < n)
-      why_split = "follows protocol[" + std::to_string(first_split) +
-                  "], which uses the split operator: an exact segment after a split one would "
-                  "start from the split operator's rho on the grid, which the exact method "
-                  "cannot take yet";
+    } else if (seg.method == PropagationMethod::automatic && !tabulated.empty()) {
+      why_split = tabulated_reason(s);
+    } else if (s > 0 && !plan.segments[s - 1].exact) {
+      const std::string follows =
+          "follows protocol[" + std::to_string(s - 1) + "], which uses the split operator: ";
+      const double lattice = GridChord::bytes_needed(grid);
+      if (lattice > 0.5 * memory)
+        why_split = follows +
+                    "starting the exact method from its rho needs the chord-function "
+                    "lattice of that rho, " +
+                    format_number(lattice / 1048576.0) + " MiB, more than half the " +
+                    format_number(memory / 1048576.0) + " MiB the run may use";
+      else if (seg.method == PropagationMethod::automatic)
+        // "auto" does not start the exact method from rho on the grid: its interpolated chord
+        // function's error bound (GridChord: the state's weight at the box's edges and at the
+        // grid's highest momenta) is known only then and is often far above numerics.tolerance
+        // (5e-4 for a well resolved cat on 64 points), so that is asked for with "exact".
+        why_split = follows +
+                    "the exact method would start from its rho on the grid, whose chord function "
+                    "is interpolated with an error bound known only then and often far above "
+                    "numerics.tolerance (method = \"exact\" asks for it)";
+    }
     if (seg.method == PropagationMethod::exact && !why_split.empty()) throw refuse(s, why_split);
     SegmentMethod& m = plan.segments[s];
     m.exact = why_split.empty();
@@ -245,18 +296,15 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
     plan.blocks.back().end = s + 1;
     m.block = plan.blocks.size() - 1;
   }
-  // The exact block's tabulated channels (here every segment of it asked for "exact").
-  const bool leading_exact = plan.blocks.front().exact;
-  if (leading_exact && !tabulated.empty()) {
-    const MethodBlock& block = plan.blocks.front();
-    const std::string why = exact_table_obstacle(
-        grid,
-        std::vector<Segment>(spec.protocol.begin() + static_cast<std::ptrdiff_t>(block.first),
-                             spec.protocol.begin() + static_cast<std::ptrdiff_t>(block.end)),
-        spec.channels, spec.initial);
-    if (!why.empty()) throw refuse(block.first, why);
-  }
-  plan.exact = plan.blocks.size() == 1 && leading_exact;
+  // Each exact block's tabulated channels (here every segment of it asked for "exact").
+  if (!tabulated.empty())
+    for (const MethodBlock& block : plan.blocks) {
+      if (!block.exact) continue;
+      const std::string why = exact_table_obstacle(grid, segments_of(block.first, block.end),
+                                                   spec.channels, block_initial(block.first));
+      if (!why.empty()) throw refuse(block.first, why);
+    }
+  plan.exact = plan.blocks.size() == 1 && plan.blocks.front().exact;
   if (spec.coherence_only && !plan.exact)
     throw InvalidArgument("observables.coherence_only", "true",
                           "false here: it needs the exact method for every segment, and protocol[" +
@@ -266,14 +314,20 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
     const Segment& seg = spec.protocol[s];
     SegmentMethod& m = plan.segments[s];
     if (m.exact) {
+      const MethodBlock& block = plan.blocks[m.block];
       m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
                  "quadratic potential on a translation axis, every F in closed form or "
                  "tabulated along the paths; time.step is ignored";
-      if (!plan.exact)
-        m.reason +=
-            " here (outputs at the split schedule's times, each evaluated exactly); rho "
-            "on the grid is handed to the split operator at t = " +
-            format_number(plan.segments[plan.blocks.front().end - 1].time_end) + " s";
+      if (!plan.exact) {
+        m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";
+        if (block.first > 0)
+          m.reason += "; starts from the split operator's rho at t = " +
+                      format_number(plan.segments[block.first].time_begin) +
+                      " s, its chord function interpolated (error in exact_error_estimate)";
+        if (block.end < n)
+          m.reason += "; rho on the grid is handed to the split operator at t = " +
+                      format_number(plan.segments[block.end - 1].time_end) + " s";
+      }
       if (spec.output.checkpoint_every > 0)
         m.reason += plan.exact ? "; no checkpoints: output.checkpoint_every is ignored"
                                : "; no checkpoints inside an exact block";
@@ -511,8 +565,18 @@ Record Runner::run(const std::vector<cplx>& f_table, const ChannelList& channels
   Record record;
   // A checkpoint lies inside a split block (exact blocks keep none): the blocks before it are
   // in its record, the run continues in that block from its rho.
+  // A checkpoint written at the end of a split block starts the exact block after it. The
+  // split operator plans from the checkpoint's wisdom whichever block it first runs in.
   const u64 resume_step = resume ? resume->step : 0;
-  if (resume) record = resume->record;
+  if (resume) {
+    record = resume->record;
+    fft_wisdom = resume->fft_wisdom;
+    plans_from_checkpoint = true;
+    // Planned before any block, as the interrupted run had planned it before its checkpoint:
+    // the process's FFTW wisdom is then the checkpoint's, also for the transforms of an exact
+    // block that starts from the checkpoint (GridChord), so that it repeats their rounding.
+    prepare_propagator(f_table);
+  }
   u64 split_steps = 0;
   std::vector<cplx> state = std::move(rho0);
   for (const MethodBlock& block : plan.blocks) {
@@ -520,12 +584,16 @@ Record Runner::run(const std::vector<cplx>& f_table, const ChannelList& channels
     if (!block.exact) split_steps += last - first;
     if (resume_step >= last) continue;  // done before the checkpoint
     if (block.exact) {
-      if (resume != nullptr)
-        throw IoError("checkpoint " + control.resume_from + " holds step " +
-                      std::to_string(resume_step) + ", inside the exact block of protocol[" +
-                      std::to_string(block.first) +
-                      "], which keeps no checkpoints: it was not written by this run");
-      state = run_exact_block(channels, block, sch, result, record);
+      if (resume != nullptr) {
+        if (resume_step != first)
+          throw IoError("checkpoint " + control.resume_from + " holds step " +
+                        std::to_string(resume_step) + ", inside the exact block of protocol[" +
+                        std::to_string(block.first) +
+                        "], which keeps no checkpoints: it was not written by this run");
+        state = std::move(resume->rho);
+        resume = nullptr;
+      }
+      state = run_exact_block(channels, block, std::move(state), sch, result, record);
     } else {
       if (!run_split_block(f_table, std::move(state), resume, result, record, sch, first, last))
         return record;  // stopped (result.interrupted)
@@ -542,16 +610,7 @@ bool Runner::run_split_block(const std::vector<cplx>& f_table, std::vector<cplx>
                              const Schedule& sch, u64 first, u64 last) {
   ObservableCalculator calc(grid);
   const auto marked = marked_indices(grid, spec);
-  if (propagator == nullptr) {
-    FftPlanOptions fft;
-    fft.planning = spec.fft_planning;
-    fft.wisdom = resume ? resume->fft_wisdom : fft_wisdom;
-    fft.cache_file = spec.fft_wisdom_cache;
-    fft.notices = &notices;
-    propagator = acquire_propagator(fft, resume != nullptr, owned_propagator);
-    fft_wisdom = propagator->fft_wisdom();
-    propagator->set_dissipation(f_table);
-  }
+  prepare_propagator(f_table);
   u64 step = first;
   if (resume) {
     step = resume->step;
@@ -668,26 +727,37 @@ bool Runner::run_split_block(const std::vector<cplx>& f_table, std::vector<cplx>
 }
 
 std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const MethodBlock& block,
-                                          const Schedule& sch, RunResult& result, Record& record) {
-  // plan_methods plans an exact block only at the start, where the closed-form chi_0 applies.
-  if (block.first != 0)
-    throw Error(
-        "an exact block after a split block needs chi_0 of rho on the grid, which is "
-        "not available (plan_methods does not plan one)");
+                                          std::vector<cplx> start, const Schedule& sch,
+                                          RunResult& result, Record& record) {
   const std::vector<Segment> protocol(
       spec.protocol.begin() + static_cast<std::ptrdiff_t>(block.first),
       spec.protocol.begin() + static_cast<std::ptrdiff_t>(block.end));
-  const ExactPropagator exact(grid, protocol, channels, spec.initial, spec.exact_tolerance,
-                              ChannelTableContext{backend, control.stop, control.progress});
+  const ChannelTableContext context{backend, control.stop, control.progress};
+  const std::string who = main_run ? "" : "diffusive comparison: ";
+  // After a split block: the split operator's rho, read as the band-limited state whose samples
+  // it holds (docs/physics.md, "Mixed protocols"); its error bound enters every point's estimate.
+  std::shared_ptr<const GridChord> grid_state;
+  if (block.first > 0) {
+    GridChordOptions options;
+    options.max_memory_bytes = spec.max_memory_bytes;
+    grid_state = std::make_shared<const GridChord>(grid, std::move(start), options);
+    notices << "nanodecoh: notice: " << who << "protocol[" << block.first
+            << "] starts the exact method from the split operator's rho at t = "
+            << format_number(sch.segment_time[block.first]) << " s: " << grid_state->description()
+            << "\n";
+  }
+  const ExactPropagator exact =
+      grid_state
+          ? ExactPropagator(grid, protocol, channels, grid_state, spec.exact_tolerance, context)
+          : ExactPropagator(grid, protocol, channels, spec.initial, spec.exact_tolerance, context);
   if (exact.tabulated())
-    notices << "nanodecoh: notice: " << (main_run ? "" : "diffusive comparison: ")
-            << exact.table_description() << "\n";
+    notices << "nanodecoh: notice: " << who << exact.table_description() << "\n";
   result.exact_table_error_bound =
       std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
   // The F path integrals shared with earlier runs (RunControl::reuse; keyed by the time in the
-  // block, which for the first block is the run's time), at most a quarter of the memory.
+  // block: only the first block's, whose times are the run's), at most a quarter of the memory.
   ChordDampingCache* damping = nullptr;
-  if (control.reuse != nullptr) {
+  if (control.reuse != nullptr && block.first == 0) {
     PropagatorReuse::Slot& slot = control.reuse->slot(main_run);
     if (!slot.damping) {
       const std::size_t memory =
@@ -706,7 +776,7 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
   // block before it, except at the start of the run), and its end where a split block follows:
   // the record continues on the split schedule's steps and times, each evaluated exactly.
   std::set<u64> steps;
-  const auto inside = [&](u64 s) { return (s > first || s == 0) && s <= last; };
+  const auto inside = [&](u64 s) { return (s > first || (s == 0 && first == 0)) && s <= last; };
   for (u64 s : sch.outputs)
     if (inside(s)) steps.insert(s);
   if (main_run)
@@ -844,14 +914,20 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   // Memory: refuse before allocating. The propagator's formula (propagator.hpp) plus what the
   // run holds besides: the F table of the channels, for the diffusive comparison a complex128
   // copy of the initial state and, with an exact block, what run_exact_simulation holds (rho on
-  // the grid and a copy, per thread one column of chi over k).
-  const bool has_exact_block = plan.blocks.front().exact;
+  // the grid and a copy, per thread one column of chi over k), and GridChord's lattice.
+  bool has_exact_block = false, grid_state_block = false;
+  for (const MethodBlock& block : plan.blocks) {
+    has_exact_block = has_exact_block || block.exact;
+    grid_state_block = grid_state_block || (block.exact && block.first > 0);
+  }
   MemoryEstimate need = estimate_memory(PropagatorLayout::from_grid(grid), spec.precision, backend);
   need.host_bytes += grid.difference_table_size() * sizeof(cplx) +
                      (spec.compare_diffusive ? grid.total_size() * sizeof(cplx) : 0);
   if (has_exact_block)
     need.host_bytes +=
         2 * grid.total_size() * sizeof(cplx) + 64 * 8 * grid.ket_size() * sizeof(cplx);
+  // An exact block after a split block: the chord-function lattice of the split operator's rho.
+  if (grid_state_block) need.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
   require_memory(static_cast<double>(need.host_bytes),
                  "the run's host memory (rho, factor tables, "
                  "host copies: docs/evolution.md)",

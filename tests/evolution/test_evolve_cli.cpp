@@ -132,11 +132,11 @@ TEST(EvolveCli, ExactMethodThroughTheCli) {
 }
 
 // A protocol mixing the methods through the CLI: trap (exact), double well (split: not
-// quadratic), free flight (split: it follows a split segment). The JSON summary and the result
-// file say per segment which method ran and why, the exact block's error estimate is there, the
-// record (time series, snapshots, /final/rho) runs on one time axis through both blocks, and a
-// resume from the run's last checkpoint (inside the split block) reproduces /final/rho bit for
-// bit.
+// quadratic), free flight (split: it follows a split segment; exact when asked for). The JSON
+// summary and the result file say per segment which method ran and why, the exact block's error
+// estimate is there, the record (time series, snapshots, /final/rho) runs on one time axis through
+// both blocks, and a resume from the run's last checkpoint (inside the split block) reproduces
+// /final/rho bit for bit.
 TEST(EvolveCli, MixedProtocolThroughTheCli) {
   const std::string dir = make_temp_dir("evolve_cli_mixed");
   const std::string config = nanodecoh::testing::small_cat_config(
@@ -188,6 +188,35 @@ TEST(EvolveCli, MixedProtocolThroughTheCli) {
       nanodecoh::io::Hdf5File::open_read(dir + "/resumed.h5").read_complex("final/rho");
   ASSERT_EQ(again.size(), reference.size());
   EXPECT_EQ(0, std::memcmp(again.data(), reference.data(), again.size() * sizeof(again[0])));
+  // "exact" asked for the free flight after the double well: it starts from the split
+  // operator's rho (its chord function interpolated, the error stated and in the estimate);
+  // the run's last checkpoint is where that exact block starts (step 200), and a resume from it
+  // gives the same /final/rho bit for bit.
+  const auto e = run_cli({"evolve", write_config(dir, config), "--out", dir + "/exact_free.h5",
+                          "--json", "--backend", "cpu", "--set", "protocol[2].method=exact"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto je = nlohmann::json::parse(e.out);
+  EXPECT_EQ(je["steps"], 100);
+  EXPECT_EQ(je["segments"][2]["method"], "exact");
+  EXPECT_EQ(je["segments"][2]["block"], 2);
+  EXPECT_NE(je["segments"][2]["reason"].get<std::string>().find(
+                "starts from the split operator's rho at t = 2e-04 s"),
+            std::string::npos)
+      << je["segments"][2]["reason"];
+  EXPECT_NE(e.err.find("protocol[2] starts the exact method from the split operator's rho"),
+            std::string::npos)
+      << e.err;
+  EXPECT_GT(je["exact_error_estimate"].get<double>(), 0.0);
+  const auto exact_free =
+      nanodecoh::io::Hdf5File::open_read(dir + "/exact_free.h5").read_complex("final/rho");
+  const auto resumed_exact = run_cli({"evolve", "--resume", dir + "/exact_free.h5.ckpt.h5", "--out",
+                                      dir + "/resumed_exact.h5", "--quiet"});
+  ASSERT_EQ(resumed_exact.exit_code, 0) << resumed_exact.err;
+  const auto exact_again =
+      nanodecoh::io::Hdf5File::open_read(dir + "/resumed_exact.h5").read_complex("final/rho");
+  ASSERT_EQ(exact_again.size(), exact_free.size());
+  EXPECT_EQ(0, std::memcmp(exact_again.data(), exact_free.data(),
+                           exact_free.size() * sizeof(exact_free[0])));
   // Explicit "exact" on the double well: one line naming the segment and the reason.
   std::string refused = config;
   refused.replace(refused.find("minima = 6e-9\n"), 14, "minima = 6e-9\nmethod = \"exact\"\n");
