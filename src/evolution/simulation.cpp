@@ -498,12 +498,15 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
 }
 
 /// The warning when the exact method's error estimate exceeds numerics.tolerance.
-void warn_exact_error(const SimulationSpec& spec, const RunResult& result, std::ostream& notices) {
+void warn_exact_error(const SimulationSpec& spec, const RunResult& result, std::ostream& notices,
+                      bool grid_state = false) {
   if (result.exact_error_estimate > spec.exact_tolerance)
     notices << "nanodecoh: warning: the F path integrals' error estimate "
             << format_number(result.exact_error_estimate)
             << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
-            << (result.exact_table_error_bound > 0.0
+            << (grid_state ? " (it includes the error bound of the interpolated chord function of "
+                             "rho on the grid that an exact block starts from: see its notice)\n"
+                : result.exact_table_error_bound > 0.0
                     ? " (it includes up to " + format_number(result.exact_table_error_bound) +
                           " from the interpolated F table: error of F times the time; a finer "
                           "table lowers it)\n"
@@ -1010,7 +1013,10 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
     result.exact_table_error_bound =
         std::max(result.exact_table_error_bound, scratch.exact_table_error_bound);
   }
-  if (has_exact_block) warn_exact_error(spec, result, notices);
+  if (has_exact_block)
+    warn_exact_error(
+        spec, result, notices,
+        grid_state_block || (plan.blocks.front().exact && spec.initial.kind == InitialKind::file));
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
