@@ -103,7 +103,7 @@ int run_evolve(const EvolveOptions& opt) {
                 << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
                 << result.wall_seconds << " s"
                 << (result.exact_error_estimate >= 0.0
-                        ? "; the exact block without steps, error estimate of its F path "
+                        ? "; the exact blocks without steps, error estimate of their F path "
                           "integrals " +
                               format_number(result.exact_error_estimate) + " (numerics.tolerance " +
                               format_number(spec.exact_tolerance) + ")"
