@@ -96,6 +96,7 @@ const std::map<std::string, nlohmann::json>& shared_table() {
       {"coherence_normalized", "1"},
       {"wall_seconds", "s"},
       {"exact_error_estimate", "1"},
+      {"exact_initial_state_error", "1"},
       {"backend", "B"},  // memory_bytes.backend (the backend's name is a string)
       {"host", "B"},     // memory_bytes.host
       {"points", "1"},

@@ -272,9 +272,17 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
   // 4. The model's error: the population at the two outermost points of each end and in the
   //    outermost momentum bins (|f| >= N/2 - 1 of the grid's N), relative to the trace; a
   //    misrepresented part of weight w changes chi by at most 2 sqrt(w) + w (trace norm).
+  //    Weights at the rounding level of the data are not evidence of either: each point (bin)
+  //    counts only above 16 u times the largest population (16 u sum |rho_ij|/N, the bound of
+  //    a bin's sum), a few operations' rounding of the run that wrote the state and of the
+  //    sums here.
+  double largest_population = 0.0;
+  for (std::size_t i = 0; i < n; ++i)
+    largest_population = std::max(largest_population, rho[i * n + i].real());
   double edge = 0.0;
   for (std::size_t i = 0; i < n; ++i)
-    if (i < 2 || i + 2 >= n) edge += rho[i * n + i].real();
+    if (i < 2 || i + 2 >= n)
+      edge += std::max(0.0, rho[i * n + i].real() - 16.0 * eps * largest_population);
   double momentum = 0.0, magnitude = 0.0;
   for (const cplx& v : rho) magnitude += std::abs(v);
   for (long long f = 0; f < nn; ++f) {
@@ -290,8 +298,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       for (std::size_t j = 0; j < n; ++j) row += rho[i * n + j] * u[j];
       sum += std::conj(u[i]) * row;
     }
-    // Less than the rounding of the sum (2 eps sum |rho_ij| / N) is no evidence of weight.
-    const double rounding = 2.0 * eps * magnitude / static_cast<double>(n);
+    const double rounding = 16.0 * eps * magnitude / static_cast<double>(n);
     momentum += std::max(0.0, sum.real() / static_cast<double>(n) - rounding);
   }
   const double scale = trace_member_ > 0.0 ? trace_member_ : 1.0;

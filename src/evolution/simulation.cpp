@@ -340,6 +340,10 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
       line += std::string(
                   "exact (quadratic potential on a translation axis, every F in closed form or "
                   "tabulated along the paths; time.step is ignored") +
+              (spec.initial.kind == InitialKind::file
+                   ? "; the file state's chord function interpolated, band-limited, its error "
+                     "in exact_error_estimate"
+                   : "") +
               (spec.output.checkpoint_every > 0
                    ? "; no checkpoints: output.checkpoint_every is ignored)"
                    : ")");
@@ -413,6 +417,11 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
             << exact.table_description() << "\n";
   result.exact_table_error_bound =
       std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
+  if (exact.grid_state()) {
+    if (main_run) notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
+  }
   // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
   // memory the run may use.
   ChordDampingCache* damping = nullptr;
@@ -527,6 +536,9 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   result.memory = MemoryEstimate{};
   result.memory.host_bytes =
       (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + 64 * 8 * ket * sizeof(cplx);
+  // A file state: its chord function's lattice (GridChord), one per run at a time.
+  if (spec.initial.kind == InitialKind::file)
+    result.memory.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
   require_memory(static_cast<double>(result.memory.host_bytes),
                  spec.coherence_only ? "the exact run's host memory (the k grid)"
                                      : "the exact run's host memory (rho on the grid and a copy)",
@@ -554,10 +566,18 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
     notices << "nanodecoh: warning: the F path integrals' error estimate "
             << format_number(result.exact_error_estimate)
             << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
+            << (result.exact_initial_state_error > 0.0
+                    ? " (it includes " + format_number(result.exact_initial_state_error) +
+                          " from the file state's interpolated chord function, which "
+                          "numerics.tolerance does not control: docs/physics.md, \"States from "
+                          "a file\")"
+                    : std::string())
             << (result.exact_table_error_bound > 0.0
                     ? " (it includes up to " + format_number(result.exact_table_error_bound) +
                           " from the interpolated F table: error of F times the time; a finer "
                           "table lowers it)\n"
+                : result.exact_initial_state_error > 0.0
+                    ? std::string("\n")
                     : std::string(
                           " (the adaptive quadrature reached its depth limit somewhere)\n"));
   result.wall_seconds =
