@@ -52,6 +52,10 @@ struct GridChordView {
   double k_first = 0.0, k_step = 0.0;  ///< 1/m
   double r_first = 0.0, r_step = 0.0;  ///< m
   const double* values = nullptr;      ///< 2 k_count r_count numbers
+  /// chi_0 is taken as 0 where |k| > k_limit or |r| > r_limit: every lattice value that a
+  /// point there interpolates is below 1e-31, so |chi_0| < 1e-30 there (the 12-point rule's
+  /// Lebesgue constant is 1.62 per axis), the level below which chord_at skips a point anyway.
+  double k_limit = 0.0, r_limit = 0.0;
   double error = 0.0;  ///< bound on |interpolated - true chi_0| (chi(0, 0) = trace = 1)
 };
 
@@ -246,6 +250,7 @@ NANODECOH_HD inline void lagrange_weights(int order, double t, double* w) {
 /// lattice the result is 0.
 NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, double r,
                                              int order = grid_chord_order) {
+  if (!(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit)) return {0.0, 0.0};
   const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
   const double half = 0.5 * static_cast<double>(order);
   if (!(u > -half && u < static_cast<double>(g.k_count - 1) + half && v > -half &&
@@ -274,12 +279,9 @@ NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, d
   return sum;
 }
 
-/// True when (k, r) lies so far outside the lattice of `g` that grid_chord_value is 0.
+/// True when (k, r) lies beyond the limits of `g`, where grid_chord_value is 0.
 NANODECOH_HD inline bool grid_chord_outside(const GridChordView& g, double k, double r) {
-  const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
-  const double half = 0.5 * static_cast<double>(grid_chord_order);
-  return !(u > -half && u < static_cast<double>(g.k_count - 1) + half && v > -half &&
-           v < static_cast<double>(g.r_count - 1) + half);
+  return !(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit);
 }
 
 /// The closed-form chi_0(k, r) (docs/physics.md).
@@ -493,16 +495,13 @@ NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, doubl
     }
   }
   if (m.state == StateKind::grid) {
-    // (k0, r0) = k (a, b) + (c, e) must stay within the lattice (plus the stencil's half
-    // width): |a k + c - kc| <= hk and |b k + e - rc| <= hr, each an interval of k (or all k).
+    // (k0, r0) = k (a, b) + (c, e) must stay within the limits (grid_chord_outside), widened
+    // by a lattice step for rounding: |a k + c| <= hk and |b k + e| <= hr, each an interval of
+    // k (or every k, or none).
     const GridChordView& g = m.grid_state;
-    const double reach = 0.5 * static_cast<double>(grid_chord_order) + 1.0;
-    const double hk = 0.5 * static_cast<double>(g.k_count - 1) * g.k_step + reach * g.k_step,
-                 kc = g.k_first + 0.5 * static_cast<double>(g.k_count - 1) * g.k_step;
-    const double hr = 0.5 * static_cast<double>(g.r_count - 1) * g.r_step + reach * g.r_step,
-                 rc = g.r_first + 0.5 * static_cast<double>(g.r_count - 1) * g.r_step;
+    const double hk = g.k_limit + g.k_step, hr = g.r_limit + g.r_step;
     double l = -INFINITY, h = INFINITY;
-    const double slope[2] = {a, b}, offset0[2] = {c - kc, e - rc}, half_width[2] = {hk, hr};
+    const double slope[2] = {a, b}, offset0[2] = {c, e}, half_width[2] = {hk, hr};
     for (int j = 0; j < 2; ++j) {
       if (slope[j] == 0.0) {
         if (std::fabs(offset0[j]) > half_width[j]) return false;

@@ -108,6 +108,8 @@ chord::GridChordView view_of(const GridChord& g) {
   v.r_first = g.r_first();
   v.r_step = g.r_step();
   v.values = g.values().data();
+  v.k_limit = g.k_extent();
+  v.r_limit = g.r_extent();
   v.error = g.error_estimate();
   return v;
 }
@@ -248,7 +250,27 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       }
     }
   }
-  // 3. The interpolation's error: 12 against 10 points at the centres of every other cell in
+  // 3. The limits: the largest |k| and |r| of a lattice value >= 1e-31 (chi(-k, -r) =
+  //    conj chi(k, r) makes the support symmetric), widened by the stencil's reach (a point
+  //    interpolates the nodes less than order/2 steps away) and half a step.
+  {
+    double k_max = 0.0, r_max = 0.0;
+    bool any = false;
+    for (int a = 0; a < k_count_member_; ++a)
+      for (int b = 0; b < r_count_member_; ++b) {
+        const std::size_t i =
+            2 * (static_cast<std::size_t>(a) * static_cast<std::size_t>(r_count_member_) +
+                 static_cast<std::size_t>(b));
+        if (!(std::hypot(values_member_[i], values_member_[i + 1]) >= 1e-31)) continue;
+        any = true;
+        k_max = std::max(k_max, std::fabs(k_first_member_ + a * k_step_member_));
+        r_max = std::max(r_max, std::fabs(r_first_member_ + b * r_step_member_));
+      }
+    const double reach = 0.5 * chord::grid_chord_order + 0.5;
+    k_limit_member_ = any ? std::min(k_max + reach * k_step_member_, -k_first_member_) : 0.0;
+    r_limit_member_ = any ? std::min(r_max + reach * r_step_member_, -r_first_member_) : 0.0;
+  }
+  // 4. The interpolation's error: 12 against 10 points at the centres of every other cell in
   //    each direction (where Lagrange interpolation errs most), where the lattice is not 0; plus
   //    the FFTs' rounding, a few eps log2 of the transform lengths times the trace.
   const chord::GridChordView v = view_of(*this);
@@ -269,7 +291,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       4.0 * eps *
           std::log2(static_cast<double>(mk) * static_cast<double>(mr) * static_cast<double>(rn)) *
           std::fabs(trace_member_);
-  // 4. The model's error: the population at the two outermost points of each end and in the
+  // 5. The model's error: the population at the two outermost points of each end and in the
   //    outermost momentum bins (|f| >= N/2 - 1 of the grid's N), relative to the trace; a
   //    misrepresented part of weight w changes chi by at most 2 sqrt(w) + w (trace norm).
   //    Weights at the rounding level of the data are not evidence of either: each point (bin)
@@ -284,7 +306,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
     if (i < 2 || i + 2 >= n)
       edge += std::max(0.0, rho[i * n + i].real() - 16.0 * eps * largest_population);
   double momentum = 0.0, magnitude = 0.0;
-  for (const cplx& v : rho) magnitude += std::abs(v);
+  for (const cplx& element : rho) magnitude += std::abs(element);
   for (long long f = 0; f < nn; ++f) {
     const long long fs = f <= nn / 2 ? f : f - nn;
     if (std::llabs(fs) < nn / 2 - 1) continue;

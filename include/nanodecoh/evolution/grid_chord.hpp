@@ -77,15 +77,18 @@ class GridChord {
   double r_first() const noexcept { return r_first_member_; }
   double r_step() const noexcept { return r_step_member_; }
   const std::vector<double>& values() const noexcept { return values_member_; }
-  /// |k| beyond which chi_0 is 0 (2 pi/dx) and the lattice's largest |r| (m).
-  double k_extent() const noexcept { return -k_first_member_; }
-  double r_extent() const noexcept { return -r_first_member_; }
+  /// |k| (1/m) and |r| (m) beyond which chi_0 is taken as 0: every lattice value within the
+  /// stencil's reach of such a point is below 1e-31, so |chi_0| < 1e-30 there (the level below
+  /// which the chi kernel skips a point). At most 2 pi/dx and the lattice's largest |r|.
+  double k_extent() const noexcept { return k_limit_member_; }
+  double r_extent() const noexcept { return r_limit_member_; }
   /// The trace of the rho it was built from (chi(0, 0)).
   double trace() const noexcept { return trace_member_; }
 
  private:
   int k_count_member_ = 0, r_count_member_ = 0;
   double k_first_member_ = 0.0, k_step_member_ = 0.0, r_first_member_ = 0.0, r_step_member_ = 0.0;
+  double k_limit_member_ = 0.0, r_limit_member_ = 0.0;
   std::vector<double> values_member_;
   double interpolation_error_member_ = 0.0, model_error_member_ = 0.0, edge_weight_member_ = 0.0,
          momentum_weight_member_ = 0.0, trace_member_ = 0.0;
