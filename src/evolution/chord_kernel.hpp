@@ -56,8 +56,32 @@ struct GridChordView {
   /// point there interpolates is below 1e-31, so |chi_0| < 1e-30 there (the 12-point rule's
   /// Lebesgue constant is 1.62 per axis), the level below which chord_at skips a point anyway.
   double k_limit = 0.0, r_limit = 0.0;
+  /// Per block of grid_chord_block x grid_chord_block lattice cells (block (i, j) holds the
+  /// cells a in [i B, i B + B), b in [j B, j B + B)), block_norm[i r_blocks + j] = the largest
+  /// |value|^2 of every node a point in those cells interpolates: below 1e-62, chi_0 there is
+  /// taken as 0 (as beyond the limits). Host or device memory, like `values`.
+  int k_blocks = 0, r_blocks = 0;
+  const double* block_norm = nullptr;
   double error = 0.0;  ///< bound on |interpolated - true chi_0| (chi(0, 0) = trace = 1)
 };
+
+/// Lattice cells per block side of GridChordView::block_norm.
+inline constexpr int grid_chord_block = 8;
+
+/// True when every lattice value that chi_0 at (k, r) would interpolate is below 1e-31 in
+/// modulus (beyond the limits, or in a block whose block_norm is below 1e-62): |chi_0| is then
+/// below 2.7e-31 (the 12-point rule's Lebesgue constant is 1.62 per axis) and taken as 0.
+NANODECOH_HD inline bool grid_chord_negligible(const GridChordView& g, double k, double r) {
+  if (!(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit)) return true;
+  if (g.block_norm == nullptr) return false;
+  const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
+  int i = static_cast<int>(std::floor(u)) / grid_chord_block,
+      j = static_cast<int>(std::floor(v)) / grid_chord_block;
+  if (u < 0.0 || v < 0.0) return false;  // (not reached inside the limits)
+  i = i < g.k_blocks ? i : g.k_blocks - 1;
+  j = j < g.r_blocks ? j : g.r_blocks - 1;
+  return g.block_norm[static_cast<long long>(i) * g.r_blocks + j] < 1e-62;
+}
 
 /// The channels whose F has no closed form (magnetic, dielectric, desorption by the engine, an F
 /// table, a function), summed and tabulated on the uniform nodes r_j = origin + j step,
@@ -231,16 +255,27 @@ NANODECOH_HD inline double straight_integral(const Model& m, int c, double k, do
   return m.rate[c] * span * mean;
 }
 
-/// Lagrange weights of `order` (<= 16) equispaced nodes 0..order-1 at position t (node units).
+/// Lagrange weights of `order` (<= 16) equispaced nodes 0..order-1 at position t (node units),
+/// in the first barycentric form w_j = L(t) c_j/(t - j), L(t) = prod_i (t - i),
+/// c_j = 1/prod_{i != j} (j - i) = (-1)^(order-1-j)/(j! (order-1-j)!) (by the recurrence
+/// c_{j+1} = -c_j (order-1-j)/(j+1)); at a node, the Kronecker delta.
 NANODECOH_HD inline void lagrange_weights(int order, double t, double* w) {
+  double product = 1.0;
+  int node = -1;
+  for (int i = 0; i < order; ++i) {
+    const double d = t - static_cast<double>(i);
+    if (d == 0.0) node = i;
+    product *= d;
+  }
+  if (node >= 0) {
+    for (int j = 0; j < order; ++j) w[j] = j == node ? 1.0 : 0.0;
+    return;
+  }
+  double c = 1.0;  // c_0 = (-1)^(order-1)/(order-1)!
+  for (int i = 1; i < order; ++i) c /= -static_cast<double>(i);
   for (int j = 0; j < order; ++j) {
-    double num = 1.0, den = 1.0;
-    for (int i = 0; i < order; ++i)
-      if (i != j) {
-        num *= t - static_cast<double>(i);
-        den *= static_cast<double>(j - i);
-      }
-    w[j] = num / den;
+    w[j] = product * c / (t - static_cast<double>(j));
+    c *= -static_cast<double>(order - 1 - j) / static_cast<double>(j + 1);
   }
 }
 
@@ -250,7 +285,7 @@ NANODECOH_HD inline void lagrange_weights(int order, double t, double* w) {
 /// lattice the result is 0.
 NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, double r,
                                              int order = grid_chord_order) {
-  if (!(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit)) return {0.0, 0.0};
+  if (grid_chord_negligible(g, k, r)) return {0.0, 0.0};
   const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
   const double half = 0.5 * static_cast<double>(order);
   if (!(u > -half && u < static_cast<double>(g.k_count - 1) + half && v > -half &&
@@ -281,7 +316,7 @@ NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, d
 
 /// True when (k, r) lies beyond the limits of `g`, where grid_chord_value is 0.
 NANODECOH_HD inline bool grid_chord_outside(const GridChordView& g, double k, double r) {
-  return !(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit);
+  return grid_chord_negligible(g, k, r);
 }
 
 /// The closed-form chi_0(k, r) (docs/physics.md).

@@ -110,6 +110,9 @@ chord::GridChordView view_of(const GridChord& g) {
   v.values = g.values().data();
   v.k_limit = g.k_extent();
   v.r_limit = g.r_extent();
+  v.k_blocks = g.k_blocks();
+  v.r_blocks = g.r_blocks();
+  v.block_norm = g.block_norms().data();
   v.error = g.error_estimate();
   return v;
 }
@@ -270,7 +273,42 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
     k_limit_member_ = any ? std::min(k_max + reach * k_step_member_, -k_first_member_) : 0.0;
     r_limit_member_ = any ? std::min(r_max + reach * r_step_member_, -r_first_member_) : 0.0;
   }
-  // 4. The interpolation's error: 12 against 10 points at the centres of every other cell in
+  // 4. The block norms (chord::GridChordView::block_norm): a point in the cells [a, a + 1)
+  //    interpolates the nodes a - 5 .. a + 6 (order 12), so block i covers the nodes
+  //    [i B - 6, i B + B + 6] in each direction (a separable running maximum: rows, then columns).
+  {
+    const int bs = chord::grid_chord_block, halo = chord::grid_chord_order / 2;
+    k_blocks_member_ = (k_count_member_ + bs - 1) / bs;
+    r_blocks_member_ = (r_count_member_ + bs - 1) / bs;
+    const std::size_t rbs = static_cast<std::size_t>(r_blocks_member_);
+    std::vector<double> rows(static_cast<std::size_t>(k_count_member_) * rbs, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int a = 0; a < k_count_member_; ++a) {
+      const double* row = values_member_.data() + 2 * static_cast<std::size_t>(a) *
+                                                      static_cast<std::size_t>(r_count_member_);
+      for (int j = 0; j < r_blocks_member_; ++j) {
+        double m = 0.0;
+        const int lo = std::max(0, j * bs - halo),
+                  hi = std::min(r_count_member_ - 1, j * bs + bs + halo);
+        for (int b = lo; b <= hi; ++b)
+          m = std::max(m, row[2 * b] * row[2 * b] + row[2 * b + 1] * row[2 * b + 1]);
+        rows[static_cast<std::size_t>(a) * rbs + static_cast<std::size_t>(j)] = m;
+      }
+    }
+    block_norm_member_.assign(static_cast<std::size_t>(k_blocks_member_) * rbs, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < k_blocks_member_; ++i) {
+      const int lo = std::max(0, i * bs - halo),
+                hi = std::min(k_count_member_ - 1, i * bs + bs + halo);
+      for (int j = 0; j < r_blocks_member_; ++j) {
+        double m = 0.0;
+        for (int a = lo; a <= hi; ++a)
+          m = std::max(m, rows[static_cast<std::size_t>(a) * rbs + static_cast<std::size_t>(j)]);
+        block_norm_member_[static_cast<std::size_t>(i) * rbs + static_cast<std::size_t>(j)] = m;
+      }
+    }
+  }
+  // 5. The interpolation's error: 12 against 10 points at the centres of every other cell in
   //    each direction (where Lagrange interpolation errs most), where the lattice is not 0; plus
   //    the FFTs' rounding, a few eps log2 of the transform lengths times the trace.
   const chord::GridChordView v = view_of(*this);
@@ -291,7 +329,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       4.0 * eps *
           std::log2(static_cast<double>(mk) * static_cast<double>(mr) * static_cast<double>(rn)) *
           std::fabs(trace_member_);
-  // 5. The model's error: the population at the two outermost points of each end and in the
+  // 6. The model's error: the population at the two outermost points of each end and in the
   //    outermost momentum bins (|f| >= N/2 - 1 of the grid's N), relative to the trace; a
   //    misrepresented part of weight w changes chi by at most 2 sqrt(w) + w (trace norm).
   //    Weights at the rounding level of the data are not evidence of either: each point (bin)
@@ -335,8 +373,8 @@ cplx GridChord::operator()(double k, double r) const {
 }
 
 cplx GridChord::value(double k, double r, int order) const {
-  if (order < 2 || order > 16 || order % 2 != 0)
-    throw InvalidArgument("order", std::to_string(order), "an even number from 2 to 16");
+  if (order < 2 || order > chord::grid_chord_order || order % 2 != 0)
+    throw InvalidArgument("order", std::to_string(order), "an even number from 2 to 12");
   const chord::Complex c = chord::grid_chord_value(view_of(*this), k, r, order);
   return {c.re, c.im};
 }

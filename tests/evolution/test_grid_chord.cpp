@@ -235,6 +235,61 @@ TEST(GridChord, StatesCutByTheBoxStateALargerError) {
   EXPECT_LE(worst, chi.error_estimate()) << chi.description();
 }
 
+// A channel without a closed form (the saturating Gaussian F given as a plain function, which
+// the propagator tabulates along the paths that the grid state's support can reach) from a file
+// state, against the closed-form channel from the closed-form state: within the two stated
+// errors (the grid state's and the table's, both in the points' estimates).
+TEST(GridChordExact, TabulatedChannelFromAFileState) {
+  const ne::Grid grid = line(64);
+  const double rate = 1500.0, a = 3e-9;
+  const ne::ChannelList tabulated{std::make_shared<ne::FunctionChannel>(
+      [rate, a](const std::vector<double>& d, const std::vector<double>&,
+                const std::vector<double>&) {
+        return cplx(rate * -std::expm1(-d[0] * d[0] / (4 * a * a)), 0.0);
+      },
+      "gaussian_function", rate / (4 * a * a))};
+  const ne::ChannelList closed_form{std::make_shared<ne::GaussianChannel>(rate, a)};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 2e-4, 2000.0),
+                                          segment(ne::PotentialKind::free, 3e-4)};
+  ne::InitialStateSpec in = cat_state();
+  in.separation = 8e-9;
+  const auto state = std::make_shared<const ne::GridChord>(grid, ne::make_initial_state(grid, in));
+  const ne::ExactPropagator from_grid(grid, protocol, tabulated, state, 1e-12);
+  ASSERT_TRUE(from_grid.tabulated());
+  const ne::ExactPropagator reference(grid, protocol, closed_form, in, 1e-12);
+  const double t = reference.duration();
+  for (double k : {0.0, 3e8, -1.1e9})
+    for (double r : {0.0, 2.5e-9, -7e-9, 11e-9}) {
+      double e_grid = 0.0, e_ref = 0.0;
+      const cplx g = from_grid.chord(t, k, r, &e_grid), c = reference.chord(t, k, r, &e_ref);
+      EXPECT_LE(std::abs(g - c), e_grid + e_ref) << "k " << k << " r " << r;
+    }
+}
+
+// Bad input names what is wrong.
+TEST(GridChord, RefusesWhatItCannotRead) {
+  const ne::Grid grid = line(16);
+  try {
+    ne::GridChord chi(grid, std::vector<cplx>(15 * 15));
+    FAIL() << "a 15 x 15 rho accepted on 16 points";
+  } catch (const nanodecoh::InvalidArgument& e) {
+    EXPECT_EQ(e.parameter(), "rho");
+  }
+  std::vector<cplx> rho(16 * 16);
+  rho[17] = cplx(std::nan(""), 0.0);
+  EXPECT_THROW(ne::GridChord(grid, rho), nanodecoh::InvalidArgument);
+  ne::Axis x = grid.axes()[0], y = x;
+  y.name = "y";
+  EXPECT_THROW(ne::GridChord(ne::Grid({x, y}), std::vector<cplx>(256 * 256)),
+               nanodecoh::InvalidArgument);
+  ne::GridChordOptions options;
+  options.oversampling = 1;
+  EXPECT_THROW(ne::GridChord(grid, std::vector<cplx>(256), options), nanodecoh::InvalidArgument);
+  EXPECT_THROW(ne::ExactPropagator(grid, {segment(ne::PotentialKind::free, 1e-4)}, {},
+                                   std::shared_ptr<const ne::GridChord>(), 1e-10),
+               nanodecoh::InvalidArgument);
+}
+
 class GridChordTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
  protected:
   void SetUp() override {

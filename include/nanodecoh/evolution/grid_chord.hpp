@@ -52,7 +52,7 @@ class GridChord {
 
   /// chi_0(k, r) (k in 1/m, r in m): 12-point tensor Lagrange interpolation on the lattice.
   std::complex<double> operator()(double k, double r) const;
-  /// The same with `order` points per axis (even, 2 to 16): a check of the interpolation.
+  /// The same with `order` points per axis (even, 2 to 12): a check of the interpolation.
   std::complex<double> value(double k, double r, int order) const;
 
   /// Bound on |chi_0 interpolated - chi_0 of the band-limited state| plus the model's error
@@ -77,6 +77,10 @@ class GridChord {
   double r_first() const noexcept { return r_first_member_; }
   double r_step() const noexcept { return r_step_member_; }
   const std::vector<double>& values() const noexcept { return values_member_; }
+  /// chord::GridChordView::block_norm and its shape (k_blocks x r_blocks).
+  const std::vector<double>& block_norms() const noexcept { return block_norm_member_; }
+  int k_blocks() const noexcept { return k_blocks_member_; }
+  int r_blocks() const noexcept { return r_blocks_member_; }
   /// |k| (1/m) and |r| (m) beyond which chi_0 is taken as 0: every lattice value within the
   /// stencil's reach of such a point is below 1e-31, so |chi_0| < 1e-30 there (the level below
   /// which the chi kernel skips a point). At most 2 pi/dx and the lattice's largest |r|.
@@ -89,7 +93,8 @@ class GridChord {
   int k_count_member_ = 0, r_count_member_ = 0;
   double k_first_member_ = 0.0, k_step_member_ = 0.0, r_first_member_ = 0.0, r_step_member_ = 0.0;
   double k_limit_member_ = 0.0, r_limit_member_ = 0.0;
-  std::vector<double> values_member_;
+  std::vector<double> values_member_, block_norm_member_;
+  int k_blocks_member_ = 0, r_blocks_member_ = 0;
   double interpolation_error_member_ = 0.0, model_error_member_ = 0.0, edge_weight_member_ = 0.0,
          momentum_weight_member_ = 0.0, trace_member_ = 0.0;
   int oversampling_member_ = 2;
