@@ -53,24 +53,28 @@ struct GridChordView {
   double r_first = 0.0, r_step = 0.0;  ///< m
   const double* values = nullptr;      ///< 2 k_count r_count numbers
   /// chi_0 is taken as 0 where |k| > k_limit or |r| > r_limit: every lattice value that a
-  /// point there interpolates is below 1e-31, so |chi_0| < 1e-30 there (the 12-point rule's
-  /// Lebesgue constant is 1.62 per axis), the level below which chord_at skips a point anyway.
+  /// point there interpolates is below the grid state's neglect level (GridChord), so |chi_0|
+  /// is below 2.7 times it there (the 12-point rule's Lebesgue constant is 1.62 per axis),
+  /// which `error` includes.
   double k_limit = 0.0, r_limit = 0.0;
   /// Per block of grid_chord_block x grid_chord_block lattice cells (block (i, j) holds the
   /// cells a in [i B, i B + B), b in [j B, j B + B)), block_norm[i r_blocks + j] = the largest
-  /// |value|^2 of every node a point in those cells interpolates: below 1e-62, chi_0 there is
-  /// taken as 0 (as beyond the limits). Host or device memory, like `values`.
+  /// |value|^2 of every node a point in those cells interpolates: below block_threshold (the
+  /// neglect level squared), chi_0 there is taken as 0 (as beyond the limits). Host or device
+  /// memory, like `values`; null: no blocks.
   int k_blocks = 0, r_blocks = 0;
   const double* block_norm = nullptr;
+  double block_threshold = 0.0;
   double error = 0.0;  ///< bound on |interpolated - true chi_0| (chi(0, 0) = trace = 1)
 };
 
 /// Lattice cells per block side of GridChordView::block_norm.
 inline constexpr int grid_chord_block = 8;
 
-/// True when every lattice value that chi_0 at (k, r) would interpolate is below 1e-31 in
-/// modulus (beyond the limits, or in a block whose block_norm is below 1e-62): |chi_0| is then
-/// below 2.7e-31 (the 12-point rule's Lebesgue constant is 1.62 per axis) and taken as 0.
+/// True when every lattice value that chi_0 at (k, r) would interpolate is below the neglect
+/// level (beyond the limits, or in a block whose block_norm is below block_threshold): |chi_0|
+/// is then below 2.7 times it (the 12-point rule's Lebesgue constant is 1.62 per axis) and
+/// taken as 0.
 NANODECOH_HD inline bool grid_chord_negligible(const GridChordView& g, double k, double r) {
   if (!(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit)) return true;
   if (g.block_norm == nullptr) return false;
@@ -80,7 +84,7 @@ NANODECOH_HD inline bool grid_chord_negligible(const GridChordView& g, double k,
   if (u < 0.0 || v < 0.0) return false;  // (not reached inside the limits)
   i = i < g.k_blocks ? i : g.k_blocks - 1;
   j = j < g.r_blocks ? j : g.r_blocks - 1;
-  return g.block_norm[static_cast<long long>(i) * g.r_blocks + j] < 1e-62;
+  return g.block_norm[static_cast<long long>(i) * g.r_blocks + j] < g.block_threshold;
 }
 
 /// The channels whose F has no closed form (magnetic, dielectric, desorption by the engine, an F

@@ -960,7 +960,8 @@ chord::Model make_chord_model(const ExactPropagator& exact) {
     m.grid_state.r_limit = g->r_extent();
     m.grid_state.k_blocks = g->k_blocks();
     m.grid_state.r_blocks = g->r_blocks();
-    m.grid_state.block_norm = g->block_norms().data();
+    m.grid_state.block_norm = g->block_norms().empty() ? nullptr : g->block_norms().data();
+    m.grid_state.block_threshold = g->block_threshold();
     m.grid_state.error = g->error_estimate();
   }
   return m;

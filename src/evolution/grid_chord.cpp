@@ -112,7 +112,8 @@ chord::GridChordView view_of(const GridChord& g) {
   v.r_limit = g.r_extent();
   v.k_blocks = g.k_blocks();
   v.r_blocks = g.r_blocks();
-  v.block_norm = g.block_norms().data();
+  v.block_norm = g.block_norms().empty() ? nullptr : g.block_norms().data();
+  v.block_threshold = g.block_threshold();
   v.error = g.error_estimate();
   return v;
 }
@@ -253,27 +254,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       }
     }
   }
-  // 3. The limits: the largest |k| and |r| of a lattice value >= 1e-31 (chi(-k, -r) =
-  //    conj chi(k, r) makes the support symmetric), widened by the stencil's reach (a point
-  //    interpolates the nodes less than order/2 steps away) and half a step.
-  {
-    double k_max = 0.0, r_max = 0.0;
-    bool any = false;
-    for (int a = 0; a < k_count_member_; ++a)
-      for (int b = 0; b < r_count_member_; ++b) {
-        const std::size_t i =
-            2 * (static_cast<std::size_t>(a) * static_cast<std::size_t>(r_count_member_) +
-                 static_cast<std::size_t>(b));
-        if (!(std::hypot(values_member_[i], values_member_[i + 1]) >= 1e-31)) continue;
-        any = true;
-        k_max = std::max(k_max, std::fabs(k_first_member_ + a * k_step_member_));
-        r_max = std::max(r_max, std::fabs(r_first_member_ + b * r_step_member_));
-      }
-    const double reach = 0.5 * chord::grid_chord_order + 0.5;
-    k_limit_member_ = any ? std::min(k_max + reach * k_step_member_, -k_first_member_) : 0.0;
-    r_limit_member_ = any ? std::min(r_max + reach * r_step_member_, -r_first_member_) : 0.0;
-  }
-  // 4. The block norms (chord::GridChordView::block_norm): a point in the cells [a, a + 1)
+  // 3. The block norms (chord::GridChordView::block_norm): a point in the cells [a, a + 1)
   //    interpolates the nodes a - 5 .. a + 6 (order 12), so block i covers the nodes
   //    [i B - 6, i B + B + 6] in each direction (a separable running maximum: rows, then columns).
   {
@@ -308,28 +289,84 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       }
     }
   }
-  // 5. The interpolation's error: 12 against 10 points at the centres of every other cell in
-  //    each direction (where Lagrange interpolation errs most), where the lattice is not 0; plus
+  // 4. The interpolation's error: 12 against 10 points at the centres of every other cell in
+  //    each direction (where Lagrange interpolation errs most), over the whole lattice; plus
   //    the FFTs' rounding, a few eps log2 of the transform lengths times the trace.
-  const chord::GridChordView v = view_of(*this);
+  k_limit_member_ = -k_first_member_;
+  r_limit_member_ = -r_first_member_;
   double worst = 0.0;
-  const long long ka = k_count_member_ - 1, rb = r_count_member_ - 1;
-#pragma omp parallel for schedule(dynamic, 8) reduction(max : worst)
-  for (long long a = 0; a < ka; a += 2)
-    for (long long b = 0; b < rb; b += 2) {
-      const double k = k_first_member_ + (static_cast<double>(a) + 0.5) * k_step_member_;
-      const double r = r_first_member_ + (static_cast<double>(b) + 0.5) * r_step_member_;
-      const chord::Complex hi = chord::grid_chord_value(v, k, r, chord::grid_chord_order),
-                           lo = chord::grid_chord_value(v, k, r, chord::grid_chord_check_order);
-      worst = std::max(worst, std::hypot(hi.re - lo.re, hi.im - lo.im));
-    }
+  {
+    const chord::GridChordView v = view_of(*this);  // no limits and no threshold yet
+    // A cell's |12-point - 10-point| is at most 1.62^2 + 1.57^2 = 5.1 times the largest
+    // modulus of the nodes they interpolate (the rules' Lebesgue constants), so a block with
+    // 5.1 sqrt(block_norm) below the maximum found so far cannot raise it: first the blocks above
+    // 1e-4 of the largest norm's root, then the others that could still matter.
+    const int bs = chord::grid_chord_block;
+    double largest = 0.0;
+    for (double b : block_norm_member_) largest = std::max(largest, b);
+    const auto scan = [&](bool significant, double floor) {
+      double found = 0.0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(max : found)
+      for (int i = 0; i < k_blocks_member_; ++i)
+        for (int j = 0; j < r_blocks_member_; ++j) {
+          const double norm = block_norm_member_[static_cast<std::size_t>(i) *
+                                                     static_cast<std::size_t>(r_blocks_member_) +
+                                                 static_cast<std::size_t>(j)];
+          if ((norm >= 1e-8 * largest) != significant) continue;
+          if (!significant && !(5.1 * std::sqrt(norm) > floor)) continue;
+          for (int a = i * bs; a < std::min((i + 1) * bs, k_count_member_ - 1); a += 2)
+            for (int b = j * bs; b < std::min((j + 1) * bs, r_count_member_ - 1); b += 2) {
+              const double k = k_first_member_ + (static_cast<double>(a) + 0.5) * k_step_member_;
+              const double r = r_first_member_ + (static_cast<double>(b) + 0.5) * r_step_member_;
+              const chord::Complex hi = chord::grid_chord_value(v, k, r, chord::grid_chord_order),
+                                   lo = chord::grid_chord_value(v, k, r,
+                                                                chord::grid_chord_check_order);
+              found = std::max(found, std::hypot(hi.re - lo.re, hi.im - lo.im));
+            }
+        }
+      return found;
+    };
+    worst = scan(true, 0.0);
+    worst = std::max(worst, scan(false, worst));
+  }
   const double eps = std::numeric_limits<double>::epsilon();
   interpolation_error_member_ =
       worst +
       4.0 * eps *
           std::log2(static_cast<double>(mk) * static_cast<double>(mr) * static_cast<double>(rn)) *
           std::fabs(trace_member_);
-  // 6. The model's error: the population at the two outermost points of each end and in the
+  // 5. The level below which lattice values are neglected: a point whose stencil holds only
+  //    values below it has |chi_0| < 2.7 level (the 12-point rule's Lebesgue constant is 1.62
+  //    per axis) and is taken as 0, which adds 2.7 level to the error: a tenth of the
+  //    interpolation's (a file state's rounding noise would otherwise spread its support over
+  //    the whole lattice), and at least 1e-31 (chord_at's own 1e-30 skip).
+  neglect_level_member_ = std::max(1e-31, 0.1 * interpolation_error_member_ / 2.7);
+  const double level = neglect_level_member_;
+  // 6. The limits: the largest |k| and |r| of a lattice value >= level (chi(-k, -r) =
+  //    conj chi(k, r) makes the support symmetric), widened by the stencil's reach (a point
+  //    interpolates the nodes less than order/2 steps away) and half a step.
+  {
+    double k_max = 0.0, r_max = 0.0;
+    bool any = false;
+    for (int a = 0; a < k_count_member_; ++a)
+      for (int b = 0; b < r_count_member_; ++b) {
+        const std::size_t i =
+            2 * (static_cast<std::size_t>(a) * static_cast<std::size_t>(r_count_member_) +
+                 static_cast<std::size_t>(b));
+        if (!(values_member_[i] * values_member_[i] +
+                  values_member_[i + 1] * values_member_[i + 1] >=
+              level * level))
+          continue;
+        any = true;
+        k_max = std::max(k_max, std::fabs(k_first_member_ + a * k_step_member_));
+        r_max = std::max(r_max, std::fabs(r_first_member_ + b * r_step_member_));
+      }
+    const double reach = 0.5 * chord::grid_chord_order + 0.5;
+    k_limit_member_ = any ? std::min(k_max + reach * k_step_member_, -k_first_member_) : 0.0;
+    r_limit_member_ = any ? std::min(r_max + reach * r_step_member_, -r_first_member_) : 0.0;
+  }
+  block_threshold_member_ = level * level;
+  // 7. The model's error: the population at the two outermost points of each end and in the
   //    outermost momentum bins (|f| >= N/2 - 1 of the grid's N), relative to the trace; a
   //    misrepresented part of weight w changes chi by at most 2 sqrt(w) + w (trace norm).
   //    Weights at the rounding level of the data are not evidence of either: each point (bin)
@@ -385,7 +422,9 @@ std::string GridChord::description() const {
     << r_count_member_ << " points (k step " << format_number(k_step_member_) << " 1/m, r step "
     << format_number(r_step_member_) << " m, oversampling " << oversampling_member_
     << "), 12-point interpolation: |error of chi_0| <= " << format_number(error_estimate())
-    << " (interpolation " << format_number(interpolation_error_member_) << "; edge weight "
+    << " (interpolation " << format_number(interpolation_error_member_) << "; lattice values below "
+    << format_number(neglect_level_member_) << " neglected, up to "
+    << format_number(2.7 * neglect_level_member_) << "; edge weight "
     << format_number(edge_weight_member_) << " and top-momentum weight "
     << format_number(momentum_weight_member_) << " give " << format_number(model_error_member_)
     << ")";
