@@ -82,6 +82,8 @@ nlohmann::json evolve_summary(const evolution::RunResult& result,
   j["segments"] = segments;
   // Every segment exact, or the exact blocks of a mixed run.
   if (result.exact_error_estimate >= 0.0) j["exact_error_estimate"] = result.exact_error_estimate;
+  if (result.exact_error_estimate >= 0.0 && result.exact_initial_state_error >= 0.0)
+    j["exact_initial_state_error"] = result.exact_initial_state_error;
   // The configuration after --set overrides and [particle] derivations, exactly as stored in
   // the result file's `config` attribute (units of its keys: docs/evolve-config.md).
   j["inputs"] = {{"config_toml", spec.config_toml}};

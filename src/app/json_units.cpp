@@ -96,6 +96,7 @@ const std::map<std::string, nlohmann::json>& shared_table() {
       {"coherence_normalized", "1"},
       {"wall_seconds", "s"},
       {"exact_error_estimate", "1"},
+      {"exact_initial_state_error", "1"},
       {"block", "1"},       // segments[i].block
       {"time_begin", "s"},  // segments[i].time_begin
       {"time_end", "s"},    // segments[i].time_end

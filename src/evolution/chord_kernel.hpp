@@ -52,8 +52,40 @@ struct GridChordView {
   double k_first = 0.0, k_step = 0.0;  ///< 1/m
   double r_first = 0.0, r_step = 0.0;  ///< m
   const double* values = nullptr;      ///< 2 k_count r_count numbers
+  /// chi_0 is taken as 0 where |k| > k_limit or |r| > r_limit: every lattice value that a
+  /// point there interpolates is below the grid state's neglect level (GridChord), so |chi_0|
+  /// is below 2.7 times it there (the 12-point rule's Lebesgue constant is 1.62 per axis),
+  /// which `error` includes.
+  double k_limit = 0.0, r_limit = 0.0;
+  /// Per block of grid_chord_block x grid_chord_block lattice cells (block (i, j) holds the
+  /// cells a in [i B, i B + B), b in [j B, j B + B)), block_norm[i r_blocks + j] = the largest
+  /// |value|^2 of every node a point in those cells interpolates: below block_threshold (the
+  /// neglect level squared), chi_0 there is taken as 0 (as beyond the limits). Host or device
+  /// memory, like `values`; null: no blocks.
+  int k_blocks = 0, r_blocks = 0;
+  const double* block_norm = nullptr;
+  double block_threshold = 0.0;
   double error = 0.0;  ///< bound on |interpolated - true chi_0| (chi(0, 0) = trace = 1)
 };
+
+/// Lattice cells per block side of GridChordView::block_norm.
+inline constexpr int grid_chord_block = 8;
+
+/// True when every lattice value that chi_0 at (k, r) would interpolate is below the neglect
+/// level (beyond the limits, or in a block whose block_norm is below block_threshold): |chi_0|
+/// is then below 2.7 times it (the 12-point rule's Lebesgue constant is 1.62 per axis) and
+/// taken as 0.
+NANODECOH_HD inline bool grid_chord_negligible(const GridChordView& g, double k, double r) {
+  if (!(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit)) return true;
+  if (g.block_norm == nullptr) return false;
+  const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
+  int i = static_cast<int>(std::floor(u)) / grid_chord_block,
+      j = static_cast<int>(std::floor(v)) / grid_chord_block;
+  if (u < 0.0 || v < 0.0) return false;  // (not reached inside the limits)
+  i = i < g.k_blocks ? i : g.k_blocks - 1;
+  j = j < g.r_blocks ? j : g.r_blocks - 1;
+  return g.block_norm[static_cast<long long>(i) * g.r_blocks + j] < g.block_threshold;
+}
 
 /// The channels whose F has no closed form (magnetic, dielectric, desorption by the engine, an F
 /// table, a function), summed and tabulated on the uniform nodes r_j = origin + j step,
@@ -227,16 +259,27 @@ NANODECOH_HD inline double straight_integral(const Model& m, int c, double k, do
   return m.rate[c] * span * mean;
 }
 
-/// Lagrange weights of `order` (<= 16) equispaced nodes 0..order-1 at position t (node units).
+/// Lagrange weights of `order` (<= 16) equispaced nodes 0..order-1 at position t (node units),
+/// in the first barycentric form w_j = L(t) c_j/(t - j), L(t) = prod_i (t - i),
+/// c_j = 1/prod_{i != j} (j - i) = (-1)^(order-1-j)/(j! (order-1-j)!) (by the recurrence
+/// c_{j+1} = -c_j (order-1-j)/(j+1)); at a node, the Kronecker delta.
 NANODECOH_HD inline void lagrange_weights(int order, double t, double* w) {
+  double product = 1.0;
+  int node = -1;
+  for (int i = 0; i < order; ++i) {
+    const double d = t - static_cast<double>(i);
+    if (d == 0.0) node = i;
+    product *= d;
+  }
+  if (node >= 0) {
+    for (int j = 0; j < order; ++j) w[j] = j == node ? 1.0 : 0.0;
+    return;
+  }
+  double c = 1.0;  // c_0 = (-1)^(order-1)/(order-1)!
+  for (int i = 1; i < order; ++i) c /= -static_cast<double>(i);
   for (int j = 0; j < order; ++j) {
-    double num = 1.0, den = 1.0;
-    for (int i = 0; i < order; ++i)
-      if (i != j) {
-        num *= t - static_cast<double>(i);
-        den *= static_cast<double>(j - i);
-      }
-    w[j] = num / den;
+    w[j] = product * c / (t - static_cast<double>(j));
+    c *= -static_cast<double>(order - 1 - j) / static_cast<double>(j + 1);
   }
 }
 
@@ -246,6 +289,7 @@ NANODECOH_HD inline void lagrange_weights(int order, double t, double* w) {
 /// lattice the result is 0.
 NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, double r,
                                              int order = grid_chord_order) {
+  if (grid_chord_negligible(g, k, r)) return {0.0, 0.0};
   const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
   const double half = 0.5 * static_cast<double>(order);
   if (!(u > -half && u < static_cast<double>(g.k_count - 1) + half && v > -half &&
@@ -274,12 +318,9 @@ NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, d
   return sum;
 }
 
-/// True when (k, r) lies so far outside the lattice of `g` that grid_chord_value is 0.
+/// True when (k, r) lies beyond the limits of `g`, where grid_chord_value is 0.
 NANODECOH_HD inline bool grid_chord_outside(const GridChordView& g, double k, double r) {
-  const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
-  const double half = 0.5 * static_cast<double>(grid_chord_order);
-  return !(u > -half && u < static_cast<double>(g.k_count - 1) + half && v > -half &&
-           v < static_cast<double>(g.r_count - 1) + half);
+  return grid_chord_negligible(g, k, r);
 }
 
 /// The closed-form chi_0(k, r) (docs/physics.md).
@@ -493,16 +534,13 @@ NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, doubl
     }
   }
   if (m.state == StateKind::grid) {
-    // (k0, r0) = k (a, b) + (c, e) must stay within the lattice (plus the stencil's half
-    // width): |a k + c - kc| <= hk and |b k + e - rc| <= hr, each an interval of k (or all k).
+    // (k0, r0) = k (a, b) + (c, e) must stay within the limits (grid_chord_outside), widened
+    // by a lattice step for rounding: |a k + c| <= hk and |b k + e| <= hr, each an interval of
+    // k (or every k, or none).
     const GridChordView& g = m.grid_state;
-    const double reach = 0.5 * static_cast<double>(grid_chord_order) + 1.0;
-    const double hk = 0.5 * static_cast<double>(g.k_count - 1) * g.k_step + reach * g.k_step,
-                 kc = g.k_first + 0.5 * static_cast<double>(g.k_count - 1) * g.k_step;
-    const double hr = 0.5 * static_cast<double>(g.r_count - 1) * g.r_step + reach * g.r_step,
-                 rc = g.r_first + 0.5 * static_cast<double>(g.r_count - 1) * g.r_step;
+    const double hk = g.k_limit + g.k_step, hr = g.r_limit + g.r_step;
     double l = -INFINITY, h = INFINITY;
-    const double slope[2] = {a, b}, offset0[2] = {c - kc, e - rc}, half_width[2] = {hk, hr};
+    const double slope[2] = {a, b}, offset0[2] = {c, e}, half_width[2] = {hk, hr};
     for (int j = 0; j < 2; ++j) {
       if (slope[j] == 0.0) {
         if (std::fabs(offset0[j]) > half_width[j]) return false;

@@ -399,7 +399,9 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
         const std::string why = ftable_line(*table, step, count);
         if (!why.empty()) return why;
       }
-  // initial.kind = "file": its chord function is interpolated (GridChord).
+  // Every initial state kind applies: initial.kind = "file" through its interpolated chord
+  // function (GridChord).
+  (void)initial;
   return {};
 }
 
@@ -954,6 +956,12 @@ chord::Model make_chord_model(const ExactPropagator& exact) {
     m.grid_state.r_first = g->r_first();
     m.grid_state.r_step = g->r_step();
     m.grid_state.values = g->values().data();
+    m.grid_state.k_limit = g->k_extent();
+    m.grid_state.r_limit = g->r_extent();
+    m.grid_state.k_blocks = g->k_blocks();
+    m.grid_state.r_blocks = g->r_blocks();
+    m.grid_state.block_norm = g->block_norms().empty() ? nullptr : g->block_norms().data();
+    m.grid_state.block_threshold = g->block_threshold();
     m.grid_state.error = g->error_estimate();
   }
   return m;

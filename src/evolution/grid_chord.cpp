@@ -108,6 +108,12 @@ chord::GridChordView view_of(const GridChord& g) {
   v.r_first = g.r_first();
   v.r_step = g.r_step();
   v.values = g.values().data();
+  v.k_limit = g.k_extent();
+  v.r_limit = g.r_extent();
+  v.k_blocks = g.k_blocks();
+  v.r_blocks = g.r_blocks();
+  v.block_norm = g.block_norms().empty() ? nullptr : g.block_norms().data();
+  v.block_threshold = g.block_threshold();
   v.error = g.error_estimate();
   return v;
 }
@@ -248,35 +254,134 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       }
     }
   }
-  // 3. The interpolation's error: 12 against 10 points at the centres of every other cell in
-  //    each direction (where Lagrange interpolation errs most), where the lattice is not 0; plus
-  //    the FFTs' rounding, a few eps log2 of the transform lengths times the trace.
-  const chord::GridChordView v = view_of(*this);
-  double worst = 0.0;
-  const long long ka = k_count_member_ - 1, rb = r_count_member_ - 1;
-#pragma omp parallel for schedule(dynamic, 8) reduction(max : worst)
-  for (long long a = 0; a < ka; a += 2)
-    for (long long b = 0; b < rb; b += 2) {
-      const double k = k_first_member_ + (static_cast<double>(a) + 0.5) * k_step_member_;
-      const double r = r_first_member_ + (static_cast<double>(b) + 0.5) * r_step_member_;
-      const chord::Complex hi = chord::grid_chord_value(v, k, r, chord::grid_chord_order),
-                           lo = chord::grid_chord_value(v, k, r, chord::grid_chord_check_order);
-      worst = std::max(worst, std::hypot(hi.re - lo.re, hi.im - lo.im));
+  // 3. The block norms (chord::GridChordView::block_norm): a point in the cells [a, a + 1)
+  //    interpolates the nodes a - 5 .. a + 6 (order 12), so block i covers the nodes
+  //    [i B - 6, i B + B + 6] in each direction (a separable running maximum: rows, then columns).
+  {
+    const int bs = chord::grid_chord_block, halo = chord::grid_chord_order / 2;
+    k_blocks_member_ = (k_count_member_ + bs - 1) / bs;
+    r_blocks_member_ = (r_count_member_ + bs - 1) / bs;
+    const std::size_t rbs = static_cast<std::size_t>(r_blocks_member_);
+    std::vector<double> rows(static_cast<std::size_t>(k_count_member_) * rbs, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int a = 0; a < k_count_member_; ++a) {
+      const double* row = values_member_.data() + 2 * static_cast<std::size_t>(a) *
+                                                      static_cast<std::size_t>(r_count_member_);
+      for (int j = 0; j < r_blocks_member_; ++j) {
+        double m = 0.0;
+        const int lo = std::max(0, j * bs - halo),
+                  hi = std::min(r_count_member_ - 1, j * bs + bs + halo);
+        for (int b = lo; b <= hi; ++b)
+          m = std::max(m, row[2 * b] * row[2 * b] + row[2 * b + 1] * row[2 * b + 1]);
+        rows[static_cast<std::size_t>(a) * rbs + static_cast<std::size_t>(j)] = m;
+      }
     }
+    block_norm_member_.assign(static_cast<std::size_t>(k_blocks_member_) * rbs, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < k_blocks_member_; ++i) {
+      const int lo = std::max(0, i * bs - halo),
+                hi = std::min(k_count_member_ - 1, i * bs + bs + halo);
+      for (int j = 0; j < r_blocks_member_; ++j) {
+        double m = 0.0;
+        for (int a = lo; a <= hi; ++a)
+          m = std::max(m, rows[static_cast<std::size_t>(a) * rbs + static_cast<std::size_t>(j)]);
+        block_norm_member_[static_cast<std::size_t>(i) * rbs + static_cast<std::size_t>(j)] = m;
+      }
+    }
+  }
+  // 4. The interpolation's error: 12 against 10 points at the centres of every other cell in
+  //    each direction (where Lagrange interpolation errs most), over the whole lattice; plus
+  //    the FFTs' rounding, a few eps log2 of the transform lengths times the trace.
+  k_limit_member_ = -k_first_member_;
+  r_limit_member_ = -r_first_member_;
+  double worst = 0.0;
+  {
+    const chord::GridChordView v = view_of(*this);  // no limits and no threshold yet
+    // A cell's |12-point - 10-point| is at most 1.62^2 + 1.57^2 = 5.1 times the largest
+    // modulus of the nodes they interpolate (the rules' Lebesgue constants), so a block with
+    // 5.1 sqrt(block_norm) below the maximum found so far cannot raise it: first the blocks above
+    // 1e-4 of the largest norm's root, then the others that could still matter.
+    const int bs = chord::grid_chord_block;
+    double largest = 0.0;
+    for (double b : block_norm_member_) largest = std::max(largest, b);
+    const auto scan = [&](bool significant, double floor) {
+      double found = 0.0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(max : found)
+      for (int i = 0; i < k_blocks_member_; ++i)
+        for (int j = 0; j < r_blocks_member_; ++j) {
+          const double norm = block_norm_member_[static_cast<std::size_t>(i) *
+                                                     static_cast<std::size_t>(r_blocks_member_) +
+                                                 static_cast<std::size_t>(j)];
+          if ((norm >= 1e-8 * largest) != significant) continue;
+          if (!significant && !(5.1 * std::sqrt(norm) > floor)) continue;
+          for (int a = i * bs; a < std::min((i + 1) * bs, k_count_member_ - 1); a += 2)
+            for (int b = j * bs; b < std::min((j + 1) * bs, r_count_member_ - 1); b += 2) {
+              const double k = k_first_member_ + (static_cast<double>(a) + 0.5) * k_step_member_;
+              const double r = r_first_member_ + (static_cast<double>(b) + 0.5) * r_step_member_;
+              const chord::Complex hi = chord::grid_chord_value(v, k, r, chord::grid_chord_order),
+                                   lo = chord::grid_chord_value(v, k, r,
+                                                                chord::grid_chord_check_order);
+              found = std::max(found, std::hypot(hi.re - lo.re, hi.im - lo.im));
+            }
+        }
+      return found;
+    };
+    worst = scan(true, 0.0);
+    worst = std::max(worst, scan(false, worst));
+  }
   const double eps = std::numeric_limits<double>::epsilon();
   interpolation_error_member_ =
       worst +
       4.0 * eps *
           std::log2(static_cast<double>(mk) * static_cast<double>(mr) * static_cast<double>(rn)) *
           std::fabs(trace_member_);
-  // 4. The model's error: the population at the two outermost points of each end and in the
+  // 5. The level below which lattice values are neglected: a point whose stencil holds only
+  //    values below it has |chi_0| < 2.7 level (the 12-point rule's Lebesgue constant is 1.62
+  //    per axis) and is taken as 0, which adds 2.7 level to the error: a tenth of the
+  //    interpolation's (a file state's rounding noise would otherwise spread its support over
+  //    the whole lattice), and at least 1e-31 (chord_at's own 1e-30 skip).
+  neglect_level_member_ = std::max(1e-31, 0.1 * interpolation_error_member_ / 2.7);
+  const double level = neglect_level_member_;
+  // 6. The limits: the largest |k| and |r| of a lattice value >= level (chi(-k, -r) =
+  //    conj chi(k, r) makes the support symmetric), widened by the stencil's reach (a point
+  //    interpolates the nodes less than order/2 steps away) and half a step.
+  {
+    double k_max = 0.0, r_max = 0.0;
+    bool any = false;
+    for (int a = 0; a < k_count_member_; ++a)
+      for (int b = 0; b < r_count_member_; ++b) {
+        const std::size_t i =
+            2 * (static_cast<std::size_t>(a) * static_cast<std::size_t>(r_count_member_) +
+                 static_cast<std::size_t>(b));
+        if (!(values_member_[i] * values_member_[i] +
+                  values_member_[i + 1] * values_member_[i + 1] >=
+              level * level))
+          continue;
+        any = true;
+        k_max = std::max(k_max, std::fabs(k_first_member_ + a * k_step_member_));
+        r_max = std::max(r_max, std::fabs(r_first_member_ + b * r_step_member_));
+      }
+    const double reach = 0.5 * chord::grid_chord_order + 0.5;
+    k_limit_member_ = any ? std::min(k_max + reach * k_step_member_, -k_first_member_) : 0.0;
+    r_limit_member_ = any ? std::min(r_max + reach * r_step_member_, -r_first_member_) : 0.0;
+  }
+  block_threshold_member_ = level * level;
+  // 7. The model's error: the population at the two outermost points of each end and in the
   //    outermost momentum bins (|f| >= N/2 - 1 of the grid's N), relative to the trace; a
   //    misrepresented part of weight w changes chi by at most 2 sqrt(w) + w (trace norm).
+  //    Weights at the rounding level of the data are not evidence of either: each point (bin)
+  //    counts only above 16 u times the largest population (16 u sum |rho_ij|/N, the bound of
+  //    a bin's sum), a few operations' rounding of the run that wrote the state and of the
+  //    sums here.
+  double largest_population = 0.0;
+  for (std::size_t i = 0; i < n; ++i)
+    largest_population = std::max(largest_population, rho[i * n + i].real());
   double edge = 0.0;
   for (std::size_t i = 0; i < n; ++i)
-    if (i < 2 || i + 2 >= n) edge += rho[i * n + i].real();
+    if (i < 2 || i + 2 >= n)
+      edge += std::max(0.0, rho[i * n + i].real() - 16.0 * eps * largest_population);
   double momentum = 0.0, magnitude = 0.0;
-  for (const cplx& v : rho) magnitude += std::abs(v);
+  for (const cplx& element : rho) magnitude += std::abs(element);
   for (long long f = 0; f < nn; ++f) {
     const long long fs = f <= nn / 2 ? f : f - nn;
     if (std::llabs(fs) < nn / 2 - 1) continue;
@@ -290,8 +395,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
       for (std::size_t j = 0; j < n; ++j) row += rho[i * n + j] * u[j];
       sum += std::conj(u[i]) * row;
     }
-    // Less than the rounding of the sum (2 eps sum |rho_ij| / N) is no evidence of weight.
-    const double rounding = 2.0 * eps * magnitude / static_cast<double>(n);
+    const double rounding = 16.0 * eps * magnitude / static_cast<double>(n);
     momentum += std::max(0.0, sum.real() / static_cast<double>(n) - rounding);
   }
   const double scale = trace_member_ > 0.0 ? trace_member_ : 1.0;
@@ -306,8 +410,8 @@ cplx GridChord::operator()(double k, double r) const {
 }
 
 cplx GridChord::value(double k, double r, int order) const {
-  if (order < 2 || order > 16 || order % 2 != 0)
-    throw InvalidArgument("order", std::to_string(order), "an even number from 2 to 16");
+  if (order < 2 || order > chord::grid_chord_order || order % 2 != 0)
+    throw InvalidArgument("order", std::to_string(order), "an even number from 2 to 12");
   const chord::Complex c = chord::grid_chord_value(view_of(*this), k, r, order);
   return {c.re, c.im};
 }
@@ -318,7 +422,9 @@ std::string GridChord::description() const {
     << r_count_member_ << " points (k step " << format_number(k_step_member_) << " 1/m, r step "
     << format_number(r_step_member_) << " m, oversampling " << oversampling_member_
     << "), 12-point interpolation: |error of chi_0| <= " << format_number(error_estimate())
-    << " (interpolation " << format_number(interpolation_error_member_) << "; edge weight "
+    << " (interpolation " << format_number(interpolation_error_member_) << "; lattice values below "
+    << format_number(neglect_level_member_) << " neglected, up to "
+    << format_number(2.7 * neglect_level_member_) << "; edge weight "
     << format_number(edge_weight_member_) << " and top-momentum weight "
     << format_number(momentum_weight_member_) << " give " << format_number(model_error_member_)
     << ")";

@@ -318,6 +318,10 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
       m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
                  "quadratic potential on a translation axis, every F in closed form or "
                  "tabulated along the paths; time.step is ignored";
+      if (block.first == 0 && spec.initial.kind == InitialKind::file)
+        m.reason +=
+            "; the file state's chord function interpolated, band-limited, its error in "
+            "exact_error_estimate";
       if (!plan.exact) {
         m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";
         if (block.first > 0)
@@ -396,6 +400,11 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
             << exact.table_description() << "\n";
   result.exact_table_error_bound =
       std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
+  if (exact.grid_state()) {
+    if (main_run) notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
+  }
   // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
   // memory the run may use.
   ChordDampingCache* damping = nullptr;
@@ -498,18 +507,24 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
 }
 
 /// The warning when the exact method's error estimate exceeds numerics.tolerance.
-void warn_exact_error(const SimulationSpec& spec, const RunResult& result, std::ostream& notices,
-                      bool grid_state = false) {
+void warn_exact_error(const SimulationSpec& spec, const RunResult& result, std::ostream& notices) {
   if (result.exact_error_estimate > spec.exact_tolerance)
     notices << "nanodecoh: warning: the F path integrals' error estimate "
             << format_number(result.exact_error_estimate)
             << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
-            << (grid_state ? " (it includes the error bound of the interpolated chord function of "
-                             "rho on the grid that an exact block starts from: see its notice)\n"
-                : result.exact_table_error_bound > 0.0
+            << (result.exact_initial_state_error > 0.0
+                    ? " (it includes " + format_number(result.exact_initial_state_error) +
+                          " from the interpolated chord function of a state given on the grid (a "
+                          "file, or the split operator's rho an exact block starts from), which "
+                          "numerics.tolerance does not control: docs/physics.md, \"States from "
+                          "a file\")"
+                    : std::string())
+            << (result.exact_table_error_bound > 0.0
                     ? " (it includes up to " + format_number(result.exact_table_error_bound) +
                           " from the interpolated F table: error of F times the time; a finer "
                           "table lowers it)\n"
+                : result.exact_initial_state_error > 0.0
+                    ? std::string("\n")
                     : std::string(
                           " (the adaptive quadrature reached its depth limit somewhere)\n"));
 }
@@ -528,6 +543,9 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   result.memory = MemoryEstimate{};
   result.memory.host_bytes =
       (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + 64 * 8 * ket * sizeof(cplx);
+  // A file state: its chord function's lattice (GridChord), one per run at a time.
+  if (spec.initial.kind == InitialKind::file)
+    result.memory.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
   require_memory(static_cast<double>(result.memory.host_bytes),
                  spec.coherence_only ? "the exact run's host memory (the k grid)"
                                      : "the exact run's host memory (rho on the grid and a copy)",
@@ -755,6 +773,14 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
           : ExactPropagator(grid, protocol, channels, spec.initial, spec.exact_tolerance, context);
   if (exact.tabulated())
     notices << "nanodecoh: notice: " << who << exact.table_description() << "\n";
+  // A state given on the grid (a file at the start, or the split operator's rho): its chord
+  // function's error bound, part of every point's estimate, is also reported on its own.
+  if (exact.grid_state()) {
+    if (main_run && !grid_state)
+      notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
+  }
   result.exact_table_error_bound =
       std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
   // The F path integrals shared with earlier runs (RunControl::reuse; keyed by the time in the
@@ -1012,11 +1038,10 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
         std::max(result.exact_error_estimate, scratch.exact_error_estimate);
     result.exact_table_error_bound =
         std::max(result.exact_table_error_bound, scratch.exact_table_error_bound);
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, scratch.exact_initial_state_error);
   }
-  if (has_exact_block)
-    warn_exact_error(
-        spec, result, notices,
-        grid_state_block || (plan.blocks.front().exact && spec.initial.kind == InitialKind::file));
+  if (has_exact_block) warn_exact_error(spec, result, notices);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);

@@ -52,16 +52,20 @@ class GridChord {
 
   /// chi_0(k, r) (k in 1/m, r in m): 12-point tensor Lagrange interpolation on the lattice.
   std::complex<double> operator()(double k, double r) const;
-  /// The same with `order` points per axis (even, 2 to 16): a check of the interpolation.
+  /// The same with `order` points per axis (even, 2 to 12): a check of the interpolation.
   std::complex<double> value(double k, double r, int order) const;
 
   /// Bound on |chi_0 interpolated - chi_0 of the band-limited state| plus the model's error
   /// (edge and momentum weights), dimensionless (chi(0, 0) = trace = 1).
   double error_estimate() const noexcept {
-    return interpolation_error_member_ + model_error_member_;
+    return interpolation_error_member_ + 2.7 * neglect_level_member_ + model_error_member_;
   }
   /// The interpolation's part (|12-point - 10-point| at the cells' centres, the maximum).
   double interpolation_error() const noexcept { return interpolation_error_member_; }
+  /// Lattice values below this level are neglected (chi_0 is taken as 0 where a point's
+  /// stencil holds only such values, adding 2.7 times it to error_estimate): a tenth of the
+  /// interpolation error over 2.7, at least 1e-31.
+  double neglect_level() const noexcept { return neglect_level_member_; }
   /// The model's part: 2 sqrt(w) + w with w the population in the two outermost grid points
   /// at each end plus the momentum population in the two outermost momentum bins at each end.
   double model_error() const noexcept { return model_error_member_; }
@@ -77,16 +81,27 @@ class GridChord {
   double r_first() const noexcept { return r_first_member_; }
   double r_step() const noexcept { return r_step_member_; }
   const std::vector<double>& values() const noexcept { return values_member_; }
-  /// |k| beyond which chi_0 is 0 (2 pi/dx) and the lattice's largest |r| (m).
-  double k_extent() const noexcept { return -k_first_member_; }
-  double r_extent() const noexcept { return -r_first_member_; }
+  /// chord::GridChordView::block_norm and its shape (k_blocks x r_blocks).
+  const std::vector<double>& block_norms() const noexcept { return block_norm_member_; }
+  int k_blocks() const noexcept { return k_blocks_member_; }
+  /// A block whose norm is below this (neglect_level() squared) is taken as 0.
+  double block_threshold() const noexcept { return block_threshold_member_; }
+  int r_blocks() const noexcept { return r_blocks_member_; }
+  /// |k| (1/m) and |r| (m) beyond which chi_0 is taken as 0: every lattice value within the
+  /// stencil's reach of such a point is below neglect_level(). At most 2 pi/dx and the
+  /// lattice's largest |r|.
+  double k_extent() const noexcept { return k_limit_member_; }
+  double r_extent() const noexcept { return r_limit_member_; }
   /// The trace of the rho it was built from (chi(0, 0)).
   double trace() const noexcept { return trace_member_; }
 
  private:
   int k_count_member_ = 0, r_count_member_ = 0;
   double k_first_member_ = 0.0, k_step_member_ = 0.0, r_first_member_ = 0.0, r_step_member_ = 0.0;
-  std::vector<double> values_member_;
+  double k_limit_member_ = 0.0, r_limit_member_ = 0.0, neglect_level_member_ = 0.0,
+         block_threshold_member_ = 0.0;
+  std::vector<double> values_member_, block_norm_member_;
+  int k_blocks_member_ = 0, r_blocks_member_ = 0;
   double interpolation_error_member_ = 0.0, model_error_member_ = 0.0, edge_weight_member_ = 0.0,
          momentum_weight_member_ = 0.0, trace_member_ = 0.0;
   int oversampling_member_ = 2;

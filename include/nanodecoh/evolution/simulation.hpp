@@ -124,6 +124,10 @@ struct RunResult {
   /// Exact method with tabulated channels: the part of exact_error_estimate that the
   /// interpolated F table may contribute (its error bound on F times the duration); 0 otherwise.
   double exact_table_error_bound = 0.0;
+  /// Exact method from a state given on the grid (initial.kind = "file"): the part of
+  /// exact_error_estimate that its interpolated chord function contributes (GridChord's
+  /// error_estimate: interpolation plus the edge and top-momentum weights); -1 otherwise.
+  double exact_initial_state_error = -1.0;
 };
 
 /// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument,
