@@ -318,12 +318,13 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
       m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
                  "quadratic potential on a translation axis, every F in closed form or "
                  "tabulated along the paths; time.step is ignored";
+      if (!plan.exact)
+        m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";
       if (block.first == 0 && spec.initial.kind == InitialKind::file)
         m.reason +=
             "; the file state's chord function interpolated, band-limited, its error in "
             "exact_error_estimate";
       if (!plan.exact) {
-        m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";
         if (block.first > 0)
           m.reason += "; starts from the split operator's rho at t = " +
                       format_number(plan.segments[block.first].time_begin) +
