@@ -266,8 +266,16 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
     } else if (s > 0 && !plan.segments[s - 1].exact) {
       const std::string follows =
           "follows protocol[" + std::to_string(s - 1) + "], which uses the split operator: ";
-      const double lattice = GridChord::bytes_needed(grid);
-      if (lattice > 0.5 * memory)
+      // GridChord reads rho on a grid of one translation axis (the exact method's other axes,
+      // e.g. a libration window, start only from closed-form states).
+      const bool translation =
+          grid.axis_count() == 1 && grid.axes()[0].kind == AxisKind::translation;
+      const double lattice = translation ? GridChord::bytes_needed(grid) : 0.0;
+      if (!translation)
+        why_split = follows +
+                    "the exact method starts from rho on the grid only on one translation axis "
+                    "(its chord function interpolated)";
+      else if (lattice > 0.5 * memory)
         why_split = follows +
                     "starting the exact method from its rho needs the chord-function "
                     "lattice of that rho, " +
