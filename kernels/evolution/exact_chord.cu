@@ -1,7 +1,7 @@
 // The CUDA twin of the chi kernel of the exact method (src/evolution/chord_kernel.hpp): one thread
 // per (k, r) point runs the same host/device chord_at as the CPU twin (chord_kernel.cpp), with
-// the model passed by value (a few kB of numbers) and its tabulated F, if any, copied to the
-// device. The error estimate is reduced on the host.
+// the model passed by value (a few kB of numbers) and its tabulated F and grid state's chi_0
+// lattice, if any, copied to the device. The error estimate is reduced on the host.
 // Every CUDA call is checked (cuda_check.cuh); buffers are RAII (device_buffer.cuh).
 #include <complex>
 #include <string>
@@ -50,6 +50,22 @@ std::vector<std::complex<double>> chord_values_cuda(const Model& model, double t
         model.table.coefficients,
         model.table.coefficients + 8 * static_cast<std::size_t>(model.table.intervals)));
     device_model.table.coefficients = table_device.get();
+  }
+  // A grid state's chi_0 lattice likewise.
+  cuda::DeviceBuffer<double> grid_state_device, grid_blocks_device;
+  if (model.state == StateKind::grid && model.grid_state.k_count > 0) {
+    grid_state_device.upload(std::vector<double>(
+        model.grid_state.values,
+        model.grid_state.values + 2 * static_cast<std::size_t>(model.grid_state.k_count) *
+                                      static_cast<std::size_t>(model.grid_state.r_count)));
+    device_model.grid_state.values = grid_state_device.get();
+    if (model.grid_state.block_norm != nullptr) {
+      grid_blocks_device.upload(std::vector<double>(
+          model.grid_state.block_norm,
+          model.grid_state.block_norm + static_cast<std::size_t>(model.grid_state.k_blocks) *
+                                            static_cast<std::size_t>(model.grid_state.r_blocks)));
+      device_model.grid_state.block_norm = grid_blocks_device.get();
+    }
   }
   const unsigned block = 128;
   const unsigned grid = static_cast<unsigned>((n + block - 1) / block);

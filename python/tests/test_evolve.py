@@ -209,3 +209,27 @@ def test_progress_true_shows_a_tqdm_bar(capsys):
     assert result.summary["steps"] == 20
     err = capsys.readouterr().err
     assert "100%" in err and "100/100" in err  # the bar reached its total
+
+
+def test_mixed_protocol_names_each_segments_method_like_the_cli(cli, tmp_path):
+    # Trap (exact), double well (split: not quadratic), free flight (split: it follows a split
+    # segment): the summary's `methods` and `segments` say which method ran where and why, the
+    # same dict as the CLI's.
+    text = small_cat_config(duration="1.0e-5").replace(
+        '[[protocol]]\nduration = 1.0e-5\npotential = "free"\nmethod = "split"\n',
+        '[[protocol]]\nduration = 1.0e-5\npotential = "harmonic"\nfrequency = 1.0e3\n'
+        '[[protocol]]\nduration = 1.0e-5\npotential = "double_well"\nbarrier = 5e-32\n'
+        'minima = 6e-9\n'
+        '[[protocol]]\nduration = 1.0e-5\npotential = "free"\n')
+    assert "double_well" in text
+    config = tmp_path / "mixed.toml"
+    config.write_text(text)
+    expected = cli_json(cli, "evolve", config, "--out", tmp_path / "cli.h5", "--backend", "cpu")
+    r = nanodecoh.evolve(config, backend="cpu")
+    assert strip_run_specific(r.summary) == strip_run_specific(expected)
+    assert [s["method"] for s in r.summary["segments"]] == ["exact", "split", "split"]
+    assert [s["block"] for s in r.summary["segments"]] == [0, 1, 1]
+    assert "not quadratic" in r.summary["segments"][1]["reason"]
+    assert "follows protocol[1]" in r.summary["segments"][2]["reason"]
+    assert r.summary["steps"] == 20 and r.summary["exact_error_estimate"] >= 0.0
+    assert r.summary["units"]["time_begin"] == "s"

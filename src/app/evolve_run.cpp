@@ -70,7 +70,20 @@ nlohmann::json evolve_summary(const evolution::RunResult& result,
     j["diffusive_final"] = summarize_observables(result.diffusive_series.back(), spec);
   if (!result.checkpoint_written.empty()) j["checkpoint"] = result.checkpoint_written;
   j["methods"] = result.segment_methods;
-  if (result.exact) j["exact_error_estimate"] = result.exact_error_estimate;
+  // The same per segment as data: the method, its block (consecutive segments with one method),
+  // its time span and why.
+  nlohmann::json segments = nlohmann::json::array();
+  for (const auto& m : result.segment_plan)
+    segments.push_back({{"method", m.exact ? "exact" : "split"},
+                        {"block", m.block},
+                        {"time_begin", m.time_begin},
+                        {"time_end", m.time_end},
+                        {"reason", m.reason}});
+  j["segments"] = segments;
+  // Every segment exact, or the exact blocks of a mixed run.
+  if (result.exact_error_estimate >= 0.0) j["exact_error_estimate"] = result.exact_error_estimate;
+  if (result.exact_error_estimate >= 0.0 && result.exact_initial_state_error >= 0.0)
+    j["exact_initial_state_error"] = result.exact_initial_state_error;
   // The configuration after --set overrides and [particle] derivations, exactly as stored in
   // the result file's `config` attribute (units of its keys: docs/evolve-config.md).
   j["inputs"] = {{"config_toml", spec.config_toml}};

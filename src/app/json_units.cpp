@@ -96,8 +96,12 @@ const std::map<std::string, nlohmann::json>& shared_table() {
       {"coherence_normalized", "1"},
       {"wall_seconds", "s"},
       {"exact_error_estimate", "1"},
-      {"backend", "B"},  // memory_bytes.backend (the backend's name is a string)
-      {"host", "B"},     // memory_bytes.host
+      {"exact_initial_state_error", "1"},
+      {"block", "1"},       // segments[i].block
+      {"time_begin", "s"},  // segments[i].time_begin
+      {"time_end", "s"},    // segments[i].time_end
+      {"backend", "B"},     // memory_bytes.backend (the backend's name is a string)
+      {"host", "B"},        // memory_bytes.host
       {"points", "1"},
       {"computed", "1"},
       {"resumed", "1"},

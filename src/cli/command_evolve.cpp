@@ -18,6 +18,7 @@
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/io/output_claim.hpp"
 #include "nanodecoh/resources.hpp"
+#include "nanodecoh/validate.hpp"
 #include "nanodecoh/version.hpp"
 
 namespace nanodecoh::cli {
@@ -92,15 +93,31 @@ int run_evolve(const EvolveOptions& opt) {
     print_json(std::cout, app::evolve_summary(result, spec, input.spec.particle.derivations));
   } else if (!opt.quiet) {
     for (const auto& line : result.segment_methods) std::cout << line << '\n';
-    if (result.exact)
+    if (result.exact) {
       std::cout << "evolved exactly (chord-function method, no time steps) to t = " << last.time
                 << " s, chi on " << to_string(result.backend) << ", in " << result.wall_seconds
                 << " s; error estimate of the F path integrals " << result.exact_error_estimate
-                << " (numerics.tolerance " << spec.exact_tolerance << ")\n";
-    else
+                << " (numerics.tolerance " << spec.exact_tolerance << ")";
+      if (result.exact_initial_state_error >= 0.0)
+        std::cout << ", of which the file state's interpolated chord function "
+                  << result.exact_initial_state_error;
+      std::cout << '\n';
+    } else {
       std::cout << "evolved " << result.steps << " steps to t = " << last.time << " s on "
                 << to_string(result.backend) << " (" << to_string(spec.precision) << ") in "
-                << result.wall_seconds << " s\n";
+                << result.wall_seconds << " s"
+                << (result.exact_error_estimate >= 0.0
+                        ? "; the exact blocks without steps, error estimate of their F path "
+                          "integrals " +
+                              format_number(result.exact_error_estimate) + " (numerics.tolerance " +
+                              format_number(spec.exact_tolerance) + ")"
+                        : std::string())
+                << (result.exact_error_estimate >= 0.0 && result.exact_initial_state_error >= 0.0
+                        ? ", of which the interpolated chord function of a grid state " +
+                              format_number(result.exact_initial_state_error)
+                        : std::string())
+                << "\n";
+    }
     std::cout << "final trace " << last.trace << ", purity " << last.purity;
     if (!spec.marked_points.empty()) std::cout << ", coherence " << last.coherence_normalized;
     if (!result.diffusive_series.empty())

@@ -43,7 +43,59 @@ enum class ChannelKind : int {
   gaussian_angular = 3,
   diffusive_angular = 4
 };
-enum class StateKind : int { gaussian = 0, cat = 1, thermal = 2 };
+/// `grid`: a state given on a grid (initial.kind = "file", or rho held in memory), its chi_0
+/// interpolated from a lattice (GridChordView).
+enum class StateKind : int { gaussian = 0, cat = 1, thermal = 2, grid = 3 };
+
+/// Points per axis of the tensor Lagrange interpolation of a GridChordView (grid_chord_value);
+/// the error estimate compares it with grid_chord_check_order points (grid_chord.cpp).
+inline constexpr int grid_chord_order = 12;
+inline constexpr int grid_chord_check_order = 10;
+
+/// chi_0 of a state given on a grid (include/nanodecoh/evolution/grid_chord.hpp, which builds
+/// it): the band-limited chord function sampled on the lattice k_a = k_first + a k_step
+/// (a < k_count), r_b = r_first + b r_step (b < r_count), values[2 (a r_count + b)] = Re and
+/// [... + 1] = Im; 0 outside the lattice (band-limited in k, the box in r). The pointer is host
+/// memory for the CPU twin and device memory inside the CUDA twin.
+struct GridChordView {
+  int k_count = 0, r_count = 0;        ///< 0: no grid state
+  double k_first = 0.0, k_step = 0.0;  ///< 1/m
+  double r_first = 0.0, r_step = 0.0;  ///< m
+  const double* values = nullptr;      ///< 2 k_count r_count numbers
+  /// chi_0 is taken as 0 where |k| > k_limit or |r| > r_limit: every lattice value that a
+  /// point there interpolates is below the grid state's neglect level (GridChord), so |chi_0|
+  /// is below 2.7 times it there (the 12-point rule's Lebesgue constant is 1.62 per axis),
+  /// which `error` includes.
+  double k_limit = 0.0, r_limit = 0.0;
+  /// Per block of grid_chord_block x grid_chord_block lattice cells (block (i, j) holds the
+  /// cells a in [i B, i B + B), b in [j B, j B + B)), block_norm[i r_blocks + j] = the largest
+  /// |value|^2 of every node a point in those cells interpolates: below block_threshold (the
+  /// neglect level squared), chi_0 there is taken as 0 (as beyond the limits). Host or device
+  /// memory, like `values`; null: no blocks.
+  int k_blocks = 0, r_blocks = 0;
+  const double* block_norm = nullptr;
+  double block_threshold = 0.0;
+  double error = 0.0;  ///< bound on |interpolated - true chi_0| (chi(0, 0) = trace = 1)
+};
+
+/// Lattice cells per block side of GridChordView::block_norm.
+inline constexpr int grid_chord_block = 8;
+
+/// True when every lattice value that chi_0 at (k, r) would interpolate is below the neglect
+/// level (beyond the limits, or in a block whose block_norm is below block_threshold): |chi_0|
+/// is then below 2.7 times it (the 12-point rule's Lebesgue constant is 1.62 per axis) and
+/// taken as 0.
+NANODECOH_HD inline bool grid_chord_negligible(const GridChordView& g, double k, double r) {
+  if (!(std::fabs(k) <= g.k_limit && std::fabs(r) <= g.r_limit)) return true;
+  if (g.block_norm == nullptr) return false;
+  const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
+  int i = static_cast<int>(std::floor(u)) / grid_chord_block,
+      j = static_cast<int>(std::floor(v)) / grid_chord_block;
+  if (u < 0.0 || v < 0.0) return false;  // (not reached inside the limits)
+  i = i < g.k_blocks ? i : g.k_blocks - 1;
+  j = j < g.r_blocks ? j : g.r_blocks - 1;
+  return g.block_norm[static_cast<long long>(i) * g.r_blocks + j] < g.block_threshold;
+}
 
 /// The channels whose F has no closed form (magnetic, dielectric, desorption by the engine, an F
 /// table, a function), summed and tabulated on the uniform nodes r_j = origin + j step,
@@ -77,6 +129,7 @@ struct Model {
   double cat_overlap = -1.0;  ///< cat: exp(-d^2/(8 s^2)) (make_chord_model; < 0: computed)
   double tolerance = 1e-10;   ///< absolute error of the F path integral
   TabulatedRate table;        ///< the tabulated channels (intervals = 0: none)
+  GridChordView grid_state;   ///< state == StateKind::grid: its chi_0 lattice
 };
 
 /// A complex number both sides can use (std::complex is host-only before cuda::std).
@@ -262,8 +315,73 @@ NANODECOH_HD inline double straight_integral(const Model& m, int c, double k, do
   return m.rate[c] * span * mean;
 }
 
+/// Lagrange weights of `order` (<= 16) equispaced nodes 0..order-1 at position t (node units),
+/// in the first barycentric form w_j = L(t) c_j/(t - j), L(t) = prod_i (t - i),
+/// c_j = 1/prod_{i != j} (j - i) = (-1)^(order-1-j)/(j! (order-1-j)!) (by the recurrence
+/// c_{j+1} = -c_j (order-1-j)/(j+1)); at a node, the Kronecker delta.
+NANODECOH_HD inline void lagrange_weights(int order, double t, double* w) {
+  double product = 1.0;
+  int node = -1;
+  for (int i = 0; i < order; ++i) {
+    const double d = t - static_cast<double>(i);
+    if (d == 0.0) node = i;
+    product *= d;
+  }
+  if (node >= 0) {
+    for (int j = 0; j < order; ++j) w[j] = j == node ? 1.0 : 0.0;
+    return;
+  }
+  double c = 1.0;  // c_0 = (-1)^(order-1)/(order-1)!
+  for (int i = 1; i < order; ++i) c /= -static_cast<double>(i);
+  for (int j = 0; j < order; ++j) {
+    w[j] = product * c / (t - static_cast<double>(j));
+    c *= -static_cast<double>(order - 1 - j) / static_cast<double>(j + 1);
+  }
+}
+
+/// chi_0(k, r) of a grid state: tensor-product Lagrange interpolation with `order` (even, <= 16)
+/// points per axis on the lattice of `g` (docs/physics.md, "States from a file"); lattice points
+/// outside the lattice count as 0 (band limit in k, box in r), so beyond order/2 steps from the
+/// lattice the result is 0.
+NANODECOH_HD inline Complex grid_chord_value(const GridChordView& g, double k, double r,
+                                             int order = grid_chord_order) {
+  if (grid_chord_negligible(g, k, r)) return {0.0, 0.0};
+  const double u = (k - g.k_first) / g.k_step, v = (r - g.r_first) / g.r_step;
+  const double half = 0.5 * static_cast<double>(order);
+  if (!(u > -half && u < static_cast<double>(g.k_count - 1) + half && v > -half &&
+        v < static_cast<double>(g.r_count - 1) + half))
+    return {0.0, 0.0};  // (NaN too: never evaluated as a point of the lattice)
+  const double fu = std::floor(u), fv = std::floor(v);
+  const int a0 = static_cast<int>(fu) - order / 2 + 1, b0 = static_cast<int>(fv) - order / 2 + 1;
+  double wk[16], wr[16];
+  lagrange_weights(order, u - static_cast<double>(a0), wk);
+  lagrange_weights(order, v - static_cast<double>(b0), wr);
+  Complex sum;
+  for (int i = 0; i < order; ++i) {
+    const int a = a0 + i;
+    if (a < 0 || a >= g.k_count) continue;
+    const double* row = g.values + 2 * static_cast<long long>(a) * g.r_count;
+    double re = 0.0, im = 0.0;
+    for (int j = 0; j < order; ++j) {
+      const int b = b0 + j;
+      if (b < 0 || b >= g.r_count) continue;
+      re += wr[j] * row[2 * b];
+      im += wr[j] * row[2 * b + 1];
+    }
+    sum.re += wk[i] * re;
+    sum.im += wk[i] * im;
+  }
+  return sum;
+}
+
+/// True when (k, r) lies beyond the limits of `g`, where grid_chord_value is 0.
+NANODECOH_HD inline bool grid_chord_outside(const GridChordView& g, double k, double r) {
+  return grid_chord_negligible(g, k, r);
+}
+
 /// The closed-form chi_0(k, r) (docs/physics.md).
 NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
+  if (m.state == StateKind::grid) return grid_chord_value(m.grid_state, k, r);
   const double p_phase = m.momentum * r / hbar;
   if (m.state == StateKind::gaussian) {
     const double s = m.width;
@@ -292,6 +410,8 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
 /// The cat's |chi_0| is at most 4 exp(-k^2 s^2/2 - q/(8 s^2)) / 2, q the least of r^2 and
 /// (r -+ d)^2 (each term at most exp of its exponent, the norm at least 2).
 NANODECOH_HD inline bool initial_chord_below(const Model& m, double k, double r, double log_bound) {
+  // A grid state has no cheap bound inside its lattice: only the lattice's extent.
+  if (m.state == StateKind::grid) return grid_chord_outside(m.grid_state, k, r);
   double exponent;
   if (m.state == StateKind::gaussian) {
     const double s = m.width;
@@ -608,6 +728,29 @@ NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, doubl
       map_back(m, s, span, c, e);
     }
   }
+  if (m.state == StateKind::grid) {
+    // (k0, r0) = k (a, b) + (c, e) must stay within the limits (grid_chord_outside), widened
+    // by a lattice step for rounding: |a k + c| <= hk and |b k + e| <= hr, each an interval of
+    // k (or every k, or none).
+    const GridChordView& g = m.grid_state;
+    const double hk = g.k_limit + g.k_step, hr = g.r_limit + g.r_step;
+    double l = -INFINITY, h = INFINITY;
+    const double slope[2] = {a, b}, offset0[2] = {c, e}, half_width[2] = {hk, hr};
+    for (int j = 0; j < 2; ++j) {
+      if (slope[j] == 0.0) {
+        if (std::fabs(offset0[j]) > half_width[j]) return false;
+        continue;
+      }
+      const double k1 = (-half_width[j] - offset0[j]) / slope[j],
+                   k2 = (half_width[j] - offset0[j]) / slope[j];
+      l = std::fmax(l, std::fmin(k1, k2));
+      h = std::fmin(h, std::fmax(k1, k2));
+    }
+    if (!(l <= h)) return false;
+    lo = l;
+    hi = h;
+    return true;
+  }
   // Exponent of the bound: -p k0^2 - w (r0 - shift)^2 + offset, for each shift.
   double p, w, offset = 0.0;
   double shifts[3] = {0.0, 0.0, 0.0};
@@ -693,6 +836,9 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
   }
   // The tabulated F differs from the true F by at most table.error_rate along the whole path.
   if (m.table.intervals > 0) error += t * m.table.error_rate;
+  // A grid state's interpolated chi_0 is within grid_state.error of the true one, and the
+  // factor has modulus at most 1.
+  if (m.state == StateKind::grid) error += m.grid_state.error;
   // Without linear forces or a complex F the phase is 0: cexp then takes no sine and cosine.
   const Complex factor = cexp(-integral - tabulated.re, phase - tabulated.im);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};

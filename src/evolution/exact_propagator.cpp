@@ -487,9 +487,9 @@ double exact_path_reach(double mass, const std::vector<Segment>& protocol,
   const double hbar = constants::hbar, L = kSupportLog;
   double k_max = 0.0, r_max = 0.0;  // the box of (k_0, r_0) where chi_0 >= exp(-L) per factor
   switch (in.kind) {
+    case InitialKind::file:  // no closed form: the grid's extent (grid_state_reach)
     case InitialKind::gaussian:
     case InitialKind::cat:
-    case InitialKind::file:
       k_max = std::sqrt(2.0 * L) / in.width;
       r_max = std::sqrt(8.0 * L) * in.width + (in.kind == InitialKind::cat ? in.separation : 0.0);
       break;
@@ -501,6 +501,12 @@ double exact_path_reach(double mass, const std::vector<Segment>& protocol,
       break;
     }
   }
+  return exact_path_reach(mass, protocol, k_max, r_max);
+}
+
+double exact_path_reach(double mass, const std::vector<Segment>& protocol, double k_max,
+                        double r_max) {
+  const double hbar = constants::hbar;
   // Forward from time 0: r(s) = a r_0 + b k_0, k(s) = e r_0 + f k_0; |r(s)| <= |a| r_max +
   // |b| k_max. Free and linear segments: a, b linear in time (the bound is largest at an end);
   // harmonic: sinusoids, bounded exactly by max_abs_sinusoid.
@@ -526,13 +532,32 @@ double exact_path_reach(double mass, const std::vector<Segment>& protocol,
   return reach;
 }
 
+namespace {
+
+/// exact_path_reach for a grid state on `grid` (GridChord with its default oversampling): every
+/// (k_0, r_0) its lattice and stencil reach, |k_0| <= 2 pi/dx (1 + 8/N) and
+/// |r_0| <= (Mr/2 + 4) dx with Mr the power of two >= 2N.
+double grid_state_reach(const Grid& grid, const std::vector<Segment>& protocol) {
+  const Axis& axis = grid.axes()[0];
+  std::size_t mr = 1;
+  while (mr < 2 * axis.points) mr <<= 1;
+  const double k_max =
+      2.0 * constants::pi / axis.step * (1.0 + 8.0 / static_cast<double>(axis.points));
+  const double r_max = (0.5 * static_cast<double>(mr) + 4.0) * axis.step;
+  return exact_path_reach(axis.inertia, protocol, k_max, r_max);
+}
+
+}  // namespace
+
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
                                  const ChannelList& channels, const InitialStateSpec& initial) {
   double step = 0.0;
   long long file_count = -1;
   const std::string why = choose_table_step(grid, channels, step, file_count);
   if (!why.empty() || file_count < 0) return why;
-  const double reach = exact_path_reach(grid.axes()[0].inertia, protocol, initial);
+  const double reach = initial.kind == InitialKind::file
+                           ? grid_state_reach(grid, protocol)
+                           : exact_path_reach(grid.axes()[0].inertia, protocol, initial);
   const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2;
   const bool rotation = on_rotation_axis(grid);
   const std::string what = rotation ? "|phi - phi'|" : "|dX|", unit = rotation ? " rad" : " m";
@@ -585,9 +610,9 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
         const std::string why = ftable_line(*table, step, count);
         if (!why.empty()) return why;
       }
-  if (initial.kind == InitialKind::file)
-    return "initial.kind = \"file\": the exact method needs a closed-form chord function "
-           "(gaussian, cat or thermal); file states are not yet supported";
+  // Every initial state kind applies: initial.kind = "file" through its interpolated chord
+  // function (GridChord).
+  (void)initial;
   return {};
 }
 
@@ -611,6 +636,26 @@ ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol
       channels_member_(std::move(channels)),
       initial_member_(std::move(initial)),
       tolerance_member_(tolerance) {
+  initialise(context);
+}
+
+ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol,
+                                 ChannelList channels, std::shared_ptr<const GridChord> state,
+                                 double tolerance, const ChannelTableContext& context)
+    : grid_member_(grid),
+      protocol_member_(std::move(protocol)),
+      channels_member_(std::move(channels)),
+      tolerance_member_(tolerance),
+      grid_state_member_(std::move(state)) {
+  if (!grid_state_member_) throw InvalidArgument("state", "null", "a GridChord");
+  initial_member_.kind = InitialKind::file;
+  initial_member_.path.clear();
+  initialise(context);
+}
+
+void ExactPropagator::initialise(const ChannelTableContext& context) {
+  const Grid& grid = grid_member_;
+  const double tolerance = tolerance_member_;
   if (!(tolerance >= 1e-15 && tolerance <= 1e-2))
     throw InvalidArgument("numerics.tolerance", format_number(tolerance), "1e-15 to 1e-2");
   if (protocol_member_.empty())
@@ -632,12 +677,19 @@ ExactPropagator::ExactPropagator(const Grid& grid, std::vector<Segment> protocol
   mass_member_ = grid.axes()[0].inertia;
   const InitialStateSpec& in = initial_member_;
   if (in.axis != 0) throw InvalidArgument("initial.axis", std::to_string(in.axis), "axis 0");
-  require_positive("initial.width", in.kind == InitialKind::thermal ? 1.0 : in.width);
+  require_positive("initial.width", in.kind == InitialKind::thermal || in.kind == InitialKind::file
+                                        ? 1.0
+                                        : in.width);
   if (in.kind == InitialKind::cat) require_positive("initial.separation", in.separation);
   if (in.kind == InitialKind::thermal) {
     require_positive("initial.temperature", in.temperature);
     require_positive("initial.frequency", in.frequency);
   }
+  // A file state: its chord function on a lattice (read, checked and normalised by
+  // make_initial_state), unless the caller gave the grid state.
+  if (in.kind == InitialKind::file && !grid_state_member_)
+    grid_state_member_ =
+        std::make_shared<const GridChord>(GridChord::from_file(grid, initial_member_));
   k_points_member_ = k_points_for(grid);
   build_table(context);
 }
@@ -655,7 +707,11 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   double step = 0.0;
   long long file_count = -1;
   (void)choose_table_step(grid_member_, channels_member_, step, file_count);
-  const double reach = exact_path_reach(mass_member_, protocol_member_, initial_member_);
+  const double reach =
+      grid_state_member_
+          ? exact_path_reach(mass_member_, protocol_member_, grid_state_member_->k_extent(),
+                             grid_state_member_->r_extent())
+          : exact_path_reach(mass_member_, protocol_member_, initial_member_);
   long long count = table_count(reach, step);
   bool coarsened = false;
   if (file_count >= 0) {
@@ -787,8 +843,7 @@ cplx ExactPropagator::initial_chord(double k, double r) const {
     case InitialKind::file:
       break;
   }
-  throw InvalidArgument("initial.kind", "\"file\"",
-                        "gaussian, cat or thermal for the exact method");
+  return (*grid_state_member_)(k, r);
 }
 
 cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
@@ -854,6 +909,7 @@ cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
     map_back(segment, mass_member_, span, k, r);
   }
   if (tabulated()) err += t * table_error_rate_member_;  // |interpolated - true F| along the path
+  if (grid_state_member_) err += grid_state_member_->error_estimate();  // chi_0's, |factor| <= 1
   if (error) *error = err;
   return std::exp(cplx(-integral.real(), phase - integral.imag())) * initial_chord(k, r);
 }
@@ -1091,7 +1147,10 @@ chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& pro
       break;
     }
     case InitialKind::file:
-      break;  // refused by the propagator
+      m.state = chord::StateKind::grid;  // its lattice: make_chord_model(const ExactPropagator&)
+      m.momentum = 0.0;
+      m.center = 0.0;
+      break;
   }
   return m;
 }
@@ -1106,6 +1165,10 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
       throw InvalidArgument("channels[" + std::to_string(c) + "]", channels[c]->name(),
                             "gaussian, diffusive or desorption_sphere here (a channel without a "
                             "closed form needs its table: make_chord_model(ExactPropagator))");
+  if (initial.kind == InitialKind::file)
+    throw InvalidArgument("initial.kind", "\"file\"",
+                          "a closed-form state here (a grid state's lattice lives in its "
+                          "propagator: make_chord_model(ExactPropagator))");
   // The same checks as the propagator (segments, channels, state, tolerance).
   const ExactPropagator check(grid, protocol, channels, initial, tolerance);
   return closed_form_model(grid, protocol, channels, initial, tolerance);
@@ -1124,6 +1187,23 @@ chord::Model make_chord_model(const ExactPropagator& exact) {
     m.table.step = exact.table_step();
     m.table.coefficients = c.data();
     m.table.error_rate = exact.table_error_rate();
+  }
+  if (const auto& g = exact.grid_state()) {
+    m.state = chord::StateKind::grid;
+    m.grid_state.k_count = g->k_count();
+    m.grid_state.r_count = g->r_count();
+    m.grid_state.k_first = g->k_first();
+    m.grid_state.k_step = g->k_step();
+    m.grid_state.r_first = g->r_first();
+    m.grid_state.r_step = g->r_step();
+    m.grid_state.values = g->values().data();
+    m.grid_state.k_limit = g->k_extent();
+    m.grid_state.r_limit = g->r_extent();
+    m.grid_state.k_blocks = g->k_blocks();
+    m.grid_state.r_blocks = g->r_blocks();
+    m.grid_state.block_norm = g->block_norms().empty() ? nullptr : g->block_norms().data();
+    m.grid_state.block_threshold = g->block_threshold();
+    m.grid_state.error = g->error_estimate();
   }
   return m;
 }

@@ -434,7 +434,8 @@ void write_result(const SimulationSpec& spec, const Grid& grid, const Record& re
     std::string methods;
     for (const auto& line : result.segment_methods) methods += (methods.empty() ? "" : "\n") + line;
     if (!methods.empty()) file.set_attribute("/", "methods", methods);
-    if (result.exact) file.set_attribute("/", "exact_error_estimate", result.exact_error_estimate);
+    if (result.exact_error_estimate >= 0.0)  // every segment or the exact blocks of a mixed run
+      file.set_attribute("/", "exact_error_estimate", result.exact_error_estimate);
     std::string names;
     for (const auto& c : spec.channels) names += (names.empty() ? "" : "; ") + c->name();
     file.set_attribute("/", "channels", names.empty() ? std::string("none") : names);

@@ -1,7 +1,10 @@
-// The evolution run (simulation.hpp): the step loop over the deterministic schedule
-// (schedule.hpp), recording observables and snapshots, checkpoints at chunk boundaries, a clean
-// stop on a flag, NaN/inf detection, warnings and the diffusive comparison run. The layouts of
-// the result and checkpoint files live in run_files.cpp.
+// The evolution run (simulation.hpp): the method of each protocol segment (plan_methods), the
+// run as blocks of consecutive segments with one method (the split operator's step loop over
+// the deterministic schedule, schedule.hpp; the exact chord-function solution, which hands rho
+// on the grid to the next split block: docs/physics.md, "Mixed protocols"), recording
+// observables and snapshots, checkpoints at chunk boundaries, a clean stop on a flag, NaN/inf
+// detection, warnings and the diffusive comparison run. The layouts of the result and
+// checkpoint files live in run_files.cpp.
 #include "nanodecoh/evolution/simulation.hpp"
 
 #include "evolution/run_files.hpp"
@@ -84,7 +87,25 @@ std::string checkpoint_path(const SimulationSpec& spec) {
   return (spec.output.file.empty() ? std::string("evolve.h5") : spec.output.file) + ".ckpt.h5";
 }
 
-/// Runs the protocol once from `rho0` (or a checkpoint). Used for the main and the diffusive run.
+/// One block of consecutive protocol segments propagated by the same method.
+struct MethodBlock {
+  std::size_t first = 0, end = 0;  ///< segments [first, end)
+  bool exact = false;
+};
+
+/// Which method each segment uses, and why (RunResult::segment_methods, segment_plan), and the
+/// protocol as blocks of one method each.
+struct MethodPlan {
+  bool exact = false;  ///< every segment exact: run_exact_simulation
+  std::vector<MethodBlock> blocks;
+  std::vector<std::string> lines;
+  std::vector<SegmentMethod> segments;
+};
+
+/// Runs the protocol once from `rho0` (or a checkpoint), block by block (MethodPlan): split
+/// blocks step the split operator along the schedule, exact blocks evaluate the chord-function
+/// solution at the schedule's output and snapshot times and hand rho on the grid to the next
+/// split block. Used for the main and the diffusive run.
 struct Runner {
   const SimulationSpec& spec;
   const Grid& grid;
@@ -98,6 +119,24 @@ struct Runner {
   std::string fft_wisdom = {};
   /// The share of the whole run's progress (RunControl::on_progress) this run covers.
   double progress_begin = 0.0, progress_span = 1.0;
+  /// The split operator of the run's split blocks (made by the first one, kept for the others).
+  std::unique_ptr<Propagator> owned_propagator = {};
+  Propagator* propagator = nullptr;
+  bool plans_from_checkpoint = false;  // resumed: plan from the checkpoint's wisdom, not shared
+  bool trace_warned = false;           // set when a warning about the exact state's trace was given
+
+  /// Makes the split operator once per run (its plans from fft_wisdom) and hands it the F table.
+  void prepare_propagator(const std::vector<cplx>& f_table) {
+    if (propagator != nullptr) return;
+    FftPlanOptions fft;
+    fft.planning = spec.fft_planning;
+    fft.wisdom = fft_wisdom;  // a checkpoint's (run) or the caller's
+    fft.cache_file = spec.fft_wisdom_cache;
+    fft.notices = &notices;
+    propagator = acquire_propagator(fft, plans_from_checkpoint, owned_propagator);
+    fft_wisdom = propagator->fft_wisdom();
+    propagator->set_dissipation(f_table);
+  }
 
   void report_progress(double fraction) const {
     if (control.on_progress) control.on_progress(progress_begin + progress_span * fraction);
@@ -127,164 +166,42 @@ struct Runner {
     return slot->propagator.get();
   }
 
-  Record run(const std::vector<cplx>& f_table, std::vector<cplx> rho0, Checkpoint* resume,
-             RunResult& result) {
-    const Schedule sch = make_schedule(spec, grid.total_size());
-    ObservableCalculator calc(grid);
-    const auto marked = marked_indices(grid, spec);
-    FftPlanOptions fft;
-    fft.planning = spec.fft_planning;
-    fft.wisdom = resume ? resume->fft_wisdom : fft_wisdom;
-    fft.cache_file = spec.fft_wisdom_cache;
-    fft.notices = &notices;
-    std::unique_ptr<Propagator> owned;
-    Propagator* const propagator = acquire_propagator(fft, resume != nullptr, owned);
-    fft_wisdom = propagator->fft_wisdom();
-    propagator->set_dissipation(f_table);
-    Record record;
-    u64 step = 0;
-    if (resume) {
-      record = resume->record;
-      step = resume->step;
-      propagator->set_state(resume->rho);
-      resume->rho.clear();  // the propagator holds the state now
-      resume->rho.shrink_to_fit();
-    } else {
-      propagator->set_state(rho0);
-    }
-    rho0.clear();
-    rho0.shrink_to_fit();
-    const u64 total = sch.total();
-    const std::size_t every = main_run ? spec.output.checkpoint_every : 0;
-    const std::string ckpt = checkpoint_path(spec);
-    io::ProgressReporter progress("evolve", static_cast<std::size_t>(total),
-                                  main_run && control.progress, "steps");
-    std::vector<double> potential;
-    double last_purity = 1.0;
-    auto record_outputs = [&](u64 s, const std::vector<double>& v) {
-      const bool out = sch.outputs.count(s) != 0, snap = main_run && sch.snapshots.count(s) != 0;
-      if (!out && !snap) return;
-      if (!propagator->all_finite())
-        throw NumericalError(
-            "NaN or inf in rho at step " + std::to_string(s) + " (t = " +
-            format_number(sch.time_at(s)) + " s): reduce time.step or check the potential" +
-            (result.checkpoint_written.empty()
-                 ? std::string()
-                 : "; the last good checkpoint " + result.checkpoint_written + " is kept"));
-      const auto rho = propagator->state();
-      if (out) {
-        Observables o = calc.compute(rho, v, marked);
-        for (std::size_t a = 0; a < o.axes.size(); ++a)
-          if (main_run && !resolution_warned && o.axes[a].momentum_edge_population > 1e-4) {
-            resolution_warned = true;
-            notices << "nanodecoh: warning: at t = " << format_number(sch.time_at(s))
-                    << " s a population of " << format_number(o.axes[a].momentum_edge_population)
-                    << " on axis " << grid.axes()[a].name
-                    << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(a))
-                    << ": the grid no longer resolves the state (use a smaller step)\n";
-          }
-        o.time = sch.time_at(s);
-        o.step = s;
-        last_purity = o.purity;
-        record.series.push_back(std::move(o));
-      }
-      if (snap) record.snapshots.push_back(take_snapshot(grid, calc, rho, sch.time_at(s), spec));
-    };
-    // Outputs at the start (not on resume: they are in the record already).
-    std::size_t segment = sch.segment_of(step);
-    potential = potential_on_grid(grid, spec.protocol[segment].potential);
-    if (!resume) record_outputs(0, potential);
-    while (step < total) {
-      segment = sch.segment_of(step);
-      potential = potential_on_grid(grid, spec.protocol[segment].potential);
-      propagator->set_segment(sch.segment_dt[segment], potential);
-      const u64 seg_end = sch.segment_begin[segment + 1];
-      while (step < seg_end) {
-        // One chunk of fused steps up to the next boundary of the deterministic schedule
-        // (output, snapshot, segment end or chunk limit; schedule.hpp). Checkpoints and the
-        // stop flag are handled at these boundaries only, so neither changes the arithmetic.
-        const u64 previous = step;
-        const u64 next = sch.next_break(step, main_run);
-        step += propagator->advance(static_cast<std::size_t>(next - step), nullptr);
-        record_outputs(step, potential);
-        const bool stopping = main_run && control.stop && control.stop->load();
-        if (step < total && (Schedule::checkpoint_due(previous, step, every) || stopping)) {
-          if (!propagator->all_finite())
-            throw NumericalError(
-                "NaN or inf in rho at step " + std::to_string(step) +
-                ": reduce time.step; no checkpoint written at this step" +
-                (result.checkpoint_written.empty()
-                     ? std::string()
-                     : ", the last good one " + result.checkpoint_written + " is kept"));
-          Checkpoint checkpoint;
-          checkpoint.rho = propagator->state();
-          checkpoint.step = step;
-          checkpoint.record = record;
-          checkpoint.version = version_string;
-          checkpoint.backend = to_string(backend);
-          checkpoint.precision = to_string(spec.precision);
-          checkpoint.config = spec.config_toml;
-          checkpoint.output_file = spec.output.file.empty()
-                                       ? std::string()
-                                       : std::filesystem::absolute(spec.output.file).string();
-          checkpoint.schedule = sch;
-          checkpoint.fft_wisdom = fft_wisdom;
-          write_checkpoint(ckpt, checkpoint, grid, spec.output.snapshot_points);
-          result.checkpoint_written = ckpt;
-        }
-        if (main_run) {
-          std::ostringstream extra;  // ProgressReporter adds steps/s and the time left
-          extra.precision(4);
-          extra << "t = " << sch.time_at(step) << " s, purity " << last_purity;
-          progress.update(static_cast<std::size_t>(step), extra.str());
-        }
-        report_progress(static_cast<double>(step) / static_cast<double>(total));
-        if (stopping && step < total) {
-          result.interrupted = true;
-          result.steps = step;
-          return record;
-        }
-      }
-    }
-    progress.finish();
-    if (!propagator->all_finite())
-      throw NumericalError("NaN or inf in rho at the end of the run: reduce time.step");
-    result.steps = step;
-    if (main_run) result.final_state = propagator->state();
-    return record;
-  }
+  /// The whole protocol, block by block: the record (outputs and snapshots continue across
+  /// blocks on the schedule's steps). `f_table`: the split operator's F on the grid of
+  /// `channels`; `rho0`: the initial state on the grid (unused when the run starts with an exact
+  /// block, which starts from the closed-form chord function).
+  Record run(const std::vector<cplx>& f_table, const ChannelList& channels, std::vector<cplx> rho0,
+             Checkpoint* resume, RunResult& result, const MethodPlan& plan);
+  /// Split-operator steps [first, last) of the schedule from `rho0` (or the checkpoint, whose
+  /// step lies in that range), recording at the schedule's steps in (first, last] (and 0 when
+  /// first is 0). False when stopped by the flag (a checkpoint was written).
+  bool run_split_block(const std::vector<cplx>& f_table, std::vector<cplx> rho0, Checkpoint* resume,
+                       RunResult& result, Record& record, const Schedule& sch,
+                       unsigned long long first, unsigned long long last);
+  /// The exact block `block`, from the initial state (the first block) or from `start`, the
+  /// split operator's rho at its start (its chord function interpolated, GridChord), recording
+  /// at the schedule's output and snapshot steps inside it; returns rho on the grid at its end
+  /// when a split block follows (empty otherwise).
+  std::vector<cplx> run_exact_block(const ChannelList& channels, const MethodBlock& block,
+                                    std::vector<cplx> start, const Schedule& sch, RunResult& result,
+                                    Record& record);
 };
 
-/// Which method each segment uses, and why (RunResult::segment_methods).
-struct MethodPlan {
-  bool exact = false;
-  std::vector<std::string> lines;
-};
-
-/// Resolves every segment's method. `exact` where it is asked for and applies (an error naming
-/// the segment and the reason where it does not), `auto`: exact when every segment can be
-/// propagated exactly, otherwise the split operator for the whole run (mixed protocols are not
-/// yet supported, so one segment that needs the split operator decides the run).
-MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunControl& control) {
+/// Resolves every segment's method, on its own: "split" as asked; "exact" where
+/// exact_method_obstacle() is empty (an error naming the segment and the reason where it is
+/// not); "auto": exact where it applies, every F is in closed form and the segment does not
+/// follow a split one, else the split operator. Consecutive segments with the same method form
+/// a block. The first block starts from the initial state (closed-form chord function, or a
+/// file's interpolated, GridChord); an exact block after a split one (asked for with "exact")
+/// from the split operator's rho, its chord function interpolated (GridChord), which needs its
+/// lattice's memory.
+MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   const std::size_t n = spec.protocol.size();
-  std::vector<std::string> obstacle(n);
-  for (std::size_t s = 0; s < n; ++s)
-    obstacle[s] = exact_method_obstacle(grid, spec.protocol[s], spec.channels, spec.initial);
-  std::string run_obstacle;
-  // A checkpoint holds a split-operator state: its run continues with that method. The
-  // checkpoint interval itself does not choose the method (an exact run needs none and writes
-  // none), so that a result never depends on it.
-  if (!control.resume_from.empty())
-    run_obstacle = "the run resumes from a checkpoint of a split-operator run";
-  // Channels without a closed form are tabulated along the paths of the whole protocol: an F
-  // table file must be a uniform line that reaches as far as they do.
-  if (run_obstacle.empty() &&
-      std::all_of(obstacle.begin(), obstacle.end(), [](const std::string& o) { return o.empty(); }))
-    run_obstacle = exact_table_obstacle(grid, spec.protocol, spec.channels, spec.initial);
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
-  // The first segment that cannot be exact, and why.
-  std::size_t blocking = n;
-  std::string blocking_reason;
+  const auto refuse = [&](std::size_t s, const std::string& why) {
+    return InvalidArgument(key(s), "\"exact\"",
+                           "\"auto\" or \"split\" (the exact method does not apply: " + why + ")");
+  };
   // "auto" takes the exact method only where every F is in closed form: a channel without one
   // (magnetic, dielectric, the engine's desorption, a table file) is tabulated along the paths
   // first, which can cost far more than the split operator's table on the grid's differences
@@ -297,63 +214,143 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
                   "which method = \"exact\" asks for";
       break;
     }
-  for (std::size_t s = 0; s < n && blocking == n; ++s) {
-    if (spec.protocol[s].method == PropagationMethod::split_operator) {
-      blocking = s;
-      blocking_reason = "method = \"split\"";
-    } else if (!obstacle[s].empty()) {
-      blocking = s;
-      blocking_reason = obstacle[s];
-    } else if (spec.protocol[s].method == PropagationMethod::automatic && !tabulated.empty()) {
-      blocking = s;
-      blocking_reason = tabulated;
-    }
-  }
-  for (std::size_t s = 0; s < n; ++s) {
-    if (spec.protocol[s].method != PropagationMethod::exact) continue;
-    if (!obstacle[s].empty())
-      throw InvalidArgument(
-          key(s), "\"exact\"",
-          "\"auto\" or \"split\" (the exact method does not apply: " + obstacle[s] + ")");
-    if (!run_obstacle.empty())
-      throw InvalidArgument(
-          key(s), "\"exact\"",
-          "\"auto\" or \"split\" (the exact method does not apply: " + run_obstacle + ")");
-    if (blocking != n)
-      throw InvalidArgument(key(s), "\"exact\"",
-                            "\"auto\" or \"split\": protocol[" + std::to_string(blocking) +
-                                "] needs the split operator (" + blocking_reason +
-                                ") and protocols mixing the two methods are not yet supported");
-  }
+  std::vector<std::string> obstacle(n);
+  for (std::size_t s = 0; s < n; ++s)
+    if (spec.protocol[s].method != PropagationMethod::split_operator)
+      obstacle[s] = exact_method_obstacle(grid, spec.protocol[s], spec.channels, spec.initial);
+  // The state an exact block starting at segment `first` starts from: the initial state, or
+  // (after a split block) the split operator's rho on the grid, read like a file's.
+  const auto block_initial = [&](std::size_t first) {
+    if (first == 0) return spec.initial;
+    InitialStateSpec grid_state;
+    grid_state.kind = InitialKind::file;
+    return grid_state;
+  };
+  const auto segments_of = [&](std::size_t first, std::size_t end) {
+    return std::vector<Segment>(spec.protocol.begin() + static_cast<std::ptrdiff_t>(first),
+                                spec.protocol.begin() + static_cast<std::ptrdiff_t>(end));
+  };
+  // Why "auto" keeps segment s with tabulated channels on the split operator: the table along
+  // the paths of the segments around it that the exact method could take (a table file must
+  // reach as far as they do), else the policy above.
+  const auto tabulated_reason = [&](std::size_t s) {
+    std::size_t first = s, end = s + 1;
+    while (first > 0 && spec.protocol[first - 1].method != PropagationMethod::split_operator &&
+           obstacle[first - 1].empty())
+      --first;
+    while (end < n && spec.protocol[end].method != PropagationMethod::split_operator &&
+           obstacle[end].empty())
+      ++end;
+    const std::string why =
+        exact_table_obstacle(grid, segments_of(first, end), spec.channels, block_initial(first));
+    return why.empty() ? tabulated : why;
+  };
+  // An exact block after a split one holds the chord-function lattice of the split operator's
+  // rho (GridChord) besides the run: "auto" does not take it beyond half the memory the run may
+  // use, "exact" is refused there.
+  const double memory = static_cast<double>(spec.max_memory_bytes > 0 ? spec.max_memory_bytes
+                                                                      : available_memory_bytes());
   MethodPlan plan;
-  plan.exact = blocking == n && run_obstacle.empty();
-  if (spec.coherence_only && !plan.exact)
-    throw InvalidArgument("observables.coherence_only", "true",
-                          "false here: it needs the exact method, and protocol[" +
-                              std::to_string(blocking < n ? blocking : 0) + "] cannot use it (" +
-                              (blocking < n ? blocking_reason : run_obstacle) + ")");
+  plan.segments.resize(n);
+  std::size_t first_split = n;  // the first segment on the split operator
+  double time = 0.0;
   for (std::size_t s = 0; s < n; ++s) {
     const Segment& seg = spec.protocol[s];
-    std::string line = "protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
-                       ", method = \"" + to_string(seg.method) + "\"): ";
-    if (plan.exact)
-      line += std::string("exact (quadratic potential on a ") +
-              (grid.axes()[0].kind == AxisKind::rotation ? "libration axis, F of phi - phi' alone"
-                                                         : "translation axis") +
-              ", every F in closed form or tabulated along the paths; time.step is ignored" +
-              (spec.output.checkpoint_every > 0
-                   ? "; no checkpoints: output.checkpoint_every is ignored)"
-                   : ")");
-    else if (seg.method == PropagationMethod::split_operator)
-      line += "split operator (as asked)";
-    else if (!obstacle[s].empty())
-      line += "split operator (" + obstacle[s] + ")";
-    else if (!run_obstacle.empty())
-      line += "split operator (" + run_obstacle + ")";
-    else
-      line += "split operator (protocol[" + std::to_string(blocking) +
-              "] needs it, and protocols mixing the two methods are not yet supported)";
-    plan.lines.push_back(std::move(line));
+    std::string why_split;
+    if (seg.method == PropagationMethod::split_operator) {
+      why_split = "as asked";
+    } else if (!obstacle[s].empty()) {
+      why_split = obstacle[s];
+    } else if (seg.method == PropagationMethod::automatic && !tabulated.empty()) {
+      why_split = tabulated_reason(s);
+    } else if (s > 0 && !plan.segments[s - 1].exact) {
+      const std::string follows =
+          "follows protocol[" + std::to_string(s - 1) + "], which uses the split operator: ";
+      // GridChord reads rho on a grid of one translation axis (the exact method's other axes,
+      // e.g. a libration window, start only from closed-form states).
+      const bool translation =
+          grid.axis_count() == 1 && grid.axes()[0].kind == AxisKind::translation;
+      const double lattice = translation ? GridChord::bytes_needed(grid) : 0.0;
+      if (!translation)
+        why_split = follows +
+                    "the exact method starts from rho on the grid only on one translation axis "
+                    "(its chord function interpolated)";
+      else if (lattice > 0.5 * memory)
+        why_split = follows +
+                    "starting the exact method from its rho needs the chord-function "
+                    "lattice of that rho, " +
+                    format_number(lattice / 1048576.0) + " MiB, more than half the " +
+                    format_number(memory / 1048576.0) + " MiB the run may use";
+      else if (seg.method == PropagationMethod::automatic)
+        // "auto" does not start the exact method from rho on the grid: its interpolated chord
+        // function's error bound (GridChord: the state's weight at the box's edges and at the
+        // grid's highest momenta) is known only then and is often far above numerics.tolerance
+        // (5e-4 for a well resolved cat on 64 points), so that is asked for with "exact".
+        why_split = follows +
+                    "the exact method would start from its rho on the grid, whose chord function "
+                    "is interpolated with an error bound known only then and often far above "
+                    "numerics.tolerance (method = \"exact\" asks for it)";
+    }
+    if (seg.method == PropagationMethod::exact && !why_split.empty()) throw refuse(s, why_split);
+    SegmentMethod& m = plan.segments[s];
+    m.exact = why_split.empty();
+    m.reason = m.exact ? "" : why_split;
+    m.time_begin = time;
+    time += seg.duration;
+    m.time_end = time;
+    if (!m.exact && first_split == n) first_split = s;
+    if (plan.blocks.empty() || plan.blocks.back().exact != m.exact)
+      plan.blocks.push_back(MethodBlock{s, s, m.exact});
+    plan.blocks.back().end = s + 1;
+    m.block = plan.blocks.size() - 1;
+  }
+  // Each exact block's tabulated channels (here every segment of it asked for "exact").
+  if (!tabulated.empty())
+    for (const MethodBlock& block : plan.blocks) {
+      if (!block.exact) continue;
+      const std::string why = exact_table_obstacle(grid, segments_of(block.first, block.end),
+                                                   spec.channels, block_initial(block.first));
+      if (!why.empty()) throw refuse(block.first, why);
+    }
+  plan.exact = plan.blocks.size() == 1 && plan.blocks.front().exact;
+  if (spec.coherence_only && !plan.exact)
+    throw InvalidArgument("observables.coherence_only", "true",
+                          "false here: it needs the exact method for every segment, and protocol[" +
+                              std::to_string(first_split) + "] uses the split operator (" +
+                              plan.segments[first_split].reason + ")");
+  for (std::size_t s = 0; s < n; ++s) {
+    const Segment& seg = spec.protocol[s];
+    SegmentMethod& m = plan.segments[s];
+    if (m.exact) {
+      const MethodBlock& block = plan.blocks[m.block];
+      m.reason =
+          std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
+          "quadratic potential on a " +
+          (grid.axes()[0].kind == AxisKind::rotation ? "libration axis, F of phi - phi' alone"
+                                                     : "translation axis") +
+          ", every F in closed form or tabulated along the paths; time.step is ignored";
+      if (!plan.exact)
+        m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";
+      if (block.first == 0 && spec.initial.kind == InitialKind::file)
+        m.reason +=
+            "; the file state's chord function interpolated, band-limited, its error in "
+            "exact_error_estimate";
+      if (!plan.exact) {
+        if (block.first > 0)
+          m.reason += "; starts from the split operator's rho at t = " +
+                      format_number(plan.segments[block.first].time_begin) +
+                      " s, its chord function interpolated (error in exact_error_estimate)";
+        if (block.end < n)
+          m.reason += "; rho on the grid is handed to the split operator at t = " +
+                      format_number(plan.segments[block.end - 1].time_end) + " s";
+      }
+      if (spec.output.checkpoint_every > 0)
+        m.reason += plan.exact ? "; no checkpoints: output.checkpoint_every is ignored"
+                               : "; no checkpoints inside an exact block";
+    }
+    plan.lines.push_back("protocol[" + std::to_string(s) + "] (" + to_string(seg.potential.kind) +
+                         ", method = \"" + to_string(seg.method) +
+                         "\"): " + (m.exact ? "exact (" : "split operator (") + m.reason + ")");
   }
   return plan;
 }
@@ -370,13 +367,13 @@ std::vector<double> spread_times(std::size_t count, double total) {
 
 /// The potential of the segment holding time t (a segment boundary belongs to the segment that
 /// ends there, as in the split operator's records).
-const Potential& potential_at(const SimulationSpec& spec, double t) {
+const Potential& potential_at(const std::vector<Segment>& protocol, double t) {
   double end = 0.0;
-  for (const Segment& segment : spec.protocol) {
+  for (const Segment& segment : protocol) {
     end += segment.duration;
     if (t <= end) return segment.potential;
   }
-  return spec.protocol.back().potential;
+  return protocol.back().potential;
 }
 
 /// Observables of an exact run at time t: from rho on the grid (the split run's code path),
@@ -386,7 +383,8 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
                               const ExactPropagator& exact, const ObservableCalculator& calc,
                               const std::vector<cplx>& rho, double t, double& error) {
   const std::vector<std::size_t> no_marked;
-  Observables o = calc.compute(rho, potential_on_grid(grid, potential_at(spec, t)), no_marked);
+  Observables o =
+      calc.compute(rho, potential_on_grid(grid, potential_at(exact.protocol(), t)), no_marked);
   if (spec.marked_points.size() == 2) {
     const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
     const double dx = grid.axes()[0].step;
@@ -414,6 +412,11 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
             << exact.table_description() << "\n";
   result.exact_table_error_bound =
       std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
+  if (exact.grid_state()) {
+    if (main_run) notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
+  }
   // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
   // memory the run may use.
   ChordDampingCache* damping = nullptr;
@@ -515,6 +518,29 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
   return record;
 }
 
+/// The warning when the exact method's error estimate exceeds numerics.tolerance.
+void warn_exact_error(const SimulationSpec& spec, const RunResult& result, std::ostream& notices) {
+  if (result.exact_error_estimate > spec.exact_tolerance)
+    notices << "nanodecoh: warning: the F path integrals' error estimate "
+            << format_number(result.exact_error_estimate)
+            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
+            << (result.exact_initial_state_error > 0.0
+                    ? " (it includes " + format_number(result.exact_initial_state_error) +
+                          " from the interpolated chord function of a state given on the grid (a "
+                          "file, or the split operator's rho an exact block starts from), which "
+                          "numerics.tolerance does not control: docs/physics.md, \"States from "
+                          "a file\")"
+                    : std::string())
+            << (result.exact_table_error_bound > 0.0
+                    ? " (it includes up to " + format_number(result.exact_table_error_bound) +
+                          " from the interpolated F table: error of F times the time; a finer "
+                          "table lowers it)\n"
+                : result.exact_initial_state_error > 0.0
+                    ? std::string("\n")
+                    : std::string(
+                          " (the adaptive quadrature reached its depth limit somewhere)\n"));
+}
+
 /// The whole run with the exact method (plan.exact): outputs, snapshots, the final state, the
 /// diffusive comparison and the result file, through the split run's observables and run files.
 RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Backend backend,
@@ -522,12 +548,16 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
                                std::ostream& notices, std::chrono::steady_clock::time_point start) {
   RunResult result;
   result.segment_methods = plan.lines;
+  result.segment_plan = plan.segments;
   // rho on the grid at each output (and a copy inside the observables), per thread one
   // column of chi over k (4N values, at most 64 threads counted); coherence only: the k grid.
   const std::size_t ket = grid.ket_size();
   result.memory = MemoryEstimate{};
   result.memory.host_bytes =
       (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + 64 * 8 * ket * sizeof(cplx);
+  // A file state: its chord function's lattice (GridChord), one per run at a time.
+  if (spec.initial.kind == InitialKind::file)
+    result.memory.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
   require_memory(static_cast<double>(result.memory.host_bytes),
                  spec.coherence_only ? "the exact run's host memory (the k grid)"
                                      : "the exact run's host memory (rho on the grid and a copy)",
@@ -551,21 +581,313 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
                                            false, control, backend, notices, result, 0.5, 0.5));
     result.diffusive_series = diffusive->series;
   }
-  if (result.exact_error_estimate > spec.exact_tolerance)
-    notices << "nanodecoh: warning: the F path integrals' error estimate "
-            << format_number(result.exact_error_estimate)
-            << " exceeds numerics.tolerance = " << format_number(spec.exact_tolerance)
-            << (result.exact_table_error_bound > 0.0
-                    ? " (it includes up to " + format_number(result.exact_table_error_bound) +
-                          " from the interpolated F table: error of F times the time; a finer "
-                          "table lowers it)\n"
-                    : std::string(
-                          " (the adaptive quadrature reached its depth limit somewhere)\n"));
+  warn_exact_error(spec, result, notices);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);
   if (control.on_progress) control.on_progress(1.0);
   return result;
+}
+
+// ---- The run as blocks of one method (MethodPlan) ----------------------------------------
+
+Record Runner::run(const std::vector<cplx>& f_table, const ChannelList& channels,
+                   std::vector<cplx> rho0, Checkpoint* resume, RunResult& result,
+                   const MethodPlan& plan) {
+  const Schedule sch = make_schedule(spec, grid.total_size());
+  Record record;
+  // A checkpoint lies inside a split block (exact blocks keep none): the blocks before it are
+  // in its record, the run continues in that block from its rho.
+  // A checkpoint written at the end of a split block starts the exact block after it. The
+  // split operator plans from the checkpoint's wisdom whichever block it first runs in.
+  const u64 resume_step = resume ? resume->step : 0;
+  if (resume) {
+    record = resume->record;
+    fft_wisdom = resume->fft_wisdom;
+    plans_from_checkpoint = true;
+    // Planned before any block, as the interrupted run had planned it before its checkpoint:
+    // the process's FFTW wisdom is then the checkpoint's, also for the transforms of an exact
+    // block that starts from the checkpoint (GridChord), so that it repeats their rounding.
+    prepare_propagator(f_table);
+  }
+  u64 split_steps = 0;
+  std::vector<cplx> state = std::move(rho0);
+  for (const MethodBlock& block : plan.blocks) {
+    const u64 first = sch.segment_begin[block.first], last = sch.segment_begin[block.end];
+    if (!block.exact) split_steps += last - first;
+    if (resume_step >= last) continue;  // done before the checkpoint
+    if (block.exact) {
+      if (resume != nullptr) {
+        if (resume_step != first)
+          throw IoError("checkpoint " + control.resume_from + " holds step " +
+                        std::to_string(resume_step) + ", inside the exact block of protocol[" +
+                        std::to_string(block.first) +
+                        "], which keeps no checkpoints: it was not written by this run");
+        state = std::move(resume->rho);
+        resume = nullptr;
+      }
+      state = run_exact_block(channels, block, std::move(state), sch, result, record);
+    } else {
+      if (!run_split_block(f_table, std::move(state), resume, result, record, sch, first, last))
+        return record;  // stopped (result.interrupted)
+      resume = nullptr;
+      state = last < sch.total() ? propagator->state() : std::vector<cplx>{};
+    }
+  }
+  result.steps = split_steps;
+  return record;
+}
+
+bool Runner::run_split_block(const std::vector<cplx>& f_table, std::vector<cplx> rho0,
+                             Checkpoint* resume, RunResult& result, Record& record,
+                             const Schedule& sch, u64 first, u64 last) {
+  ObservableCalculator calc(grid);
+  const auto marked = marked_indices(grid, spec);
+  prepare_propagator(f_table);
+  u64 step = first;
+  if (resume) {
+    step = resume->step;
+    propagator->set_state(resume->rho);
+    resume->rho.clear();  // the propagator holds the state now
+    resume->rho.shrink_to_fit();
+  } else {
+    propagator->set_state(rho0);
+  }
+  rho0.clear();
+  rho0.shrink_to_fit();
+  const u64 total = sch.total();
+  const std::size_t every = main_run ? spec.output.checkpoint_every : 0;
+  const std::string ckpt = checkpoint_path(spec);
+  io::ProgressReporter progress("evolve", static_cast<std::size_t>(total),
+                                main_run && control.progress, "steps");
+  std::vector<double> potential;
+  double last_purity = record.series.empty() ? 1.0 : record.series.back().purity;
+  auto record_outputs = [&](u64 s, const std::vector<double>& v) {
+    const bool out = sch.outputs.count(s) != 0, snap = main_run && sch.snapshots.count(s) != 0;
+    if (!out && !snap) return;
+    if (!propagator->all_finite())
+      throw NumericalError(
+          "NaN or inf in rho at step " + std::to_string(s) + " (t = " +
+          format_number(sch.time_at(s)) + " s): reduce time.step or check the potential" +
+          (result.checkpoint_written.empty()
+               ? std::string()
+               : "; the last good checkpoint " + result.checkpoint_written + " is kept"));
+    const auto rho = propagator->state();
+    if (out) {
+      Observables o = calc.compute(rho, v, marked);
+      for (std::size_t a = 0; a < o.axes.size(); ++a)
+        if (main_run && !resolution_warned && o.axes[a].momentum_edge_population > 1e-4) {
+          resolution_warned = true;
+          notices << "nanodecoh: warning: at t = " << format_number(sch.time_at(s))
+                  << " s a population of " << format_number(o.axes[a].momentum_edge_population)
+                  << " on axis " << grid.axes()[a].name
+                  << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(a))
+                  << ": the grid no longer resolves the state (use a smaller step)\n";
+        }
+      o.time = sch.time_at(s);
+      o.step = s;
+      last_purity = o.purity;
+      record.series.push_back(std::move(o));
+    }
+    if (snap) record.snapshots.push_back(take_snapshot(grid, calc, rho, sch.time_at(s), spec));
+  };
+  // Outputs at the start of the run (not on resume: they are in the record already). A block
+  // that starts later continues the record of the block before it, which recorded its end.
+  std::size_t segment = sch.segment_of(step);
+  potential = potential_on_grid(grid, spec.protocol[segment].potential);
+  if (!resume && step == 0) record_outputs(0, potential);
+  while (step < last) {
+    segment = sch.segment_of(step);
+    potential = potential_on_grid(grid, spec.protocol[segment].potential);
+    propagator->set_segment(sch.segment_dt[segment], potential);
+    const u64 seg_end = sch.segment_begin[segment + 1];
+    while (step < seg_end) {
+      // One chunk of fused steps up to the next boundary of the deterministic schedule
+      // (output, snapshot, segment end or chunk limit; schedule.hpp). Checkpoints and the
+      // stop flag are handled at these boundaries only, so neither changes the arithmetic.
+      const u64 previous = step;
+      const u64 next = sch.next_break(step, main_run);
+      step += propagator->advance(static_cast<std::size_t>(next - step), nullptr);
+      record_outputs(step, potential);
+      const bool stopping = main_run && control.stop && control.stop->load();
+      if (step < total && (Schedule::checkpoint_due(previous, step, every) || stopping)) {
+        if (!propagator->all_finite())
+          throw NumericalError(
+              "NaN or inf in rho at step " + std::to_string(step) +
+              ": reduce time.step; no checkpoint written at this step" +
+              (result.checkpoint_written.empty()
+                   ? std::string()
+                   : ", the last good one " + result.checkpoint_written + " is kept"));
+        Checkpoint checkpoint;
+        checkpoint.rho = propagator->state();
+        checkpoint.step = step;
+        checkpoint.record = record;
+        checkpoint.version = version_string;
+        checkpoint.backend = to_string(backend);
+        checkpoint.precision = to_string(spec.precision);
+        checkpoint.config = spec.config_toml;
+        checkpoint.output_file = spec.output.file.empty()
+                                     ? std::string()
+                                     : std::filesystem::absolute(spec.output.file).string();
+        checkpoint.schedule = sch;
+        checkpoint.fft_wisdom = fft_wisdom;
+        write_checkpoint(ckpt, checkpoint, grid, spec.output.snapshot_points);
+        result.checkpoint_written = ckpt;
+      }
+      if (main_run) {
+        std::ostringstream extra;  // ProgressReporter adds steps/s and the time left
+        extra.precision(4);
+        extra << "t = " << sch.time_at(step) << " s, purity " << last_purity;
+        progress.update(static_cast<std::size_t>(step), extra.str());
+      }
+      report_progress(static_cast<double>(step) / static_cast<double>(total));
+      if (stopping && step < total) {
+        result.interrupted = true;
+        result.steps = step;
+        return false;
+      }
+    }
+  }
+  if (last == total) progress.finish();
+  if (!propagator->all_finite())
+    throw NumericalError(last == total
+                             ? std::string("NaN or inf in rho at the end of the run: reduce "
+                                           "time.step")
+                             : "NaN or inf in rho at step " + std::to_string(last) +
+                                   ", where the split operator hands it on: reduce time.step");
+  if (main_run && last == total) result.final_state = propagator->state();
+  return true;
+}
+
+std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const MethodBlock& block,
+                                          std::vector<cplx> start, const Schedule& sch,
+                                          RunResult& result, Record& record) {
+  const std::vector<Segment> protocol(
+      spec.protocol.begin() + static_cast<std::ptrdiff_t>(block.first),
+      spec.protocol.begin() + static_cast<std::ptrdiff_t>(block.end));
+  const ChannelTableContext context{backend, control.stop, control.progress};
+  const std::string who = main_run ? "" : "diffusive comparison: ";
+  // After a split block: the split operator's rho, read as the band-limited state whose samples
+  // it holds (docs/physics.md, "Mixed protocols"); its error bound enters every point's estimate.
+  std::shared_ptr<const GridChord> grid_state;
+  if (block.first > 0) {
+    GridChordOptions options;
+    options.max_memory_bytes = spec.max_memory_bytes;
+    grid_state = std::make_shared<const GridChord>(grid, std::move(start), options);
+    notices << "nanodecoh: notice: " << who << "protocol[" << block.first
+            << "] starts the exact method from the split operator's rho at t = "
+            << format_number(sch.segment_time[block.first]) << " s: " << grid_state->description()
+            << "\n";
+  }
+  const ExactPropagator exact =
+      grid_state
+          ? ExactPropagator(grid, protocol, channels, grid_state, spec.exact_tolerance, context)
+          : ExactPropagator(grid, protocol, channels, spec.initial, spec.exact_tolerance, context);
+  if (exact.tabulated())
+    notices << "nanodecoh: notice: " << who << exact.table_description() << "\n";
+  // A state given on the grid (a file at the start, or the split operator's rho): its chord
+  // function's error bound, part of every point's estimate, is also reported on its own.
+  if (exact.grid_state()) {
+    if (main_run && !grid_state)
+      notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
+  }
+  result.exact_table_error_bound =
+      std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
+  // The F path integrals shared with earlier runs (RunControl::reuse; keyed by the time in the
+  // block: only the first block's, whose times are the run's), at most a quarter of the memory.
+  ChordDampingCache* damping = nullptr;
+  if (control.reuse != nullptr && block.first == 0) {
+    PropagatorReuse::Slot& slot = control.reuse->slot(main_run);
+    if (!slot.damping) {
+      const std::size_t memory =
+          spec.max_memory_bytes > 0 ? spec.max_memory_bytes : available_memory_bytes();
+      slot.damping = std::make_unique<ChordDampingCache>(memory / 4);
+      control.reuse->count_build();
+    }
+    damping = slot.damping.get();
+  }
+  const ObservableCalculator calc(grid);
+  const u64 first = sch.segment_begin[block.first], last = sch.segment_begin[block.end];
+  const u64 total = sch.total();
+  const double begin_time = sch.segment_time[block.first];
+  const bool hand_off = last < total;
+  // The schedule's output and snapshot steps inside the block (its first step belongs to the
+  // block before it, except at the start of the run), and its end where a split block follows:
+  // the record continues on the split schedule's steps and times, each evaluated exactly.
+  std::set<u64> steps;
+  const auto inside = [&](u64 s) { return (s > first || (s == 0 && first == 0)) && s <= last; };
+  for (u64 s : sch.outputs)
+    if (inside(s)) steps.insert(s);
+  if (main_run)
+    for (u64 s : sch.snapshots)
+      if (inside(s)) steps.insert(s);
+  if (hand_off) steps.insert(last);
+  double error = 0.0;
+  std::vector<cplx> handed;
+  for (u64 s : steps) {
+    const double t = sch.time_at(s);
+    if (control.stop && control.stop->load())
+      throw Interrupted("stopped at t = " + format_number(t) +
+                        " s, in the exact block of the run (exact blocks keep no state)" +
+                        (result.checkpoint_written.empty()
+                             ? std::string()
+                             : "; the last checkpoint " + result.checkpoint_written + " is kept"));
+    // The time in the block; its end exactly (the schedule's sums may differ by rounding).
+    const double local =
+        s == last ? exact.duration() : std::clamp(t - begin_time, 0.0, exact.duration());
+    double e = 0.0;
+    std::vector<cplx> rho = exact.density_matrix(local, backend, &e, damping);
+    error = std::max(error, e);
+    for (const cplx& v : rho)
+      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
+        throw NumericalError("NaN or inf in the exact rho at t = " + format_number(t) + " s");
+    const bool boundary = hand_off && s == last;
+    if (sch.outputs.count(s) != 0 || boundary) {
+      Observables o = exact_observables(spec, grid, exact, calc, rho, local, error);
+      // The continuum solution is exact; the grid shows it only where it resolves it. At the
+      // hand-off the split operator continues from rho on the grid, aliasing included: the same
+      // checks, said of the hand-off.
+      const std::string where =
+          boundary ? "at the hand-off to the split operator at t = " + format_number(t) + " s"
+                   : "at t = " + format_number(t) + " s";
+      if (main_run && !resolution_warned && o.axes[0].momentum_edge_population > 1e-4) {
+        resolution_warned = true;
+        notices << "nanodecoh: warning: " << where << " a population of "
+                << format_number(o.axes[0].momentum_edge_population) << " on axis "
+                << grid.axes()[0].name
+                << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(0))
+                << ": rho on the grid aliases the exact state there (use a smaller step)\n";
+      }
+      if (main_run && std::abs(o.trace - 1.0) > 1e-6 && (boundary || !trace_warned)) {
+        trace_warned = true;
+        // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
+        // "Back to the grid"), so its trace is not the share of the state inside the box.
+        notices << "nanodecoh: warning: " << where
+                << " the exact state reaches beyond the box: rho on the grid shows it wrapped "
+                   "back into the box (aliased), with trace "
+                << format_number(o.trace) << " instead of 1 (use more points)"
+                << (boundary ? "; the split operator continues from that rho" : "") << "\n";
+      }
+      if (sch.outputs.count(s) != 0) {
+        o.time = t;
+        o.step = s;
+        record.series.push_back(std::move(o));
+      }
+    }
+    if (main_run && sch.snapshots.count(s) != 0)
+      record.snapshots.push_back(take_snapshot(grid, calc, rho, t, spec));
+    if (s == last) {
+      if (hand_off)
+        handed = std::move(rho);
+      else if (main_run)
+        result.final_state = std::move(rho);
+    }
+    report_progress(static_cast<double>(s) / static_cast<double>(total));
+  }
+  result.exact_error_estimate = std::max(result.exact_error_estimate, error);
+  return handed;
 }
 
 }  // namespace
@@ -621,14 +943,32 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   std::ostream& notices = control.notices ? *control.notices : std::cerr;
   const Grid grid(spec.axes);
   const auto start = std::chrono::steady_clock::now();
-  const MethodPlan plan = plan_methods(spec, grid, control);
-  if (plan.exact) return run_exact_simulation(spec, grid, backend, control, plan, notices, start);
+  const MethodPlan plan = plan_methods(spec, grid);
+  if (plan.exact) {
+    if (!control.resume_from.empty())
+      throw InvalidArgument("--resume", control.resume_from,
+                            "a checkpoint of a run with split-operator segments (this "
+                            "configuration runs every segment with the exact method, which "
+                            "writes no checkpoints)");
+    return run_exact_simulation(spec, grid, backend, control, plan, notices, start);
+  }
   // Memory: refuse before allocating. The propagator's formula (propagator.hpp) plus what the
-  // run holds besides: the F table of the channels and, for the diffusive comparison, a
-  // complex128 copy of the initial state.
+  // run holds besides: the F table of the channels, for the diffusive comparison a complex128
+  // copy of the initial state and, with an exact block, what run_exact_simulation holds (rho on
+  // the grid and a copy, per thread one column of chi over k), and GridChord's lattice.
+  bool has_exact_block = false, grid_state_block = false;
+  for (const MethodBlock& block : plan.blocks) {
+    has_exact_block = has_exact_block || block.exact;
+    grid_state_block = grid_state_block || (block.exact && block.first > 0);
+  }
   MemoryEstimate need = estimate_memory(PropagatorLayout::from_grid(grid), spec.precision, backend);
   need.host_bytes += grid.difference_table_size() * sizeof(cplx) +
                      (spec.compare_diffusive ? grid.total_size() * sizeof(cplx) : 0);
+  if (has_exact_block)
+    need.host_bytes +=
+        2 * grid.total_size() * sizeof(cplx) + 64 * 8 * grid.ket_size() * sizeof(cplx);
+  // An exact block after a split block: the chord-function lattice of the split operator's rho.
+  if (grid_state_block) need.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
   require_memory(static_cast<double>(need.host_bytes),
                  "the run's host memory (rho, factor tables, "
                  "host copies: docs/evolution.md)",
@@ -656,6 +996,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   result.backend = backend;
   result.memory = need;
   result.segment_methods = plan.lines;
+  result.segment_plan = plan.segments;
+  if (has_exact_block) result.exact_error_estimate = 0.0;
   std::unique_ptr<Checkpoint> resume;
   if (!control.resume_from.empty()) {
     resume = std::make_unique<Checkpoint>(
@@ -684,7 +1026,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   std::vector<cplx> rho_initial_copy;
   if (spec.compare_diffusive)
     rho_initial_copy = resume ? make_initial_state(grid, spec.initial) : rho0;
-  const Record record = main.run(f_table, std::move(rho0), resume.get(), result);
+  const Record record =
+      main.run(f_table, spec.channels, std::move(rho0), resume.get(), result, plan);
   result.series = record.series;
   if (result.interrupted) {
     result.wall_seconds =
@@ -698,11 +1041,19 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
     Runner comparison{spec,    grid, backend,         control, false,
                       notices, true, main.fft_wisdom, 0.5,     0.5};
     RunResult scratch;
-    diffusive = std::make_unique<Record>(comparison.run(
-        evaluate_channels(grid, diffusive_approximations(spec.channels), table_context),
-        std::move(rho_initial_copy), nullptr, scratch));
+    const ChannelList diffusive_channels = diffusive_approximations(spec.channels);
+    diffusive = std::make_unique<Record>(
+        comparison.run(evaluate_channels(grid, diffusive_channels, table_context),
+                       diffusive_channels, std::move(rho_initial_copy), nullptr, scratch, plan));
     result.diffusive_series = diffusive->series;
+    result.exact_error_estimate =
+        std::max(result.exact_error_estimate, scratch.exact_error_estimate);
+    result.exact_table_error_bound =
+        std::max(result.exact_table_error_bound, scratch.exact_table_error_bound);
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, scratch.exact_initial_state_error);
   }
+  if (has_exact_block) warn_exact_error(spec, result, notices);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!spec.output.file.empty()) write_result(spec, grid, record, diffusive.get(), result);

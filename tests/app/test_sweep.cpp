@@ -216,6 +216,21 @@ TEST(SweepReuse, InitialStateSweepSharesTheExactPathIntegralsAndEqualsSingleRuns
   EXPECT_EQ(sweep_equals_single_runs(config, spec, "exact_initial"), 1u);
 }
 
+TEST(SweepReuse, MixedProtocolSharesBothAndEqualsSingleRuns) {
+  // A protocol mixing the methods (trap exact, double well split, free flight exact from the
+  // split operator's rho), with the diffusive comparison: per run (main and comparison) one
+  // split propagator and one path-integral cache of the leading exact block, shared by every
+  // point; each point equal to its single run bit for bit.
+  const std::string config = testing::small_cat_config(
+      "[[protocol]]\nduration = 2e-5\npotential = \"harmonic\"\nfrequency = 1e3\n"
+      "[[protocol]]\nduration = 1e-5\npotential = \"double_well\"\nbarrier = 5e-32\n"
+      "minima = 6e-9\n"
+      "[[protocol]]\nduration = 1e-5\npotential = \"free\"\nmethod = \"exact\"\n",
+      final_state_output + "[run]\ncompare_diffusive = true\n");
+  const SweepSpec spec{{{"initial.width", {"2.5e-9", "3.0e-9"}}}, false};
+  EXPECT_EQ(sweep_equals_single_runs(config, spec, "mixed_initial"), 4u);
+}
+
 TEST(SweepReuse, EngineDesorptionTableIsBuiltOnceAndPointsEqualSingleRuns) {
   // A `desorption` channel whose F the localization engine computes for the grid's 95
   // differences (Janus sphere: the general quadrature), in a harmonic trap (split operator):

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -231,6 +232,100 @@ final_state = true
       "--set",  "protocol[0].method=\"exact\""};
   expect_error(circle, "protocol[0].method = \"exact\"");
   expect_error(circle, "is a full circle (mode = \"circle\")");
+
+// A protocol mixing the methods through the CLI: trap (exact), double well (split: not
+// quadratic), free flight (split: it follows a split segment; exact when asked for). The JSON
+// summary and the result file say per segment which method ran and why, the exact block's error
+// estimate is there, the record (time series, snapshots, /final/rho) runs on one time axis through
+// both blocks, and a resume from the run's last checkpoint (inside the split block) reproduces
+// /final/rho bit for bit.
+TEST(EvolveCli, MixedProtocolThroughTheCli) {
+  const std::string dir = make_temp_dir("evolve_cli_mixed");
+  const std::string config = nanodecoh::testing::small_cat_config(
+      "[[protocol]]\nduration = 1.0e-4\npotential = \"harmonic\"\nfrequency = 1.0e3\n"
+      "[[protocol]]\nduration = 1.0e-4\npotential = \"double_well\"\nbarrier = 5e-32\n"
+      "minima = 6e-9\n"
+      "[[protocol]]\nduration = 1.0e-4\npotential = \"free\"\n",
+      "final_state = true\nsnapshots = 3\ncheckpoint_every = 64\n");
+  const auto r = run_cli({"evolve", write_config(dir, config), "--out", dir + "/mixed.h5", "--json",
+                          "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["steps"], 200);  // the two split segments of 100 steps of 1 us
+  ASSERT_EQ(j["methods"].size(), 3u);
+  ASSERT_EQ(j["segments"].size(), 3u);
+  EXPECT_EQ(j["segments"][0]["method"], "exact");
+  EXPECT_EQ(j["segments"][1]["method"], "split");
+  EXPECT_EQ(j["segments"][2]["method"], "split");
+  EXPECT_EQ(j["segments"][0]["block"], 0);
+  EXPECT_EQ(j["segments"][2]["block"], 1);
+  EXPECT_NE(j["segments"][0]["reason"].get<std::string>().find("time.step is ignored"),
+            std::string::npos);
+  EXPECT_NE(j["segments"][1]["reason"].get<std::string>().find("not quadratic"), std::string::npos);
+  EXPECT_NE(j["segments"][2]["reason"].get<std::string>().find("follows protocol[1]"),
+            std::string::npos);
+  EXPECT_EQ(j["units"]["time_begin"], "s");
+  EXPECT_EQ(j["units"]["block"], "1");
+  // The trap's F path integrals by quadrature: within numerics.tolerance = 1e-10.
+  ASSERT_TRUE(j.contains("exact_error_estimate"));
+  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
+  EXPECT_EQ(j["final"]["step"], 300);  // the schedule's step numbers run through both blocks
+  auto file = nanodecoh::io::Hdf5File::open_read(dir + "/mixed.h5");
+  const auto time = file.read_doubles("timeseries/time");
+  ASSERT_EQ(time.size(), 5u);
+  for (std::size_t k = 0; k < time.size(); ++k)  // sums of steps of 1 us: rounding, 20 ulp
+    EXPECT_NEAR(time[k], 7.5e-5 * static_cast<double>(k), 1e-18) << k;
+  EXPECT_EQ(file.read_doubles("snapshots/time").size(), 3u);
+  EXPECT_NE(file.read_string_attribute("/", "methods").find("protocol[2]"), std::string::npos);
+  EXPECT_LT(file.read_double_attribute("/", "exact_error_estimate"), 1e-10);
+  const auto reference = file.read_complex("final/rho");
+  ASSERT_EQ(reference.size(), 48u * 48u);
+  // The last checkpoint (inside the split block) resumes to the same /final/rho.
+  const std::string checkpoint = dir + "/mixed.h5.ckpt.h5";
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  const auto resumed =
+      run_cli({"evolve", "--resume", checkpoint, "--out", dir + "/resumed.h5", "--quiet"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto again =
+      nanodecoh::io::Hdf5File::open_read(dir + "/resumed.h5").read_complex("final/rho");
+  ASSERT_EQ(again.size(), reference.size());
+  EXPECT_EQ(0, std::memcmp(again.data(), reference.data(), again.size() * sizeof(again[0])));
+  // "exact" asked for the free flight after the double well: it starts from the split
+  // operator's rho (its chord function interpolated, the error stated and in the estimate);
+  // the run's last checkpoint is where that exact block starts (step 200), and a resume from it
+  // gives the same /final/rho bit for bit.
+  const auto e = run_cli({"evolve", write_config(dir, config), "--out", dir + "/exact_free.h5",
+                          "--json", "--backend", "cpu", "--set", "protocol[2].method=exact"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto je = nlohmann::json::parse(e.out);
+  EXPECT_EQ(je["steps"], 100);
+  EXPECT_EQ(je["segments"][2]["method"], "exact");
+  EXPECT_EQ(je["segments"][2]["block"], 2);
+  EXPECT_NE(je["segments"][2]["reason"].get<std::string>().find(
+                "starts from the split operator's rho at t = 2e-04 s"),
+            std::string::npos)
+      << je["segments"][2]["reason"];
+  EXPECT_NE(e.err.find("protocol[2] starts the exact method from the split operator's rho"),
+            std::string::npos)
+      << e.err;
+  EXPECT_GT(je["exact_error_estimate"].get<double>(), 0.0);
+  const auto exact_free =
+      nanodecoh::io::Hdf5File::open_read(dir + "/exact_free.h5").read_complex("final/rho");
+  const auto resumed_exact = run_cli({"evolve", "--resume", dir + "/exact_free.h5.ckpt.h5", "--out",
+                                      dir + "/resumed_exact.h5", "--quiet"});
+  ASSERT_EQ(resumed_exact.exit_code, 0) << resumed_exact.err;
+  const auto exact_again =
+      nanodecoh::io::Hdf5File::open_read(dir + "/resumed_exact.h5").read_complex("final/rho");
+  ASSERT_EQ(exact_again.size(), exact_free.size());
+  EXPECT_EQ(0, std::memcmp(exact_again.data(), exact_free.data(),
+                           exact_free.size() * sizeof(exact_free[0])));
+  // Explicit "exact" on the double well: one line naming the segment and the reason.
+  std::string refused = config;
+  refused.replace(refused.find("minima = 6e-9\n"), 14, "minima = 6e-9\nmethod = \"exact\"\n");
+  expect_error({"evolve", write_config(dir, refused), "--out", dir + "/refused.h5"},
+               "protocol[1].method = \"exact\"");
+  expect_error({"evolve", write_config(dir, refused), "--out", dir + "/refused.h5"},
+               "\"double_well\" is not quadratic");
 }
 
 TEST(EvolveCli, SetOverridesAndComplex64) {

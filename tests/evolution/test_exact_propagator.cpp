@@ -1403,10 +1403,6 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   } catch (const nanodecoh::NumericalError& e) {
     EXPECT_NE(std::string(e.what()).find("give F(0) = 1"), std::string::npos) << e.what();
   }
-  ne::InitialStateSpec file = in;
-  file.kind = ne::InitialKind::file;
-  expect_refusal(grid, {segment(ne::PotentialKind::free, 1e-4)}, {}, file, "protocol[0].method",
-                 "file states are not yet supported");
   // A full circle: periodic angle, discrete k, the free map wraps.
   expect_refusal(libration(16, kAngleStep, 1e-30, ne::RotationMode::circle),
                  {segment(ne::PotentialKind::harmonic, 1e-4, 10.0)}, {}, ne::InitialStateSpec{},

@@ -14,10 +14,11 @@
 // angle phi, r = phi - phi' in rad, k conjugate to the centre angle in 1/rad, the moment of
 // inertia I in place of M; V = I w^2 phi^2/2 and -torque phi as in the split operator; the state
 // must stay inside the window, which is not periodic; every channel's F a function of
-// phi - phi' alone); initial states gaussian, cat, thermal (closed
-// form chord functions); channels whose F is defined at every real displacement
-// (DissipationChannel::defined_off_grid: closed forms) and every other channel on that axis
-// (magnetic, dielectric, the engine's desorption, an F-table file, a function), whose summed F
+// phi - phi' alone); initial states gaussian, cat, thermal (closed form chord functions) and, on
+// a translation axis, states given on the grid (a file, or rho in memory: GridChord, the
+// band-limited interpolation of their chord function); channels whose F is defined at every real
+// displacement (DissipationChannel::defined_off_grid: closed forms) and every other channel on that
+// axis (magnetic, dielectric, the engine's desorption, an F-table file, a function), whose summed F
 // is tabulated once per propagator on a uniform line of displacements covering every path that
 // matters and interpolated by piecewise cubic Hermite polynomials (docs/physics.md, "Tabulated
 // F along the paths"). exact_method_obstacle() and exact_table_obstacle() name what is missing.
@@ -25,12 +26,14 @@
 
 #include <complex>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "nanodecoh/backend.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/grid.hpp"
+#include "nanodecoh/evolution/grid_chord.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/propagator_reuse.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
@@ -56,6 +59,10 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
 /// time up to the protocol's end: the extent a tabulated F must cover.
 double exact_path_reach(double mass, const std::vector<Segment>& protocol,
                         const InitialStateSpec& initial);
+/// The same for characteristics that start anywhere in |k_0| <= k_max (1/m), |r_0| <= r_max (m)
+/// (a grid state: its lattice's extent).
+double exact_path_reach(double mass, const std::vector<Segment>& protocol, double k_max,
+                        double r_max);
 
 /// The exact chord-function propagator of one protocol on a grid of one translation axis or one
 /// libration axis.
@@ -70,12 +77,21 @@ class ExactPropagator {
                   InitialStateSpec initial, double tolerance,
                   const ChannelTableContext& context = {});
 
+  /// From a state given on the grid (GridChord: rho held in memory, e.g. the split operator's
+  /// at the start of an exact block, or GridChord::from_file): chi_0 is its interpolated chord
+  /// function, whose error bound (GridChord::error_estimate) is added to every point's
+  /// estimate. initial() then reports kind = file with an empty path. Throws as above, or
+  /// InvalidArgument when `state` is null.
+  ExactPropagator(const Grid& grid, std::vector<Segment> protocol, ChannelList channels,
+                  std::shared_ptr<const GridChord> state, double tolerance,
+                  const ChannelTableContext& context = {});
+
   /// chi(k, r) at time t (s, 0 <= t <= the protocol's duration), k in 1/m, r in m; chi(0, 0)
   /// is the trace (1). `error` (if set) receives the quadrature's error estimate of the F
   /// integral (relative error of chi).
   std::complex<double> chord(double t, double k, double r, double* error = nullptr) const;
 
-  /// The initial chord function (closed form), chi(k, r, 0).
+  /// The initial chord function, chi(k, r, 0): closed form, or a grid state's interpolation.
   std::complex<double> initial_chord(double k, double r) const;
 
   /// rho on the grid at time t, row-major [ket][bra], normalised like the split operator's
@@ -116,6 +132,8 @@ class ExactPropagator {
   const std::vector<Segment>& protocol() const noexcept { return protocol_member_; }
   const ChannelList& channels() const noexcept { return channels_member_; }
   const InitialStateSpec& initial() const noexcept { return initial_member_; }
+  /// The grid state (initial.kind = "file" or the GridChord constructor); null otherwise.
+  const std::shared_ptr<const GridChord>& grid_state() const noexcept { return grid_state_member_; }
   double tolerance() const noexcept { return tolerance_member_; }
 
   /// Sum of the segment durations (s).
@@ -135,6 +153,10 @@ class ExactPropagator {
   std::vector<double> table_coefficients_member_;
   double table_origin_member_ = 0.0, table_step_member_ = 0.0, table_error_rate_member_ = 0.0;
   std::string table_text_member_;
+  std::shared_ptr<const GridChord> grid_state_member_;
+
+  /// The checks and set-up shared by the constructors (after the members are set).
+  void initialise(const ChannelTableContext& context);
 
   /// Tabulates the channels without a closed form (constructor).
   void build_table(const ChannelTableContext& context);

@@ -88,10 +88,23 @@ struct RunControl {
   bool initial_state_checked = false;
 };
 
+/// The method one protocol segment ran with, and why (RunResult::segment_plan). A run is a
+/// sequence of blocks of consecutive segments with the same method (docs/physics.md, "Mixed
+/// protocols").
+struct SegmentMethod {
+  bool exact = false;       ///< the exact chord-function method; false: the split operator
+  std::size_t block = 0;    ///< index of the segment's block, counted from 0 in time order
+  double time_begin = 0.0;  ///< s, the segment's start
+  double time_end = 0.0;    ///< s, its end
+  std::string reason;       ///< why this method (the text of segment_methods after the method)
+};
+
 /// The outcome of a run.
 struct RunResult {
   std::vector<Observables> series;
   std::vector<Observables> diffusive_series;  ///< when compare_diffusive
+  /// Split-operator steps of the run (those of its split blocks; on an interrupt: the step
+  /// of the schedule it stopped at).
   unsigned long long steps = 0;
   double wall_seconds = 0.0;
   Backend backend = Backend::cpu;
@@ -101,13 +114,20 @@ struct RunResult {
   MemoryEstimate memory;  ///< what the run needed (checked before allocating)
   /// Per segment: "protocol[i]: <method> (<why>)", the method each segment used and why.
   std::vector<std::string> segment_methods;
-  bool exact = false;  ///< the run used the exact method (no steps: `steps` is 0)
-  /// Exact method: the largest error estimate of the F path integrals over every point
-  /// evaluated (relative error of chi); -1 for split runs.
+  /// Per segment: the method, its block and the reason, as data (the same as segment_methods).
+  std::vector<SegmentMethod> segment_plan;
+  bool exact = false;  ///< every segment used the exact method (no steps: `steps` is 0)
+  /// Exact method (every segment, or the exact blocks of a mixed run): the largest error
+  /// estimate of the F path integrals over every point evaluated (relative error of chi); -1
+  /// when no segment used the exact method.
   double exact_error_estimate = -1.0;
   /// Exact method with tabulated channels: the part of exact_error_estimate that the
   /// interpolated F table may contribute (its error bound on F times the duration); 0 otherwise.
   double exact_table_error_bound = 0.0;
+  /// Exact method from a state given on the grid (initial.kind = "file"): the part of
+  /// exact_error_estimate that its interpolated chord function contributes (GridChord's
+  /// error_estimate: interpolation plus the edge and top-momentum weights); -1 otherwise.
+  double exact_initial_state_error = -1.0;
 };
 
 /// Checks a spec (grid, protocol, channels, outputs, marked points); throws InvalidArgument,
