@@ -232,6 +232,8 @@ final_state = true
       "--set",  "protocol[0].method=\"exact\""};
   expect_error(circle, "protocol[0].method = \"exact\"");
   expect_error(circle, "is a full circle (mode = \"circle\")");
+}
+
 
 // A protocol mixing the methods through the CLI: trap (exact), double well (split: not
 // quadratic), free flight (split: it follows a split segment; exact when asked for). The JSON
