@@ -286,7 +286,10 @@ double exact_path_reach(double mass, const std::vector<Segment>& protocol,
   const double hbar = constants::hbar, L = kSupportLog;
   double k_max = 0.0, r_max = 0.0;  // the box of (k_0, r_0) where chi_0 >= exp(-L) per factor
   switch (in.kind) {
-    case InitialKind::file:  // no closed form: the grid's extent (grid_state_reach)
+    case InitialKind::file:
+      throw InvalidArgument("initial.kind", "\"file\"",
+                            "a closed-form state here (a grid state: the overload with its "
+                            "GridChord's k_extent and r_extent)");
     case InitialKind::gaussian:
     case InitialKind::cat:
       k_max = std::sqrt(2.0 * L) / in.width;

@@ -281,6 +281,21 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid, const RunC
   if (run_obstacle.empty() &&
       std::all_of(obstacle.begin(), obstacle.end(), [](const std::string& o) { return o.empty(); }))
     run_obstacle = exact_table_obstacle(grid, spec.protocol, spec.channels, spec.initial);
+  // A file state's chord-function lattice (GridChord, about 16 N^2 complex numbers against the
+  // split operator's N^2) must fit next to rho and its copy.
+  if (run_obstacle.empty() && spec.initial.kind == InitialKind::file &&
+      std::all_of(obstacle.begin(), obstacle.end(),
+                  [](const std::string& o) { return o.empty(); })) {
+    const double ket = static_cast<double>(grid.ket_size());
+    const double need = GridChord::bytes_needed(grid) + 2.0 * ket * ket * sizeof(cplx);
+    const std::size_t limit =
+        spec.max_memory_bytes > 0 ? spec.max_memory_bytes : available_memory_bytes();
+    if (limit > 0 && need > static_cast<double>(limit))
+      run_obstacle = "the file state's chord-function lattice and rho need about " +
+                     format_bytes(need) + ", more than the " +
+                     format_bytes(static_cast<double>(limit)) +
+                     (spec.max_memory_bytes > 0 ? " of --max-memory" : " available");
+  }
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
   // The first segment that cannot be exact, and why.
   std::size_t blocking = n;
