@@ -402,9 +402,13 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
         const std::string why = ftable_line(*table, step, count);
         if (!why.empty()) return why;
       }
-  // Every initial state kind applies: initial.kind = "file" through its interpolated chord
-  // function (GridChord).
-  (void)initial;
+  // initial.kind = "file" applies through its interpolated chord function (GridChord), on a
+  // translation axis: GridChord reads rho on one (a libration window, where the exact method
+  // also applies, has no grid-state chord function yet).
+  if (initial.kind == InitialKind::file && axis.kind != AxisKind::translation)
+    return "initial.kind = \"file\" on rotation axis " + axis.name +
+           ": the exact method interpolates file states on translation axes only (not yet on a "
+           "libration window)";
   return {};
 }
 
