@@ -487,7 +487,10 @@ double exact_path_reach(double mass, const std::vector<Segment>& protocol,
   const double hbar = constants::hbar, L = kSupportLog;
   double k_max = 0.0, r_max = 0.0;  // the box of (k_0, r_0) where chi_0 >= exp(-L) per factor
   switch (in.kind) {
-    case InitialKind::file:  // no closed form: the grid's extent (grid_state_reach)
+    case InitialKind::file:
+      throw InvalidArgument("initial.kind", "\"file\"",
+                            "a closed-form state here (a grid state: the overload with its "
+                            "GridChord's k_extent and r_extent)");
     case InitialKind::gaussian:
     case InitialKind::cat:
       k_max = std::sqrt(2.0 * L) / in.width;
@@ -610,9 +613,13 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
         const std::string why = ftable_line(*table, step, count);
         if (!why.empty()) return why;
       }
-  // Every initial state kind applies: initial.kind = "file" through its interpolated chord
-  // function (GridChord).
-  (void)initial;
+  // initial.kind = "file" applies through its interpolated chord function (GridChord), on a
+  // translation axis: GridChord reads rho on one (a libration window, where the exact method
+  // also applies, has no grid-state chord function yet).
+  if (initial.kind == InitialKind::file && axis.kind != AxisKind::translation)
+    return "initial.kind = \"file\" on rotation axis " + axis.name +
+           ": the exact method interpolates file states on translation axes only (not yet on a "
+           "libration window)";
   return {};
 }
 

@@ -250,6 +250,18 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   // use, "exact" is refused there.
   const double memory = static_cast<double>(spec.max_memory_bytes > 0 ? spec.max_memory_bytes
                                                                       : available_memory_bytes());
+  // A file state's chord-function lattice (GridChord, about 16 N^2 complex numbers against the
+  // split operator's N^2) must fit next to rho and its copy for the first block to be exact.
+  std::string file_memory;
+  if (spec.initial.kind == InitialKind::file && grid.axis_count() == 1 &&
+      grid.axes()[0].kind == AxisKind::translation) {
+    const double ket = static_cast<double>(grid.ket_size());
+    const double need = GridChord::bytes_needed(grid) + 2.0 * ket * ket * sizeof(cplx);
+    if (memory > 0.0 && need > memory)
+      file_memory = "the file state's chord-function lattice and rho need about " +
+                    format_bytes(need) + ", more than the " + format_bytes(memory) +
+                    (spec.max_memory_bytes > 0 ? " of --max-memory" : " available");
+  }
   MethodPlan plan;
   plan.segments.resize(n);
   std::size_t first_split = n;  // the first segment on the split operator
@@ -263,6 +275,8 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
       why_split = obstacle[s];
     } else if (seg.method == PropagationMethod::automatic && !tabulated.empty()) {
       why_split = tabulated_reason(s);
+    } else if (first_split == n && !file_memory.empty()) {
+      why_split = file_memory;  // the first block, from a file state
     } else if (s > 0 && !plan.segments[s - 1].exact) {
       const std::string follows =
           "follows protocol[" + std::to_string(s - 1) + "], which uses the split operator: ";

@@ -104,7 +104,8 @@ TEST(GridChord, InterpolatesTheChordFunctionOfGaussianAndCatOffTheLattice) {
                    format_e(worst));
     RecordProperty(in.kind == ne::InitialKind::cat ? "cat_stated" : "gaussian_stated",
                    format_e(chi.error_estimate()));
-    // chi(0, 0) is the trace, 1 to rounding.
+    // chi(0, 0) is the trace, 1: (0, 0) is a lattice node (the interpolation returns it), the
+    // trace after two FFTs and an inverse one, rounding ~ u log2 of their lengths (27 u = 6e-15).
     EXPECT_NEAR(std::abs(chi(0.0, 0.0) - 1.0), 0.0, 1e-14);
     // The stated error bounds the actual one and is not far above it.
     EXPECT_LE(worst, chi.error_estimate()) << chi.description();
@@ -112,7 +113,9 @@ TEST(GridChord, InterpolatesTheChordFunctionOfGaussianAndCatOffTheLattice) {
     // Band limit: 0 beyond |k| = 2 pi/dx (plus the stencil), and beyond the box in r.
     EXPECT_EQ(chi(2.0 * 2.0 * pi / kStep, 0.0), cplx(0.0, 0.0));
     EXPECT_EQ(chi(0.0, 1e-6), cplx(0.0, 0.0));
-    // Hermiticity chi(-k, -r) = conj chi(k, r) (rho Hermitian): rounding.
+    // Hermiticity chi(-k, -r) = conj chi(k, r) (rho Hermitian): the lattice is symmetric about
+    // (0, 0) and the stencils of (k, r) and (-k, -r) mirror each other, so the FFTs' rounding of
+    // values <= 1 (6e-15, as above).
     EXPECT_LT(std::abs(chi(-0.37e9, -5.3e-9) - std::conj(chi(0.37e9, 5.3e-9))), 1e-14);
   }
 }
@@ -400,4 +403,20 @@ TEST(GridChordExact, EvolveFromAnEarlierRunsFinalStateWithTheExactMethod) {
   ASSERT_EQ(automatic.exit_code, 0) << automatic.err;
   EXPECT_NE(nlohmann::json::parse(automatic.out)["methods"][0].get<std::string>().find(": exact"),
             std::string::npos);
+  // A lattice that does not fit (about 6.4 MB here, against 4 MB): "auto" takes the split
+  // operator and says why; "exact" is refused in one line naming the segment.
+  const auto small = run_cli({"evolve", config(release, "auto"), "--out", dir + "/small.h5",
+                              "--json", "--backend", "cpu", "--max-memory", "4M", file_state[0],
+                              file_state[1], file_state[2], file_state[3]});
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_NE(nlohmann::json::parse(small.out)["methods"][0].get<std::string>().find(
+                "split operator (the file state's chord-function lattice"),
+            std::string::npos)
+      << small.out;
+  const auto refused = run_cli({"evolve", config(release + "method = \"exact\"\n", "release"),
+                                "--out", dir + "/refused.h5", "--backend", "cpu", "--max-memory",
+                                "4M", file_state[0], file_state[1], file_state[2], file_state[3]});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("chord-function lattice"), std::string::npos) << refused.err;
 }

@@ -56,7 +56,8 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
 /// Largest |r| (m, or rad on a rotation axis, `mass` then the moment of inertia) on any
 /// characteristic of the protocol that starts where the closed-form
 /// chi_0 is at least 1e-30 (the points whose F integral is computed, chord_kernel.hpp), at any
-/// time up to the protocol's end: the extent a tabulated F must cover.
+/// time up to the protocol's end: the extent a tabulated F must cover. Closed-form states only
+/// (InvalidArgument for initial.kind = "file": use the overload below).
 double exact_path_reach(double mass, const std::vector<Segment>& protocol,
                         const InitialStateSpec& initial);
 /// The same for characteristics that start anywhere in |k_0| <= k_max (1/m), |r_0| <= r_max (m)
