@@ -415,6 +415,21 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
   return o;
 }
 
+/// The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
+/// memory the run may use; nullptr without reuse.
+ChordDampingCache* shared_path_integrals(const SimulationSpec& spec, const RunControl& control,
+                                         bool main_run) {
+  if (control.reuse == nullptr) return nullptr;
+  PropagatorReuse::Slot& slot = control.reuse->slot(main_run);
+  if (!slot.damping) {
+    const std::size_t memory =
+        spec.max_memory_bytes > 0 ? spec.max_memory_bytes : available_memory_bytes();
+    slot.damping = std::make_unique<ChordDampingCache>(memory / 4);
+    control.reuse->count_build();
+  }
+  return slot.damping.get();
+}
+
 /// One exact run: the series (and, for the main run, snapshots and the final state).
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
                  bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
@@ -431,19 +446,8 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
     result.exact_initial_state_error =
         std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
   }
-  // The F path integrals shared with earlier runs (RunControl::reuse), at most a quarter of the
-  // memory the run may use.
-  ChordDampingCache* damping = nullptr;
-  if (control.reuse != nullptr && !spec.coherence_only) {
-    PropagatorReuse::Slot& slot = control.reuse->slot(main_run);
-    if (!slot.damping) {
-      const std::size_t memory =
-          spec.max_memory_bytes > 0 ? spec.max_memory_bytes : available_memory_bytes();
-      slot.damping = std::make_unique<ChordDampingCache>(memory / 4);
-      control.reuse->count_build();
-    }
-    damping = slot.damping.get();
-  }
+  ChordDampingCache* const damping =
+      spec.coherence_only ? nullptr : shared_path_integrals(spec, control, main_run);
   const bool damping_was_full = damping != nullptr && damping->full();
   std::size_t done = 0;
   const auto report = [&](std::size_t count) {
@@ -809,19 +813,10 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
   }
   result.exact_table_error_bound =
       std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
-  // The F path integrals shared with earlier runs (RunControl::reuse; keyed by the time in the
-  // block: only the first block's, whose times are the run's), at most a quarter of the memory.
-  ChordDampingCache* damping = nullptr;
-  if (control.reuse != nullptr && block.first == 0) {
-    PropagatorReuse::Slot& slot = control.reuse->slot(main_run);
-    if (!slot.damping) {
-      const std::size_t memory =
-          spec.max_memory_bytes > 0 ? spec.max_memory_bytes : available_memory_bytes();
-      slot.damping = std::make_unique<ChordDampingCache>(memory / 4);
-      control.reuse->count_build();
-    }
-    damping = slot.damping.get();
-  }
+  // The shared F path integrals are keyed by the time in the block: only the first block's,
+  // whose times are the run's.
+  ChordDampingCache* const damping =
+      block.first == 0 ? shared_path_integrals(spec, control, main_run) : nullptr;
   const ObservableCalculator calc(grid);
   const u64 first = sch.segment_begin[block.first], last = sch.segment_begin[block.end];
   const u64 total = sch.total();
