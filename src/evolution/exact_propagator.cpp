@@ -240,8 +240,10 @@ std::string ftable_angle_line(const FTableChannel& channel, const std::string& k
       angle.push_back(a);
     }
   }
-  const std::string about =
-      "(" + format_number(u.x()) + ", " + format_number(u.y()) + ", " + format_number(u.z()) + ")";
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on the one-expression form.
+  std::string about = "(";
+  about.append(format_number(u.x())).append(", ").append(format_number(u.y())).append(", ");
+  about.append(format_number(u.z())).append(")");
   if (index.size() < 2)
     return name + " has " + std::to_string(index.size()) + " orientation(s) about " + about +
            ", so no F of a non-zero angle difference";
