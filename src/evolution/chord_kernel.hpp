@@ -611,8 +611,8 @@ NANODECOH_HD inline double angular_gaussian_path_integral(const Model& m, int s,
     const double xa = std::fmin(x1, x2), xb = std::fmax(x1, x2);
     const double turns = crossings - 1.0;
     const double share = tol / (1.0 + turns);
-    double sum = integrate_between(f, 0.0, xa, breaks, 0, share * xa, xa > 0.0 ? xa : 1.0, error) +
-                 integrate_between(f, xb, 1.0, breaks, 0, share * (1.0 - xb),
+    double sum = integrate_between(f, 0.0, xa, nullptr, 0, share * xa, xa > 0.0 ? xa : 1.0, error) +
+                 integrate_between(f, xb, 1.0, nullptr, 0, share * (1.0 - xb),
                                    xb < 1.0 ? 1.0 - xb : 1.0, error);
     const auto half_turn = [&](double u) { return angular_gaussian_rate(m, c, u); };
     double turn_error = 0.0;

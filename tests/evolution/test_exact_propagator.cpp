@@ -628,6 +628,37 @@ TEST(ExactPropagator, ChordIsHermitian) {
 
 // ---- the chi kernel's twins ---------------------------------------------------------------
 
+/// The chi kernel twin of `backend` against ExactPropagator::chord (the virtual channels,
+/// recursive quadrature) for each state, at every (k, r) of the two lists and t = 0, 0.25 ms and
+/// 0.6 ms of `protocol` (which must last at least 0.6 ms): the estimate within 10x the
+/// configured tolerance 1e-12; the twin and the propagator integrate independently, each to that
+/// tolerance relative to max(1, |chi|) (measured 2.3e-16 on a translation axis).
+void expect_twin_agrees(nanodecoh::Backend backend, const ne::Grid& grid,
+                        const std::vector<ne::Segment>& protocol, const ne::ChannelList& channels,
+                        const std::vector<ne::InitialStateSpec>& states,
+                        const std::vector<double>& k_values, const std::vector<double>& r_values) {
+  std::vector<double> k, r;
+  for (double kk : k_values)
+    for (double rr : r_values) {
+      k.push_back(kk);
+      r.push_back(rr);
+    }
+  for (const auto& in : states) {
+    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
+    const auto model = ne::make_chord_model(grid, protocol, channels, in, 1e-12);
+    for (double t : {0.0, 2.5e-4, 6e-4}) {
+      double error = 1.0;
+      const auto values = ne::chord::chord_values(backend, model, t, k, r, &error);
+      EXPECT_LT(error, 1e-11);
+      for (std::size_t i = 0; i < k.size(); ++i) {
+        const cplx expected = exact.chord(t, k[i], r[i]);
+        EXPECT_LT(std::abs(values[i] - expected), 1e-12 * std::max(1.0, std::abs(expected)) + 1e-15)
+            << "t " << t << " k " << k[i] << " r " << r[i];
+      }
+    }
+  }
+}
+
 class ChordKernelTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
  protected:
   void SetUp() override {
@@ -654,29 +685,8 @@ TEST_P(ChordKernelTwins, AgreeWithThePropagator) {
   ne::InitialStateSpec gaussian;
   gaussian.width = 4e-9;
   gaussian.momentum = -1e-26;
-  std::vector<double> k, r;
-  for (double kk : {0.0, 1e7, -2e8, 5e8, -1.3e9})
-    for (double rr : {0.0, 1e-9, -4.5e-9, 12e-9, -20e-9}) {
-      k.push_back(kk);
-      r.push_back(rr);
-    }
-  for (const auto& in : {cat_state(), gaussian, thermal}) {
-    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
-    const auto model = ne::make_chord_model(grid, protocol, channels, in, 1e-12);
-    for (double t : {0.0, 2.5e-4, 6e-4}) {
-      double error = 1.0;
-      const auto values = ne::chord::chord_values(GetParam(), model, t, k, r, &error);
-      // The estimate within 10x the configured tolerance 1e-12; the twin and the propagator
-      // integrate independently, each to that tolerance relative to max(1, |chi|) (measured
-      // 2.3e-16).
-      EXPECT_LT(error, 1e-11);
-      for (std::size_t i = 0; i < k.size(); ++i) {
-        const cplx expected = exact.chord(t, k[i], r[i]);
-        EXPECT_LT(std::abs(values[i] - expected), 1e-12 * std::max(1.0, std::abs(expected)) + 1e-15)
-            << "t " << t << " k " << k[i] << " r " << r[i];
-      }
-    }
-  }
+  expect_twin_agrees(GetParam(), grid, protocol, channels, {cat_state(), gaussian, thermal},
+                     {0.0, 1e7, -2e8, 5e8, -1.3e9}, {0.0, 1e-9, -4.5e-9, 12e-9, -20e-9});
 }
 
 // rho on the grid from either twin: equal to the CPU's up to the order of additions.
@@ -1229,28 +1239,8 @@ TEST_P(ChordKernelTwins, AgreeWithThePropagatorOnALibrationAxis) {
   ne::InitialStateSpec gaussian;
   gaussian.width = 0.04;
   gaussian.momentum = -1e-33;
-  std::vector<double> k, r;
-  for (double kk : {0.0, 1.0, -20.0, 50.0, -130.0})
-    for (double rr : {0.0, 0.01, -0.045, 0.12, -0.2}) {
-      k.push_back(kk);
-      r.push_back(rr);
-    }
-  for (const auto& in : {angular_cat(), gaussian, thermal}) {
-    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
-    const auto model = ne::make_chord_model(grid, protocol, channels, in, 1e-12);
-    for (double t : {0.0, 2.5e-4, 6e-4}) {
-      double error = 1.0;
-      const auto values = ne::chord::chord_values(GetParam(), model, t, k, r, &error);
-      // As on the translation axis: the estimate within 10x the tolerance 1e-12, and two
-      // independent integrations each to that tolerance relative to max(1, |chi|).
-      EXPECT_LT(error, 1e-11);
-      for (std::size_t i = 0; i < k.size(); ++i) {
-        const cplx expected = exact.chord(t, k[i], r[i]);
-        EXPECT_LT(std::abs(values[i] - expected), 1e-12 * std::max(1.0, std::abs(expected)) + 1e-15)
-            << "t " << t << " k " << k[i] << " r " << r[i];
-      }
-    }
-  }
+  expect_twin_agrees(GetParam(), grid, protocol, channels, {angular_cat(), gaussian, thermal},
+                     {0.0, 1.0, -20.0, 50.0, -130.0}, {0.0, 0.01, -0.045, 0.12, -0.2});
 }
 
 /// An F table in memory on a rotation axis: orientations about z at angles j step,
