@@ -580,8 +580,8 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                                   const ChannelList& channels, const InitialStateSpec& initial) {
   if (grid.axis_count() != 1)
     return "the grid has " + std::to_string(grid.axis_count()) +
-           " axes; the exact method supports one translation axis (several axes are not yet "
-           "supported)";
+           " axes; the exact method supports grids of one axis, a translation axis or a "
+           "libration axis (several axes are not yet supported)";
   const Axis& axis = grid.axes()[0];
   if (axis.kind == AxisKind::rotation && axis.mode == RotationMode::circle)
     return "axis " + axis.name +
