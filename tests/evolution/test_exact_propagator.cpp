@@ -137,6 +137,24 @@ struct ProtocolCase {
   double extrapolated_bound;  ///< of max |rho|: 2.5x to 4x the measured grid floor
 };
 
+/// run_simulation on the CPU (method "auto" unless the segments say otherwise) with two outputs
+/// and its notices kept out of the test's output: the method plan and the result.
+ne::RunResult run_two_outputs(const ne::Grid& grid, const ne::InitialStateSpec& in,
+                              const std::vector<ne::Segment>& protocol,
+                              const ne::ChannelList& channels, double time_step) {
+  ne::SimulationSpec spec;
+  spec.axes = grid.axes();
+  spec.initial = in;
+  spec.protocol = protocol;
+  spec.channels = channels;
+  spec.time_step = time_step;
+  spec.outputs = 2;
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  return ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+}
+
 class ExactAgainstSplit : public ::testing::TestWithParam<ProtocolCase> {};
 
 /// The split operator converges to the exact rho as dt^2 at 25, 50 and 100 steps (ratios 4 within
@@ -978,24 +996,15 @@ TEST(ExactPropagatorTabulated, FTableAgreesWithItsClosedFormAndMustCoverThePaths
   } catch (const nanodecoh::InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("never extrapolates"), std::string::npos) << e.what();
   }
-  ne::SimulationSpec spec;
-  spec.axes = grid.axes();
-  spec.initial = in;
-  spec.protocol = protocol;
-  spec.channels = {short_table};
-  spec.time_step = 1e-4;
-  spec.outputs = 2;
-  std::ostringstream notices;
-  ne::RunControl control;
-  control.notices = &notices;
-  const auto result = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  const auto result = run_two_outputs(grid, in, protocol, {short_table}, 1e-4);
   EXPECT_FALSE(result.exact);
   ASSERT_EQ(result.segment_methods.size(), 1u);
   EXPECT_NE(result.segment_methods[0].find("never extrapolates"), std::string::npos)
       << result.segment_methods[0];
-  spec.protocol[0].method = ne::PropagationMethod::exact;
+  std::vector<ne::Segment> asked = protocol;
+  asked[0].method = ne::PropagationMethod::exact;
   try {
-    ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+    run_two_outputs(grid, in, asked, {short_table}, 1e-4);
     FAIL() << "method = exact accepted with a table shorter than the paths";
   } catch (const nanodecoh::InvalidArgument& e) {
     EXPECT_EQ(e.parameter(), "protocol[0].method");
@@ -1302,17 +1311,7 @@ TEST(ExactPropagatorLibration, FTableOfAngleDifferences) {
       count, rate);
   expect_refusal(grid, protocol, {tilted}, in, "protocol[0].method",
                  "channels[0].file (angles.h5) is not a function of the angle difference alone");
-  ne::SimulationSpec spec;
-  spec.axes = grid.axes();
-  spec.initial = in;
-  spec.protocol = protocol;
-  spec.channels = {tilted};
-  spec.time_step = 3e-5;
-  spec.outputs = 2;
-  std::ostringstream notices;
-  ne::RunControl control;
-  control.notices = &notices;
-  const auto result = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  const auto result = run_two_outputs(grid, in, protocol, {tilted}, 3e-5);
   EXPECT_FALSE(result.exact);
   EXPECT_NE(result.segment_methods[0].find("not a function of the angle difference alone"),
             std::string::npos)
