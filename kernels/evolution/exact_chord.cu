@@ -1,14 +1,17 @@
-// The CUDA twin of the chi kernel of the exact method (src/evolution/chord_kernel.hpp): one thread
-// per (k, r) point runs the same host/device chord_at as the CPU twin (chord_kernel.cpp), with
-// the model passed by value (a few kB of numbers) and its tabulated F and grid state's chi_0
-// lattice, if any, copied to the device. The error estimate is reduced on the host.
-// Every CUDA call is checked (cuda_check.cuh); buffers are RAII (device_buffer.cuh).
+// The CUDA twins of the chi kernels of the exact method (src/evolution/chord_kernel.hpp, one axis;
+// src/evolution/chord_axes.hpp, several translation axes): one thread per (k, r) point runs the
+// same host/device chord_at (axes_chord_at) as the CPU twin (chord_kernel.cpp). The one-axis
+// model is passed by value (a few kB of numbers), its tabulated F and grid state's chi_0 lattice,
+// if any, copied to the device; the several-axes model is copied to device memory. The error
+// estimate is reduced on the host. Every CUDA call is checked (cuda_check.cuh); buffers are RAII
+// (device_buffer.cuh).
 #include <complex>
 #include <string>
 #include <vector>
 
 #include "cuda_check.cuh"
 #include "device_buffer.cuh"
+#include "evolution/chord_axes.hpp"
 #include "evolution/chord_kernel.hpp"
 #include "nanodecoh/error.hpp"
 
@@ -23,6 +26,35 @@ __global__ void chord_kernel(const Model model, double t, const double* k, const
   const Complex c = chord_at(model, t, k[i], r[i], e);
   out[i] = make_double2(c.re, c.im);
   error[i] = e;
+}
+
+/// Several translation axes: the model (a few kB, beyond what a kernel parameter should carry) in
+/// device memory, point i's components at k[i axes + a], r[i axes + a].
+__global__ void axes_chord_kernel(const AxesModel* model, double t, const double* k,
+                                  const double* r, std::size_t n, double2* out, double* error) {
+  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const std::size_t d = static_cast<std::size_t>(model->axes);
+  double e = 0.0;
+  const Complex c = axes_chord_at(*model, t, k + i * d, r + i * d, e);
+  out[i] = make_double2(c.re, c.im);
+  error[i] = e;
+}
+
+/// The values and the largest error estimate (NaN counts as the largest) from the device.
+std::vector<std::complex<double>> collect(const cuda::DeviceBuffer<double2>& out_device,
+                                          const cuda::DeviceBuffer<double>& error_device,
+                                          double* error) {
+  const std::vector<double2> out = out_device.to_host();
+  const std::vector<double> errors = error_device.to_host();
+  std::vector<std::complex<double>> values(out.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    values[i] = {out[i].x, out[i].y};
+    worst = errors[i] > worst || errors[i] != errors[i] ? errors[i] : worst;
+  }
+  if (error) *error = worst;
+  return values;
 }
 
 }  // namespace
@@ -73,15 +105,33 @@ std::vector<std::complex<double>> chord_values_cuda(const Model& model, double t
                                 out_device.get(), error_device.get());
   NANODECOH_CUDA_CHECK_LAUNCH();
   NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
-  const std::vector<double2> out = out_device.to_host();
-  const std::vector<double> errors = error_device.to_host();
-  double worst = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    values[i] = {out[i].x, out[i].y};
-    worst = errors[i] > worst || errors[i] != errors[i] ? errors[i] : worst;
+  return collect(out_device, error_device, error);
+}
+
+std::vector<std::complex<double>> axes_chord_values_cuda(const AxesModel& model, double t,
+                                                         const std::vector<double>& k,
+                                                         const std::vector<double>& r,
+                                                         double* error) {
+  const std::size_t d = static_cast<std::size_t>(model.axes);
+  if (!(model.axes >= 1 && model.axes <= max_axes) || k.size() != r.size() || k.size() % d != 0)
+    throw InvalidArgument("r", std::to_string(r.size()) + " components",
+                          std::to_string(k.size()) + " (one per k component, " +
+                              std::to_string(model.axes) + " per point)");
+  const std::size_t n = k.size() / d;
+  if (n == 0) {
+    if (error) *error = 0.0;
+    return {};
   }
-  if (error) *error = worst;
-  return values;
+  cuda::DeviceBuffer<double> k_device(k), r_device(r), error_device(n);
+  cuda::DeviceBuffer<double2> out_device(n);
+  cuda::DeviceBuffer<AxesModel> model_device(std::vector<AxesModel>{model});
+  const unsigned block = 128;
+  const unsigned grid = static_cast<unsigned>((n + block - 1) / block);
+  axes_chord_kernel<<<grid, block>>>(model_device.get(), t, k_device.get(), r_device.get(), n,
+                                     out_device.get(), error_device.get());
+  NANODECOH_CUDA_CHECK_LAUNCH();
+  NANODECOH_CUDA_CHECK(cudaDeviceSynchronize());
+  return collect(out_device, error_device, error);
 }
 
 }  // namespace nanodecoh::evolution::chord

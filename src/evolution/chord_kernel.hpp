@@ -405,27 +405,34 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
   return {common.re * shape / norm, common.im * shape / norm};
 }
 
-/// True when |initial_chord(m, k, r)| is certainly below `bound` (without evaluating it): the
-/// log of an upper bound on its modulus, from quadratic forms alone (no transcendental call).
-/// The cat's |chi_0| is at most 4 exp(-k^2 s^2/2 - q/(8 s^2)) / 2, q the least of r^2 and
-/// (r -+ d)^2 (each term at most exp of its exponent, the norm at least 2).
+/// The log of an upper bound on |initial_chord(m, k, r)| for a closed-form state, from quadratic
+/// forms alone (no transcendental call). The cat's |chi_0| is at most
+/// 4 exp(-k^2 s^2/2 - q/(8 s^2)) / 2, q the least of r^2 and (r -+ d)^2 (each term at most exp
+/// of its exponent, the norm at least 2).
+NANODECOH_HD inline double initial_chord_log_bound(const Model& m, double k, double r) {
+  if (m.state == StateKind::gaussian) {
+    const double s = m.width;
+    return -0.5 * k * k * s * s - r * r / (8.0 * s * s);
+  }
+  if (m.state == StateKind::thermal) return -m.thermal_k2 * k * k - m.thermal_r2 * r * r;
+  const double s = m.width, d = m.separation;
+  const double a = r * r, b = (r - d) * (r - d), c = (r + d) * (r + d);
+  const double q = a < b ? (a < c ? a : c) : (b < c ? b : c);
+  return -0.5 * k * k * s * s - q / (8.0 * s * s) + 0.693147180559945309;  // + ln 2
+}
+
+/// True when an exponent (a sum of initial_chord_log_bound values) is certainly below
+/// `log_bound`: a margin of 1e-12 relative (and 1e-9 absolute) for the rounding of the exponents.
+NANODECOH_HD inline bool log_bound_below(double exponent, double log_bound) {
+  return exponent < log_bound - 1e-9 - 1e-12 * std::fabs(exponent);
+}
+
+/// True when |initial_chord(m, k, r)| is certainly below `bound` (without evaluating it):
+/// initial_chord_log_bound, or for a grid state the lattice's extent.
 NANODECOH_HD inline bool initial_chord_below(const Model& m, double k, double r, double log_bound) {
   // A grid state has no cheap bound inside its lattice: only the lattice's extent.
   if (m.state == StateKind::grid) return grid_chord_outside(m.grid_state, k, r);
-  double exponent;
-  if (m.state == StateKind::gaussian) {
-    const double s = m.width;
-    exponent = -0.5 * k * k * s * s - r * r / (8.0 * s * s);
-  } else if (m.state == StateKind::thermal) {
-    exponent = -m.thermal_k2 * k * k - m.thermal_r2 * r * r;
-  } else {
-    const double s = m.width, d = m.separation;
-    const double a = r * r, b = (r - d) * (r - d), c = (r + d) * (r + d);
-    const double q = a < b ? (a < c ? a : c) : (b < c ? b : c);
-    exponent = -0.5 * k * k * s * s - q / (8.0 * s * s) + 0.693147180559945309;  // + ln 2
-  }
-  // A margin of 1e-12 relative (and 1e-9 absolute) for the rounding of the exponents.
-  return exponent < log_bound - 1e-9 - 1e-12 * std::fabs(exponent);
+  return log_bound_below(initial_chord_log_bound(m, k, r), log_bound);
 }
 
 /// The interval j of the tabulated F holding r and u = r - r_j; false outside the table (the

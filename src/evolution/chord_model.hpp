@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "evolution/chord_axes.hpp"
 #include "evolution/chord_kernel.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
@@ -24,5 +25,11 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
 /// The model of a propagator, with its tabulated F (which it points into: valid while
 /// `exact` lives). Throws like the overload above.
 chord::Model make_chord_model(const ExactPropagator& exact);
+
+/// The model of a propagator on a grid of several translation axes (chord_axes.hpp): one
+/// closed-form model per axis (its segments, free where a segment's potential acts on another
+/// axis; its factor of the product state) and the channels. Throws InvalidArgument on a grid of
+/// one axis (make_chord_model) or for what the kernel cannot describe.
+chord::AxesModel make_axes_model(const ExactPropagator& exact);
 
 }  // namespace nanodecoh::evolution

@@ -1,4 +1,5 @@
-// Builds without CUDA: the CUDA twin of the chi kernel throws NotCompiled (chord_kernel.hpp).
+// Builds without CUDA: the CUDA twins of the chi kernel (one axis, several axes) throw NotCompiled (chord_kernel.hpp).
+#include "evolution/chord_axes.hpp"
 #include "evolution/chord_kernel.hpp"
 #include "nanodecoh/error.hpp"
 
@@ -7,6 +8,14 @@ namespace nanodecoh::evolution::chord {
 std::vector<std::complex<double>> chord_values_cuda(const Model&, double,
                                                     const std::vector<double>&,
                                                     const std::vector<double>&, double*) {
+  throw NotCompiled(
+      "the CUDA chi kernel of the exact method is not compiled into this build (configure with "
+      "-DNANODECOH_CUDA=ON)");
+}
+
+std::vector<std::complex<double>> axes_chord_values_cuda(const AxesModel&, double,
+                                                         const std::vector<double>&,
+                                                         const std::vector<double>&, double*) {
   throw NotCompiled(
       "the CUDA chi kernel of the exact method is not compiled into this build (configure with "
       "-DNANODECOH_CUDA=ON)");

@@ -14,6 +14,7 @@
 #include "nanodecoh/evolution/exact_propagator.hpp"
 
 #include "evolution/chord_model.hpp"
+#include "evolution/radix2_fft.hpp"
 #include "numerics/gauss_kronrod.hpp"
 
 #include <omp.h>
@@ -49,55 +50,6 @@ void map_back(const Segment& segment, double mass, double tau, double& k, double
   r -= hbar / mass * k * tau;  // free, linear force and harmonic with w = 0
 }
 
-/// exp(2 pi i j/M) for j < M/2: the twiddle factors of inverse_fft, computed directly (no
-/// recurrence, so their rounding does not grow with M).
-std::vector<cplx> fft_twiddles(std::size_t m) {
-  std::vector<cplx> w(m / 2);
-  for (std::size_t j = 0; j < m / 2; ++j) {
-    const double angle = 2.0 * constants::pi * static_cast<double>(j) / static_cast<double>(m);
-    w[j] = cplx(std::cos(angle), std::sin(angle));
-  }
-  return w;
-}
-
-/// In-place radix-2 DFT with exp(+2 pi i q s/M) (M a power of two), unnormalised; `twiddles`
-/// from fft_twiddles(M). The butterflies on the real and imaginary parts as plain doubles (kept
-/// in registers), the first stage (twiddle 1) without multiplications.
-void inverse_fft(std::vector<cplx>& a, const std::vector<cplx>& twiddles) {
-  const std::size_t n = a.size();
-  for (std::size_t i = 1, j = 0; i < n; ++i) {
-    std::size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  double* p = reinterpret_cast<double*>(a.data());  // [re, im] pairs (std::complex layout)
-  for (std::size_t i = 0; i + 1 < n; i += 2) {
-    double* x = p + 2 * i;
-    const double ur = x[0], ui = x[1], vr = x[2], vi = x[3];
-    x[0] = ur + vr;
-    x[1] = ui + vi;
-    x[2] = ur - vr;
-    x[3] = ui - vi;
-  }
-  const double* w = reinterpret_cast<const double*>(twiddles.data());
-  for (std::size_t len = 4; len <= n; len <<= 1) {
-    const std::size_t stride = n / len, half = len / 2;  // twiddle j: exp(2 pi i j/len)
-    for (std::size_t i = 0; i < n; i += len)
-      for (std::size_t j = 0; j < half; ++j) {
-        const double wr = w[2 * j * stride], wi = w[2 * j * stride + 1];
-        double* x = p + 2 * (i + j);
-        double* y = x + 2 * half;
-        const double vr = y[0] * wr - y[1] * wi, vi = y[0] * wi + y[1] * wr;
-        const double ur = x[0], ui = x[1];
-        x[0] = ur + vr;
-        x[1] = ui + vi;
-        y[0] = ur - vr;
-        y[1] = ui - vi;
-      }
-  }
-}
-
 /// Adaptive Gauss-Kronrod 7-15 on [a, b] by recursive bisection, without allocation (one
 /// call per point of chi, from many threads). An interval is accepted when |K15 - G7| is at
 /// most its share `tol (b - a)/span` of the absolute tolerance or 1e-14 |K15| (rounding); the
@@ -121,12 +73,6 @@ cplx adaptive_gk15(const F& f, double a, double b, double tol, double span, doub
   }
   return adaptive_gk15(f, a, centre, tol, span, error, depth + 1) +
          adaptive_gk15(f, centre, b, tol, span, error, depth + 1);
-}
-
-std::size_t k_points_for(const Grid& grid) {
-  std::size_t m = 1;
-  while (m < 4 * grid.axes()[0].points) m <<= 1;
-  return m;
 }
 
 // ---- the tabulated F of the channels without a closed form ------------------------------
@@ -578,17 +524,6 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
 
 std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                                   const ChannelList& channels, const InitialStateSpec& initial) {
-  if (grid.axis_count() != 1)
-    return "the grid has " + std::to_string(grid.axis_count()) +
-           " axes; the exact method supports grids of one axis, a translation axis or a "
-           "libration axis (several axes are not yet supported)";
-  const Axis& axis = grid.axes()[0];
-  if (axis.kind == AxisKind::rotation && axis.mode == RotationMode::circle)
-    return "axis " + axis.name +
-           " is a full circle (mode = \"circle\"): the angle is periodic, so the wave number k "
-           "conjugate to the centre angle takes integer values only and the free map "
-           "phi - phi' -> phi - phi' - hbar k t/I wraps around the circle; the exact method "
-           "supports translation axes and libration windows (mode = \"libration\")";
   switch (segment.potential.kind) {
     case PotentialKind::free:
     case PotentialKind::harmonic:
@@ -599,6 +534,33 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
       return std::string("potential \"") + to_string(segment.potential.kind) +
              "\" is not quadratic (the exact method needs free, linear or harmonic)";
   }
+  if (grid.axis_count() > 1) {
+    // Several axes: translation axes only, channels of a closed form, closed-form states
+    // (chord_axes.hpp).
+    for (const Axis& a : grid.axes())
+      if (a.kind != AxisKind::translation)
+        return "the grid has " + std::to_string(grid.axis_count()) + " axes and axis " + a.name +
+               " is a rotation axis; on several axes the exact method supports translation axes "
+               "only (one libration axis alone is supported; a rotation axis with others is not "
+               "yet)";
+    for (std::size_t c = 0; c < channels.size(); ++c)
+      if (channels[c] && !closed_form(*channels[c]))
+        return "channels[" + std::to_string(c) + "] (" + channels[c]->name() +
+               ") has no closed form, and on a grid of several axes the exact method takes "
+               "closed-form channels only (gaussian, diffusive, desorption_sphere; a table of F "
+               "over displacement vectors is not yet built)";
+    if (initial.kind == InitialKind::file)
+      return "initial.kind = \"file\" on a grid of " + std::to_string(grid.axis_count()) +
+             " axes: the exact method interpolates file states on one translation axis only";
+    return {};
+  }
+  const Axis& axis = grid.axes()[0];
+  if (axis.kind == AxisKind::rotation && axis.mode == RotationMode::circle)
+    return "axis " + axis.name +
+           " is a full circle (mode = \"circle\"): the angle is periodic, so the wave number k "
+           "conjugate to the centre angle takes integer values only and the free map "
+           "phi - phi' -> phi - phi' - hbar k t/I wraps around the circle; the exact method "
+           "supports translation axes and libration windows (mode = \"libration\")";
   // On a rotation axis every channel's F must be a function of phi - phi' alone.
   if (axis.kind == AxisKind::rotation)
     for (std::size_t c = 0; c < channels.size(); ++c)
@@ -625,8 +587,18 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
   return {};
 }
 
-std::vector<double> exact_k_grid(const Grid& grid, std::size_t k_points) {
-  const double period = static_cast<double>(k_points) * 0.5 * grid.axes()[0].step;
+std::size_t exact_k_points(const Grid& grid, std::size_t axis) {
+  // One axis: a period of twice the box, so that a state's tails beyond the box do not wrap
+  // into it. Several axes (the lattice is the product of the axes'): a period of the box, as
+  // the split operator's own periodic box.
+  const std::size_t factor = grid.axis_count() == 1 ? 4 : 2;
+  std::size_t m = 1;
+  while (m < factor * grid.axes()[axis].points) m <<= 1;
+  return m;
+}
+
+std::vector<double> exact_k_grid(const Grid& grid, std::size_t k_points, std::size_t axis) {
+  const double period = static_cast<double>(k_points) * 0.5 * grid.axes()[axis].step;
   std::vector<double> k(k_points);
   const long long half = static_cast<long long>(k_points / 2);
   for (std::size_t q = 0; q < k_points; ++q) {
@@ -685,7 +657,9 @@ void ExactPropagator::initialise(const ChannelTableContext& context) {
     if (!c) throw InvalidArgument("channels", "a null channel", "channels");
   mass_member_ = grid.axes()[0].inertia;
   const InitialStateSpec& in = initial_member_;
-  if (in.axis != 0) throw InvalidArgument("initial.axis", std::to_string(in.axis), "axis 0");
+  if (in.axis >= grid.axis_count())
+    throw InvalidArgument("initial.axis", std::to_string(in.axis),
+                          "0 to " + std::to_string(grid.axis_count() - 1));
   require_positive("initial.width", in.kind == InitialKind::thermal || in.kind == InitialKind::file
                                         ? 1.0
                                         : in.width);
@@ -699,7 +673,10 @@ void ExactPropagator::initialise(const ChannelTableContext& context) {
   if (in.kind == InitialKind::file && !grid_state_member_)
     grid_state_member_ =
         std::make_shared<const GridChord>(GridChord::from_file(grid, initial_member_));
-  k_points_member_ = k_points_for(grid);
+  k_points_member_ = exact_k_points(grid, 0);
+  for (std::size_t a = 0; a < grid.axis_count(); ++a)
+    axis_k_points_member_.push_back(exact_k_points(grid, a));
+  if (grid.axis_count() > 1) return;  // closed-form channels only (exact_method_obstacle)
   build_table(context);
 }
 
@@ -856,6 +833,10 @@ cplx ExactPropagator::initial_chord(double k, double r) const {
 }
 
 cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
+  if (grid_member_.axis_count() > 1)
+    throw InvalidArgument("k", "one number",
+                          std::to_string(grid_member_.axis_count()) +
+                              " components (one per axis: the vector overload of chord)");
   if (!(t >= 0.0 && t <= duration_member_ * (1.0 + 1e-12)))
     throw InvalidArgument("time", format_number(t),
                           "0 to the protocol's duration " + format_number(duration_member_));
@@ -929,6 +910,7 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, double* error) const
 
 std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, double* error,
                                                   ChordDampingCache* damping) const {
+  if (grid_member_.axis_count() > 1) return axes_density_matrix(t, backend, error);
   const std::size_t n = grid_member_.axes()[0].points, m = k_points_member_;
   const double dx = grid_member_.axes()[0].step;
   const double period = static_cast<double>(m) * 0.5 * dx;
@@ -1048,6 +1030,10 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, dou
 }
 
 cplx ExactPropagator::element(double t, double x, double x_prime, double* error) const {
+  if (grid_member_.axis_count() > 1)
+    throw InvalidArgument("x", "one number",
+                          std::to_string(grid_member_.axis_count()) +
+                              " coordinates (one per axis: the vector overload of element)");
   if (!(t >= 0.0 && t <= duration_member_ * (1.0 + 1e-12)))
     throw InvalidArgument("time", format_number(t),
                           "0 to the protocol's duration " + format_number(duration_member_));
@@ -1178,12 +1164,79 @@ chord::Model make_chord_model(const Grid& grid, const std::vector<Segment>& prot
     throw InvalidArgument("initial.kind", "\"file\"",
                           "a closed-form state here (a grid state's lattice lives in its "
                           "propagator: make_chord_model(ExactPropagator))");
+  if (grid.axis_count() > 1)
+    throw InvalidArgument("grid", std::to_string(grid.axis_count()) + " axes",
+                          "one axis for the one-axis chi kernel (several: make_axes_model)");
   // The same checks as the propagator (segments, channels, state, tolerance).
   const ExactPropagator check(grid, protocol, channels, initial, tolerance);
   return closed_form_model(grid, protocol, channels, initial, tolerance);
 }
 
+chord::AxesModel make_axes_model(const ExactPropagator& exact) {
+  const Grid& grid = exact.grid();
+  const std::size_t axes = grid.axis_count();
+  if (axes < 2 || axes > static_cast<std::size_t>(chord::max_axes))
+    throw InvalidArgument("grid", std::to_string(axes) + " axes",
+                          "2 to " + std::to_string(chord::max_axes) +
+                              " for the several-axes chi kernel (one axis: make_chord_model)");
+  chord::AxesModel m;
+  m.axes = static_cast<int>(axes);
+  m.tolerance = exact.tolerance();
+  const InitialStateSpec& in = exact.initial();
+  for (std::size_t a = 0; a < axes; ++a) {
+    const Axis& axis = grid.axes()[a];
+    const Grid line({axis});  // the axis as a grid of its own
+    // The segments as this axis sees them: a potential on another axis leaves it free.
+    std::vector<Segment> own = exact.protocol();
+    for (Segment& segment : own) {
+      if (segment.potential.axis != a) segment.potential = Potential{};
+      segment.potential.axis = 0;
+    }
+    // Its factor of the product state (initial_state.hpp): the chosen state on its axis, a
+    // Gaussian of other_width (0: 4 steps) centred on the axis and at rest on the others.
+    InitialStateSpec factor = in;
+    factor.axis = 0;
+    if (a != in.axis) {
+      factor = InitialStateSpec{};
+      factor.kind = InitialKind::gaussian;
+      factor.width = in.other_width > 0.0 ? in.other_width : 4.0 * axis.step;
+      factor.center = axis.center;
+      factor.momentum = 0.0;
+    }
+    m.axis[a] = closed_form_model(line, own, ChannelList{}, factor, exact.tolerance());
+  }
+  const ChannelList& channels = exact.channels();
+  if (channels.size() > static_cast<std::size_t>(chord::max_channels))
+    throw InvalidArgument("channels", std::to_string(channels.size()) + " channels",
+                          "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
+  m.channels = static_cast<int>(channels.size());
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    const DissipationChannel* channel = &channels[c]->definition();
+    // Translation axes only: a channel's angular part never acts (evaluate() gets no angles).
+    if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
+      m.channel_kind[c] = chord::ChannelKind::gaussian;
+      m.rate[c] = g->rate();
+      m.length[c] = g->length();
+    } else if (const auto* d = dynamic_cast<const DiffusiveChannel*>(channel)) {
+      m.channel_kind[c] = chord::ChannelKind::diffusive;
+      m.rate[c] = d->lambda();
+    } else if (const auto* sphere = dynamic_cast<const DesorptionSphereChannel*>(channel)) {
+      m.channel_kind[c] = chord::ChannelKind::desorption_sphere;
+      m.rate[c] = sphere->rate();
+      m.length[c] = sphere->thermal_wavenumber();
+    } else {
+      throw InvalidArgument("channels[" + std::to_string(c) + "]", channel->name(),
+                            "gaussian, diffusive or desorption_sphere for the several-axes chi "
+                            "kernel");
+    }
+  }
+  return m;
+}
+
 chord::Model make_chord_model(const ExactPropagator& exact) {
+  if (exact.grid().axis_count() > 1)
+    throw InvalidArgument("grid", std::to_string(exact.grid().axis_count()) + " axes",
+                          "one axis for the one-axis chi kernel (several: make_axes_model)");
   chord::Model m = closed_form_model(exact.grid(), exact.protocol(), exact.channels(),
                                      exact.initial(), exact.tolerance());
   const std::vector<double>& c = exact.table_coefficients();

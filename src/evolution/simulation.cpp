@@ -390,6 +390,30 @@ const Potential& potential_at(const std::vector<Segment>& protocol, double t) {
   return protocol.back().potential;
 }
 
+/// Warns (once per call, for the first axis concerned) when an exact state's rho on the grid has
+/// a population above 1e-4 at the top of an axis' resolved momenta: the continuum solution is
+/// exact, the grid shows it only where it resolves it. True when it warned.
+bool warn_momentum_edge(const Grid& grid, const Observables& o, const std::string& where,
+                        std::ostream& notices) {
+  for (std::size_t a = 0; a < grid.axis_count(); ++a)
+    if (o.axes[a].momentum_edge_population > 1e-4) {
+      notices << "nanodecoh: warning: " << where << " a population of "
+              << format_number(o.axes[a].momentum_edge_population) << " on axis "
+              << grid.axes()[a].name
+              << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(a))
+              << ": rho on the grid aliases the exact state there (use a smaller step)\n";
+      return true;
+    }
+  return false;
+}
+
+/// The volume of one grid cell, prod dx (m^D): rho on the grid holds prod dx rho(x, x').
+double cell_volume(const Grid& grid) {
+  double volume = 1.0;
+  for (const Axis& axis : grid.axes()) volume *= axis.step;
+  return volume;
+}
+
 /// Observables of an exact run at time t: from rho on the grid (the split run's code path),
 /// with the coherence between the marked points exact at the points themselves (not the
 /// nearest grid points).
@@ -400,13 +424,13 @@ Observables exact_observables(const SimulationSpec& spec, const Grid& grid,
   Observables o =
       calc.compute(rho, potential_on_grid(grid, potential_at(exact.protocol(), t)), no_marked);
   if (spec.marked_points.size() == 2) {
-    const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
-    const double dx = grid.axes()[0].step;
+    const std::vector<double>&a = spec.marked_points[0], &b = spec.marked_points[1];
     double e1 = 0.0, e2 = 0.0, e3 = 0.0;
     const cplx ab = exact.element(t, a, b, &e1), aa = exact.element(t, a, a, &e2),
                bb = exact.element(t, b, b, &e3);
     error = std::max({error, e1, e2, e3});
-    o.coherence = std::abs(ab) * dx;  // normalised like the grid's rho_ij = dx rho(x_i, x_j)
+    // Normalised like the grid's rho_ij = prod dx rho(x_i, x_j).
+    o.coherence = std::abs(ab) * cell_volume(grid);
     const double norm = std::sqrt(std::max(aa.real(), 0.0) * std::max(bb.real(), 0.0));
     o.coherence_normalized = norm > 0.0 ? std::abs(ab) / norm : 0.0;
   }
@@ -468,21 +492,21 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
   double error = 0.0;
   bool warned_momentum = false, warned_trace = false;  // each warning once per run
   if (spec.coherence_only) {
-    const double a = spec.marked_points[0][0], b = spec.marked_points[1][0];
-    const double dx = grid.axes()[0].step;
+    const std::vector<double>&a = spec.marked_points[0], &b = spec.marked_points[1];
+    const std::vector<double> origin(grid.axis_count(), 0.0);
     for (double t : outputs) {
       if (control.stop && control.stop->load())
         throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
       double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0;
       Observables o;
       o.time = t;
-      o.trace = exact.chord(t, 0.0, 0.0, &e0).real();
+      o.trace = exact.chord(t, origin, origin, &e0).real();
       const cplx ab = exact.element(t, a, b, &e1), aa = exact.element(t, a, a, &e2),
                  bb = exact.element(t, b, b, &e3);
       if (!std::isfinite(std::abs(ab)) || !std::isfinite(aa.real()) || !std::isfinite(bb.real()))
         throw NumericalError("NaN or inf in the exact coherence at t = " + format_number(t) + " s");
       error = std::max({error, e0, e1, e2, e3});
-      o.coherence = std::abs(ab) * dx;
+      o.coherence = std::abs(ab) * cell_volume(grid);
       const double norm = std::sqrt(std::max(aa.real(), 0.0) * std::max(bb.real(), 0.0));
       o.coherence_normalized = norm > 0.0 ? std::abs(ab) / norm : 0.0;
       record.series.push_back(std::move(o));
@@ -503,14 +527,8 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
     if (std::find(outputs.begin(), outputs.end(), t) != outputs.end()) {
       Observables o = exact_observables(spec, grid, exact, calc, rho, t, error);
       // The continuum solution is exact; the grid shows it only where it resolves it.
-      if (main_run && !warned_momentum && o.axes[0].momentum_edge_population > 1e-4) {
-        warned_momentum = true;
-        notices << "nanodecoh: warning: at t = " << format_number(t) << " s a population of "
-                << format_number(o.axes[0].momentum_edge_population) << " on axis "
-                << grid.axes()[0].name
-                << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(0))
-                << ": rho on the grid aliases the exact state there (use a smaller step)\n";
-      }
+      if (main_run && !warned_momentum)
+        warned_momentum = warn_momentum_edge(grid, o, "at t = " + format_number(t) + " s", notices);
       if (main_run && !warned_trace && std::abs(o.trace - 1.0) > 1e-6) {
         warned_trace = true;
         // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
@@ -567,12 +585,12 @@ RunResult run_exact_simulation(const SimulationSpec& spec, const Grid& grid, Bac
   RunResult result;
   result.segment_methods = plan.lines;
   result.segment_plan = plan.segments;
-  // rho on the grid at each output (and a copy inside the observables), per thread one
-  // column of chi over k (4N values, at most 64 threads counted); coherence only: the k grid.
+  // rho on the grid at each output (and a copy inside the observables) and the transforms'
+  // buffers (exact_work_bytes); coherence only: no more than those.
   const std::size_t ket = grid.ket_size();
   result.memory = MemoryEstimate{};
   result.memory.host_bytes =
-      (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + 64 * 8 * ket * sizeof(cplx);
+      (spec.coherence_only ? 0 : 2 * ket * ket * sizeof(cplx)) + exact_work_bytes(grid);
   // A file state: its chord function's lattice (GridChord), one per run at a time.
   if (spec.initial.kind == InitialKind::file)
     result.memory.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
@@ -861,14 +879,8 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
       const std::string where =
           boundary ? "at the hand-off to the split operator at t = " + format_number(t) + " s"
                    : "at t = " + format_number(t) + " s";
-      if (main_run && !resolution_warned && o.axes[0].momentum_edge_population > 1e-4) {
-        resolution_warned = true;
-        notices << "nanodecoh: warning: " << where << " a population of "
-                << format_number(o.axes[0].momentum_edge_population) << " on axis "
-                << grid.axes()[0].name
-                << " is above 0.9 pi hbar/step = " << format_number(0.9 * grid.max_momentum(0))
-                << ": rho on the grid aliases the exact state there (use a smaller step)\n";
-      }
+      if (main_run && !resolution_warned)
+        resolution_warned = warn_momentum_edge(grid, o, where, notices);
       if (main_run && std::abs(o.trace - 1.0) > 1e-6 && (boundary || !trace_warned)) {
         trace_warned = true;
         // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
@@ -964,7 +976,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   // Memory: refuse before allocating. The propagator's formula (propagator.hpp) plus what the
   // run holds besides: the F table of the channels, for the diffusive comparison a complex128
   // copy of the initial state and, with an exact block, what run_exact_simulation holds (rho on
-  // the grid and a copy, per thread one column of chi over k), and GridChord's lattice.
+  // the grid and a copy, the transforms' buffers), and GridChord's lattice.
   bool has_exact_block = false, grid_state_block = false;
   for (const MethodBlock& block : plan.blocks) {
     has_exact_block = has_exact_block || block.exact;
@@ -974,8 +986,7 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   need.host_bytes += grid.difference_table_size() * sizeof(cplx) +
                      (spec.compare_diffusive ? grid.total_size() * sizeof(cplx) : 0);
   if (has_exact_block)
-    need.host_bytes +=
-        2 * grid.total_size() * sizeof(cplx) + 64 * 8 * grid.ket_size() * sizeof(cplx);
+    need.host_bytes += 2 * grid.total_size() * sizeof(cplx) + exact_work_bytes(grid);
   // An exact block after a split block: the chord-function lattice of the split operator's rho.
   if (grid_state_block) need.host_bytes += static_cast<std::size_t>(GridChord::bytes_needed(grid));
   require_memory(static_cast<double>(need.host_bytes),

@@ -27,6 +27,7 @@
 #include <sstream>
 #include "evolution/chord_model.hpp"
 #include "evolution_oracles.hpp"
+#include "exact_test_support.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
@@ -45,28 +46,9 @@ namespace {
 
 namespace ne = nanodecoh::evolution;
 using cplx = std::complex<double>;
+using namespace nanodecoh::testing::exact;
 using nanodecoh::constants::hbar;
 using nanodecoh::constants::pi;
-
-constexpr double kMass = 1e-20;  // kg: hbar/M = 1.05e-14 m^2/s
-constexpr double kStep = 1e-9;   // m
-
-ne::Grid line(std::size_t points, double step = kStep) {
-  ne::Axis axis;
-  axis.points = points;
-  axis.step = step;
-  axis.inertia = kMass;
-  return ne::Grid({axis});
-}
-
-ne::Segment segment(ne::PotentialKind kind, double duration, double value = 0.0) {
-  ne::Segment s;
-  s.duration = duration;
-  s.potential.kind = kind;
-  if (kind == ne::PotentialKind::harmonic) s.potential.frequency = value;
-  if (kind == ne::PotentialKind::linear) s.potential.force = value;
-  return s;
-}
 
 ne::InitialStateSpec cat_state() {
   ne::InitialStateSpec in;
@@ -76,28 +58,6 @@ ne::InitialStateSpec cat_state() {
   in.center = 1e-9;
   in.momentum = 1e-26;
   return in;
-}
-
-double max_abs_difference(const std::vector<cplx>& a, const std::vector<cplx>& b) {
-  double m = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
-
-/// Strang split operator over the whole protocol, `steps_per_segment` steps in each segment.
-std::vector<cplx> split_run(const ne::Grid& grid, const std::vector<ne::Segment>& protocol,
-                            const ne::ChannelList& channels, const ne::InitialStateSpec& initial,
-                            std::size_t steps_per_segment) {
-  auto p = ne::make_propagator(nanodecoh::Backend::cpu, ne::PropagatorLayout::from_grid(grid),
-                               ne::Precision::complex128);
-  p->set_dissipation(ne::evaluate_channels(grid, channels));
-  p->set_state(ne::make_initial_state(grid, initial));
-  for (const auto& s : protocol) {
-    p->set_segment(s.duration / static_cast<double>(steps_per_segment),
-                   ne::potential_on_grid(grid, s.potential));
-    p->advance(steps_per_segment);
-  }
-  return p->state();
 }
 
 // ---- initial states ------------------------------------------------------------------------
@@ -137,55 +97,7 @@ struct ProtocolCase {
   double extrapolated_bound;  ///< of max |rho|: 2.5x to 4x the measured grid floor
 };
 
-/// run_simulation on the CPU (method "auto" unless the segments say otherwise) with two outputs
-/// and its notices kept out of the test's output: the method plan and the result.
-ne::RunResult run_two_outputs(const ne::Grid& grid, const ne::InitialStateSpec& in,
-                              const std::vector<ne::Segment>& protocol,
-                              const ne::ChannelList& channels, double time_step) {
-  ne::SimulationSpec spec;
-  spec.axes = grid.axes();
-  spec.initial = in;
-  spec.protocol = protocol;
-  spec.channels = channels;
-  spec.time_step = time_step;
-  spec.outputs = 2;
-  std::ostringstream notices;
-  ne::RunControl control;
-  control.notices = &notices;
-  return ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
-}
-
 class ExactAgainstSplit : public ::testing::TestWithParam<ProtocolCase> {};
-
-/// The split operator converges to the exact rho as dt^2 at 25, 50 and 100 steps (ratios 4 within
-/// the next order's share, see the callers), 400 steps are within errors[100]/12 of it (the dt^2
-/// law gives /16; /12 leaves room for the floor), and with the dt^2 term removed (Richardson,
-/// 200 and 400 steps) the two agree to `extrapolated_bound` of max |rho|.
-void expect_split_converges_to_exact(const ne::Grid& grid, const std::vector<ne::Segment>& protocol,
-                                     const ne::ChannelList& channels,
-                                     const ne::InitialStateSpec& in, double extrapolated_bound) {
-  const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-13);
-  double error = 1.0;
-  const auto reference = exact.density_matrix(exact.duration(), &error);
-  EXPECT_LT(error, 1e-12);  // the estimate against 10x the configured tolerance 1e-13
-  double scale = 0.0;
-  for (const auto& v : reference) scale = std::max(scale, std::abs(v));
-  std::vector<double> errors;
-  for (std::size_t steps : {25, 50, 100})
-    errors.push_back(max_abs_difference(split_run(grid, protocol, channels, in, steps), reference) /
-                     scale);
-  EXPECT_GT(errors[0], 1e-6) << "the split error should be visible at 25 steps";
-  EXPECT_NEAR(errors[0] / errors[1], 4.0, 0.03);
-  EXPECT_NEAR(errors[1] / errors[2], 4.0, 0.04);
-  const auto coarse = split_run(grid, protocol, channels, in, 200);
-  const auto fine = split_run(grid, protocol, channels, in, 400);
-  std::vector<cplx> extrapolated(fine.size());
-  for (std::size_t i = 0; i < fine.size(); ++i) extrapolated[i] = (4.0 * fine[i] - coarse[i]) / 3.0;
-  EXPECT_LT(max_abs_difference(fine, reference) / scale, errors[2] / 12.0);
-  EXPECT_LT(max_abs_difference(extrapolated, reference) / scale, extrapolated_bound)
-      << "errors " << errors[0] << " " << errors[1] << " " << errors[2] << " extrapolated "
-      << max_abs_difference(extrapolated, reference) / scale;
-}
 
 // The error of the Strang split operator is O(dt^2): with 25, 50 and 100 steps per segment
 // the ratios of successive errors approach 4, and after removing the dt^2 term (Richardson,

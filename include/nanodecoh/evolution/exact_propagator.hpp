@@ -21,7 +21,12 @@
 // axis (magnetic, dielectric, the engine's desorption, an F-table file, a function), whose summed F
 // is tabulated once per propagator on a uniform line of displacements covering every path that
 // matters and interpolated by piecewise cubic Hermite polynomials (docs/physics.md, "Tabulated
-// F along the paths"). exact_method_obstacle() and exact_table_obstacle() name what is missing.
+// F along the paths"). And grids of two or three translation axes (docs/physics.md, "Several
+// translation axes"): every segment's potential acts on one axis, the others being free, so the
+// characteristic is one linear map per axis; the state is a product of closed forms (the chosen
+// state on its axis, a centred Gaussian on the others); the channels have closed forms (F of the
+// displacement vector |r|: gaussian, diffusive, desorption_sphere), integrated along the vector
+// path. exact_method_obstacle() and exact_table_obstacle() name what is missing.
 #pragma once
 
 #include <complex>
@@ -65,8 +70,8 @@ double exact_path_reach(double mass, const std::vector<Segment>& protocol,
 double exact_path_reach(double mass, const std::vector<Segment>& protocol, double k_max,
                         double r_max);
 
-/// The exact chord-function propagator of one protocol on a grid of one translation axis or one
-/// libration axis.
+/// The exact chord-function propagator of one protocol on a grid of one translation axis, one
+/// libration axis, or two or three translation axes.
 class ExactPropagator {
  public:
   /// Throws InvalidArgument naming the segment when exact_method_obstacle() is not empty, or
@@ -89,8 +94,13 @@ class ExactPropagator {
 
   /// chi(k, r) at time t (s, 0 <= t <= the protocol's duration), k in 1/m, r in m; chi(0, 0)
   /// is the trace (1). `error` (if set) receives the quadrature's error estimate of the F
-  /// integral (relative error of chi).
+  /// integral (relative error of chi). Grids of one axis (InvalidArgument otherwise: use the
+  /// overload below).
   std::complex<double> chord(double t, double k, double r, double* error = nullptr) const;
+  /// chi(k, r) on a grid of any number of axes, one component of k and r per axis (on one axis
+  /// the overload above; on several, the CPU twin of the chi kernel, chord_axes.hpp).
+  std::complex<double> chord(double t, const std::vector<double>& k, const std::vector<double>& r,
+                             double* error = nullptr) const;
 
   /// The initial chord function, chi(k, r, 0): closed form, or a grid state's interpolation.
   std::complex<double> initial_chord(double k, double r) const;
@@ -109,8 +119,13 @@ class ExactPropagator {
 
   /// rho(x, x') (1/m) at any two points, on the grid or not, without building rho: the inverse
   /// transform over k of chi(k, x - x') by the trapezoid rule (spectrally accurate for the
-  /// band-limited states the grid resolves), chi from the CPU twin of the chi kernel.
+  /// band-limited states the grid resolves), chi from the CPU twin of the chi kernel. Grids of
+  /// one axis (InvalidArgument otherwise: use the overload below).
   std::complex<double> element(double t, double x, double x_prime, double* error = nullptr) const;
+  /// The same at points with one coordinate per axis (1/m^D on D axes): on several axes the sum
+  /// over the tensor lattice of k, with the trapezoid's weight 1/2 at each axis' Nyquist ends.
+  std::complex<double> element(double t, const std::vector<double>& x,
+                               const std::vector<double>& x_prime, double* error = nullptr) const;
 
   /// The tabulated F of the channels without a closed form (summed): nodes r_j = origin + j
   /// step (m), j = 0..intervals, and per interval the 8 numbers (Re, Im of c_0..c_3) of
@@ -139,8 +154,10 @@ class ExactPropagator {
 
   /// Sum of the segment durations (s).
   double duration() const noexcept { return duration_member_; }
-  /// Number of k points used by density_matrix and element (a power of two >= 4 N).
+  /// Number of k points used by density_matrix and element on axis 0, and on axis a
+  /// (exact_k_points).
   std::size_t k_points() const noexcept { return k_points_member_; }
+  std::size_t k_points(std::size_t axis) const { return axis_k_points_member_.at(axis); }
 
  private:
   Grid grid_member_;
@@ -151,6 +168,7 @@ class ExactPropagator {
   double duration_member_ = 0.0;
   double mass_member_ = 0.0;
   std::size_t k_points_member_ = 0;
+  std::vector<std::size_t> axis_k_points_member_;
   std::vector<double> table_coefficients_member_;
   double table_origin_member_ = 0.0, table_step_member_ = 0.0, table_error_rate_member_ = 0.0;
   std::string table_text_member_;
@@ -163,11 +181,25 @@ class ExactPropagator {
   void build_table(const ChannelTableContext& context);
   /// Sum of the closed-form channels' F at r (1/s).
   std::complex<double> rate(double r) const;
+  /// density_matrix on a grid of several axes (chord_axes.hpp).
+  std::vector<std::complex<double>> axes_density_matrix(double t, Backend backend,
+                                                        double* error) const;
 };
 
-/// The k values (1/m) at which density_matrix samples chi: k_q = 2 pi q/(M dx/2), q in
-/// [-M/2, M/2), M = k_points; rho on the grid is exact for states whose centre coordinate
-/// (x + x')/2 stays within a period M dx/2 and whose momenta the grid resolves.
-std::vector<double> exact_k_grid(const Grid& grid, std::size_t k_points);
+/// Host memory (bytes) that ExactPropagator::density_matrix holds besides rho: on one axis per
+/// thread (at most 64 counted) a column of chi over k; on several axes the values of a block of
+/// chords (2^20 points, and their k and r lists for the CUDA twin), per thread one lattice of
+/// prod M_a points, and the bound tables.
+std::size_t exact_work_bytes(const Grid& grid);
+
+/// The number of k points of axis `axis` (ExactPropagator::k_points): the least power of two
+/// >= 4 N on a grid of one axis (a period of the centre coordinate of twice the box), >= 2 N on
+/// a grid of several (a period of the box: the lattice is the product of the axes').
+std::size_t exact_k_points(const Grid& grid, std::size_t axis);
+
+/// The k values (1/m) at which density_matrix samples chi on axis `axis`: k_q = 2 pi q/(M dx/2),
+/// q in [-M/2, M/2) (FFT order), M = k_points; rho on the grid is exact for states whose centre
+/// coordinate (x + x')/2 stays within a period M dx/2 and whose momenta the grid resolves.
+std::vector<double> exact_k_grid(const Grid& grid, std::size_t k_points, std::size_t axis = 0);
 
 }  // namespace nanodecoh::evolution

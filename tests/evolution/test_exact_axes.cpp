@@ -1,0 +1,471 @@
+// The exact chord-function method on grids of two and three translation axes (chord_axes.hpp,
+// exact_axes.cpp; docs/physics.md, "Several translation axes") against independent oracles:
+//  - a channel that is a sum over the axes (diffusive, Lambda |r|^2) leaves the axes independent:
+//    rho is the tensor product of the one-axis exact solutions (each validated on its own in
+//    test_exact_propagator.cpp), on two and three axes, with a trap, a force and a release
+//    acting on different axes;
+//  - a channel that couples the axes (the saturating Gaussian of |r|): the split operator on the
+//    same grid converges to the exact rho as dt^2 and agrees with it after removing that term;
+//  - chi at points across (k, r) against the characteristic solution written here: the product
+//    of the axes' closed-form Gaussian chi_0 at the start of the path and a composite
+//    Gauss-Legendre quadrature of F(|r(s)|) along the vector path (gaussian, diffusive and the
+//    desorption sphere of |r|; free, harmonic and linear segments);
+//  - rho at off-grid points (element) against rho on the grid at grid points;
+//  - trace, Hermiticity, positivity; the CPU and CUDA twins; the refusals (a rotation axis with
+//    others, a channel without a closed form, a file state) naming the reason.
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <complex>
+#include <vector>
+
+#include "evolution/chord_model.hpp"
+#include "evolution_oracles.hpp"
+#include "exact_test_support.hpp"
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/exact_propagator.hpp"
+#include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/quadrature.hpp"
+#include "run_cli.hpp"
+
+namespace {
+
+namespace ne = nanodecoh::evolution;
+using cplx = std::complex<double>;
+using nanodecoh::constants::hbar;
+using namespace nanodecoh::testing::exact;
+
+/// A grid of translation axes x, y (and z) with the given points, steps (m) and masses (kg).
+ne::Grid axes_grid(const std::vector<std::size_t>& points, const std::vector<double>& steps,
+                   const std::vector<double>& masses, const std::vector<double>& centres = {}) {
+  std::vector<ne::Axis> axes;
+  const char* names[] = {"x", "y", "z"};
+  for (std::size_t a = 0; a < points.size(); ++a) {
+    ne::Axis axis;
+    axis.name = names[a];
+    axis.points = points[a];
+    axis.step = steps[a];
+    axis.inertia = masses[a];
+    axis.center = centres.empty() ? 0.0 : centres[a];
+    axes.push_back(axis);
+  }
+  return ne::Grid(axes);
+}
+
+/// The two-axis grid of the comparisons with the split operator: 32 points of 1 nm on x, 24 of
+/// 1.5 nm on y (centred at 1 nm), different masses. It holds small_cat(0) with its amplitude
+/// below 1e-7 at the box's edges and its momenta within 8 widths of the band limit: a state the
+/// periodic box of the split operator represents as the continuum (measured: an amplitude of
+/// 2e-3 at the edges costs 6e-4 of max |rho| in free flight, 2e-6 costs 2e-6).
+ne::Grid plane() {
+  return axes_grid({32, 28}, {1e-9, 1.3e-9}, {1e-20, 1.5e-20}, {0.0, 1e-9});
+}
+
+ne::Segment on_axis(ne::Segment s, std::size_t axis) {
+  s.potential.axis = axis;
+  return s;
+}
+
+/// The cat of the two-axis cases on axis `axis`: branches 6 nm apart, width 1.5 nm, off centre and
+/// moving; every other axis in a Gaussian of 2.5 nm.
+ne::InitialStateSpec small_cat(std::size_t axis = 0) {
+  ne::InitialStateSpec in;
+  in.kind = ne::InitialKind::cat;
+  in.axis = axis;
+  in.width = 1.5e-9;
+  in.separation = 6e-9;
+  in.center = 0.5e-9;
+  in.momentum = 3e-27;
+  in.other_width = 2.2e-9;
+  return in;
+}
+
+/// The protocol as one axis sees it (a potential on another axis leaves it free).
+std::vector<ne::Segment> seen_by(const std::vector<ne::Segment>& protocol, std::size_t axis) {
+  std::vector<ne::Segment> own = protocol;
+  for (auto& s : own) {
+    if (s.potential.axis != axis) s.potential = ne::Potential{};
+    s.potential.axis = 0;
+  }
+  return own;
+}
+
+/// The initial state's factor on one axis (initial_state.hpp: the chosen state on its axis, a
+/// centred Gaussian at rest of other_width on the others).
+ne::InitialStateSpec factor_on(const ne::InitialStateSpec& in, const ne::Axis& axis,
+                               std::size_t a) {
+  if (a == in.axis) {
+    ne::InitialStateSpec f = in;
+    f.axis = 0;
+    return f;
+  }
+  ne::InitialStateSpec f;
+  f.kind = ne::InitialKind::gaussian;
+  f.width = in.other_width > 0.0 ? in.other_width : 4.0 * axis.step;
+  f.center = axis.center;
+  return f;
+}
+
+/// rho of the axes' one-axis exact solutions, tensor product in the grid's layout
+/// ([ket axes..., bra axes...], row-major).
+std::vector<cplx> product_of_axes(const ne::Grid& grid, const std::vector<ne::Segment>& protocol,
+                                  double lambda, const ne::InitialStateSpec& in, double t) {
+  std::vector<std::vector<cplx>> factors;
+  for (std::size_t a = 0; a < grid.axis_count(); ++a) {
+    const ne::Grid line_grid({grid.axes()[a]});
+    const ne::ChannelList channels{std::make_shared<ne::DiffusiveChannel>(lambda)};
+    const ne::ExactPropagator one(line_grid, seen_by(protocol, a), channels,
+                                  factor_on(in, grid.axes()[a], a), 1e-13);
+    factors.push_back(one.density_matrix(t));
+  }
+  const std::size_t ket = grid.ket_size();
+  std::vector<cplx> rho(ket * ket);
+  for (std::size_t i = 0; i < ket; ++i)
+    for (std::size_t j = 0; j < ket; ++j) {
+      const auto ki = grid.unravel(i), kj = grid.unravel(j);
+      cplx v = 1.0;
+      for (std::size_t a = 0; a < grid.axis_count(); ++a) {
+        const std::size_t n = grid.axes()[a].points;
+        v *= factors[a][ki[a] * n + kj[a]];
+      }
+      rho[i * ket + j] = v;
+    }
+  return rho;
+}
+
+double max_abs(const std::vector<cplx>& v) {
+  double m = 0.0;
+  for (const cplx& x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+// ---- separable channel: the product of one-axis solutions ----------------------------------
+
+// Lambda |r|^2 = sum_a Lambda r_a^2 and a product state: chi factorises over the axes, and so
+// does rho. The two sides share only the per-axis linear maps and closed-form chi_0 (each
+// tested on one axis); the several-axes lattice, folding, transforms and vector path are this
+// code's own. Different masses, steps and sizes per axis; a trap on x, a force on y, a release.
+TEST(ExactOnSeveralAxes, SeparableChannelGivesTheProductOfOneAxisSolutions) {
+  const ne::Grid grid = axes_grid({24, 20}, {1e-9, 1.2e-9}, {1e-20, 1.5e-20}, {0.0, 1e-9});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 0),
+      on_axis(segment(ne::PotentialKind::linear, 1.5e-4, 2e-23), 1),
+      segment(ne::PotentialKind::free, 1e-4)};
+  const double lambda = 3e17;  // 1/(m^2 s)
+  const ne::ChannelList channels{std::make_shared<ne::DiffusiveChannel>(lambda)};
+  for (std::size_t axis : {0, 1}) {
+    const ne::InitialStateSpec in = small_cat(axis);
+    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-13);
+    for (double t : {0.0, 1.2e-4, 4.5e-4}) {
+      double error = 1.0;
+      const auto rho = exact.density_matrix(t, &error);
+      EXPECT_LT(error, 1e-12);
+      const auto expected = product_of_axes(grid, protocol, lambda, in, t);
+      // Two sums of the same numbers in another order and the closed-form path integrals:
+      // rounding of elements <= 0.05 (measured below 1e-16).
+      EXPECT_LT(max_abs_difference(rho, expected), 1e-14 * std::max(1.0, max_abs(expected)))
+          << "cat on axis " << axis << ", t = " << t;
+    }
+  }
+}
+
+// Three axes (8 x 6 x 8 points): chi is the product of the one-axis chi (the kernel's vector
+// path against three one-axis propagators' quadratures), and rho on the grid at grid points is
+// the trapezoid sum of element() (the three-axis lattice, folding and transforms). The state is
+// not inside this small box, so rho on the grid is not the product of the one-axis rho (the
+// one-axis lattice's period is twice the box, the several-axes' the box: exact_k_points); the
+// two-axis test above compares rho itself on a box that holds the state.
+TEST(ExactOnSeveralAxes, ThreeAxesChiIsTheProductAndRhoTheTrapezoidSum) {
+  const ne::Grid grid =
+      axes_grid({8, 6, 8}, {2.5e-9, 3e-9, 2.5e-9}, {1e-20, 2e-20, 1e-20}, {0.0, 1e-9, 0.0});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 1e-4, 3000.0), 2),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, -1e-23), 1),
+      segment(ne::PotentialKind::free, 1e-4)};
+  ne::InitialStateSpec in = small_cat(2);
+  in.width = 3e-9;
+  in.other_width = 4e-9;
+  const double lambda = 1e17;
+  const ne::ChannelList channels{std::make_shared<ne::DiffusiveChannel>(lambda)};
+  const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-13);
+  std::vector<ne::ExactPropagator> axes;
+  for (std::size_t a = 0; a < 3; ++a)
+    axes.emplace_back(ne::Grid({grid.axes()[a]}), seen_by(protocol, a), channels,
+                      factor_on(in, grid.axes()[a], a), 1e-13);
+  for (double t : {0.5e-4, 1.7e-4, 3e-4})
+    for (const std::vector<double>& k :
+         {std::vector<double>{0.0, 0.0, 0.0}, {1e8, -2e8, 3e8}, {-4e8, 5e7, -1e8}})
+      for (const std::vector<double>& r :
+           {std::vector<double>{0.0, 0.0, 0.0}, {2e-9, -3e-9, 5e-9}, {-6e-9, 1e-9, -2e-9}}) {
+        cplx expected = 1.0;
+        for (std::size_t a = 0; a < 3; ++a) expected *= axes[a].chord(t, k[a], r[a]);
+        EXPECT_LT(std::abs(exact.chord(t, k, r) - expected), 1e-13 * std::abs(expected) + 1e-16)
+            << "t " << t;
+      }
+  const double t = 2.5e-4;
+  const auto rho = exact.density_matrix(t);
+  const std::size_t ket = grid.ket_size();
+  const double volume = 2.5e-9 * 3e-9 * 2.5e-9;
+  for (std::size_t i : {std::size_t{0}, std::size_t{77}, std::size_t{200}})
+    for (std::size_t j : {std::size_t{3}, std::size_t{77}, std::size_t{383}}) {
+      const auto ki = grid.unravel(i), kj = grid.unravel(j);
+      std::vector<double> x, xp;
+      for (std::size_t a = 0; a < 3; ++a) {
+        x.push_back(grid.coordinate(a, ki[a]));
+        xp.push_back(grid.coordinate(a, kj[a]));
+      }
+      EXPECT_LT(std::abs(exact.element(t, x, xp) * volume - rho[i * ket + j]), 1e-15)
+          << i << " " << j;
+    }
+}
+
+// ---- a channel that couples the axes: against the split operator ---------------------------
+
+// The saturating Gaussian F of |r| couples x and y. A trap on x, then a force on y (the
+// release within it) on plane(): the split operator converges to the exact rho as dt^2
+// (successive error ratios 4: measured 3.999 and 3.996) and, with the dt^2 term removed, agrees
+// with it to the split operator's own grid floor (measured 6.3e-8 of max |rho|, 2026-12-01,
+// x86-64; bound 2e-7). The kicks of F (momenta of width 1/(sqrt 2 a)) must stay inside the band
+// limit of y: a = 5 nm (at 2 nm the aliased kicks cost 1e-4 of max |rho|).
+TEST(ExactOnSeveralAxes, SplitConvergesToExactAsDtSquaredWithACoupledChannel) {
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 0),
+      on_axis(segment(ne::PotentialKind::linear, 1.5e-4, 2e-23), 1)};
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(4000.0, 5e-9)};
+  expect_split_converges_to_exact(plane(), protocol, channels, small_cat(0), 2e-7);
+}
+
+// ---- chi against the characteristic solution written here -----------------------------------
+
+/// chi_0 of a centred Gaussian of width s with centre c and momentum p on one axis:
+/// exp(-k^2 s^2/2 - r^2/(8 s^2) - i k c + i p r/hbar).
+cplx gaussian_chi0(double s, double c, double p, double k, double r) {
+  return std::exp(cplx(-0.5 * k * k * s * s - r * r / (8.0 * s * s), -k * c + p * r / hbar));
+}
+
+/// (k, r) of one axis at time tau before the end of a segment (harmonic with frequency w > 0 on
+/// this axis, otherwise straight), written here from Hamilton's equations for the chord
+/// variables: dr/dt = hbar k/M, dk/dt = -M w^2 r/hbar.
+void back(double w, double mass, double tau, double& k, double& r) {
+  if (w > 0.0) {
+    const double c = std::cos(w * tau), s = std::sin(w * tau);
+    const double k0 = k * c + mass * w / hbar * s * r, r0 = r * c - hbar / (mass * w) * s * k;
+    k = k0;
+    r = r0;
+  } else {
+    r -= hbar / mass * k * tau;
+  }
+}
+
+// Gaussian states on both axes (widths, centres and momenta of their own), three channels of |r|
+// and the three segment kinds on different axes: chi from the CPU twin against chi_0 at the
+// start of the path times exp(i Phi - int F) by 64-panel Gauss-Legendre (16 points) per segment.
+TEST(ExactOnSeveralAxes, ChiMatchesTheCharacteristicQuadrature) {
+  const double masses[2] = {1e-20, 2e-20}, w = 3000.0, force = 1.5e-23;
+  const ne::Grid grid = axes_grid({32, 32}, {1e-9, 1e-9}, {masses[0], masses[1]}, {0.0, 2e-9});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, w), 1),
+      on_axis(segment(ne::PotentialKind::linear, 2e-4, force), 0),
+      segment(ne::PotentialKind::free, 2e-4)};
+  const double gamma = 2000.0, a = 3e-9, lambda = 2e17, sphere = 700.0;
+  const auto desorption =
+      std::make_shared<ne::DesorptionSphereChannel>(sphere, 300.0, 18 * 1.66053906660e-27);
+  const double k_thermal = desorption->thermal_wavenumber();
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(gamma, a),
+                                 std::make_shared<ne::DiffusiveChannel>(lambda), desorption};
+  ne::InitialStateSpec in;
+  in.kind = ne::InitialKind::gaussian;
+  in.axis = 0;
+  in.width = 3e-9;
+  in.center = -1e-9;
+  in.momentum = 8e-27;
+  in.other_width = 4e-9;
+  const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
+  const auto rule = nanodecoh::gauss_legendre(16);
+  // F(|r|) from the channels' definitions (channels.hpp), the sphere's through the library's
+  // thermal sinc average (tested against quadrature in test_special_functions).
+  const auto F = [&](double distance) {
+    return gamma * -std::expm1(-distance * distance / (4.0 * a * a)) +
+           lambda * distance * distance +
+           sphere * (1.0 - nanodecoh::thermal_sinc_average(k_thermal * distance));
+  };
+  const double durations[3] = {2e-4, 2e-4, 2e-4};
+  for (double t : {1.5e-4, 3.3e-4, 6e-4})
+    for (double kx : {0.0, 3e7, -2e8})
+      for (double ky : {0.0, -1e8, 2.5e8})
+        for (double rx : {0.0, 2e-9, -7e-9})
+          for (double ry : {0.0, -3e-9, 9e-9}) {
+            double k[2] = {kx, ky}, r[2] = {rx, ry};
+            double integral = 0.0, phase = 0.0, end = 0.0;
+            int last = 0;
+            while (last < 2 && end + durations[last] < t) end += durations[last++];
+            for (int s = last; s >= 0; --s) {
+              const double span = s == last ? t - end : durations[s];
+              const double ke[2] = {k[0], k[1]}, re[2] = {r[0], r[1]};
+              const auto along = [&](double tau) {
+                double d2 = 0.0;
+                for (int ax = 0; ax < 2; ++ax) {
+                  double kk = ke[ax], rr = re[ax];
+                  back(s == 0 && ax == 1 ? w : 0.0, masses[ax], tau, kk, rr);
+                  d2 += rr * rr;
+                }
+                return F(std::sqrt(d2));
+              };
+              integral += nanodecoh::testing::composite_gauss_legendre(along, 0.0, span, 64, rule);
+              if (s == 1)  // the force on x: phase of the linear potential (docs/physics.md)
+                phase +=
+                    -k[0] * force * span * span / (2.0 * masses[0]) + r[0] * force * span / hbar;
+              for (int ax = 0; ax < 2; ++ax)
+                back(s == 0 && ax == 1 ? w : 0.0, masses[ax], span, k[ax], r[ax]);
+              if (s > 0) end -= durations[s - 1];
+            }
+            const cplx chi0 = gaussian_chi0(in.width, in.center, in.momentum, k[0], r[0]) *
+                              gaussian_chi0(in.other_width, 2e-9, 0.0, k[1], r[1]);
+            const cplx expected = chi0 * std::exp(cplx(-integral, phase));
+            double error = 1.0;
+            const cplx value = exact.chord(t, {kx, ky}, {rx, ry}, &error);
+            EXPECT_LT(error, 1e-11);
+            EXPECT_LT(std::abs(value - expected), 1e-11 * std::max(std::abs(expected), 1e-3))
+                << "t " << t << " k " << kx << " " << ky << " r " << rx << " " << ry;
+          }
+}
+
+// ---- rho at points, physical states, backends ------------------------------------------------
+
+// element() at grid points is rho on the grid over the cell volume (the same trapezoid sum over
+// k), and at points between them it is the continuum rho (checked against the average of a
+// symmetric pair, which the trapezoid rule resolves: a smooth state).
+TEST(ExactOnSeveralAxes, ElementsAtGridPointsAreTheDensityMatrix) {
+  const ne::Grid grid = axes_grid({16, 12}, {1.5e-9, 2e-9}, {1e-20, 1e-20});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 3e-4, 2500.0), 0)};
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(2000.0, 3e-9)};
+  const ne::ExactPropagator exact(grid, protocol, channels, small_cat(0), 1e-12);
+  const double t = 2.2e-4;
+  const auto rho = exact.density_matrix(t);
+  const double volume = 1.5e-9 * 2e-9;
+  const std::size_t ket = grid.ket_size();
+  for (std::size_t i : {std::size_t{0}, std::size_t{37}, std::size_t{100}})
+    for (std::size_t j : {std::size_t{5}, std::size_t{37}, std::size_t{150}}) {
+      const auto ki = grid.unravel(i), kj = grid.unravel(j);
+      const std::vector<double> x{grid.coordinate(0, ki[0]), grid.coordinate(1, ki[1])},
+          xp{grid.coordinate(0, kj[0]), grid.coordinate(1, kj[1])};
+      double error = 1.0;
+      const cplx value = exact.element(t, x, xp, &error) * volume;
+      EXPECT_LT(error, 1e-11);
+      EXPECT_LT(std::abs(value - rho[i * ket + j]), 1e-14) << i << " " << j;
+    }
+  EXPECT_THROW((void)exact.element(t, 0.0, 0.0), nanodecoh::InvalidArgument);
+  EXPECT_THROW((void)exact.chord(t, 0.0, 0.0), nanodecoh::InvalidArgument);
+}
+
+// Trace 1, Hermitian, positive semidefinite, purity in (0, 1] on plane() after a trap on y and a
+// release under the coupled channel.
+TEST(ExactOnSeveralAxes, StatesArePhysical) {
+  const ne::Grid grid = plane();
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(4000.0, 5e-9)};
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 1),
+      segment(ne::PotentialKind::free, 2e-4)};
+  const ne::ExactPropagator exact(grid, protocol, channels, small_cat(0), 1e-12);
+  const auto rho = exact.density_matrix(4e-4);
+  const std::size_t n = grid.ket_size();
+  Eigen::MatrixXcd m(n, n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) m(i, j) = rho[i * n + j];
+  // The continuum state's weight outside the box (measured below 1e-12) and the tolerance.
+  EXPECT_NEAR(m.trace().real(), 1.0, 1e-10);
+  // Hermitian: the chords -d are written as the conjugates of the chords d, exactly; the
+  // diagonal's imaginary parts are the rounding of the transform's sums (elements <= 0.01).
+  EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-16);
+  const Eigen::VectorXd eigen = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(m).eigenvalues();
+  // Samples of a positive kernel: positive up to the eigensolver's rounding (n u |rho|).
+  EXPECT_GT(eigen.minCoeff(), -1e-13);
+  const double purity = (m * m).trace().real();
+  EXPECT_GT(purity, 0.0);
+  EXPECT_LT(purity, 0.99);  // the channel has mixed the cat
+}
+
+class AxesChordTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == nanodecoh::Backend::cuda) NANODECOH_REQUIRE_CUDA_DEVICE();
+  }
+};
+
+// rho on the grid from either twin of the several-axes chi kernel: equal to the CPU's up to the
+// order of additions.
+TEST_P(AxesChordTwins, DensityMatrixOnEitherBackend) {
+  const ne::Grid grid = axes_grid({16, 12}, {1.5e-9, 2e-9}, {1e-20, 1e-20});
+  const ne::ChannelList channels{
+      std::make_shared<ne::GaussianChannel>(2000.0, 3e-9),
+      std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 18 * 1.66053906660e-27)};
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 1),
+      on_axis(segment(ne::PotentialKind::linear, 2e-4, 1e-23), 0)};
+  const ne::ExactPropagator exact(grid, protocol, channels, small_cat(1), 1e-12);
+  const auto cpu = exact.density_matrix(3e-4, nanodecoh::Backend::cpu);
+  const auto here = exact.density_matrix(3e-4, GetParam());
+  EXPECT_LT(max_abs_difference(cpu, here), 1e-14);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AxesChordTwins,
+                         ::testing::Values(nanodecoh::Backend::cpu, nanodecoh::Backend::cuda),
+                         [](const auto& test_info) {
+                           return std::string(nanodecoh::to_string(test_info.param));
+                         });
+
+// ---- what the several-axes method does not cover ----------------------------------------------
+
+TEST(ExactOnSeveralAxes, RefusesWhatItDoesNotCoverNamingTheReason) {
+  const ne::Segment free = segment(ne::PotentialKind::free, 1e-4);
+  const ne::ChannelList gaussian{std::make_shared<ne::GaussianChannel>(100.0, 3e-9)};
+  // A rotation axis with a translation axis.
+  std::vector<ne::Axis> axes = axes_grid({16}, {1e-9}, {1e-20}).axes();
+  ne::Axis angle;
+  angle.kind = ne::AxisKind::rotation;
+  angle.name = "phi";
+  angle.points = 16;
+  angle.step = 0.01;
+  angle.inertia = 1e-34;
+  axes.push_back(angle);
+  const ne::Grid mixed(axes);
+  EXPECT_NE(ne::exact_method_obstacle(mixed, free, gaussian, small_cat(0))
+                .find("axis phi is a rotation axis"),
+            std::string::npos);
+  const ne::Grid grid = plane();
+  // A channel without a closed form (a plain function).
+  const ne::ChannelList function{std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>& d, const std::vector<double>&, const std::vector<double>&) {
+        return cplx(1e17 * (d[0] * d[0] + d[1] * d[1]), 0.0);
+      },
+      "function", 1e17)};
+  EXPECT_NE(ne::exact_method_obstacle(grid, free, function, small_cat(0)).find("no closed form"),
+            std::string::npos);
+  // A file state.
+  ne::InitialStateSpec file;
+  file.kind = ne::InitialKind::file;
+  file.path = "state.h5";
+  EXPECT_NE(ne::exact_method_obstacle(grid, free, gaussian, file).find("initial.kind = \"file\""),
+            std::string::npos);
+  // Through the constructor: the segment and the reason.
+  try {
+    const ne::ExactPropagator refused(grid, {free}, function, small_cat(0), 1e-12);
+    ADD_FAILURE() << "no refusal";
+  } catch (const nanodecoh::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("protocol[0].method"), std::string::npos) << e.what();
+  }
+  // "auto" keeps such a run on the split operator and says why; with closed forms it is exact.
+  const auto split = run_two_outputs(grid, small_cat(0), {free}, function, 1e-5);
+  ASSERT_EQ(split.segment_plan.size(), 1u);
+  EXPECT_FALSE(split.segment_plan[0].exact);
+  EXPECT_NE(split.segment_plan[0].reason.find("no closed form"), std::string::npos);
+  const auto exact = run_two_outputs(grid, small_cat(0), {free}, gaussian, 1e-5);
+  EXPECT_TRUE(exact.segment_plan[0].exact);
+}
+
+}  // namespace
