@@ -12,12 +12,18 @@
 //    desorption sphere of |r|; free, harmonic and linear segments);
 //  - rho at off-grid points (element) against rho on the grid at grid points;
 //  - trace, Hermiticity, positivity; the CPU and CUDA twins; the refusals (a rotation axis with
-//    others, a channel without a closed form, a file state) naming the reason.
+//    others, a channel without a closed form, a file state) naming the reason;
+//  - through run_simulation: an exact block handing rho on the grid to the split operator (the
+//    same as the exact propagator's rho advanced by the split operator), and the split block
+//    that follows keeping "auto" on the split operator with the reason; through the CLI: `evolve`
+//    with two axes, exact by default, against the split operator's Richardson extrapolation.
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
 #include <cmath>
 #include <complex>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "evolution/chord_model.hpp"
@@ -29,6 +35,7 @@
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/quadrature.hpp"
 #include "run_cli.hpp"
 
@@ -38,6 +45,9 @@ namespace ne = nanodecoh::evolution;
 using cplx = std::complex<double>;
 using nanodecoh::constants::hbar;
 using namespace nanodecoh::testing::exact;
+using nanodecoh::testing::count_lines;
+using nanodecoh::testing::make_temp_dir;
+using nanodecoh::testing::run_cli;
 
 /// A grid of translation axes x, y (and z) with the given points, steps (m) and masses (kg).
 ne::Grid axes_grid(const std::vector<std::size_t>& points, const std::vector<double>& steps,
@@ -466,6 +476,149 @@ TEST(ExactOnSeveralAxes, RefusesWhatItDoesNotCoverNamingTheReason) {
   EXPECT_NE(split.segment_plan[0].reason.find("no closed form"), std::string::npos);
   const auto exact = run_two_outputs(grid, small_cat(0), {free}, gaussian, 1e-5);
   EXPECT_TRUE(exact.segment_plan[0].exact);
+}
+
+// ---- through the run and the CLI ---------------------------------------------------------
+
+// Trap on x (auto: exact), a double well on y (split: not quadratic), free flight (auto: split,
+// since the exact method starts from rho on the grid only on one translation axis). The exact
+// block hands rho on the grid to the split operator: the run's final state equals the exact
+// propagator's rho at the block's end advanced by the split operator with the same step.
+TEST(ExactOnSeveralAxes, ExactBlockHandsOffToTheSplitOperator) {
+  const ne::Grid grid = plane();
+  ne::Segment well = on_axis(segment(ne::PotentialKind::free, 1e-4), 1);
+  well.potential.kind = ne::PotentialKind::double_well;
+  well.potential.barrier = 1e-30;
+  well.potential.minima = 6e-9;
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 0), well,
+      segment(ne::PotentialKind::free, 1e-4)};
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(4000.0, 5e-9)};
+  ne::SimulationSpec spec;
+  spec.axes = grid.axes();
+  spec.initial = small_cat(0);
+  spec.protocol = protocol;
+  spec.channels = channels;
+  spec.time_step = 2e-6;
+  spec.outputs = 3;
+  spec.output.final_state = true;
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  const ne::RunResult run = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  ASSERT_EQ(run.segment_plan.size(), 3u);
+  EXPECT_TRUE(run.segment_plan[0].exact);
+  EXPECT_FALSE(run.segment_plan[1].exact);
+  EXPECT_NE(run.segment_plan[1].reason.find("not quadratic"), std::string::npos);
+  EXPECT_FALSE(run.segment_plan[2].exact);
+  EXPECT_NE(run.segment_plan[2].reason.find("only on one translation axis"), std::string::npos)
+      << run.segment_plan[2].reason;
+  // The oracle: the exact propagator's rho after the trap, then the split operator.
+  const ne::ExactPropagator trap(grid, {protocol[0]}, channels, small_cat(0), spec.exact_tolerance);
+  auto p = ne::make_propagator(nanodecoh::Backend::cpu, ne::PropagatorLayout::from_grid(grid),
+                               ne::Precision::complex128);
+  p->set_dissipation(ne::evaluate_channels(grid, channels));
+  p->set_state(trap.density_matrix(2e-4));
+  for (std::size_t s = 1; s < 3; ++s) {
+    p->set_segment(2e-6, ne::potential_on_grid(grid, protocol[s].potential));
+    p->advance(50);
+  }
+  ASSERT_EQ(run.final_state.size(), grid.total_size());
+  // The same operations on the same numbers (measured: equal to the last bit).
+  EXPECT_LT(max_abs_difference(run.final_state, p->state()), 1e-15);
+}
+
+// `nanodecoh evolve` on two translation axes: "auto" runs the quadratic protocol with the exact
+// method (no steps), its final rho agreeing with the split operator's Richardson extrapolation
+// (time.step 2 and 1 us) to the split operator's grid floor; "exact" on a double well is one
+// line naming the segment and the reason.
+TEST(ExactOnSeveralAxes, EvolveThroughTheCli) {
+  const std::string dir = make_temp_dir("exact_axes_cli");
+  const std::string config = R"(
+[particle]
+mass = 1.5e-20
+[[axes]]
+name = "x"
+points = 32
+step = 1e-9
+[[axes]]
+name = "y"
+points = 28
+step = 1.3e-9
+center = 1e-9
+[initial]
+kind = "cat"
+axis = "x"
+width = 1.5e-9
+separation = 6e-9
+center = 0.5e-9
+other_width = 2.2e-9
+[time]
+step = 2.0e-6
+outputs = 3
+[[protocol]]
+duration = 2.0e-4
+potential = "harmonic"
+axis = "x"
+frequency = 2.0e3
+[[protocol]]
+duration = 1.5e-4
+potential = "linear"
+axis = "y"
+force = 2.0e-23
+[[channels]]
+kind = "gaussian"
+rate = 4000.0
+length = 5e-9
+[output]
+final_state = true
+)";
+  const std::string path = dir + "/run.toml";
+  std::ofstream(path) << config;
+  const auto r =
+      run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["steps"], 0);
+  ASSERT_EQ(j["segments"].size(), 2u);
+  for (const auto& segment : j["segments"]) EXPECT_EQ(segment["method"], "exact") << segment;
+  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
+  const auto exact =
+      nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
+  ASSERT_EQ(exact.size(), 896u * 896u);
+  std::vector<std::vector<cplx>> split;
+  for (const char* dt : {"2.0e-6", "1.0e-6"}) {
+    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
+    const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
+                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
+                            "--set", "protocol[1].method=\"split\""});
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    split.push_back(nanodecoh::io::Hdf5File::open_read(out).read_complex("final/rho"));
+  }
+  std::vector<cplx> extrapolated(exact.size());
+  for (std::size_t i = 0; i < exact.size(); ++i)
+    extrapolated[i] = (4.0 * split[1][i] - split[0][i]) / 3.0;
+  const double scale = max_abs(exact);
+  const double coarse = max_abs_difference(split[0], exact) / scale,
+               fine = max_abs_difference(split[1], exact) / scale;
+  EXPECT_NEAR(coarse / fine, 4.0, 0.05);
+  // The grid floor of SplitConvergesToExactAsDtSquaredWithACoupledChannel (6.3e-8, the same
+  // grid and a heavier particle): bound 2e-7.
+  EXPECT_LT(max_abs_difference(extrapolated, exact) / scale, 2e-7)
+      << "errors " << coarse << " " << fine;
+  // Exact on a double well: refused, one line.
+  std::string well = config;
+  const std::string linear = "potential = \"linear\"\naxis = \"y\"\nforce = 2.0e-23\n";
+  ASSERT_NE(well.find(linear), std::string::npos);
+  well.replace(well.find(linear), linear.size(),
+               "potential = \"double_well\"\naxis = \"y\"\nbarrier = 1e-30\nminima = 6e-9\n"
+               "method = \"exact\"\n");
+  std::ofstream(dir + "/well.toml") << well;
+  const auto refused = run_cli({"evolve", dir + "/well.toml", "--out", dir + "/refused.h5"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1) << refused.err;
+  EXPECT_NE(refused.err.find("protocol[1].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("not quadratic"), std::string::npos) << refused.err;
 }
 
 }  // namespace
