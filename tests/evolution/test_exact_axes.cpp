@@ -621,4 +621,39 @@ final_state = true
   EXPECT_NE(refused.err.find("not quadratic"), std::string::npos) << refused.err;
 }
 
+// observables.coherence_only on two axes: the series of time, trace and coherence between two
+// marked points off the grid (rho never built) equals the full exact run's (rho on the grid for
+// everything else, the same elements at the marked points), and the branch coherence decays.
+TEST(ExactOnSeveralAxes, CoherenceOnlyEqualsTheFullRunsCoherence) {
+  const ne::Grid grid = plane();
+  ne::SimulationSpec spec;
+  spec.axes = grid.axes();
+  spec.initial = small_cat(0);
+  // Straight segments (the path integrals in closed form: a fast full run).
+  spec.protocol = {on_axis(segment(ne::PotentialKind::linear, 2e-4, 1e-23), 1),
+                   segment(ne::PotentialKind::free, 1e-4)};
+  spec.channels = {std::make_shared<ne::GaussianChannel>(4000.0, 5e-9)};
+  spec.time_step = 1e-6;
+  spec.outputs = 3;
+  // The branch centres, off the grid's points (x 0.5 nm from them, y between two points).
+  spec.marked_points = {{-2.5e-9, 1.65e-9}, {3.5e-9, 1.65e-9}};
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  const ne::RunResult full = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  spec.coherence_only = true;
+  const ne::RunResult only = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  ASSERT_EQ(full.series.size(), only.series.size());
+  for (std::size_t i = 0; i < full.series.size(); ++i) {
+    const auto &a = full.series[i], &b = only.series[i];
+    EXPECT_EQ(a.time, b.time);
+    EXPECT_EQ(a.coherence, b.coherence);
+    EXPECT_EQ(a.coherence_normalized, b.coherence_normalized);
+    // chi(0, 0) against rho's trace on the grid: the state's weight beyond the box.
+    EXPECT_NEAR(a.trace, b.trace, 1e-10);
+  }
+  EXPECT_LT(only.series.back().coherence_normalized,
+            0.9 * only.series.front().coherence_normalized);
+}
+
 }  // namespace
