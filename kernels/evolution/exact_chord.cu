@@ -124,7 +124,17 @@ std::vector<std::complex<double>> axes_chord_values_cuda(const AxesModel& model,
   }
   cuda::DeviceBuffer<double> k_device(k), r_device(r), error_device(n);
   cuda::DeviceBuffer<double2> out_device(n);
-  cuda::DeviceBuffer<AxesModel> model_device(std::vector<AxesModel>{model});
+  // The tabulated F's coefficients (host memory in `model`) go to the device first, and the
+  // copy of the model there points at them.
+  AxesModel device_model = model;
+  cuda::DeviceBuffer<double> table_device;
+  if (model.table.intervals > 0) {
+    table_device.upload(std::vector<double>(
+        model.table.coefficients,
+        model.table.coefficients + 8 * static_cast<std::size_t>(model.table.intervals)));
+    device_model.table.coefficients = table_device.get();
+  }
+  cuda::DeviceBuffer<AxesModel> model_device(std::vector<AxesModel>{device_model});
   const unsigned block = 128;
   const unsigned grid = static_cast<unsigned>((n + block - 1) / block);
   axes_chord_kernel<<<grid, block>>>(model_device.get(), t, k_device.get(), r_device.get(), n,

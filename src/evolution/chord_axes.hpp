@@ -9,14 +9,14 @@
 // (chord_kernel.hpp's map_back with the axis' Model). The initial state is a product (the
 // chosen state on its axis, a centred Gaussian on each other one: initial_state.hpp), so chi_0
 // is the product of the axes' closed forms. The dissipator couples the axes: F depends on the
-// displacement vector, F(|r|) for the channels accepted here (gaussian, diffusive,
-// desorption_sphere), and
+// displacement vector, F(|r|) for the channels accepted here (the closed forms gaussian,
+// diffusive, desorption_sphere, and the other channels' F(|dX|) tabulated on a line), and
 //   chi(k, r, t) = exp(i Phi) prod_a chi_0,a(k_a(0), r_a(0)) exp(-int_0^t F(|r(s)|) ds),
 // the integral taken along the vector path r(s) through every segment, Phi the sum of the axes'
 // linear-force phases. On a segment where every axis moves straight (no harmonic potential with
 // omega > 0), |r(s)|^2 is a quadratic in s: the gaussian and diffusive integrals have closed
 // forms (the gaussian's along the path's direction times the factor of its distance from the
-// origin); every other integral is adaptive Gauss-Kronrod 7-15.
+// origin); every other integral (the tabulated F's too) is adaptive Gauss-Kronrod 7-15.
 //
 // C++17, no CUDA header (as chord_kernel.hpp).
 #pragma once
@@ -45,6 +45,10 @@ struct AxesModel {
   double rate[max_channels] = {};
   double length[max_channels] = {};
   double tolerance = 1e-10;  ///< absolute error of the F path integral
+  /// The channels without a closed form (magnetic, dielectric, the engine's desorption of an
+  /// isotropic body, a function), summed and tabulated as F(|dX|) on a line (the propagator
+  /// checks that each is a function of |dX| alone), evaluated at |r|; intervals = 0: none.
+  TabulatedRate table;
 };
 
 /// The channels' F (1/s) at |r|^2 = `distance2` (m^2); with `skip_closed_form`, the gaussian and
@@ -164,6 +168,24 @@ NANODECOH_HD inline double axes_path_integral(const AxesModel& m, int s, const d
   return closed + adaptive_gk15<double>(f, span, tol, error);
 }
 
+/// int_0^span F_table(|r(tau)|) dtau along segment s backwards from (k_end, r_end) by adaptive
+/// Gauss-Kronrod 7-15 (|r| is not linear in tau even on a straight segment, so the one-axis
+/// exact rule of table_line_integral does not apply); `error` gains the accepted |K15 - G7|.
+NANODECOH_HD inline Complex axes_table_path_integral(const AxesModel& m, int s, const double* k_end,
+                                                     const double* r_end, double span, double tol,
+                                                     double& error) {
+  const auto f = [&](double tau) {
+    double distance2 = 0.0;
+    for (int a = 0; a < m.axes; ++a) {
+      double kk = k_end[a], rr = r_end[a];
+      map_back(m.axis[a], s, tau, kk, rr);
+      distance2 += rr * rr;
+    }
+    return table_rate(m.table, std::sqrt(distance2));
+  };
+  return adaptive_gk15<Complex>(f, span, tol, error);
+}
+
 /// chi(k, r) at time t (0 <= t <= the protocol's duration), k[a] in 1/m and r[a] in m for each
 /// axis; `error` receives the error estimate of the F integral along the path. Points whose chi_0
 /// at the start of the path is below 1e-30 (the product of the axes' bounds, then the value) are
@@ -204,10 +226,12 @@ NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const do
   }
   const double tol = m.tolerance / static_cast<double>(last + 1);
   double phase = 0.0, integral = 0.0;
+  Complex tabulated;  // the tabulated channels' (complex) integral
   for (int s = last; s >= 0; --s) {
     const double span = s == last ? std::fmin(t - begin, first.duration[s]) : first.duration[s];
     if (span <= 0.0) continue;
     if (m.channels > 0) integral += axes_path_integral(m, s, k, r, span, tol, error);
+    if (m.table.intervals > 0) tabulated += axes_table_path_integral(m, s, k, r, span, tol, error);
     for (int a = 0; a < m.axes; ++a) {
       const Model& axis = m.axis[a];
       if (axis.segment_kind[s] == SegmentKind::linear)
@@ -216,7 +240,9 @@ NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const do
       map_back(axis, s, span, k[a], r[a]);
     }
   }
-  const Complex factor = cexp(-integral, phase);
+  // The tabulated F differs from the true F by at most table.error_rate along the whole path.
+  if (m.table.intervals > 0) error += t * m.table.error_rate;
+  const Complex factor = cexp(-integral - tabulated.re, phase - tabulated.im);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
 }
 

@@ -289,8 +289,8 @@ std::string rotation_channel_obstacle(const Grid& grid, const DissipationChannel
 }
 
 /// The step of the line table: the F-table files' (which must agree) or, without one, a quarter
-/// of the grid step and of hbar over the largest typical recoil momentum (the length on which
-/// emission F varies, 1/k_T for desorption).
+/// of the grid step (the least of the axes') and of hbar over the largest typical recoil
+/// momentum (the length on which emission F varies, 1/k_T for desorption).
 std::string choose_table_step(const Grid& grid, const ChannelList& channels, double& step,
                               long long& file_count) {
   step = 0.0;
@@ -321,6 +321,7 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
     return {};
   }
   step = 0.25 * grid.axes()[0].step;
+  for (const Axis& axis : grid.axes()) step = std::min(step, 0.25 * axis.step);  // several axes
   // (On a rotation axis a recoil momentum is not a scale of the angle: a quarter of the grid's
   // angular step, the scale on which the split operator samples F.)
   if (!rotation)
@@ -500,11 +501,117 @@ double grid_state_reach(const Grid& grid, const std::vector<Segment>& protocol) 
 
 }  // namespace
 
+namespace {
+
+/// The protocol as axis `axis` of a grid of several sees it: each segment's potential on that
+/// axis, free where it acts on another (renumbered to axis 0 of the axis alone).
+std::vector<Segment> protocol_on_axis(const std::vector<Segment>& protocol, std::size_t axis) {
+  std::vector<Segment> own = protocol;
+  for (Segment& segment : own) {
+    if (segment.potential.axis != axis) segment.potential = Potential{};
+    segment.potential.axis = 0;
+  }
+  return own;
+}
+
+/// The factor on axis `axis` of a product initial state (initial_state.hpp): the chosen state
+/// on its axis, on the others a Gaussian of other_width (0: 4 steps) centred on the axis, at
+/// rest (as axis 0 of the axis alone).
+InitialStateSpec state_on_axis(const Grid& grid, const InitialStateSpec& in, std::size_t axis) {
+  if (axis == in.axis) {
+    InitialStateSpec own = in;
+    own.axis = 0;
+    return own;
+  }
+  InitialStateSpec own;
+  own.kind = InitialKind::gaussian;
+  own.width = in.other_width > 0.0 ? in.other_width : 4.0 * grid.axes()[axis].step;
+  own.center = grid.axes()[axis].center;
+  own.momentum = 0.0;
+  return own;
+}
+
+/// exact_path_reach of |r| on a grid of several translation axes: the axes' reaches combined,
+/// sqrt(sum_a reach_a^2) (each axis' chord bounded by its own, every axis at once).
+double axes_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
+                       const InitialStateSpec& initial) {
+  double sum = 0.0;
+  for (std::size_t a = 0; a < grid.axis_count(); ++a) {
+    const double reach = exact_path_reach(grid.axes()[a].inertia, protocol_on_axis(protocol, a),
+                                          state_on_axis(grid, initial, a));
+    sum += reach * reach;
+  }
+  return std::sqrt(sum);
+}
+
+/// On a grid of several translation axes the tabulated channels' F is tabulated on a line of
+/// |dX| along the first axis and evaluated at |r| (chord_axes.hpp): why a channel is not a
+/// function of |dX| alone; "" when each agrees within twice its stated accuracy (two values of
+/// the same F, each within it) plus 1e-12 of its size, at lengths 3 steps, reach/8, reach/2 and
+/// reach, along every axis and the two diagonals (1, 1, ...) and (1, -1, 1, ...) of the grid's
+/// axes, with its value along the first axis (one evaluate_points call per channel: the engine
+/// batched).
+std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, double step,
+                              double reach) {
+  const std::size_t axes = grid.axis_count();
+  std::vector<std::vector<double>> directions;
+  for (std::size_t a = 0; a < axes; ++a) {
+    std::vector<double> e(axes, 0.0);
+    e[a] = 1.0;
+    directions.push_back(e);
+  }
+  const double norm = 1.0 / std::sqrt(static_cast<double>(axes));
+  std::vector<double> diagonal(axes, norm), alternating(axes, norm);
+  for (std::size_t a = 1; a < axes; a += 2) alternating[a] = -norm;
+  directions.push_back(diagonal);
+  directions.push_back(alternating);
+  const std::vector<double> lengths{3.0 * step, reach / 8.0, reach / 2.0, reach};
+  std::vector<std::vector<double>> displacement;
+  for (double length : lengths)
+    for (const auto& e : directions) {
+      std::vector<double> d(axes);
+      for (std::size_t a = 0; a < axes; ++a) d[a] = length * e[a];
+      displacement.push_back(d);
+    }
+  const std::vector<std::vector<double>> none(displacement.size());
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    if (!channels[i] || closed_form(*channels[i])) continue;
+    const DissipationChannel& f = channels[i]->definition();
+    const std::vector<cplx> values = f.evaluate_points(displacement, none, none);
+    const std::size_t per_length = directions.size();
+    for (std::size_t l = 0; l < lengths.size(); ++l) {
+      const cplx along = values[l * per_length];
+      for (std::size_t d = 1; d < per_length; ++d) {
+        const cplx v = values[l * per_length + d];
+        const double agree =
+            2.0 * f.relative_accuracy() * std::max({f.rate_scale(), std::abs(along), std::abs(v)}) +
+            1e-12 * std::max(std::abs(along), std::abs(v));
+        if (!(std::abs(v - along) <= agree)) {
+          std::string where = "(";
+          for (std::size_t a = 0; a < axes; ++a)
+            where += (a ? ", " : "") + format_number(displacement[l * per_length + d][a]);
+          return "channels[" + std::to_string(i) + "] (" + f.name() +
+                 ") is not a function of |dX| alone: F = " + format_number(along.real()) + " + " +
+                 format_number(along.imag()) + "i 1/s at |dX| = " + format_number(lengths[l]) +
+                 " m along " + grid.axes()[0].name + " but " + format_number(v.real()) + " + " +
+                 format_number(v.imag()) + "i at dX = " + where +
+                 ") m (on several axes the exact method tabulates F(|dX|))";
+        }
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
                                  const ChannelList& channels, const InitialStateSpec& initial) {
   double step = 0.0;
   long long file_count = -1;
   const std::string why = choose_table_step(grid, channels, step, file_count);
+  if (why.empty() && grid.axis_count() > 1 && initial.kind != InitialKind::file)
+    return isotropy_obstacle(grid, channels, step, axes_path_reach(grid, protocol, initial));
   if (!why.empty() || file_count < 0) return why;
   const double reach = initial.kind == InitialKind::file
                            ? grid_state_reach(grid, protocol)
@@ -535,20 +642,22 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
              "\" is not quadratic (the exact method needs free, linear or harmonic)";
   }
   if (grid.axis_count() > 1) {
-    // Several axes: translation axes only, channels of a closed form, closed-form states
-    // (chord_axes.hpp).
+    // Several axes: translation axes only, closed-form states (chord_axes.hpp).
     for (const Axis& a : grid.axes())
       if (a.kind != AxisKind::translation)
         return "the grid has " + std::to_string(grid.axis_count()) + " axes and axis " + a.name +
                " is a rotation axis; on several axes the exact method supports translation axes "
                "only (one libration axis alone is supported; a rotation axis with others is not "
                "yet)";
+    // Channels without a closed form are tabulated as F(|dX|) on a line (exact_table_obstacle
+    // checks that they are functions of |dX|); an F-table file holds its own points, whose line
+    // along x says nothing of the other directions.
     for (std::size_t c = 0; c < channels.size(); ++c)
-      if (channels[c] && !closed_form(*channels[c]))
+      if (channels[c] && dynamic_cast<const FTableChannel*>(&channels[c]->definition()))
         return "channels[" + std::to_string(c) + "] (" + channels[c]->name() +
-               ") has no closed form, and on a grid of several axes the exact method takes "
-               "closed-form channels only (gaussian, diffusive, desorption_sphere; a table of F "
-               "over displacement vectors is not yet built)";
+               ") is an F-table file, and on a grid of several axes the exact method tabulates "
+               "F(|dX|) on a line, which a file's points along x do not establish (not yet: use "
+               "the channel that wrote the file, or the split operator)";
     if (initial.kind == InitialKind::file)
       return "initial.kind = \"file\" on a grid of " + std::to_string(grid.axis_count()) +
              " axes: the exact method interpolates file states on one translation axis only";
@@ -676,7 +785,6 @@ void ExactPropagator::initialise(const ChannelTableContext& context) {
   k_points_member_ = exact_k_points(grid, 0);
   for (std::size_t a = 0; a < grid.axis_count(); ++a)
     axis_k_points_member_.push_back(exact_k_points(grid, a));
-  if (grid.axis_count() > 1) return;  // closed-form channels only (exact_method_obstacle)
   build_table(context);
 }
 
@@ -693,11 +801,12 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   double step = 0.0;
   long long file_count = -1;
   (void)choose_table_step(grid_member_, channels_member_, step, file_count);
-  const double reach =
-      grid_state_member_
-          ? exact_path_reach(mass_member_, protocol_member_, grid_state_member_->k_extent(),
-                             grid_state_member_->r_extent())
-          : exact_path_reach(mass_member_, protocol_member_, initial_member_);
+  const double reach = grid_state_member_ ? exact_path_reach(mass_member_, protocol_member_,
+                                                             grid_state_member_->k_extent(),
+                                                             grid_state_member_->r_extent())
+                       : grid_member_.axis_count() > 1
+                           ? axes_path_reach(grid_member_, protocol_member_, initial_member_)
+                           : exact_path_reach(mass_member_, protocol_member_, initial_member_);
   long long count = table_count(reach, step);
   bool coarsened = false;
   if (file_count >= 0) {
@@ -1183,33 +1292,26 @@ chord::AxesModel make_axes_model(const ExactPropagator& exact) {
   m.axes = static_cast<int>(axes);
   m.tolerance = exact.tolerance();
   const InitialStateSpec& in = exact.initial();
-  for (std::size_t a = 0; a < axes; ++a) {
-    const Axis& axis = grid.axes()[a];
-    const Grid line({axis});  // the axis as a grid of its own
-    // The segments as this axis sees them: a potential on another axis leaves it free.
-    std::vector<Segment> own = exact.protocol();
-    for (Segment& segment : own) {
-      if (segment.potential.axis != a) segment.potential = Potential{};
-      segment.potential.axis = 0;
-    }
-    // Its factor of the product state (initial_state.hpp): the chosen state on its axis, a
-    // Gaussian of other_width (0: 4 steps) centred on the axis and at rest on the others.
-    InitialStateSpec factor = in;
-    factor.axis = 0;
-    if (a != in.axis) {
-      factor = InitialStateSpec{};
-      factor.kind = InitialKind::gaussian;
-      factor.width = in.other_width > 0.0 ? in.other_width : 4.0 * axis.step;
-      factor.center = axis.center;
-      factor.momentum = 0.0;
-    }
-    m.axis[a] = closed_form_model(line, own, ChannelList{}, factor, exact.tolerance());
-  }
-  const ChannelList& channels = exact.channels();
+  for (std::size_t a = 0; a < axes; ++a)
+    // The axis as a grid of its own, the segments as it sees them, its factor of the state.
+    m.axis[a] = closed_form_model(Grid({grid.axes()[a]}), protocol_on_axis(exact.protocol(), a),
+                                  ChannelList{}, state_on_axis(grid, in, a), exact.tolerance());
+  ChannelList channels;
+  for (const auto& c : exact.channels())
+    if (closed_form(*c)) channels.push_back(c);
   if (channels.size() > static_cast<std::size_t>(chord::max_channels))
     throw InvalidArgument("channels", std::to_string(channels.size()) + " channels",
                           "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
   m.channels = static_cast<int>(channels.size());
+  // The other channels: their summed F(|dX|), tabulated by the propagator (build_table).
+  const std::vector<double>& table = exact.table_coefficients();
+  if (!table.empty()) {
+    m.table.intervals = static_cast<int>(table.size() / 8);
+    m.table.origin = exact.table_origin();
+    m.table.step = exact.table_step();
+    m.table.coefficients = table.data();
+    m.table.error_rate = exact.table_error_rate();
+  }
   for (std::size_t c = 0; c < channels.size(); ++c) {
     const DissipationChannel* channel = &channels[c]->definition();
     // Translation axes only: a channel's angular part never acts (evaluate() gets no angles).

@@ -13,9 +13,11 @@
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/localization_channels.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/evolution/protocol.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/ftable_file.hpp"
 
 namespace nanodecoh::testing::exact {
 
@@ -113,6 +115,22 @@ inline void expect_split_converges_to_exact(const ne::Grid& grid,
   EXPECT_LT(max_abs_difference(extrapolated, reference) / scale, extrapolated_bound)
       << "errors " << errors[0] << " " << errors[1] << " " << errors[2] << " extrapolated "
       << max_abs_difference(extrapolated, reference) / scale;
+}
+
+/// An F table in memory: identity orientation, displacements j step along x for j = 0..count
+/// (dX >= 0 only; the channel completes dX < 0 by Hermiticity), F the Gaussian closed form.
+inline std::shared_ptr<ne::FTableChannel> gaussian_table(double rate, double a, double step,
+                                                         std::size_t count) {
+  nanodecoh::io::FTable table;
+  table.orientations = {{1, 0, 0, 0, 1, 0, 0, 0, 1}};
+  for (std::size_t j = 0; j <= count; ++j) {
+    const double x = static_cast<double>(j) * step;
+    table.displacements.push_back({x, 0.0, 0.0});
+    table.values.push_back(rate * -std::expm1(-x * x / (4 * a * a)));
+  }
+  table.rate = rate;
+  table.tolerance = 1e-15;
+  return std::make_shared<ne::FTableChannel>(table, "gaussian.h5", Eigen::Vector3d(0, 0, 1));
 }
 
 }  // namespace nanodecoh::testing::exact

@@ -860,21 +860,6 @@ TEST(ExactPropagatorTabulated, EngineDesorptionAgreesWithClosedFormAndSplit) {
   EXPECT_LT(split_difference, 1e-7);
 }
 
-/// An F table in memory: identity orientation, displacements j step along x for j = 0..count
-/// (dX >= 0 only; the channel completes dX < 0 by Hermiticity), F the Gaussian closed form.
-std::shared_ptr<ne::FTableChannel> gaussian_table(double rate, double a, double step,
-                                                  std::size_t count) {
-  nanodecoh::io::FTable table;
-  table.orientations = {{1, 0, 0, 0, 1, 0, 0, 0, 1}};
-  for (std::size_t j = 0; j <= count; ++j) {
-    const double x = static_cast<double>(j) * step;
-    table.displacements.push_back({x, 0.0, 0.0});
-    table.values.push_back(rate * -std::expm1(-x * x / (4 * a * a)));
-  }
-  table.rate = rate;
-  table.tolerance = 1e-15;
-  return std::make_shared<ne::FTableChannel>(table, "gaussian.h5", Eigen::Vector3d(0, 0, 1));
-}
 
 // An F table drives the exact method at its own nodes, and is refused when the paths reach
 // beyond it (never extrapolated); method "auto" then falls back to the split operator, saying why.
