@@ -28,8 +28,9 @@ chord::Model make_chord_model(const ExactPropagator& exact);
 
 /// The model of a propagator on a grid of several translation axes (chord_axes.hpp): one
 /// closed-form model per axis (its segments, free where a segment's potential acts on another
-/// axis; its factor of the product state) and the channels. Throws InvalidArgument on a grid of
-/// one axis (make_chord_model) or for what the kernel cannot describe.
+/// axis; its factor of the product state), the closed-form channels and the propagator's table
+/// of the others (which it points into: valid while `exact` lives). Throws InvalidArgument on a
+/// grid of one axis (make_chord_model) or for what the kernel cannot describe.
 chord::AxesModel make_axes_model(const ExactPropagator& exact);
 
 }  // namespace nanodecoh::evolution

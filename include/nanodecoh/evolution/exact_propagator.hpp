@@ -24,9 +24,10 @@
 // F along the paths"). And grids of two or three translation axes (docs/physics.md, "Several
 // translation axes"): every segment's potential acts on one axis, the others being free, so the
 // characteristic is one linear map per axis; the state is a product of closed forms (the chosen
-// state on its axis, a centred Gaussian on the others); the channels have closed forms (F of the
-// displacement vector |r|: gaussian, diffusive, desorption_sphere), integrated along the vector
-// path. exact_method_obstacle() and exact_table_obstacle() name what is missing.
+// state on its axis, a centred Gaussian on the others); the channels' F is a function of |r|
+// (the closed forms gaussian, diffusive, desorption_sphere; the others tabulated as F(|dX|) once
+// exact_table_obstacle has checked that they are functions of |dX| alone), integrated along the
+// vector path. exact_method_obstacle() and exact_table_obstacle() name what is missing.
 #pragma once
 
 #include <complex>
@@ -53,8 +54,9 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
 /// Why the channels without a closed form cannot be tabulated for this whole protocol (an F
 /// table file that is not a uniform line along x at zero orientation difference, on a rotation
 /// axis a uniform line of angle differences at dX = 0, or that does not reach as far as the
-/// paths do); "" when they can (or there are none). Call after
-/// exact_method_obstacle() is empty for every segment.
+/// paths do; on several axes a channel whose F depends on the direction of dX, checked by
+/// evaluating it, the engine in one batched call); "" when they can (or there are none). Call
+/// after exact_method_obstacle() is empty for every segment.
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
                                  const ChannelList& channels, const InitialStateSpec& initial);
 
