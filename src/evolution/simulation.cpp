@@ -234,6 +234,9 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   // the paths of the segments around it that the exact method could take (a table file must
   // reach as far as they do), else the policy above.
   const auto tabulated_reason = [&](std::size_t s) {
+    // On several axes the table's check evaluates the channels (isotropy: the engine's F at a
+    // few points), which a run that keeps the split operator anyway should not pay for.
+    if (grid.axis_count() > 1) return tabulated;
     std::size_t first = s, end = s + 1;
     while (first > 0 && spec.protocol[first - 1].method != PropagationMethod::split_operator &&
            obstacle[first - 1].empty())

@@ -718,12 +718,24 @@ TEST(ExactOnSeveralAxes, RefusesATabulatedChannelThatDependsOnTheDirection) {
   EXPECT_TRUE(ne::exact_table_obstacle(grid, protocol, {vector_gaussian_function(4000.0, 5e-9)},
                                        small_cat(0))
                   .empty());
-  // "auto" runs it with the split operator, naming the reason.
+  // "auto" leaves tabulated channels to the split operator without evaluating them (on several
+  // axes the check would cost engine integrations), and says so; "exact" is refused naming the
+  // segment and the reason.
   const auto split = run_two_outputs(grid, small_cat(0), protocol, anisotropic, 1e-5);
   ASSERT_EQ(split.segment_plan.size(), 1u);
   EXPECT_FALSE(split.segment_plan[0].exact);
-  EXPECT_NE(split.segment_plan[0].reason.find("not a function of |dX| alone"), std::string::npos)
+  EXPECT_NE(split.segment_plan[0].reason.find("has no closed-form F"), std::string::npos)
       << split.segment_plan[0].reason;
+  std::vector<ne::Segment> asked = protocol;
+  asked[0].method = ne::PropagationMethod::exact;
+  try {
+    (void)run_two_outputs(grid, small_cat(0), asked, anisotropic, 1e-5);
+    ADD_FAILURE() << "no refusal";
+  } catch (const nanodecoh::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("protocol[0].method"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a function of |dX| alone"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
