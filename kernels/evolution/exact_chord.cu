@@ -41,6 +41,15 @@ __global__ void axes_chord_kernel(const AxesModel* model, double t, const double
   error[i] = e;
 }
 
+/// The tabulated F's coefficients (host memory) copied into `buffer` on the device: the pointer
+/// the device's model uses (the host's, unused, without a table).
+const double* upload_table(const TabulatedRate& table, cuda::DeviceBuffer<double>& buffer) {
+  if (table.intervals <= 0) return table.coefficients;
+  buffer.upload(std::vector<double>(
+      table.coefficients, table.coefficients + 8 * static_cast<std::size_t>(table.intervals)));
+  return buffer.get();
+}
+
 /// The values and the largest error estimate (NaN counts as the largest) from the device.
 std::vector<std::complex<double>> collect(const cuda::DeviceBuffer<double2>& out_device,
                                           const cuda::DeviceBuffer<double>& error_device,
@@ -77,12 +86,7 @@ std::vector<std::complex<double>> chord_values_cuda(const Model& model, double t
   // the model the kernel receives points there.
   Model device_model = model;
   cuda::DeviceBuffer<double> table_device;
-  if (model.table.intervals > 0) {
-    table_device.upload(std::vector<double>(
-        model.table.coefficients,
-        model.table.coefficients + 8 * static_cast<std::size_t>(model.table.intervals)));
-    device_model.table.coefficients = table_device.get();
-  }
+  device_model.table.coefficients = upload_table(model.table, table_device);
   // A grid state's chi_0 lattice likewise.
   cuda::DeviceBuffer<double> grid_state_device, grid_blocks_device;
   if (model.state == StateKind::grid && model.grid_state.k_count > 0) {
@@ -112,12 +116,7 @@ std::vector<std::complex<double>> axes_chord_values_cuda(const AxesModel& model,
                                                          const std::vector<double>& k,
                                                          const std::vector<double>& r,
                                                          double* error) {
-  const std::size_t d = static_cast<std::size_t>(model.axes);
-  if (!(model.axes >= 1 && model.axes <= max_axes) || k.size() != r.size() || k.size() % d != 0)
-    throw InvalidArgument("r", std::to_string(r.size()) + " components",
-                          std::to_string(k.size()) + " (one per k component, " +
-                              std::to_string(model.axes) + " per point)");
-  const std::size_t n = k.size() / d;
+  const std::size_t n = axes_point_count(model, k, r);
   if (n == 0) {
     if (error) *error = 0.0;
     return {};
@@ -128,12 +127,7 @@ std::vector<std::complex<double>> axes_chord_values_cuda(const AxesModel& model,
   // copy of the model there points at them.
   AxesModel device_model = model;
   cuda::DeviceBuffer<double> table_device;
-  if (model.table.intervals > 0) {
-    table_device.upload(std::vector<double>(
-        model.table.coefficients,
-        model.table.coefficients + 8 * static_cast<std::size_t>(model.table.intervals)));
-    device_model.table.coefficients = table_device.get();
-  }
+  device_model.table.coefficients = upload_table(model.table, table_device);
   cuda::DeviceBuffer<AxesModel> model_device(std::vector<AxesModel>{device_model});
   const unsigned block = 128;
   const unsigned grid = static_cast<unsigned>((n + block - 1) / block);

@@ -23,9 +23,12 @@
 
 #include <cmath>
 #include <complex>
+#include <cstddef>
+#include <string>
 #include <vector>
 
 #include "evolution/chord_kernel.hpp"
+#include "nanodecoh/error.hpp"
 
 namespace nanodecoh::evolution::chord {
 
@@ -244,6 +247,18 @@ NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const do
   if (m.table.intervals > 0) error += t * m.table.error_rate;
   const Complex factor = cexp(-integral - tabulated.re, phase - tabulated.im);
   return {factor.re * start.re - factor.im * start.im, factor.re * start.im + factor.im * start.re};
+}
+
+/// The number of points of the twins' lists (`model.axes` components per point); throws
+/// InvalidArgument when the lists do not hold whole points of the model's axes.
+inline std::size_t axes_point_count(const AxesModel& model, const std::vector<double>& k,
+                                    const std::vector<double>& r) {
+  const std::size_t d = static_cast<std::size_t>(model.axes > 0 ? model.axes : 1);
+  if (!(model.axes >= 1 && model.axes <= max_axes) || k.size() != r.size() || k.size() % d != 0)
+    throw InvalidArgument("r", std::to_string(r.size()) + " components",
+                          std::to_string(k.size()) + " (one per k component, " +
+                              std::to_string(model.axes) + " per point)");
+  return k.size() / d;
 }
 
 /// chi at the points i = 0..n-1, point i's components k[i axes + a], r[i axes + a], on the CPU

@@ -45,12 +45,8 @@ std::vector<std::complex<double>> axes_chord_values_cpu(const AxesModel& model, 
                                                         const std::vector<double>& k,
                                                         const std::vector<double>& r,
                                                         double* error) {
+  const long long n = static_cast<long long>(axes_point_count(model, k, r));
   const std::size_t d = static_cast<std::size_t>(model.axes);
-  if (!(model.axes >= 1 && model.axes <= max_axes) || k.size() != r.size() || k.size() % d != 0)
-    throw InvalidArgument("r", std::to_string(r.size()) + " components",
-                          std::to_string(k.size()) + " (one per k component, " +
-                              std::to_string(model.axes) + " per point)");
-  const long long n = static_cast<long long>(k.size() / d);
   std::vector<std::complex<double>> out(static_cast<std::size_t>(n));
   double worst = 0.0;
 #pragma omp parallel for schedule(dynamic, 64) reduction(max : worst) if (n >= 4096)

@@ -1169,14 +1169,74 @@ cplx ExactPropagator::element(double t, double x, double x_prime, double* error)
 
 namespace {
 
+/// Channel c of a kernel model (kind, rate and length in the model's arrays) from a closed-form
+/// channel: on a rotation axis (a libration window) its angular form (on a translation axis a
+/// channel's angular part never acts, evaluate() receiving no angles; on a rotation axis its
+/// translational part never acts, receiving no displacement). InvalidArgument for any other
+/// channel (`kernel` names the kernel in the message).
+void describe_channel(const DissipationChannel& channel, std::size_t c, bool rotation,
+                      chord::ChannelKind* kind, double* rate, double* length, const char* kernel) {
+  if (const auto* ga = dynamic_cast<const GaussianChannel*>(&channel); ga && rotation) {
+    // F = Gamma (1 - exp(-chord^2/(4 b^2))); b = 0: no angular decoherence (rate 0, so that
+    // the kernel never divides by b).
+    kind[c] = chord::ChannelKind::gaussian_angular;
+    rate[c] = ga->angular_length() > 0.0 ? ga->rate() : 0.0;
+    length[c] = ga->angular_length() > 0.0 ? ga->angular_length() : 1.0;
+  } else if (const auto* da = dynamic_cast<const DiffusiveChannel*>(&channel); da && rotation) {
+    kind[c] = chord::ChannelKind::diffusive_angular;  // Lambda_phi chord^2
+    rate[c] = da->angular_lambda();
+  } else if (const auto* g = dynamic_cast<const GaussianChannel*>(&channel)) {
+    kind[c] = chord::ChannelKind::gaussian;
+    rate[c] = g->rate();
+    length[c] = g->length();
+  } else if (const auto* d = dynamic_cast<const DiffusiveChannel*>(&channel)) {
+    kind[c] = chord::ChannelKind::diffusive;
+    rate[c] = d->lambda();
+  } else if (const auto* sphere = dynamic_cast<const DesorptionSphereChannel*>(&channel)) {
+    kind[c] = chord::ChannelKind::desorption_sphere;
+    rate[c] = sphere->rate();
+    length[c] = sphere->thermal_wavenumber();
+  } else {
+    throw InvalidArgument(
+        "channels[" + std::to_string(c) + "]", channel.name(),
+        std::string("gaussian, diffusive or desorption_sphere for the ") + kernel);
+  }
+}
+
+/// The closed-form channels of a run, at most chord::max_channels (InvalidArgument).
+ChannelList closed_form_channels(const ChannelList& all_channels) {
+  ChannelList channels;
+  for (const auto& c : all_channels)
+    if (closed_form(*c)) channels.push_back(c);
+  if (channels.size() > static_cast<std::size_t>(chord::max_channels))
+    throw InvalidArgument("channels", std::to_string(channels.size()) + " channels",
+                          "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
+  return channels;
+}
+
+/// The propagator's tabulated F for the kernel (pointing into the propagator's coefficients);
+/// intervals = 0 without tabulated channels.
+chord::TabulatedRate tabulated_rate(const ExactPropagator& exact) {
+  chord::TabulatedRate table;
+  const std::vector<double>& c = exact.table_coefficients();
+  if (c.empty()) return table;
+  if (c.size() / 8 > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw InvalidArgument("channels", std::to_string(c.size() / 8) + " table intervals",
+                          "at most 2^31 - 1 for the chi kernel");
+  table.intervals = static_cast<int>(c.size() / 8);
+  table.origin = exact.table_origin();
+  table.step = exact.table_step();
+  table.coefficients = c.data();
+  table.error_rate = exact.table_error_rate();
+  return table;
+}
+
 /// The model without the tabulated F (closed-form channels only); the caller has checked the
 /// run (ExactPropagator's constructor).
 chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& protocol,
                                const ChannelList& all_channels, const InitialStateSpec& initial,
                                double tolerance) {
-  ChannelList channels;
-  for (const auto& c : all_channels)
-    if (closed_form(*c)) channels.push_back(c);
+  const ChannelList channels = closed_form_channels(all_channels);
   chord::Model m;
   m.mass = grid.axes()[0].inertia;  // M, or I on a rotation axis
   const bool rotation = on_rotation_axis(grid);
@@ -1194,39 +1254,10 @@ chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& pro
     m.frequency[s] = p.frequency;
     m.force[s] = p.force;
   }
-  if (channels.size() > static_cast<std::size_t>(chord::max_channels))
-    throw InvalidArgument("channels", std::to_string(channels.size()) + " channels",
-                          "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
   m.channels = static_cast<int>(channels.size());
-  for (std::size_t c = 0; c < channels.size(); ++c) {
-    const DissipationChannel* channel = &channels[c]->definition();
-    // (On a translation axis a channel's angular part never acts, evaluate() receiving no
-    // angles; on a rotation axis its translational part never acts, receiving no displacement.)
-    if (const auto* ga = dynamic_cast<const GaussianChannel*>(channel); ga && rotation) {
-      // F = Gamma (1 - exp(-chord^2/(4 b^2))); b = 0: no angular decoherence (rate 0, so that
-      // the kernel never divides by b).
-      m.channel_kind[c] = chord::ChannelKind::gaussian_angular;
-      m.rate[c] = ga->angular_length() > 0.0 ? ga->rate() : 0.0;
-      m.length[c] = ga->angular_length() > 0.0 ? ga->angular_length() : 1.0;
-    } else if (const auto* da = dynamic_cast<const DiffusiveChannel*>(channel); da && rotation) {
-      m.channel_kind[c] = chord::ChannelKind::diffusive_angular;  // Lambda_phi chord^2
-      m.rate[c] = da->angular_lambda();
-    } else if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
-      m.channel_kind[c] = chord::ChannelKind::gaussian;
-      m.rate[c] = g->rate();
-      m.length[c] = g->length();
-    } else if (const auto* d = dynamic_cast<const DiffusiveChannel*>(channel)) {
-      m.channel_kind[c] = chord::ChannelKind::diffusive;
-      m.rate[c] = d->lambda();
-    } else if (const auto* sphere = dynamic_cast<const DesorptionSphereChannel*>(channel)) {
-      m.channel_kind[c] = chord::ChannelKind::desorption_sphere;
-      m.rate[c] = sphere->rate();
-      m.length[c] = sphere->thermal_wavenumber();
-    } else {
-      throw InvalidArgument("channels[" + std::to_string(c) + "]", channel->name(),
-                            "gaussian, diffusive or desorption_sphere for the chi kernel");
-    }
-  }
+  for (std::size_t c = 0; c < channels.size(); ++c)
+    describe_channel(channels[c]->definition(), c, rotation, m.channel_kind, m.rate, m.length,
+                     "chi kernel");
   m.width = initial.width;
   m.separation = initial.separation;
   m.center = initial.center;
@@ -1296,42 +1327,14 @@ chord::AxesModel make_axes_model(const ExactPropagator& exact) {
     // The axis as a grid of its own, the segments as it sees them, its factor of the state.
     m.axis[a] = closed_form_model(Grid({grid.axes()[a]}), protocol_on_axis(exact.protocol(), a),
                                   ChannelList{}, state_on_axis(grid, in, a), exact.tolerance());
-  ChannelList channels;
-  for (const auto& c : exact.channels())
-    if (closed_form(*c)) channels.push_back(c);
-  if (channels.size() > static_cast<std::size_t>(chord::max_channels))
-    throw InvalidArgument("channels", std::to_string(channels.size()) + " channels",
-                          "at most " + std::to_string(chord::max_channels) + " for the chi kernel");
+  const ChannelList channels = closed_form_channels(exact.channels());
   m.channels = static_cast<int>(channels.size());
   // The other channels: their summed F(|dX|), tabulated by the propagator (build_table).
-  const std::vector<double>& table = exact.table_coefficients();
-  if (!table.empty()) {
-    m.table.intervals = static_cast<int>(table.size() / 8);
-    m.table.origin = exact.table_origin();
-    m.table.step = exact.table_step();
-    m.table.coefficients = table.data();
-    m.table.error_rate = exact.table_error_rate();
-  }
-  for (std::size_t c = 0; c < channels.size(); ++c) {
-    const DissipationChannel* channel = &channels[c]->definition();
-    // Translation axes only: a channel's angular part never acts (evaluate() gets no angles).
-    if (const auto* g = dynamic_cast<const GaussianChannel*>(channel)) {
-      m.channel_kind[c] = chord::ChannelKind::gaussian;
-      m.rate[c] = g->rate();
-      m.length[c] = g->length();
-    } else if (const auto* d = dynamic_cast<const DiffusiveChannel*>(channel)) {
-      m.channel_kind[c] = chord::ChannelKind::diffusive;
-      m.rate[c] = d->lambda();
-    } else if (const auto* sphere = dynamic_cast<const DesorptionSphereChannel*>(channel)) {
-      m.channel_kind[c] = chord::ChannelKind::desorption_sphere;
-      m.rate[c] = sphere->rate();
-      m.length[c] = sphere->thermal_wavenumber();
-    } else {
-      throw InvalidArgument("channels[" + std::to_string(c) + "]", channel->name(),
-                            "gaussian, diffusive or desorption_sphere for the several-axes chi "
-                            "kernel");
-    }
-  }
+  m.table = tabulated_rate(exact);
+  // Translation axes only: a channel's angular part never acts (evaluate() gets no angles).
+  for (std::size_t c = 0; c < channels.size(); ++c)
+    describe_channel(channels[c]->definition(), c, false, m.channel_kind, m.rate, m.length,
+                     "several-axes chi kernel");
   return m;
 }
 
@@ -1341,17 +1344,7 @@ chord::Model make_chord_model(const ExactPropagator& exact) {
                           "one axis for the one-axis chi kernel (several: make_axes_model)");
   chord::Model m = closed_form_model(exact.grid(), exact.protocol(), exact.channels(),
                                      exact.initial(), exact.tolerance());
-  const std::vector<double>& c = exact.table_coefficients();
-  if (!c.empty()) {
-    if (c.size() / 8 > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-      throw InvalidArgument("channels", std::to_string(c.size() / 8) + " table intervals",
-                            "at most 2^31 - 1 for the chi kernel");
-    m.table.intervals = static_cast<int>(c.size() / 8);
-    m.table.origin = exact.table_origin();
-    m.table.step = exact.table_step();
-    m.table.coefficients = c.data();
-    m.table.error_rate = exact.table_error_rate();
-  }
+  m.table = tabulated_rate(exact);
   if (const auto& g = exact.grid_state()) {
     m.state = chord::StateKind::grid;
     m.grid_state.k_count = g->k_count();
