@@ -192,9 +192,14 @@ NANODECOH_HD inline Complex axes_table_path_integral(const AxesModel& m, int s, 
 /// chi(k, r) at time t (0 <= t <= the protocol's duration), k[a] in 1/m and r[a] in m for each
 /// axis; `error` receives the error estimate of the F integral along the path. Points whose chi_0
 /// at the start of the path is below 1e-30 (the product of the axes' bounds, then the value) are
-/// 0 without an integral, as in chord_at.
+/// 0 without an integral, as in chord_at. With `cached_integral` and `cached_error` (one point of
+/// a ChordDampingCache table; closed-form channels only): a stored integral (not NaN) and its
+/// estimate are used instead of the quadrature, whose result is the same number; otherwise the
+/// computed ones are stored (the integral does not depend on the initial state).
 NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const double* k_in,
-                                          const double* r_in, double& error) {
+                                          const double* r_in, double& error,
+                                          double* cached_integral = nullptr,
+                                          double* cached_error = nullptr) {
   error = 0.0;
   const Model& first = m.axis[0];
   int last = 0;
@@ -228,12 +233,13 @@ NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const do
     r[a] = r_in[a];
   }
   const double tol = m.tolerance / static_cast<double>(last + 1);
+  const bool known = cached_integral != nullptr && !std::isnan(*cached_integral);
   double phase = 0.0, integral = 0.0;
-  Complex tabulated;  // the tabulated channels' (complex) integral
+  Complex tabulated;  // the tabulated channels' (complex) integral; never cached
   for (int s = last; s >= 0; --s) {
     const double span = s == last ? std::fmin(t - begin, first.duration[s]) : first.duration[s];
     if (span <= 0.0) continue;
-    if (m.channels > 0) integral += axes_path_integral(m, s, k, r, span, tol, error);
+    if (m.channels > 0 && !known) integral += axes_path_integral(m, s, k, r, span, tol, error);
     if (m.table.intervals > 0) tabulated += axes_table_path_integral(m, s, k, r, span, tol, error);
     for (int a = 0; a < m.axes; ++a) {
       const Model& axis = m.axis[a];
@@ -242,6 +248,13 @@ NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const do
                  r[a] * axis.force[s] * span / hbar;
       map_back(axis, s, span, k[a], r[a]);
     }
+  }
+  if (known) {
+    integral = *cached_integral;
+    error = *cached_error;
+  } else if (cached_integral != nullptr) {
+    *cached_integral = integral;
+    *cached_error = error;
   }
   // The tabulated F differs from the true F by at most table.error_rate along the whole path.
   if (m.table.intervals > 0) error += t * m.table.error_rate;

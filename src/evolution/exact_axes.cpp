@@ -136,8 +136,8 @@ cplx ExactPropagator::element(double t, const std::vector<double>& x,
   return sum / volume;
 }
 
-std::vector<cplx> ExactPropagator::axes_density_matrix(double t, Backend backend,
-                                                       double* error) const {
+std::vector<cplx> ExactPropagator::axes_density_matrix(double t, Backend backend, double* error,
+                                                       ChordDampingCache* damping) const {
   check_time(t, duration_member_);
   const Grid& grid = grid_member_;
   const std::size_t axes = grid.axis_count();
@@ -292,6 +292,12 @@ std::vector<cplx> ExactPropagator::axes_density_matrix(double t, Backend backend
       if (!zero) rho[column * ket + row] = std::conj(value);
     }
   };
+  // The path integrals of every point of this time (chord c of the list, lattice point p at
+  // c points + p) shared with runs that differ only in the initial state; CPU only, and not with
+  // tabulated channels (their integral is complex, the table stores real ones).
+  ChordDampingCache::Table* cached = damping != nullptr && backend == Backend::cpu && !tabulated()
+                                         ? damping->table(t, chords.size() * points)
+                                         : nullptr;
   // Blocks of chords, so that the values of a block stay within 2^20 points (16 MB).
   const std::size_t block = std::max<std::size_t>(1, (std::size_t{1} << 20) / points);
   std::vector<cplx> values;
@@ -323,7 +329,10 @@ std::vector<cplx> ExactPropagator::axes_density_matrix(double t, Backend backend
           }
           if (chord::log_bound_below(exponent, kLogSkip)) continue;
           double e = 0.0;
-          const chord::Complex v = chord::axes_chord_at(model, t, k, r, e);
+          const std::size_t slot = c * points + p;
+          const chord::Complex v =
+              chord::axes_chord_at(model, t, k, r, e, cached ? &cached->integral[slot] : nullptr,
+                                   cached ? &cached->error[slot] : nullptr);
           out[p] = cplx(v.re, v.im);
           worst = std::max(worst, e);
         }

@@ -1019,7 +1019,7 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, double* error) const
 
 std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, double* error,
                                                   ChordDampingCache* damping) const {
-  if (grid_member_.axis_count() > 1) return axes_density_matrix(t, backend, error);
+  if (grid_member_.axis_count() > 1) return axes_density_matrix(t, backend, error, damping);
   const std::size_t n = grid_member_.axes()[0].points, m = k_points_member_;
   const double dx = grid_member_.axes()[0].step;
   const double period = static_cast<double>(m) * 0.5 * dx;

@@ -10,6 +10,7 @@
 //    Gauss-Legendre quadrature of F(|r(s)|) along the vector path (gaussian, diffusive and the
 //    desorption sphere of |r|; free, harmonic and linear segments);
 //  - rho at points (element) against rho on the grid at grid points, on two and three axes;
+//  - the F path integrals shared between initial states (a sweep's cache) giving the same rho;
 //  - the CPU and CUDA twins; the refusals (a rotation axis with others, an F-table file, a file
 //    state) naming the reason;
 //  - observables.coherence_only against the full run's coherence at off-grid points;
@@ -327,6 +328,36 @@ INSTANTIATE_TEST_SUITE_P(Backends, AxesChordTwins,
                          [](const auto& test_info) {
                            return std::string(nanodecoh::to_string(test_info.param));
                          });
+
+// Runs that differ only in the initial state share the F path integrals (a sweep's
+// ChordDampingCache): rho with the integrals stored by another state equals rho computed
+// afresh, bit for bit, on two axes with a harmonic segment (quadrature) and straight ones.
+TEST(ExactOnSeveralAxes, SharedPathIntegralsGiveTheSameDensityMatrix) {
+  const ne::Grid grid = axes_grid({16, 12}, {1.5e-9, 2e-9}, {1e-20, 1.5e-20});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 1e-4, 2000.0), 1),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(4000.0, 5e-9)};
+  ne::InitialStateSpec narrow = small_cat(0);
+  narrow.width = 1.2e-9;  // broader in k: needs points the first state skipped
+  const ne::ExactPropagator first(grid, protocol, channels, small_cat(0), 1e-12);
+  const ne::ExactPropagator second(grid, protocol, channels, narrow, 1e-12);
+  const double t = 1.6e-4;
+  double plain_error = 0.0, shared_error = 0.0, unused = 0.0;
+  const auto plain = second.density_matrix(t, nanodecoh::Backend::cpu, &plain_error);
+  ne::ChordDampingCache cache(std::size_t{1} << 30);
+  EXPECT_TRUE(first.density_matrix(t, nanodecoh::Backend::cpu, &unused, &cache) ==
+              first.density_matrix(t, nanodecoh::Backend::cpu));
+  EXPECT_GT(cache.bytes(), 0u);
+  const auto shared = second.density_matrix(t, nanodecoh::Backend::cpu, &shared_error, &cache);
+  EXPECT_TRUE(shared == plain);
+  EXPECT_EQ(shared_error, plain_error);
+  EXPECT_FALSE(cache.full());
+  // A cache without room: nothing is stored, full() says so, the result is the same.
+  ne::ChordDampingCache none(0);
+  EXPECT_TRUE(second.density_matrix(t, nanodecoh::Backend::cpu, nullptr, &none) == plain);
+  EXPECT_TRUE(none.full());
+}
 
 // ---- what the several-axes method does not cover ----------------------------------------------
 

@@ -183,9 +183,9 @@ class ExactPropagator {
   void build_table(const ChannelTableContext& context);
   /// Sum of the closed-form channels' F at r (1/s).
   std::complex<double> rate(double r) const;
-  /// density_matrix on a grid of several axes (chord_axes.hpp).
-  std::vector<std::complex<double>> axes_density_matrix(double t, Backend backend,
-                                                        double* error) const;
+  /// density_matrix on a grid of several axes (chord_axes.hpp), `damping` as there.
+  std::vector<std::complex<double>> axes_density_matrix(double t, Backend backend, double* error,
+                                                        ChordDampingCache* damping) const;
 };
 
 /// Host memory (bytes) that ExactPropagator::density_matrix holds besides rho: on one axis per
