@@ -340,12 +340,15 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
     SegmentMethod& m = plan.segments[s];
     if (m.exact) {
       const MethodBlock& block = plan.blocks[m.block];
-      m.reason =
-          std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
-          "quadratic potential on a " +
-          (grid.axes()[0].kind == AxisKind::rotation ? "libration axis, F of phi - phi' alone"
-                                                     : "translation axis") +
-          ", every F in closed form or tabulated along the paths; time.step is ignored";
+      m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
+                 (grid.axis_count() > 1
+                      ? "quadratic potential on " + std::to_string(grid.axis_count()) +
+                            " translation axes (one map per axis), F of |dX| along the vector path"
+                      : std::string("quadratic potential on a ") +
+                            (grid.axes()[0].kind == AxisKind::rotation
+                                 ? "libration axis, F of phi - phi' alone"
+                                 : "translation axis")) +
+                 ", every F in closed form or tabulated along the paths; time.step is ignored";
       if (!plan.exact)
         m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";
       if (block.first == 0 && spec.initial.kind == InitialKind::file)
