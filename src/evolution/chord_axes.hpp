@@ -137,6 +137,19 @@ NANODECOH_HD inline double axes_straight_integral(const AxesModel& m, int c, con
   return m.rate[c] * span * (one_minus_e + e * g);
 }
 
+/// |r|^2 (m^2) at time tau before the end of segment s on the path ending at (k_end, r_end),
+/// each axis mapped back by its own map.
+NANODECOH_HD inline double distance2_back(const AxesModel& m, int s, double tau,
+                                          const double* k_end, const double* r_end) {
+  double distance2 = 0.0;
+  for (int a = 0; a < m.axes; ++a) {
+    double kk = k_end[a], rr = r_end[a];
+    map_back(m.axis[a], s, tau, kk, rr);
+    distance2 += rr * rr;
+  }
+  return distance2;
+}
+
 /// int_0^span F(|r(tau)|) dtau along segment s backwards from (k_end, r_end): on a segment where
 /// every axis moves straight, the gaussian and diffusive channels in closed form
 /// (axes_straight_integral), every other channel by adaptive Gauss-Kronrod 7-15 of the vector
@@ -160,13 +173,7 @@ NANODECOH_HD inline double axes_path_integral(const AxesModel& m, int s, const d
   }
   if (!any_other) return closed;
   const auto f = [&](double tau) {
-    double distance2 = 0.0;
-    for (int a = 0; a < m.axes; ++a) {
-      double kk = k_end[a], rr = r_end[a];
-      map_back(m.axis[a], s, tau, kk, rr);
-      distance2 += rr * rr;
-    }
-    return axes_rate(m, distance2, skip_closed_form);
+    return axes_rate(m, distance2_back(m, s, tau, k_end, r_end), skip_closed_form);
   };
   return closed + adaptive_gk15<double>(f, span, tol, error);
 }
@@ -178,13 +185,7 @@ NANODECOH_HD inline Complex axes_table_path_integral(const AxesModel& m, int s, 
                                                      const double* r_end, double span, double tol,
                                                      double& error) {
   const auto f = [&](double tau) {
-    double distance2 = 0.0;
-    for (int a = 0; a < m.axes; ++a) {
-      double kk = k_end[a], rr = r_end[a];
-      map_back(m.axis[a], s, tau, kk, rr);
-      distance2 += rr * rr;
-    }
-    return table_rate(m.table, std::sqrt(distance2));
+    return table_rate(m.table, std::sqrt(distance2_back(m, s, tau, k_end, r_end)));
   };
   return adaptive_gk15<Complex>(f, span, tol, error);
 }
