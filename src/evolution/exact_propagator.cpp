@@ -429,6 +429,40 @@ cplx hermite_at(const std::vector<cplx>& c, std::size_t j, double u) {
   return c[4 * j] + u * (c[4 * j + 1] + u * (c[4 * j + 2] + u * c[4 * j + 3]));
 }
 
+/// The cubic Hermite interpolant of F on a line of nodes (hermite_coefficients) and a bound on
+/// its error.
+struct HermiteLine {
+  std::vector<cplx> coefficients;  ///< 4 per interval
+  double origin = 0.0, step = 0.0;  ///< the first node and the spacing
+  /// The same interpolant through every other node (step 2h), measured at the nodes it skips
+  /// against the values there. For an O(h^4) rule that is ~16x the error of the full
+  /// interpolant once F is resolved, and of the same size when it is not, so it stands as the
+  /// bound (never smaller than the error it stands for).
+  double error_bound = 0.0;
+
+  /// The interpolant at x (origin <= x <= the last node).
+  cplx operator()(double x) const {
+    const double u = (x - origin) / step;
+    const std::size_t last = coefficients.size() / 4 - 1;
+    const std::size_t j = std::min(static_cast<std::size_t>(std::max(u, 0.0)), last);
+    return hermite_at(coefficients, j, x - origin - static_cast<double>(j) * step);
+  }
+};
+
+HermiteLine hermite_line(const std::vector<cplx>& values, double origin, double step) {
+  HermiteLine line;
+  line.coefficients = hermite_coefficients(values, step);
+  line.origin = origin;
+  line.step = step;
+  std::vector<cplx> even;
+  for (std::size_t j = 0; j < values.size(); j += 2) even.push_back(values[j]);
+  const std::vector<cplx> half = hermite_coefficients(even, 2.0 * step);
+  for (std::size_t j = 1; j + 1 < values.size(); j += 2)
+    line.error_bound =
+        std::max(line.error_bound, std::abs(hermite_at(half, j / 2, step) - values[j]));
+  return line;
+}
+
 }  // namespace
 
 double exact_path_reach(double mass, const std::vector<Segment>& protocol,
@@ -531,6 +565,87 @@ InitialStateSpec state_on_axis(const Grid& grid, const InitialStateSpec& in, std
   return own;
 }
 
+/// An F-table file on a grid of several translation axes stands for F(|dX|) through its line
+/// along x (ftable_line): why the file's other displacements contradict that, or do not show
+/// it; "" otherwise. Every displacement of the file in the span of the grid's axes, off x and
+/// within the line (|dX| <= its end), is compared at the identity orientation with the line's
+/// cubic Hermite interpolant at its length: they must agree within twice the file's accuracy
+/// (two values of the same F, each within it) plus the interpolant's bound plus 1e-12 of their
+/// size. For each axis after the first the file must hold such a displacement with a component
+/// along it and a length of at least half of min(reach, the line's end): a check is as strong as
+/// the file's points, and a file without them is refused.
+std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& channel,
+                                     std::size_t index, double reach) {
+  double step = 0.0;
+  long long count = 0;
+  if (std::string why = ftable_line(channel, step, count); !why.empty()) return why;
+  const std::size_t axes = grid.axis_count();
+  const std::string key = "channels[" + std::to_string(index) + "].file";
+  const double end = static_cast<double>(count) * step;
+  // The line j step (j = 0..count), then the file's displacements to check, in grid coordinates
+  // (translation axis a is lab axis a).
+  std::vector<std::vector<double>> points;
+  for (long long j = 0; j <= count; ++j) {
+    std::vector<double> d(axes, 0.0);
+    d[0] = static_cast<double>(j) * step;
+    points.push_back(d);
+  }
+  const std::size_t line_nodes = points.size();
+  for (const auto& d : channel.table().displacements) {
+    const double length = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if (!(length > 1e-9 * step) || length > end) continue;
+    bool in_span = true, off_x = false;
+    for (std::size_t c = 1; c < 3; ++c)
+      if (std::fabs(d[c]) > 1e-9 * length) {
+        off_x = true;
+        in_span = in_span && c < axes;
+      }
+    if (in_span && off_x) points.emplace_back(d.begin(), d.begin() + static_cast<long>(axes));
+  }
+  const std::vector<std::vector<double>> none(points.size());
+  const std::vector<cplx> values = channel.evaluate_points(points, none, none);
+  std::vector<cplx> symmetric(2 * line_nodes - 1);  // F(-r) = conj F(r)
+  for (std::size_t j = 0; j < line_nodes; ++j) {
+    symmetric[line_nodes - 1 + j] = values[j];
+    symmetric[line_nodes - 1 - j] = std::conj(values[j]);
+  }
+  const HermiteLine line = hermite_line(symmetric, -end, step);
+  const double shown_length = 0.5 * std::min(reach, end);
+  std::vector<bool> shown(axes, false);
+  for (std::size_t p = line_nodes; p < points.size(); ++p) {
+    double length2 = 0.0;
+    for (double v : points[p]) length2 += v * v;
+    const double length = std::sqrt(length2);
+    const cplx along = line(length), v = values[p];
+    const double agree =
+        2.0 * channel.relative_accuracy() *
+            std::max({channel.rate_scale(), std::abs(along), std::abs(v)}) +
+        line.error_bound + 1e-12 * std::max(std::abs(along), std::abs(v));
+    if (!(std::abs(v - along) <= agree)) {
+      std::string where = "(";
+      for (std::size_t a = 0; a < axes; ++a)
+        where += (a ? ", " : "") + format_number(points[p][a]);
+      return key + " (" + channel.name() + ") is not a function of |dX| alone: its line along " +
+             grid.axes()[0].name + " gives F = " + format_number(along.real()) + " + " +
+             format_number(along.imag()) + "i 1/s at |dX| = " + format_number(length) +
+             " m but it holds " + format_number(v.real()) + " + " + format_number(v.imag()) +
+             "i at dX = " + where + ") m (on several axes the exact method tabulates F(|dX|))";
+    }
+    if (length >= shown_length)
+      for (std::size_t a = 1; a < axes; ++a)
+        if (std::fabs(points[p][a]) > 1e-9 * length) shown[a] = true;
+  }
+  for (std::size_t a = 1; a < axes; ++a)
+    if (!shown[a])
+      return key + " (" + channel.name() + ") holds no displacement with a component along " +
+             grid.axes()[a].name + " of length " + format_number(shown_length) + " to " +
+             format_number(end) +
+             " m, so it cannot show that F depends on |dX| alone, which the exact method on "
+             "several axes needs (it tabulates F(|dX|) along x); add such displacements "
+             "(ftable: displacements.kind = \"list\"), or use the split operator";
+  return {};
+}
+
 /// exact_path_reach of |r| on a grid of several translation axes: the axes' reaches combined,
 /// sqrt(sum_a reach_a^2) (each axis' chord bounded by its own, every axis at once).
 double axes_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
@@ -577,6 +692,11 @@ std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, dou
   for (std::size_t i = 0; i < channels.size(); ++i) {
     if (!channels[i] || closed_form(*channels[i])) continue;
     const DissipationChannel& f = channels[i]->definition();
+    if (const auto* table = dynamic_cast<const FTableChannel*>(&f)) {
+      if (std::string why = ftable_isotropy_obstacle(grid, *table, i, reach); !why.empty())
+        return why;
+      continue;
+    }
     const std::vector<cplx> values = f.evaluate_points(displacement, none, none);
     const std::size_t per_length = directions.size();
     for (std::size_t l = 0; l < lengths.size(); ++l) {
@@ -609,25 +729,47 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
                                  const ChannelList& channels, const InitialStateSpec& initial) {
   double step = 0.0;
   long long file_count = -1;
-  const std::string why = choose_table_step(grid, channels, step, file_count);
-  if (why.empty() && grid.axis_count() > 1 && initial.kind != InitialKind::file)
-    return isotropy_obstacle(grid, channels, step, axes_path_reach(grid, protocol, initial));
-  if (!why.empty() || file_count < 0) return why;
-  const double reach = initial.kind == InitialKind::file
+  if (std::string why = choose_table_step(grid, channels, step, file_count); !why.empty())
+    return why;
+  const bool several = grid.axis_count() > 1;
+  if (several && initial.kind == InitialKind::file) return {};  // exact_method_obstacle's
+  const double reach = several ? axes_path_reach(grid, protocol, initial)
+                       : initial.kind == InitialKind::file
                            ? grid_state_reach(grid, protocol)
                            : exact_path_reach(grid.axes()[0].inertia, protocol, initial);
-  const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2;
-  const bool rotation = on_rotation_axis(grid);
-  const std::string what = rotation ? "|phi - phi'|" : "|dX|", unit = rotation ? " rad" : " m";
-  if (needed > file_count)
-    return "the F-table file(s) cover " + what +
-           " <= " + format_number(static_cast<double>(file_count) * step) + unit +
-           (rotation ? "" : " along x") + ", and the paths of the exact method reach " + what +
-           " = " + format_number(reach) + unit + " (plus 2 steps of " + format_number(step) + unit +
-           " for the interpolation): it never extrapolates; tabulate up to at least " +
-           format_number(static_cast<double>(needed) * step) + unit;
+  // The files' line must reach the paths (nothing is extrapolated), and on several axes every
+  // tabulated channel must be a function of |dX| alone.
+  if (file_count >= 0) {
+    const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2;
+    const bool rotation = on_rotation_axis(grid);
+    const std::string what = rotation ? "|phi - phi'|" : "|dX|", unit = rotation ? " rad" : " m";
+    if (needed > file_count)
+      return "the F-table file(s) cover " + what +
+             " <= " + format_number(static_cast<double>(file_count) * step) + unit +
+             (rotation ? "" : " along x") + ", and the paths of the exact method reach " + what +
+             " = " + format_number(reach) + unit + " (plus 2 steps of " + format_number(step) +
+             unit + " for the interpolation): it never extrapolates; tabulate up to at least " +
+             format_number(static_cast<double>(needed) * step) + unit;
+  }
+  return several ? isotropy_obstacle(grid, channels, step, reach) : std::string();
+}
+
+namespace {
+
+/// On translation axes: why an F-table file among the channels holds no uniform line of F along
+/// x at the identity orientation (ftable_line), which the exact method tabulates; "" otherwise.
+std::string ftable_line_obstacle(const ChannelList& channels) {
+  for (const auto& channel : channels)
+    if (channel && !closed_form(*channel))
+      if (const auto* table = dynamic_cast<const FTableChannel*>(&channel->definition())) {
+        double step = 0.0;
+        long long count = 0;
+        if (std::string why = ftable_line(*table, step, count); !why.empty()) return why;
+      }
   return {};
 }
+
+}  // namespace
 
 std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                                   const ChannelList& channels, const InitialStateSpec& initial) {
@@ -650,14 +792,8 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
                "only (one libration axis alone is supported; a rotation axis with others is not "
                "yet)";
     // Channels without a closed form are tabulated as F(|dX|) on a line (exact_table_obstacle
-    // checks that they are functions of |dX|); an F-table file holds its own points, whose line
-    // along x says nothing of the other directions.
-    for (std::size_t c = 0; c < channels.size(); ++c)
-      if (channels[c] && dynamic_cast<const FTableChannel*>(&channels[c]->definition()))
-        return "channels[" + std::to_string(c) + "] (" + channels[c]->name() +
-               ") is an F-table file, and on a grid of several axes the exact method tabulates "
-               "F(|dX|) on a line, which a file's points along x do not establish (not yet: use "
-               "the channel that wrote the file, or the split operator)";
+    // checks that they are functions of |dX|; an F-table file by its own points off x).
+    if (std::string why = ftable_line_obstacle(channels); !why.empty()) return why;
     if (initial.kind == InitialKind::file)
       return "initial.kind = \"file\" on a grid of " + std::to_string(grid.axis_count()) +
              " axes: the exact method interpolates file states on one translation axis only";
@@ -678,14 +814,8 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
           return why;
   // Channels without a closed form are tabulated along the axis (an F-table file must hold a
   // uniform line of it: exact_table_obstacle).
-  for (const auto& channel : channels)
-    if (channel && !closed_form(*channel) && axis.kind == AxisKind::translation)
-      if (const auto* table = dynamic_cast<const FTableChannel*>(&channel->definition())) {
-        double step = 0.0;
-        long long count = 0;
-        const std::string why = ftable_line(*table, step, count);
-        if (!why.empty()) return why;
-      }
+  if (axis.kind == AxisKind::translation)
+    if (std::string why = ftable_line_obstacle(channels); !why.empty()) return why;
   // initial.kind = "file" applies through its interpolated chord function (GridChord), on a
   // translation axis: GridChord reads rho on one (a libration window, where the exact method
   // also applies, has no grid-state chord function yet).
@@ -859,18 +989,9 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
                            format_number(values[zero + j].imag()) +
                            "i but conj F(-r) = " + format_number(values[zero - j].real()) + " + " +
                            format_number(-values[zero - j].imag()) + "i 1/s");
-  const std::vector<cplx> c = hermite_coefficients(values, step);
-  // Interpolation error: the same interpolant through every other node (step 2h), measured at
-  // the nodes it skips against the tabulated values. For an O(h^4) rule that is ~16x the error
-  // of the full interpolant once F is resolved, and of the same size when it is not, so it is
-  // reported as the bound (never smaller than the error it stands for).
-  std::vector<cplx> even;
-  for (std::size_t j = 0; j < n; j += 2) even.push_back(values[j]);
-  const std::vector<cplx> half = hermite_coefficients(even, 2.0 * step);
-  double interpolation_error = 0.0;
-  for (std::size_t j = 1; j + 1 < n; j += 2)
-    interpolation_error =
-        std::max(interpolation_error, std::abs(hermite_at(half, j / 2, step) - values[j]));
+  const HermiteLine line = hermite_line(values, -static_cast<double>(count) * step, step);
+  const std::vector<cplx>& c = line.coefficients;
+  const double interpolation_error = line.error_bound;
   table_coefficients_member_.resize(2 * c.size());
   for (std::size_t i = 0; i < c.size(); ++i) {
     table_coefficients_member_[2 * i] = c[i].real();

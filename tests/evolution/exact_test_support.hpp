@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <complex>
 #include <sstream>
 #include <vector>
@@ -117,17 +118,25 @@ inline void expect_split_converges_to_exact(const ne::Grid& grid,
       << max_abs_difference(extrapolated, reference) / scale;
 }
 
-/// An F table in memory: identity orientation, displacements j step along x for j = 0..count
-/// (dX >= 0 only; the channel completes dX < 0 by Hermiticity), F the Gaussian closed form.
-inline std::shared_ptr<ne::FTableChannel> gaussian_table(double rate, double a, double step,
-                                                         std::size_t count) {
+/// An F table in memory: identity orientation, displacements j step along each of `directions`
+/// (unit vectors of the lab frame) for j = 0..count (dX >= 0 only along x; the channel completes
+/// dX < 0 by Hermiticity), F the Gaussian closed form of |dX|, with the y component weighted by
+/// `y_weight` (1: a function of |dX|).
+inline std::shared_ptr<ne::FTableChannel> gaussian_table(
+    double rate, double a, double step, std::size_t count,
+    const std::vector<std::array<double, 3>>& directions = {{1.0, 0.0, 0.0}},
+    double y_weight = 1.0) {
   nanodecoh::io::FTable table;
   table.orientations = {{1, 0, 0, 0, 1, 0, 0, 0, 1}};
-  for (std::size_t j = 0; j <= count; ++j) {
-    const double x = static_cast<double>(j) * step;
-    table.displacements.push_back({x, 0.0, 0.0});
-    table.values.push_back(rate * -std::expm1(-x * x / (4 * a * a)));
-  }
+  for (std::size_t d = 0; d < directions.size(); ++d)
+    for (std::size_t j = d == 0 ? 0 : 1; j <= count; ++j) {
+      const double length = static_cast<double>(j) * step;
+      const std::array<double, 3> v{length * directions[d][0], length * directions[d][1],
+                                    length * directions[d][2]};
+      const double d2 = v[0] * v[0] + y_weight * y_weight * v[1] * v[1] + v[2] * v[2];
+      table.displacements.push_back(v);
+      table.values.push_back(rate * -std::expm1(-d2 / (4 * a * a)));
+    }
   table.rate = rate;
   table.tolerance = 1e-15;
   return std::make_shared<ne::FTableChannel>(table, "gaussian.h5", Eigen::Vector3d(0, 0, 1));

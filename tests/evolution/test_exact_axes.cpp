@@ -11,11 +11,12 @@
 //    desorption sphere of |r|; free, harmonic and linear segments);
 //  - rho at points (element) against rho on the grid at grid points, on two and three axes;
 //  - the F path integrals shared between initial states (a sweep's cache) giving the same rho;
-//  - the CPU and CUDA twins; the refusals (a rotation axis with others, an F-table file, a file
-//    state) naming the reason;
+//  - the CPU and CUDA twins; the refusals (a rotation axis with others, an F-table file without
+//    points off x, a file state) naming the reason;
 //  - observables.coherence_only against the full run's coherence at off-grid points;
 //  - a channel without a closed form (tabulated as F(|dX|)) against its closed form, and one
-//    that depends on the direction of dX refused.
+//    that depends on the direction of dX refused; the same for an F-table file whose points off
+//    x show (or contradict) that its F is a function of |dX|.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -31,7 +32,10 @@
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/localization_channels.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/localization/body.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/quadrature.hpp"
 #include "run_cli.hpp"  // NANODECOH_REQUIRE_CUDA_DEVICE
 
@@ -378,9 +382,12 @@ TEST(ExactOnSeveralAxes, RefusesWhatItDoesNotCoverNamingTheReason) {
                 .find("axis phi is a rotation axis"),
             std::string::npos);
   const ne::Grid grid = plane();
-  // An F-table file (its points along x say nothing of the other directions).
+  // An F-table file with points along x only: they say nothing of the other directions.
   const ne::ChannelList file_table{gaussian_table(100.0, 3e-9, 0.25e-9, 4096)};
-  EXPECT_NE(ne::exact_method_obstacle(grid, free, file_table, small_cat(0)).find("F-table file"),
+  EXPECT_TRUE(ne::exact_method_obstacle(grid, free, file_table, small_cat(0)).empty());
+  EXPECT_NE(ne::exact_table_obstacle(grid, {free}, file_table, small_cat(0))
+                .find("channels[0].file (table(gaussian.h5)) holds no displacement with a "
+                      "component along y"),
             std::string::npos);
   // A file state.
   ne::InitialStateSpec file;
@@ -525,6 +532,84 @@ TEST(ExactOnSeveralAxes, RefusesATabulatedChannelThatDependsOnTheDirection) {
     EXPECT_NE(std::string(e.what()).find("not a function of |dX| alone"), std::string::npos)
         << e.what();
   }
+}
+
+// An F-table file on two axes: its line along x stands for F(|dX|) once its points along y and
+// the diagonal agree with it (ftable_isotropy_obstacle). rho equals the closed-form Gaussian
+// channel's within the table's stated error, as for the function above; the file's own nodes
+// (0.25 nm) set the table's step.
+TEST(ExactOnSeveralAxes, AnFTableFileOfTheDistanceAgreesWithItsClosedForm) {
+  const ne::Grid grid = axes_grid({16, 12}, {1.5e-9, 2e-9}, {1e-20, 1.5e-20});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 1e-4, 2000.0), 0),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 1),
+      segment(ne::PotentialKind::free, 1e-4)};
+  const double tolerance = 1e-10, root_half = std::sqrt(0.5);
+  const std::vector<std::array<double, 3>> plane_directions{
+      {1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}, {root_half, root_half, 0.0}, {root_half, -root_half, 0.0}};
+  const auto file = gaussian_table(4000.0, 5e-9, 0.25e-9, 1200, plane_directions);
+  const ne::ExactPropagator closed(grid, protocol,
+                                   {std::make_shared<ne::GaussianChannel>(4000.0, 5e-9)},
+                                   small_cat(0), tolerance);
+  const ne::ExactPropagator tabulated(grid, protocol, {file}, small_cat(0), tolerance);
+  ASSERT_TRUE(tabulated.tabulated());
+  EXPECT_NE(tabulated.table_description().find("of 2.5e-10 m"), std::string::npos)
+      << tabulated.table_description();
+  const double t = 3e-4;
+  double error = 0.0;
+  const auto rho = tabulated.density_matrix(t, &error);
+  EXPECT_GE(error, tabulated.table_error_rate() * t);
+  EXPECT_LT(error, 3e-6);
+  const auto reference = closed.density_matrix(t);
+  EXPECT_LT(max_abs_difference(rho, reference),
+            tabulated.table_error_rate() * t * max_abs(reference) + 4 * tolerance);
+  // A file whose F along y is another Gaussian (a = 5 nm / 1.3 along y): refused, naming the
+  // file's channel and both values; points along y that reach less than half the paths: refused
+  // as not showing it.
+  const auto anisotropic = gaussian_table(4000.0, 5e-9, 0.25e-9, 1200, plane_directions, 1.3);
+  const std::string why = ne::exact_table_obstacle(grid, protocol, {anisotropic}, small_cat(0));
+  EXPECT_NE(why.find("channels[0].file (table(gaussian.h5)) is not a function of |dX| alone"),
+            std::string::npos)
+      << why;
+  EXPECT_THROW(ne::ExactPropagator(grid, protocol, {anisotropic}, small_cat(0), tolerance),
+               nanodecoh::InvalidArgument);
+  auto short_y = gaussian_table(4000.0, 5e-9, 0.25e-9, 1200);
+  {
+    nanodecoh::io::FTable table = short_y->table();
+    for (std::size_t j = 1; j <= 8; ++j) {  // y up to 2 nm
+      const double y = static_cast<double>(j) * 0.25e-9;
+      table.displacements.push_back({0.0, y, 0.0});
+      table.values.push_back(4000.0 * -std::expm1(-y * y / (4 * 5e-9 * 5e-9)));
+    }
+    short_y = std::make_shared<ne::FTableChannel>(table, "gaussian.h5", Eigen::Vector3d(0, 0, 1));
+  }
+  EXPECT_NE(ne::exact_table_obstacle(grid, protocol, {short_y}, small_cat(0))
+                .find("holds no displacement with a component along y of length"),
+            std::string::npos);
+}
+
+// The engine's desorption of a Janus sphere (its cap about body z): on the x-y plane the body is
+// symmetric under the rotations about z, which turn the plane onto itself, so F is a function of
+// |dX| there and the exact method takes it; on a grid of x, y and z the displacement along z
+// sees the cap's axis, and the channel is refused naming it.
+TEST(ExactOnSeveralAxes, AJanusBodyIsAFunctionOfTheDistanceInTheXyPlaneOnly) {
+  namespace loc = nanodecoh::localization;
+  loc::EmissionModel model;
+  model.body = loc::make_janus_sphere(75e-9, 1.0);
+  model.spectrum = loc::Spectrum::thermal(0.002);  // 1/k_T = 11 nm: recoil phases up to ~6
+  model.emitted_mass = 1.00794 * 1.66053906660e-27;
+  model.rate = 800.0;
+  const ne::ChannelList janus{std::make_shared<ne::LocalizationChannel>(
+      std::make_shared<const loc::LocalizationRate>(model), 1e-6, Eigen::Vector3d(0, 0, 1),
+      "desorption(janus)")};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::free, 1e-4)};
+  EXPECT_EQ(ne::exact_table_obstacle(plane(), protocol, janus, small_cat(0)), "");
+  const ne::Grid space = axes_grid({16, 12, 12}, {1e-9, 1.3e-9, 1.3e-9}, {1e-20, 1e-20, 1e-20});
+  const std::string why = ne::exact_table_obstacle(space, protocol, janus, small_cat(0));
+  EXPECT_NE(why.find("channels[0] (desorption(janus)) is not a function of |dX| alone"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("along x"), std::string::npos) << why;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The exact method on several translation axes in whole runs (heavier than test_exact_axes.cpp:
 // Release only, see CMakeLists.txt): the split operator's dt^2 convergence to the exact rho with a
 // channel that couples the axes; physical states (eigenvalues of rho); an exact block handing rho
-// to the split operator through run_simulation; `evolve` through the CLI against split runs.
+// to the split operator through run_simulation; `evolve` through the CLI against split runs, and
+// from an F-table file that `nanodecoh ftable` wrote.
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
@@ -20,6 +21,7 @@
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "run_cli.hpp"
 
@@ -222,6 +224,127 @@ final_state = true
   EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1) << refused.err;
   EXPECT_NE(refused.err.find("protocol[1].method"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("not quadratic"), std::string::npos) << refused.err;
+}
+
+// The ftable -> evolve path on two axes, as a user takes it: `nanodecoh ftable` tabulates a
+// Lambertian sphere's desorption F at a list of displacements (a line along x as far as the paths
+// reach, lines along y and the diagonal to half of that), and `evolve` with method = "exact" on a
+// grid of x and y takes F(|dX|) from the file's line once its points off x agree with it. Oracle:
+// the closed-form sphere (`desorption_sphere`, docs/physics.md property 8) in the same exact run;
+// the two agree within their stated error estimates (as the one-axis FTablePath test). A file
+// whose F along y differs (the Gaussian of a along x, a/1.3 along y, written here) is one line
+// naming channels[0].file.
+TEST(ExactOnSeveralAxes, FtableFileDrivesTheExactMethodThroughTheCli) {
+  const std::string dir = make_temp_dir("exact_axes_ftable");
+  const double step = 5e-10, root_half = std::sqrt(0.5);
+  std::ostringstream points;
+  points.precision(17);
+  const auto add_line = [&](double ex, double ey, int first, int last) {
+    for (int j = first; j <= last; ++j)
+      points << (points.tellp() > 0 ? ", " : "") << j * step * ex << ", " << j * step * ey
+             << ", 0";
+  };
+  add_line(1.0, 0.0, 0, 170);  // to 85 nm (the paths reach 82 nm)
+  add_line(0.0, 1.0, 1, 84);
+  add_line(root_half, root_half, 1, 84);
+  const std::string ftable = R"(
+[body]
+kind = "sphere"
+radius = 75e-9
+[emission]
+kind = "surface"
+flux = "lambertian"
+emitted_mass_amu = 1.0
+rate = 1000.0
+[spectrum]
+kind = "thermal"
+surface_temperature = 0.02
+[orientations]
+kind = "libration"
+axis = [0, 0, 1]
+count = 1
+step = 1.0e-3
+[displacements]
+kind = "list"
+points = [)" + points.str() + R"(]
+[numerics]
+tolerance = 1e-6
+)";
+  std::ofstream(dir + "/ftable.toml") << ftable;
+  const auto made = run_cli({"ftable", dir + "/ftable.toml", "--out", dir + "/F.h5", "--quiet",
+                             "--backend", "cpu"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string base = R"(
+[particle]
+mass = 1e-20
+[[axes]]
+name = "x"
+points = 32
+step = 1.0e-9
+[[axes]]
+name = "y"
+points = 20
+step = 1.5e-9
+[initial]
+kind = "cat"
+axis = "x"
+width = 2.0e-9
+separation = 8.0e-9
+other_width = 2.0e-9
+[time]
+step = 1.0e-5
+outputs = 3
+[[protocol]]
+duration = 1.0e-4
+potential = "free"
+method = "exact"
+[output]
+final_state = true
+)";
+  const auto run = [&](const std::string& name, const std::string& channel) {
+    std::ofstream(dir + "/" + name + ".toml") << base + channel;
+    return run_cli({"evolve", dir + "/" + name + ".toml", "--out", dir + "/" + name + ".h5",
+                    "--json", "--backend", "cpu"});
+  };
+  const auto a = run("table", "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/F.h5\"\n");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto ja = nlohmann::json::parse(a.out);
+  EXPECT_EQ(ja["steps"], 0);
+  EXPECT_NE(ja["methods"][0].get<std::string>().find("2 translation axes"), std::string::npos);
+  EXPECT_NE(a.err.find("tabulated on 341 nodes of 5e-10 m"), std::string::npos) << a.err;
+  const auto b = run("sphere",
+                     "[[channels]]\nkind = \"desorption_sphere\"\nrate = 1000.0\ntemperature = "
+                     "0.02\natom_mass = 1.0\n");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto jb = nlohmann::json::parse(b.out);
+  const double estimate = ja["exact_error_estimate"].get<double>();
+  EXPECT_LT(estimate, 1e-4);  // the table resolves F
+  // chi differs by at most the estimates, rho (a trapezoid sum over k, weights summing to one
+  // per chord) by at most twice their sum.
+  const double bound = 2.0 * (estimate + jb["exact_error_estimate"].get<double>()) + 1e-14;
+  const auto rho_a = nanodecoh::io::Hdf5File::open_read(dir + "/table.h5").read_complex("final/rho");
+  const auto rho_b =
+      nanodecoh::io::Hdf5File::open_read(dir + "/sphere.h5").read_complex("final/rho");
+  EXPECT_LE(max_abs_difference(rho_a, rho_b), bound);
+  const double coherence = ja["final"]["coherence_normalized"].get<double>();
+  EXPECT_LT(coherence, 0.95);  // the channel acted
+  EXPECT_NEAR(coherence, jb["final"]["coherence_normalized"].get<double>(), 2.0 * bound);
+  // An anisotropic file: refused through the CLI, one line naming the file's key.
+  const auto anisotropic = gaussian_table(
+      1000.0, 5e-9, step, 170, {{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}, 1.3);
+  {
+    auto file = nanodecoh::io::Hdf5File::create(dir + "/A.h5");
+    nanodecoh::io::write_ftable(file, anisotropic->table());
+  }
+  const auto refused =
+      run("anisotropic", "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/A.h5\"\n");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1)
+      << refused.err;
+  EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("channels[0].file"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("is not a function of |dX| alone"), std::string::npos)
+      << refused.err;
 }
 
 }  // namespace
