@@ -796,7 +796,8 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
     if (std::string why = ftable_line_obstacle(channels); !why.empty()) return why;
     if (initial.kind == InitialKind::file)
       return "initial.kind = \"file\" on a grid of " + std::to_string(grid.axis_count()) +
-             " axes: the exact method interpolates file states on one translation axis only";
+             " axes: the exact method interpolates file states on one axis only (a translation "
+             "axis or a libration window)";
     return {};
   }
   const Axis& axis = grid.axes()[0];
@@ -816,13 +817,8 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
   // uniform line of it: exact_table_obstacle).
   if (axis.kind == AxisKind::translation)
     if (std::string why = ftable_line_obstacle(channels); !why.empty()) return why;
-  // initial.kind = "file" applies through its interpolated chord function (GridChord), on a
-  // translation axis: GridChord reads rho on one (a libration window, where the exact method
-  // also applies, has no grid-state chord function yet).
-  if (initial.kind == InitialKind::file && axis.kind != AxisKind::translation)
-    return "initial.kind = \"file\" on rotation axis " + axis.name +
-           ": the exact method interpolates file states on translation axes only (not yet on a "
-           "libration window)";
+  // initial.kind = "file" applies through its interpolated chord function (GridChord), which
+  // reads rho on a translation axis or a libration window alike (the circle is refused above).
   return {};
 }
 

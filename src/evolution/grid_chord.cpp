@@ -47,9 +47,11 @@ struct Sizes {
 };
 
 Sizes sizes_for(const Grid& grid, const GridChordOptions& options) {
-  if (grid.axis_count() != 1 || grid.axes()[0].kind != AxisKind::translation)
-    throw InvalidArgument("grid", std::to_string(grid.axis_count()) + " axes",
-                          "one translation axis for a grid state's chord function");
+  if (!GridChord::reads(grid))
+    throw InvalidArgument("grid",
+                          std::to_string(grid.axis_count()) + " axes (" + grid.axes()[0].name + ")",
+                          "one translation axis or one libration window for a grid state's "
+                          "chord function");
   if (options.oversampling < 2 || options.oversampling > 8)
     throw InvalidArgument("oversampling", std::to_string(options.oversampling), "2 to 8");
   Sizes s;
@@ -130,11 +132,17 @@ double GridChord::bytes_needed(const Grid& grid, const GridChordOptions& options
               64.0 * static_cast<double>(s.mr + s.r + s.mk));
 }
 
+bool GridChord::reads(const Grid& grid) {
+  if (grid.axis_count() != 1) return false;
+  const Axis& axis = grid.axes()[0];
+  return axis.kind == AxisKind::translation || axis.mode == RotationMode::libration;
+}
+
 GridChord GridChord::from_file(const Grid& grid, const InitialStateSpec& spec,
                                const GridChordOptions& options) {
   if (spec.kind != InitialKind::file)
     throw InvalidArgument("initial.kind", "not \"file\"", "\"file\" for a grid state");
-  (void)sizes_for(grid, options);  // one translation axis, before reading
+  (void)sizes_for(grid, options);  // an axis it reads, before reading
   return GridChord(grid, make_initial_state(grid, spec), options);
 }
 

@@ -256,8 +256,7 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
   // A file state's chord-function lattice (GridChord, about 16 N^2 complex numbers against the
   // split operator's N^2) must fit next to rho and its copy for the first block to be exact.
   std::string file_memory;
-  if (spec.initial.kind == InitialKind::file && grid.axis_count() == 1 &&
-      grid.axes()[0].kind == AxisKind::translation) {
+  if (spec.initial.kind == InitialKind::file && GridChord::reads(grid)) {
     const double ket = static_cast<double>(grid.ket_size());
     const double need = GridChord::bytes_needed(grid) + 2.0 * ket * ket * sizeof(cplx);
     if (memory > 0.0 && need > memory)
@@ -283,15 +282,14 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
     } else if (s > 0 && !plan.segments[s - 1].exact) {
       const std::string follows =
           "follows protocol[" + std::to_string(s - 1) + "], which uses the split operator: ";
-      // GridChord reads rho on a grid of one translation axis (the exact method's other axes,
-      // e.g. a libration window, start only from closed-form states).
-      const bool translation =
-          grid.axis_count() == 1 && grid.axes()[0].kind == AxisKind::translation;
-      const double lattice = translation ? GridChord::bytes_needed(grid) : 0.0;
-      if (!translation)
+      // GridChord reads rho on one translation axis or libration window (several axes start
+      // only from closed-form states).
+      const bool readable = GridChord::reads(grid);
+      const double lattice = readable ? GridChord::bytes_needed(grid) : 0.0;
+      if (!readable)
         why_split = follows +
-                    "the exact method starts from rho on the grid only on one translation axis "
-                    "(its chord function interpolated)";
+                    "the exact method starts from rho on the grid only on one axis (its chord "
+                    "function interpolated)";
       else if (lattice > 0.5 * memory)
         why_split = follows +
                     "starting the exact method from its rho needs the chord-function "

@@ -80,7 +80,7 @@ TEST(ExactOnSeveralAxes, StatesArePhysical) {
 // ---- through the run and the CLI ---------------------------------------------------------
 
 // Trap on x (auto: exact), a double well on y (split: not quadratic), free flight (auto: split,
-// since the exact method starts from rho on the grid only on one translation axis). The exact
+// since the exact method starts from rho on the grid only on one axis). The exact
 // block hands rho on the grid to the split operator: the run's final state equals the exact
 // propagator's rho at the block's end advanced by the split operator with the same step.
 TEST(ExactOnSeveralAxes, ExactBlockHandsOffToTheSplitOperator) {
@@ -110,7 +110,7 @@ TEST(ExactOnSeveralAxes, ExactBlockHandsOffToTheSplitOperator) {
   EXPECT_FALSE(run.segment_plan[1].exact);
   EXPECT_NE(run.segment_plan[1].reason.find("not quadratic"), std::string::npos);
   EXPECT_FALSE(run.segment_plan[2].exact);
-  EXPECT_NE(run.segment_plan[2].reason.find("only on one translation axis"), std::string::npos)
+  EXPECT_NE(run.segment_plan[2].reason.find("rho on the grid only on one axis"), std::string::npos)
       << run.segment_plan[2].reason;
   // The oracle: the exact propagator's rho after the trap, then the split operator.
   const ne::ExactPropagator trap(grid, {protocol[0]}, channels, small_cat(0), spec.exact_tolerance);

@@ -5,7 +5,9 @@
 //  - the exact method from a file (and from rho in memory) against the same state's closed-form
 //    run, within the stated error, which must not be smaller than the actual difference nor more
 //    than 100 times it;
-//  - trace, purity in (0, 1], Hermiticity of the final rho.
+//  - trace, purity in (0, 1], Hermiticity of the final rho;
+//  - the same on a libration window (the angle read as a line), through the CLI from a file and
+//    after a split block.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -419,4 +421,146 @@ TEST(GridChordExact, EvolveFromAnEarlierRunsFinalStateWithTheExactMethod) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("chord-function lattice"), std::string::npos) << refused.err;
+}
+
+// ---- a libration window -------------------------------------------------------------------------
+// The same reading on a rotation axis in libration mode: the window of angles is a line (k in
+// 1/rad, r in rad, the moment of inertia in place of the mass), so a state given on it runs as
+// its closed form does. The numbers mirror the translation case in grid units (steps of 0.01 rad,
+// I = 1e-34 kg m^2, so hbar/(I dphi^2) = hbar/(M dx^2)); the channels are the angular ones, whose
+// chord 2 sin(r/2) differs from r by up to 1e-3 relative at these angles (a reading that took the
+// window for a circle, or r for the chord, would be off far beyond the stated error).
+TEST(GridChordExact, FileStateOnALibrationWindowRunsLikeItsClosedForm) {
+  ne::Axis axis;
+  axis.kind = ne::AxisKind::rotation;
+  axis.mode = ne::RotationMode::libration;
+  axis.name = "phi";
+  axis.points = 96;
+  axis.step = 0.01;
+  axis.inertia = 1e-34;
+  const ne::Grid grid({axis});
+  ASSERT_TRUE(ne::GridChord::reads(grid));
+  const std::string dir = nanodecoh::testing::make_temp_dir("grid_chord_libration");
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(1500.0, 1e-9, 0.03),
+                                 std::make_shared<ne::DiffusiveChannel>(0.0, 2e4)};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::harmonic, 2e-4, 2000.0),
+                                          segment(ne::PotentialKind::free, 3e-4),
+                                          segment(ne::PotentialKind::linear, 2e-4, 2e-25)};
+  ne::InitialStateSpec cat;
+  cat.kind = ne::InitialKind::cat;
+  cat.width = 0.03;
+  cat.separation = 0.12;
+  cat.center = 0.01;
+  cat.momentum = 1e-34;  // J s: a phase of 0.1 rad per step
+  const ne::InitialStateSpec file = written_to_file(grid, cat, dir + "/cat.h5");
+  const ne::ExactPropagator closed(grid, protocol, channels, cat, 1e-13);
+  const ne::ExactPropagator from_file(grid, protocol, channels, file, 1e-13);
+  ASSERT_TRUE(from_file.grid_state());
+  const double stated = from_file.grid_state()->error_estimate();
+  EXPECT_LT(stated, 1e-6);
+  const double t = closed.duration();
+  double worst = 0.0, worst_estimate = 0.0;
+  for (int a = -12; a <= 12; ++a)
+    for (int b = -12; b <= 12; ++b) {
+      const double k = a * 0.213 / cat.width, r = b * 1.37 * axis.step;
+      double e_closed = 0.0, e_file = 0.0;
+      const cplx c = closed.chord(t, k, r, &e_closed), f = from_file.chord(t, k, r, &e_file);
+      worst = std::max(worst, std::abs(c - f));
+      worst_estimate = std::max(worst_estimate, e_file);
+      EXPECT_GE(e_file, stated);
+    }
+  EXPECT_LE(worst, stated + 2e-13) << from_file.grid_state()->description();
+  EXPECT_LE(worst_estimate, 100.0 * worst) << "actual " << worst;
+  RecordProperty("libration_actual", format_e(worst));
+  RecordProperty("libration_stated", format_e(worst_estimate));
+  double e_rho = 0.0;
+  const auto rho_file = from_file.density_matrix(t, &e_rho);
+  EXPECT_LE(max_abs_difference(rho_file, closed.density_matrix(t)), 2.0 * (stated + 1e-13));
+  EXPECT_GE(e_rho, stated);
+}
+
+// The two one-command-into-the-next paths on a libration window through the CLI: (1) a trap run
+// writes /final/rho and a release run starts from that file with the exact method; (2) one run
+// whose trap segment is asked of the split operator and whose release is exact (the exact block
+// starts from the split operator's rho). Oracle: the whole protocol exact from the closed-form
+// cat; (1) agrees within the stated errors, (2) within the split operator's dt^2 error of the
+// trap (bounded by the all-split run's error at the same step) plus the stated ones.
+TEST(GridChordExact, EvolveOnALibrationWindowFromAFileAndAfterASplitBlock) {
+  using nanodecoh::testing::run_cli;
+  const std::string dir = nanodecoh::testing::make_temp_dir("grid_chord_libration_cli");
+  const std::string head = R"(
+[particle]
+moment_of_inertia = 1e-34
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "libration"
+points = 80
+step = 0.01
+[initial]
+kind = "cat"
+axis = "phi"
+width = 0.03
+separation = 0.12
+center = 0.01
+[time]
+step = 1.0e-6
+outputs = 3
+[[channels]]
+kind = "gaussian"
+rate = 1500.0
+length = 1e-9
+angular_length = 0.03
+[output]
+final_state = true
+)";
+  const std::string trap =
+      "[[protocol]]\nduration = 2.0e-4\npotential = \"harmonic\"\nfrequency = 2.0e3\n";
+  const std::string release = "[[protocol]]\nduration = 2.0e-4\npotential = \"free\"\n";
+  const auto run = [&](const std::string& name, const std::string& protocol,
+                       std::vector<std::string> extra = {}) {
+    std::ofstream(dir + "/" + name + ".toml") << head + protocol;
+    std::vector<std::string> args{"evolve", dir + "/" + name + ".toml", "--out",
+                                  dir + "/" + name + ".h5", "--json", "--backend", "cpu"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  const auto rho_of = [&](const std::string& name) {
+    return nanodecoh::io::Hdf5File::open_read(dir + "/" + name + ".h5").read_complex("final/rho");
+  };
+  const auto whole =
+      run("whole", trap + "method = \"exact\"\n" + release + "method = \"exact\"\n");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const double whole_error =
+      nlohmann::json::parse(whole.out)["exact_error_estimate"].get<double>();
+  const auto whole_rho = rho_of("whole");
+  // (1) From the trap run's file.
+  const auto trapped = run("trap", trap + "method = \"exact\"\n");
+  ASSERT_EQ(trapped.exit_code, 0) << trapped.err;
+  const auto released = run("release", release + "method = \"exact\"\n",
+                            {"--set", "initial.kind=\"file\"", "--set",
+                             "initial.path='" + dir + "/trap.h5'"});
+  ASSERT_EQ(released.exit_code, 0) << released.err;
+  const auto j = nlohmann::json::parse(released.out);
+  EXPECT_EQ(j["steps"], 0);
+  EXPECT_NE(j["methods"][0].get<std::string>().find("file state"), std::string::npos)
+      << j["methods"][0];
+  ASSERT_TRUE(j.contains("exact_initial_state_error"));
+  const double stated = j["exact_error_estimate"].get<double>();
+  EXPECT_LE(max_abs_difference(rho_of("release"), whole_rho), 2.0 * (stated + whole_error));
+  // (2) Split trap, then the exact release from its rho.
+  const auto mixed =
+      run("mixed", trap + "method = \"split\"\n" + release + "method = \"exact\"\n");
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  const auto jm = nlohmann::json::parse(mixed.out);
+  ASSERT_EQ(jm["segments"].size(), 2u);
+  EXPECT_EQ(jm["segments"][0]["method"], "split");
+  EXPECT_EQ(jm["segments"][1]["method"], "exact");
+  const auto split = run("split", trap + "method = \"split\"\n" + release + "method = \"split\"\n");
+  ASSERT_EQ(split.exit_code, 0) << split.err;
+  const double split_error = max_abs_difference(rho_of("split"), whole_rho);
+  EXPECT_GT(split_error, 0.0);
+  EXPECT_LE(max_abs_difference(rho_of("mixed"), whole_rho),
+            2.0 * split_error + 2.0 * (jm["exact_error_estimate"].get<double>() + whole_error))
+      << "split " << split_error;
 }

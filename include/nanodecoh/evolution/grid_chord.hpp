@@ -1,6 +1,6 @@
 // The chord function chi_0(k, r) = int dX exp(-i k X) rho(X + r/2, X - r/2) of a state given on
-// a grid of one translation axis (an `initial.kind = "file"` state, or the split operator's rho
-// held in memory), at any (k, r): what the exact method needs where a characteristic starts
+// a grid of one translation axis or one libration window (an `initial.kind = "file"` state, or
+// the split operator's rho held in memory; on a window x is the angle, in rad), at any (k, r): what the exact method needs where a characteristic starts
 // (docs/physics.md, "States from a file"). The grid's rho is read as the band-limited state whose
 // samples it holds (rho_ij = dx rho(x_i, x_j), momenta below pi/dx in both arguments):
 //   chi_0(k, r) = sum_ij rho_ij exp(-i k X_ij) (dx/pi) sin(w (r - r_ij))/(r - r_ij),
@@ -35,9 +35,9 @@ struct GridChordOptions {
 /// chi_0 of a grid state at any (k, r), with its error bound.
 class GridChord {
  public:
-  /// From rho on `grid` (one translation axis of N points; N x N, row-major [ket][bra],
-  /// rho_ij = dx rho(x_i, x_j), as the split operator holds it; not renormalised: chi(0, 0) is
-  /// its trace). Throws InvalidArgument (not one translation axis, wrong size, NaN/inf, bad
+  /// From rho on `grid` (one translation axis or libration window of N points, reads(); N x N,
+  /// row-major [ket][bra], rho_ij = dx rho(x_i, x_j), as the split operator holds it; not
+  /// renormalised: chi(0, 0) is its trace). Throws InvalidArgument (not such an axis, wrong size, NaN/inf, bad
   /// options) or OutOfMemory (the lattice, bytes_needed(), does not fit).
   GridChord(const Grid& grid, std::vector<std::complex<double>> rho,
             const GridChordOptions& options = {});
@@ -49,6 +49,11 @@ class GridChord {
 
   /// Bytes the constructor allocates for `grid` (the lattice, the work arrays and rho).
   static double bytes_needed(const Grid& grid, const GridChordOptions& options = {});
+
+  /// Whether a grid state's chord function can be read on `grid`: one translation axis, or one
+  /// rotation axis in libration mode (a window of angles, read as a line: k in 1/rad, r in rad).
+  /// A circle's angle is periodic (integer k), which this reading does not model.
+  static bool reads(const Grid& grid);
 
   /// chi_0(k, r) (k in 1/m, r in m): 12-point tensor Lagrange interpolation on the lattice.
   std::complex<double> operator()(double k, double r) const;
