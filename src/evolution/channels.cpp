@@ -154,7 +154,7 @@ std::unique_ptr<DissipationChannel> FunctionChannel::diffusive_approximation() c
 std::vector<std::complex<double>> DissipationChannel::evaluate_points(
     const std::vector<std::vector<double>>& displacement,
     const std::vector<std::vector<double>>& angle_ket,
-    const std::vector<std::vector<double>>& angle_bra) const {
+    const std::vector<std::vector<double>>& angle_bra, const ChannelTableContext&) const {
   std::vector<std::complex<double>> out;
   out.reserve(displacement.size());
   for (std::size_t p = 0; p < displacement.size(); ++p)

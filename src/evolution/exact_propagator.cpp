@@ -335,10 +335,11 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
 /// a rotation axis (F(phi - phi'), which rotation_channel_obstacle has established): an F-table
 /// file's values at its own pairs (ftable_angle_line), every other channel evaluated at ket angle
 /// j step and bra angle 0 (the engine in one batched call, DissipationChannel::evaluate_points,
-/// on the CPU). A rotation line is not a grid (its extent may exceed a libration window's 2 pi),
+/// on the run's backend, with its stop flag and progress line). A rotation line is not a grid (its extent may exceed a libration window's 2 pi),
 /// so DissipationChannel::tabulate is not used. Values within a channel's stated accuracy below
 /// Re F = 0 are set to 0, as evaluate_channels does; beyond it, or not finite, NumericalError.
-std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long long count) {
+std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long long count,
+                                const ChannelTableContext& context) {
   const std::size_t n = static_cast<std::size_t>(2 * count + 1);
   std::vector<cplx> sum(n, 0.0);
   for (const auto& c : tabulated) {
@@ -358,7 +359,7 @@ std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long 
       std::vector<std::vector<double>> ket(n), bra(n, std::vector<double>{0.0});
       for (long long j = -count; j <= count; ++j)
         ket[static_cast<std::size_t>(j + count)] = {static_cast<double>(j) * step};
-      values = f.evaluate_points(none, ket, bra);
+      values = f.evaluate_points(none, ket, bra, context);
     }
     double largest = c->rate_scale();
     for (const cplx& v : values) largest = std::max(largest, std::abs(v));
@@ -949,7 +950,7 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   // differences (rotation_line).
   const bool rotation = on_rotation_axis(grid_member_);
   const std::vector<cplx> f = [&] {
-    if (rotation) return rotation_line(tabulated, step, count);
+    if (rotation) return rotation_line(tabulated, step, count, context);
     Axis line = grid_member_.axes()[0];
     line.points = static_cast<std::size_t>(count) + 1;
     line.step = step;

@@ -159,10 +159,47 @@ std::complex<double> LocalizationChannel::evaluate(const std::vector<double>& di
       .value;
 }
 
+namespace {
+
+/// The engine's options for one batch of a channel's values: its tolerance, the run's stop flag
+/// (the engine throws Interrupted between batches), a progress line "desorption table" once the
+/// engine reports progress and its time estimate when long (both on stderr, when the context
+/// asks for them). Keeps the progress line, so it stays in place while the engine runs.
+class EngineBatch {
+ public:
+  EngineBatch(double tolerance, const ChannelTableContext& context) {
+    options.tolerance = tolerance;
+    options.stop = context.stop;
+    options.progress = [this, show = context.progress](std::size_t done, std::size_t total) {
+      if (!progress_)
+        progress_ = std::make_unique<io::ProgressReporter>("desorption table", total, show,
+                                                           "values");
+      progress_->update(done);
+    };
+    options.estimate = [show = context.progress](const localization::WorkEstimate& e) {
+      if (show && e.seconds >= localization::estimate_report_seconds)
+        std::cerr << "desorption table: " << localization::describe(e) << '\n';
+    };
+  }
+  EngineBatch(const EngineBatch&) = delete;
+  EngineBatch& operator=(const EngineBatch&) = delete;
+  /// Ends the progress line (if one was started).
+  void finish() {
+    if (progress_) progress_->finish();
+  }
+
+  localization::RateOptions options;
+
+ private:
+  std::unique_ptr<io::ProgressReporter> progress_;
+};
+
+}  // namespace
+
 std::vector<std::complex<double>> LocalizationChannel::evaluate_points(
     const std::vector<std::vector<double>>& displacement,
     const std::vector<std::vector<double>>& angle_ket,
-    const std::vector<std::vector<double>>& angle_bra) const {
+    const std::vector<std::vector<double>>& angle_bra, const ChannelTableContext& context) const {
   std::vector<localization::LocalizationRate::Point> points;
   points.reserve(displacement.size());
   for (std::size_t i = 0; i < displacement.size(); ++i) {
@@ -171,35 +208,23 @@ std::vector<std::complex<double>> LocalizationChannel::evaluate_points(
     points.push_back({localization::rotation_about(rotation_axis_member_, p.phi),
                       localization::rotation_about(rotation_axis_member_, p.phi_prime), p.dx});
   }
-  localization::RateOptions options;
-  options.tolerance = tolerance_member_;
+  EngineBatch batch(tolerance_member_, context);
   std::vector<std::complex<double>> out;
   out.reserve(points.size());
-  for (const localization::RateValue& v : engine_member_->values(points, options))
+  for (const localization::RateValue& v :
+       engine_member_->values(points, batch.options, context.backend))
     out.push_back(v.value);
+  batch.finish();
   return out;
 }
 
 std::vector<std::complex<double>> LocalizationChannel::tabulate(
     const Grid& grid, const ChannelTableContext& context) const {
   const GridSampling s = sample_grid(grid, rotation_axis_member_, "channels.kind = \"desorption\"");
-  localization::RateOptions options;
-  options.tolerance = tolerance_member_;
-  options.stop = context.stop;
-  std::unique_ptr<io::ProgressReporter> progress;
-  options.progress = [&](std::size_t done, std::size_t total) {
-    if (!progress)
-      progress = std::make_unique<io::ProgressReporter>("desorption table", total, context.progress,
-                                                        "values");
-    progress->update(done);
-  };
-  options.estimate = [&](const localization::WorkEstimate& e) {
-    if (context.progress && e.seconds >= localization::estimate_report_seconds)
-      std::cerr << "desorption table: " << localization::describe(e) << '\n';
-  };
+  EngineBatch batch(tolerance_member_, context);
   const localization::RateTable table =
-      engine_member_->table(s.orientations, s.displacements, options, context.backend);
-  if (progress) progress->finish();
+      engine_member_->table(s.orientations, s.displacements, batch.options, context.backend);
+  batch.finish();
   std::vector<std::complex<double>> out(s.entry.size());
   for (std::size_t t = 0; t < out.size(); ++t) out[t] = table.values[s.entry[t]];
   return out;

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <atomic>
 #include <cmath>
 #include <complex>
 #include <functional>
@@ -1256,6 +1257,25 @@ TEST(ExactPropagatorLibration, EngineDesorptionAgreesWithTheSplitOperator) {
   // The estimate is t (interpolation bound + the engine's tolerance 1e-6 Gamma) = 4.8e-7
   // (measured 4.8e-7): bound 1e-6.
   EXPECT_LT(error, 1e-6) << exact.table_description();
+}
+
+// The engine's line on a libration axis runs with the run's context: a stop request (SIGINT in
+// the CLI) ends it between batches with Interrupted, as the split operator's grid table does.
+TEST(ExactPropagatorLibration, EngineLineStopsOnRequest) {
+  const double step = 2.5e-5, inertia = hbar / (1.05e4 * step * step);
+  const ne::ChannelList engine{
+      engine_sphere(800.0, 30.0, 18.0 * nanodecoh::constants::atomic_mass_unit, 1e-6)};
+  ne::InitialStateSpec in;
+  in.kind = ne::InitialKind::cat;
+  in.width = 2.5 * step;
+  in.separation = 10 * step;
+  const std::atomic<bool> stop{true};
+  ne::ChannelTableContext context;
+  context.stop = &stop;
+  EXPECT_THROW(ne::ExactPropagator(libration(64, step, inertia),
+                                   {segment(ne::PotentialKind::free, 3e-4)}, engine, in, 1e-12,
+                                   context),
+               nanodecoh::Interrupted);
 }
 
 // ---- refusals ------------------------------------------------------------------------------

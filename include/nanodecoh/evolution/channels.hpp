@@ -50,11 +50,13 @@ class DissipationChannel {
   /// evaluate() at many points, in order: point p is (displacement[p], angle_ket[p],
   /// angle_bra[p]). The default calls evaluate() point by point; a channel whose values cost
   /// an integration each (the localization engine) overrides it with one batched evaluation
-  /// of its distinct points, equal to evaluate() at each.
+  /// of its distinct points, equal to evaluate() at each, on `context`'s backend, stopping on
+  /// its stop flag (Interrupted) and with its progress line.
   virtual std::vector<std::complex<double>> evaluate_points(
       const std::vector<std::vector<double>>& displacement,
       const std::vector<std::vector<double>>& angle_ket,
-      const std::vector<std::vector<double>>& angle_bra) const;
+      const std::vector<std::vector<double>>& angle_bra,
+      const ChannelTableContext& context = {}) const;
 
   /// F (1/s) on the grid's difference table (Grid::difference_table_size entries, layout of
   /// Grid::table_entry). The default calls evaluate() entry by entry; channels backed by a

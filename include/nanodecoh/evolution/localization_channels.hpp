@@ -55,12 +55,14 @@ class LocalizationChannel final : public DissipationChannel {
   std::complex<double> evaluate(const std::vector<double>& displacement,
                                 const std::vector<double>& angle_ket,
                                 const std::vector<double>& angle_bra) const override;
-  /// All points in one batched engine call (LocalizationRate::values) on the CPU, each
-  /// distinct (dX, phi, phi') integrated once; equal to evaluate() point by point.
+  /// All points in one batched engine call (LocalizationRate::values) on the context's
+  /// backend, each distinct (dX, phi, phi') integrated once; equal to evaluate() point by point.
+  /// The context's stop flag interrupts it between batches, as tabulate().
   std::vector<std::complex<double>> evaluate_points(
       const std::vector<std::vector<double>>& displacement,
       const std::vector<std::vector<double>>& angle_ket,
-      const std::vector<std::vector<double>>& angle_bra) const override;
+      const std::vector<std::vector<double>>& angle_bra,
+      const ChannelTableContext& context = {}) const override;
   /// F ~ Lambda |dx|^2 + Lambda_phi dphi^2 with Lambda = e_x.D0_PP.e_x / hbar^2 and
   /// Lambda_phi = u.D0_JJ.u / hbar^2 (desorption eq. 4, docs/physics.md property 7).
   std::unique_ptr<DissipationChannel> diffusive_approximation() const override;
