@@ -668,7 +668,7 @@ double axes_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
 /// axes, with its value along the first axis (one evaluate_points call per channel: the engine
 /// batched).
 std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, double step,
-                              double reach) {
+                              double reach, const ChannelTableContext& context) {
   const std::size_t axes = grid.axis_count();
   std::vector<std::vector<double>> directions;
   for (std::size_t a = 0; a < axes; ++a) {
@@ -698,7 +698,7 @@ std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, dou
         return why;
       continue;
     }
-    const std::vector<cplx> values = f.evaluate_points(displacement, none, none);
+    const std::vector<cplx> values = f.evaluate_points(displacement, none, none, context);
     const std::size_t per_length = directions.size();
     for (std::size_t l = 0; l < lengths.size(); ++l) {
       const cplx along = values[l * per_length];
@@ -727,7 +727,8 @@ std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, dou
 }  // namespace
 
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
-                                 const ChannelList& channels, const InitialStateSpec& initial) {
+                                 const ChannelList& channels, const InitialStateSpec& initial,
+                                 const ChannelTableContext& context) {
   double step = 0.0;
   long long file_count = -1;
   if (std::string why = choose_table_step(grid, channels, step, file_count); !why.empty())
@@ -752,7 +753,7 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
              unit + " for the interpolation): it never extrapolates; tabulate up to at least " +
              format_number(static_cast<double>(needed) * step) + unit;
   }
-  return several ? isotropy_obstacle(grid, channels, step, reach) : std::string();
+  return several ? isotropy_obstacle(grid, channels, step, reach, context) : std::string();
 }
 
 namespace {
@@ -920,8 +921,8 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   for (const auto& c : channels_member_)
     if (!closed_form(*c)) tabulated.push_back(c);
   if (tabulated.empty()) return;
-  const std::string obstacle =
-      exact_table_obstacle(grid_member_, protocol_member_, channels_member_, initial_member_);
+  const std::string obstacle = exact_table_obstacle(grid_member_, protocol_member_,
+                                                    channels_member_, initial_member_, context);
   if (!obstacle.empty())
     throw InvalidArgument("protocol[0].method", "\"exact\"",
                           "\"split\" (the exact method does not apply: " + obstacle + ")");

@@ -195,7 +195,8 @@ struct Runner {
 /// file's interpolated, GridChord); an exact block after a split one (asked for with "exact")
 /// from the split operator's rho, its chord function interpolated (GridChord), which needs its
 /// lattice's memory.
-MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
+MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
+                        const ChannelTableContext& context) {
   const std::size_t n = spec.protocol.size();
   const auto key = [](std::size_t s) { return "protocol[" + std::to_string(s) + "].method"; };
   const auto refuse = [&](std::size_t s, const std::string& why) {
@@ -245,7 +246,8 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
            obstacle[end].empty())
       ++end;
     const std::string why =
-        exact_table_obstacle(grid, segments_of(first, end), spec.channels, block_initial(first));
+        exact_table_obstacle(grid, segments_of(first, end), spec.channels, block_initial(first),
+                             context);
     return why.empty() ? tabulated : why;
   };
   // An exact block after a split one holds the chord-function lattice of the split operator's
@@ -324,7 +326,8 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid) {
     for (const MethodBlock& block : plan.blocks) {
       if (!block.exact) continue;
       const std::string why = exact_table_obstacle(grid, segments_of(block.first, block.end),
-                                                   spec.channels, block_initial(block.first));
+                                                   spec.channels, block_initial(block.first),
+                                                   context);
       if (!why.empty()) throw refuse(block.first, why);
     }
   plan.exact = plan.blocks.size() == 1 && plan.blocks.front().exact;
@@ -968,7 +971,8 @@ RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunC
   std::ostream& notices = control.notices ? *control.notices : std::cerr;
   const Grid grid(spec.axes);
   const auto start = std::chrono::steady_clock::now();
-  const MethodPlan plan = plan_methods(spec, grid);
+  const MethodPlan plan =
+      plan_methods(spec, grid, ChannelTableContext{backend, control.stop, control.progress});
   if (plan.exact) {
     if (!control.resume_from.empty())
       throw InvalidArgument("--resume", control.resume_from,
