@@ -31,8 +31,26 @@ std::string table_key(const evolution::Grid& grid, Backend backend) {
   return key.str();
 }
 
-/// A channel that remembers the F tables it built, one per grid and backend; everything else
-/// is the wrapped channel's.
+/// Identity of a batch of points of evaluate_points (and the backend): every coordinate, in
+/// hexadecimal (exact).
+std::string points_key(const std::vector<std::vector<double>>& displacement,
+                       const std::vector<std::vector<double>>& angle_ket,
+                       const std::vector<std::vector<double>>& angle_bra, Backend backend) {
+  std::ostringstream key;
+  key << std::hexfloat << to_string(backend);
+  for (std::size_t p = 0; p < displacement.size(); ++p) {
+    key << '|';
+    for (const auto* part : {&displacement[p], &angle_ket.at(p), &angle_bra.at(p)}) {
+      for (double v : *part) key << v << ',';
+      key << ';';
+    }
+  }
+  return key.str();
+}
+
+/// A channel that remembers the F tables it built, one per grid and backend, and the batches of
+/// points it evaluated (the exact method's line of angle differences, its isotropy check), one
+/// per list of points and backend; everything else is the wrapped channel's.
 class TableSharingChannel final : public evolution::DissipationChannel {
  public:
   TableSharingChannel(std::shared_ptr<const DissipationChannel> inner,
@@ -66,12 +84,29 @@ class TableSharingChannel final : public evolution::DissipationChannel {
     tables_member_.emplace(key, table);
     return table;
   }
+  std::vector<cplx> evaluate_points(const std::vector<std::vector<double>>& displacement,
+                                    const std::vector<std::vector<double>>& angle_ket,
+                                    const std::vector<std::vector<double>>& angle_bra,
+                                    const evolution::ChannelTableContext& context) const override {
+    const std::string key = points_key(displacement, angle_ket, angle_bra, context.backend);
+    {
+      const std::lock_guard<std::mutex> lock(mutex_member_);
+      const auto found = points_member_.find(key);
+      if (found != points_member_.end()) return found->second;
+    }
+    std::vector<cplx> values =
+        inner_member_->evaluate_points(displacement, angle_ket, angle_bra, context);
+    ++*builds_member_;
+    const std::lock_guard<std::mutex> lock(mutex_member_);
+    points_member_.emplace(key, values);
+    return values;
+  }
 
  private:
   std::shared_ptr<const DissipationChannel> inner_member_;
   std::shared_ptr<std::atomic<std::size_t>> builds_member_;
   mutable std::mutex mutex_member_;
-  mutable std::map<std::string, std::vector<cplx>> tables_member_;
+  mutable std::map<std::string, std::vector<cplx>> tables_member_, points_member_;
 };
 
 std::string trim(std::string s) {

@@ -359,7 +359,7 @@ std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long 
       std::vector<std::vector<double>> ket(n), bra(n, std::vector<double>{0.0});
       for (long long j = -count; j <= count; ++j)
         ket[static_cast<std::size_t>(j + count)] = {static_cast<double>(j) * step};
-      values = f.evaluate_points(none, ket, bra, context);
+      values = c->evaluate_points(none, ket, bra, context);  // a sweep's wrapper keeps them
     }
     double largest = c->rate_scale();
     for (const cplx& v : values) largest = std::max(largest, std::abs(v));
@@ -698,7 +698,8 @@ std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, dou
         return why;
       continue;
     }
-    const std::vector<cplx> values = f.evaluate_points(displacement, none, none, context);
+    const std::vector<cplx> values =
+        channels[i]->evaluate_points(displacement, none, none, context);
     const std::size_t per_length = directions.size();
     for (std::size_t l = 0; l < lengths.size(); ++l) {
       const cplx along = values[l * per_length];

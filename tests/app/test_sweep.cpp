@@ -106,6 +106,17 @@ TEST(Sweep, SharedChannelsBuildEachTableOnce) {
   EXPECT_NE(third[0], first[0]);
   third[0]->tabulate(grid, context);
   EXPECT_EQ(cache.table_builds(), 3u);
+  // Batches of points (the exact method's line of angle differences and isotropy check): one
+  // evaluation per list of points, equal to the unshared channel's.
+  const std::vector<std::vector<double>> points{{0.0}, {1e-9}, {3e-9}}, none(3);
+  const auto p = first[0]->evaluate_points(points, none, none, context);
+  EXPECT_EQ(cache.table_builds(), 4u);
+  EXPECT_EQ(second[0]->evaluate_points(points, none, none, context), p);
+  EXPECT_EQ(cache.table_builds(), 4u);
+  EXPECT_EQ(p, spec.channels[0]->evaluate_points(points, none, none, context));
+  const std::vector<std::vector<double>> other{{0.0}, {2e-9}};
+  first[0]->evaluate_points(other, none, none, context);
+  EXPECT_EQ(cache.table_builds(), 5u);
 }
 
 namespace fs = std::filesystem;
@@ -273,6 +284,49 @@ tolerance = 1.0e-4
       false};
   std::size_t tables = 0;
   EXPECT_EQ(sweep_equals_single_runs(config, spec, "engine_desorption", &tables), 1u);
+  EXPECT_EQ(tables, 1u);
+}
+
+TEST(SweepReuse, EngineLineOfALibrationAxisIsBuiltOnceAndPointsEqualSingleRuns) {
+  // The exact method on a libration axis with the engine's `desorption` (a sphere turned about
+  // z): its F is evaluated on a line of angle differences (one batched engine call,
+  // evaluate_points), which the sweep keeps like a grid table: one build for both points, each
+  // point equal to its single run (which evaluates its own line with the same deterministic
+  // engine) bit for bit.
+  const std::string config = R"(
+[particle]
+moment_of_inertia = 1.7e-26
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "libration"
+points = 40
+step = 2.5e-5
+[initial]
+kind = "cat"
+axis = "phi"
+width = 4.0e-5
+separation = 2.0e-4
+[time]
+step = 1.0e-5
+outputs = 2
+[[protocol]]
+duration = 3.0e-4
+potential = "free"
+method = "exact"
+[[channels]]
+kind = "desorption"
+body = "sphere"
+radius = 75e-9
+rate = 800.0
+temperature = 30.0
+atom_mass = 18.0
+tolerance = 1e-4
+[output]
+)" + final_state_output;
+  const SweepSpec spec{{{"initial.separation", {"2.0e-4", "1.5e-4"}}}, false};
+  std::size_t tables = 0;
+  EXPECT_EQ(sweep_equals_single_runs(config, spec, "engine_libration_line", &tables), 1u);
   EXPECT_EQ(tables, 1u);
 }
 
