@@ -291,3 +291,64 @@ final_state = true
     # The continuum state's weight beyond this small box (1.8e-8): within the exact run's
     # trace warning threshold 1e-6.
     assert abs(np.trace(rho).real - 1.0) < 1e-6
+
+
+def test_ftable_from_python_drives_the_exact_method_on_two_axes(tmp_path):
+    # The ftable -> evolve path from Python on a grid of x and y: nanodecoh.ftable writes a
+    # Lambertian sphere's F at a list of displacements (a line along x to the paths' reach of
+    # 61 nm, lines along y and the diagonal to half of it), nanodecoh.evolve with method = "exact"
+    # reads it as F(|dX|). Oracle: the closed-form sphere (desorption_sphere) in the same exact
+    # run, within the two runs' stated error estimates (rho: twice their sum).
+    step = 1e-9
+    points = [[j * step, 0.0, 0.0] for j in range(0, 64)]
+    points += [[0.0, j * step, 0.0] for j in range(1, 33)]
+    points += [[j * step * np.sqrt(0.5), j * step * np.sqrt(0.5), 0.0] for j in range(1, 33)]
+    table = tmp_path / "F.h5"
+    nanodecoh.ftable({
+        "body": {"kind": "sphere", "radius": 75e-9},
+        "emission": {"kind": "surface", "flux": "lambertian", "emitted_mass_amu": 1.0,
+                     "rate": 1000.0},
+        "spectrum": {"kind": "thermal", "surface_temperature": 0.02},
+        "orientations": {"kind": "libration", "axis": [0, 0, 1], "count": 1, "step": 1e-3},
+        "displacements": {"kind": "list", "points": [v for p in points for v in p]},
+        "numerics": {"tolerance": 1e-6},
+    }, backend="cpu", out=table)
+    base = """
+[particle]
+mass = 1e-20
+[[axes]]
+name = "x"
+points = 24
+step = 1.0e-9
+[[axes]]
+name = "y"
+points = 16
+step = 1.2e-9
+[initial]
+kind = "cat"
+axis = "x"
+width = 1.5e-9
+separation = 6.0e-9
+other_width = 1.5e-9
+[time]
+step = 1.0e-5
+outputs = 3
+[[protocol]]
+duration = 5.0e-5
+potential = "free"
+method = "exact"
+[output]
+final_state = true
+"""
+    from_file = nanodecoh.evolve(
+        base + '[[channels]]\nkind = "table"\nfile = "%s"\n' % table, backend="cpu")
+    closed = nanodecoh.evolve(
+        base + '[[channels]]\nkind = "desorption_sphere"\nrate = 1000.0\ntemperature = 0.02\n'
+        "atom_mass = 1.0\n", backend="cpu")
+    assert from_file.summary["steps"] == 0
+    assert "2 translation axes" in from_file.summary["methods"][0]
+    bound = 2.0 * (from_file.summary["exact_error_estimate"]
+                   + closed.summary["exact_error_estimate"])
+    assert bound < 1e-4
+    assert np.max(np.abs(from_file.final_rho - closed.final_rho)) <= bound
+    assert closed.summary["final"]["coherence_normalized"] < 0.97  # the channel acted
