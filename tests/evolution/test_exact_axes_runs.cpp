@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "axes_test_support.hpp"
+#include "evolve_test_configs.hpp"
 #include "exact_test_support.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
@@ -247,29 +248,11 @@ TEST(ExactOnSeveralAxes, FtableFileDrivesTheExactMethodThroughTheCli) {
   add_line(1.0, 0.0, 0, 170);  // to 85 nm (the paths reach 82 nm)
   add_line(0.0, 1.0, 1, 84);
   add_line(root_half, root_half, 1, 84);
-  const std::string ftable = R"(
-[body]
-kind = "sphere"
-radius = 75e-9
-[emission]
-kind = "surface"
-flux = "lambertian"
-emitted_mass_amu = 1.0
-rate = 1000.0
-[spectrum]
-kind = "thermal"
-surface_temperature = 0.02
-[orientations]
-kind = "libration"
-axis = [0, 0, 1]
-count = 1
-step = 1.0e-3
-[displacements]
-kind = "list"
-points = [)" + points.str() + R"(]
-[numerics]
-tolerance = 1e-6
-)";
+  const std::string ftable = nanodecoh::testing::lambertian_sphere_ftable(
+      1.0, 1000.0, 0.02,
+      "[orientations]\nkind = \"libration\"\naxis = [0, 0, 1]\ncount = 1\nstep = 1.0e-3\n"
+      "[displacements]\nkind = \"list\"\npoints = [" + points.str() + "]\n",
+      1e-6);
   std::ofstream(dir + "/ftable.toml") << ftable;
   const auto made = run_cli({"ftable", dir + "/ftable.toml", "--out", dir + "/F.h5", "--quiet",
                              "--backend", "cpu"});

@@ -20,6 +20,7 @@
 #include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
+#include "evolve_test_configs.hpp"
 #include "run_cli.hpp"
 
 namespace loc = nanodecoh::localization;
@@ -107,31 +108,11 @@ final_state = true
 )";
 
 // The ftable covering that grid: the 20 libration angles and the 31 differences of x.
-const char* ftable_config = R"(
-[body]
-kind = "sphere"
-radius = 75e-9
-[emission]
-kind = "surface"
-flux = "lambertian"
-emitted_mass_amu = 18
-rate = 1000.0
-[spectrum]
-kind = "thermal"
-surface_temperature = 300
-[orientations]
-kind = "libration"
-axis = [0, 0, 1]
-count = 20
-step = 2.0e-5
-[displacements]
-kind = "line"
-axis = [1, 0, 0]
-count = 31
-step = 5.0e-12
-[numerics]
-tolerance = 1e-9
-)";
+const std::string ftable_config = nanodecoh::testing::lambertian_sphere_ftable(
+    18.0, 1000.0, 300.0,
+    "[orientations]\nkind = \"libration\"\naxis = [0, 0, 1]\ncount = 20\nstep = 2.0e-5\n"
+    "[displacements]\nkind = \"line\"\naxis = [1, 0, 0]\ncount = 31\nstep = 5.0e-12\n",
+    1e-9);
 
 const char* desorption_channel = R"(
 [[channels]]
@@ -373,32 +354,12 @@ TEST(FTablePath, DesorptionSphereRefusesRotationAxes) {
 // operator and says why.
 TEST(FTablePath, FtableFileDrivesTheExactMethodThroughTheCli) {
   const std::string dir = make_temp_dir("ftable_exact");
-  const std::string ftable = R"(
-[body]
-kind = "sphere"
-radius = 75e-9
-[emission]
-kind = "surface"
-flux = "lambertian"
-emitted_mass_amu = 1.0
-rate = 1000.0
-[spectrum]
-kind = "thermal"
-surface_temperature = 0.02
-[orientations]
-kind = "libration"
-axis = [0, 0, 1]
-count = 1
-step = 1.0e-3
-[displacements]
-kind = "line"
-axis = [1, 0, 0]
-count = 200
-step = 5.0e-10
-centre = 5.0e-8
-[numerics]
-tolerance = 1e-7
-)";
+  const std::string ftable = nanodecoh::testing::lambertian_sphere_ftable(
+      1.0, 1000.0, 0.02,
+      "[orientations]\nkind = \"libration\"\naxis = [0, 0, 1]\ncount = 1\nstep = 1.0e-3\n"
+      "[displacements]\nkind = \"line\"\naxis = [1, 0, 0]\ncount = 200\nstep = 5.0e-10\n"
+      "centre = 5.0e-8\n",
+      1e-7);
   const auto made = run_cli({"ftable", write_file(dir + "/ftable.toml", ftable), "--out",
                              dir + "/F.h5", "--quiet", "--backend", "cpu"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
@@ -490,31 +451,11 @@ final_state = true
 // refused with one line naming channels[0].file.
 TEST(FTablePath, FtableFileOnARotationGridDrivesTheExactMethod) {
   const std::string dir = make_temp_dir("ftable_rotation_exact");
-  const std::string ftable = R"(
-[body]
-kind = "sphere"
-radius = 75e-9
-[emission]
-kind = "surface"
-flux = "lambertian"
-emitted_mass_amu = 18.0
-rate = 800.0
-[spectrum]
-kind = "thermal"
-surface_temperature = 30
-[orientations]
-kind = "libration"
-axis = [0, 0, 1]
-count = 97
-step = 2.5e-5
-[displacements]
-kind = "line"
-axis = [1, 0, 0]
-count = 1
-step = 1.0e-12
-[numerics]
-tolerance = 1e-6
-)";
+  const std::string ftable = nanodecoh::testing::lambertian_sphere_ftable(
+      18.0, 800.0, 30.0,
+      "[orientations]\nkind = \"libration\"\naxis = [0, 0, 1]\ncount = 97\nstep = 2.5e-5\n"
+      "[displacements]\nkind = \"line\"\naxis = [1, 0, 0]\ncount = 1\nstep = 1.0e-12\n",
+      1e-6);
   const auto made = run_cli({"ftable", write_file(dir + "/ftable.toml", ftable), "--out",
                              dir + "/F.h5", "--quiet", "--backend", "cpu"});
   ASSERT_EQ(made.exit_code, 0) << made.err;

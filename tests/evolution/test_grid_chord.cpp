@@ -150,6 +150,41 @@ double max_abs_difference(const std::vector<cplx>& a, const std::vector<cplx>& b
   return m;
 }
 
+/// The run from a grid state against the closed-form state's run at the protocol's end (both at
+/// quadrature tolerance 1e-13): chi at 25 x 25 points (k in steps of 0.213/width, r of 1.37
+/// grid steps) within the stated error, which every point's estimate includes and which is at
+/// most 100 times the actual difference (recorded as `label`_actual, `label`_stated); rho on the
+/// grid within twice it (each element a sum over the k grid of chi times dx/period, weights
+/// adding up to 2: M points of dx/(M dx/2)). Returns rho of the run from the grid state.
+std::vector<cplx> expect_runs_alike(const ne::ExactPropagator& closed,
+                                    const ne::ExactPropagator& from_file, double width,
+                                    const std::string& label) {
+  EXPECT_TRUE(from_file.grid_state());
+  if (!from_file.grid_state()) return {};
+  const double stated = from_file.grid_state()->error_estimate();
+  const double t = closed.duration(), step = closed.grid().axes()[0].step;
+  double worst = 0.0, worst_estimate = 0.0;
+  for (int a = -12; a <= 12; ++a)
+    for (int b = -12; b <= 12; ++b) {
+      const double k = a * 0.213 / width, r = b * 1.37 * step;
+      double e_closed = 0.0, e_file = 0.0;
+      const cplx c = closed.chord(t, k, r, &e_closed), f = from_file.chord(t, k, r, &e_file);
+      worst = std::max(worst, std::abs(c - f));
+      worst_estimate = std::max(worst_estimate, e_file);
+      EXPECT_GE(e_file, stated);
+    }
+  // The quadrature of both runs (tolerance 1e-13 each) is part of the difference too.
+  EXPECT_LE(worst, stated + 2e-13) << from_file.grid_state()->description();
+  EXPECT_LE(worst_estimate, 100.0 * worst) << "actual " << worst;
+  ::testing::Test::RecordProperty(label + "_actual", format_e(worst));
+  ::testing::Test::RecordProperty(label + "_stated", format_e(worst_estimate));
+  double e_rho = 0.0;
+  std::vector<cplx> rho_file = from_file.density_matrix(t, &e_rho);
+  EXPECT_LE(max_abs_difference(rho_file, closed.density_matrix(t)), 2.0 * (stated + 1e-13));
+  EXPECT_GE(e_rho, stated);
+  return rho_file;
+}
+
 // A trap, a release and a linear force under a saturating channel: the exact method from the
 // file must reproduce the closed-form state's exact run, point by point in chi (the reference
 // chord(), quadrature) and element by element in rho on the grid, within the stated error; the
@@ -168,31 +203,10 @@ TEST(GridChordExact, FileStateRunsLikeItsClosedForm) {
     const ne::ExactPropagator closed(grid, protocol, channels, in, 1e-13);
     const ne::ExactPropagator from_file(grid, protocol, channels, file, 1e-13);
     ASSERT_TRUE(from_file.grid_state());
+    const auto rho_file = expect_runs_alike(closed, from_file, in.width,
+                                            "run" + std::to_string(index));
     const double stated = from_file.grid_state()->error_estimate();
     const double t = closed.duration();
-    double worst = 0.0, worst_estimate = 0.0;
-    for (int a = -12; a <= 12; ++a)
-      for (int b = -12; b <= 12; ++b) {
-        const double k = a * 0.213 / in.width, r = b * 1.37e-9;
-        double e_closed = 0.0, e_file = 0.0;
-        const cplx c = closed.chord(t, k, r, &e_closed), f = from_file.chord(t, k, r, &e_file);
-        worst = std::max(worst, std::abs(c - f));
-        worst_estimate = std::max(worst_estimate, e_file);
-        // Every point's estimate includes the grid state's error (and the quadrature's).
-        EXPECT_GE(e_file, stated);
-      }
-    // The quadrature of both runs (tolerance 1e-13 each) is part of the difference too.
-    EXPECT_LE(worst, stated + 2e-13) << from_file.grid_state()->description();
-    EXPECT_LE(worst_estimate, 100.0 * worst) << "actual " << worst;
-    RecordProperty("run" + std::to_string(index) + "_actual", format_e(worst));
-    RecordProperty("run" + std::to_string(index) + "_stated", format_e(worst_estimate));
-    // rho on the grid: each element is a sum over the k grid of chi times dx/period, whose
-    // weights add up to 2 (M points of dx/(M dx/2)), so its error is at most 2 stated.
-    double e_rho = 0.0;
-    const auto rho_file = from_file.density_matrix(t, &e_rho);
-    const auto rho_closed = closed.density_matrix(t);
-    EXPECT_LE(max_abs_difference(rho_file, rho_closed), 2.0 * (stated + 1e-13));
-    EXPECT_GE(e_rho, stated);
     // From rho in memory (the split operator's state at the start of an exact block): the same
     // lattice, the same numbers up to the file's renormalisation by its trace (1 to a few u,
     // so a few u of elements <= 0.05: 1e-15 is ~10x that).
@@ -456,27 +470,8 @@ TEST(GridChordExact, FileStateOnALibrationWindowRunsLikeItsClosedForm) {
   const ne::ExactPropagator closed(grid, protocol, channels, cat, 1e-13);
   const ne::ExactPropagator from_file(grid, protocol, channels, file, 1e-13);
   ASSERT_TRUE(from_file.grid_state());
-  const double stated = from_file.grid_state()->error_estimate();
-  EXPECT_LT(stated, 1e-6);
-  const double t = closed.duration();
-  double worst = 0.0, worst_estimate = 0.0;
-  for (int a = -12; a <= 12; ++a)
-    for (int b = -12; b <= 12; ++b) {
-      const double k = a * 0.213 / cat.width, r = b * 1.37 * axis.step;
-      double e_closed = 0.0, e_file = 0.0;
-      const cplx c = closed.chord(t, k, r, &e_closed), f = from_file.chord(t, k, r, &e_file);
-      worst = std::max(worst, std::abs(c - f));
-      worst_estimate = std::max(worst_estimate, e_file);
-      EXPECT_GE(e_file, stated);
-    }
-  EXPECT_LE(worst, stated + 2e-13) << from_file.grid_state()->description();
-  EXPECT_LE(worst_estimate, 100.0 * worst) << "actual " << worst;
-  RecordProperty("libration_actual", format_e(worst));
-  RecordProperty("libration_stated", format_e(worst_estimate));
-  double e_rho = 0.0;
-  const auto rho_file = from_file.density_matrix(t, &e_rho);
-  EXPECT_LE(max_abs_difference(rho_file, closed.density_matrix(t)), 2.0 * (stated + 1e-13));
-  EXPECT_GE(e_rho, stated);
+  EXPECT_LT(from_file.grid_state()->error_estimate(), 1e-6);
+  (void)expect_runs_alike(closed, from_file, cat.width, "libration");
 }
 
 // The two one-command-into-the-next paths on a libration window through the CLI: (1) a trap run

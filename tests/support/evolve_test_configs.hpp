@@ -4,6 +4,7 @@
 // (2000 1/s, 4 nm). Each test adds its own protocol segments and [output] table.
 #pragma once
 
+#include <sstream>
 #include <string>
 
 namespace nanodecoh::testing {
@@ -34,6 +35,22 @@ rate = 2000.0
 length = 4.0e-9
 [output]
 )" + output;
+}
+
+/// An `ftable` configuration of a 75 nm sphere emitting `rate` (1/s) atoms of `amu` atomic mass
+/// units with a Lambertian flux and the thermal spectrum at `temperature` (K), at the
+/// `[orientations]` and `[displacements]` tables `points` (TOML), to quadrature `tolerance`
+/// (units of the rate).
+inline std::string lambertian_sphere_ftable(double amu, double rate, double temperature,
+                                            const std::string& points, double tolerance) {
+  std::ostringstream text;
+  text.precision(17);
+  text << "[body]\nkind = \"sphere\"\nradius = 75e-9\n"
+       << "[emission]\nkind = \"surface\"\nflux = \"lambertian\"\nemitted_mass_amu = " << amu
+       << "\nrate = " << rate << "\n[spectrum]\nkind = \"thermal\"\nsurface_temperature = "
+       << temperature << "\n"
+       << points << "[numerics]\ntolerance = " << tolerance << "\n";
+  return text.str();
 }
 
 /// One free-flight segment of `duration` (s), as TOML, propagated by the split operator: the
