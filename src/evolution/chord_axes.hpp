@@ -12,19 +12,21 @@
 // other one: initial_state.hpp), so chi_0 is the product of the axes' closed forms. The
 // dissipator:
 //  - separable channels (diffusive, Lambda |r|^2 + Lambda_phi c^2 with the chord
-//    c = 2 sin(r_phi/2)) are a sum of one-axis terms, each held by its axis' Model and integrated
-//    by the one-axis path_integral (closed form on a straight segment);
+//    c = 2 sin(r_phi/2), (TL1)) are a sum of one-axis terms, each held by its axis' Model and
+//    integrated by the one-axis path_integral (closed form on a straight segment);
 //  - coupled channels depend on the displacement vector: F(|r|) (gaussian, desorption_sphere, and
 //    the other channels' F(|dX|) tabulated on a line) on translation axes, and with a libration
-//    axis the gaussian F = Gamma (1 - exp(-|r|^2/(4 a^2) - c^2/(4 b^2))) (b = 0: no angular term),
+//    axis the gaussian F = Gamma (1 - exp(-|r|^2/(4 a^2) - c^2/(4 b^2))) (b = 0: no angular term;
+//    (TL2)),
 //   chi(k, r, t) = exp(i Phi) prod_a chi_0,a(k_a(0), r_a(0)) exp(-int_0^t F(r(s)) ds),
 // the integral taken along the vector path r(s) through every segment, Phi the sum of the axes'
 // linear-force phases. On a segment where every translation axis moves straight (no harmonic
 // potential with omega > 0 on it), |r(s)|^2 is a quadratic in s: the translational gaussian has a
 // closed form (along the path's direction times the factor of its distance from the origin); the
-// angular gaussian is adaptive Gauss-Kronrod 7-15 cut where r_phi crosses 2 pi n (its dips) and at
-// the translation's closest approach; every other integral (the tabulated F's too) is adaptive
-// Gauss-Kronrod 7-15 of the whole segment.
+// angular gaussian is adaptive Gauss-Kronrod 7-15 cut where r_phi crosses 2 pi n (its dips, (TL3))
+// and at the translation's closest approach (TL4); (TL1)-(TL4) are docs/physics.md's equations in
+// "Translation and libration axes together"; every other integral (the tabulated F's too) is
+// adaptive Gauss-Kronrod 7-15 of the whole segment.
 //
 // C++17, no CUDA header (as chord_kernel.hpp).
 #pragma once
@@ -77,7 +79,7 @@ NANODECOH_HD inline bool angular_channel(const AxesModel& m, int c) {
 }
 
 /// Coupled channel c's F (1/s) at the translation chords' |r|^2 = `distance2` (m^2) and the angle
-/// chord `angle` = phi - phi' (rad; unused without a libration axis).
+/// chord `angle` = phi - phi' (rad; unused without a libration axis): the gaussian's (TL2).
 NANODECOH_HD inline double axes_channel_rate(const AxesModel& m, int c, double distance2,
                                              double angle) {
   switch (m.channel_kind[c]) {
@@ -173,9 +175,9 @@ NANODECOH_HD inline double distance2_back(const AxesModel& m, int s, double tau,
 
 /// The times (s before the end of segment s) where the angle chord r_phi of a path crosses a
 /// multiple of 2 pi (the dips of the angular F to its translational part) and, on a harmonic
-/// segment, where r_phi turns (its extrema), in increasing order, one at a time (next()): the
-/// cuts of axes_angular_path_integral, as angular_gaussian_path_integral cuts a one-axis path but
-/// without using periodicity (the translational factor is not periodic along the path), so the
+/// segment, where r_phi turns (its extrema), (TL3), in increasing order, one at a time (next()):
+/// the cuts of axes_angular_path_integral, as angular_gaussian_path_integral cuts a one-axis path
+/// but without using periodicity (the translational factor is not periodic along the path), so the
 /// number of pieces grows with the turns of the path.
 struct AngleCuts {
   // Straight: r_phi(tau) = r_end - v tau. Harmonic: r_phi(tau) = A cos(w tau + phase), the cuts
@@ -243,14 +245,14 @@ struct AngleCuts {
 /// backwards from (k_end, r_end): Gamma (1 - exp(-|r|^2/(4 a^2) - sin^2(r_phi/2)/b^2)) has no
 /// closed form along a path (the angular part alone has none: chord_kernel.hpp), so adaptive
 /// Gauss-Kronrod 7-15 of the vector path, cut where r_phi crosses a multiple of 2 pi and turns
-/// (AngleCuts) and, where the translation axes move straight, at the closest approach of the
-/// translation chords to 0 (tau = r_end . v/|v|^2): F dips towards 0 only where both parts are
-/// small, at the ends of pieces, where the rule's refinement sees the dip (an adaptive rule
-/// started on a long path can step over it unseen). Each piece's share of `tol` is in proportion
-/// to its length; `error` gains the accepted |K15 - G7|.
-NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s, const double* k_end,
-                                                      const double* r_end, double span, double tol,
-                                                      double& error) {
+/// (AngleCuts, (TL3)) and, where the translation axes move straight, at the closest approach of the
+/// translation chords to 0 (tau = r_end . v/|v|^2, (TL4)): F dips towards 0 only where both parts
+/// are small, at the ends of pieces, where the rule's refinement sees the dip (an adaptive rule
+/// started on a long path can step over it unseen). Each piece's share of `tol` is in proportion to
+/// its length; `error` gains the accepted |K15 - G7|.
+NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s,
+                                                      const double* k_end, const double* r_end,
+                                                      double span, double tol, double& error) {
   const int rot = m.rotation_axis;
   const AngleCuts cuts(m.axis[rot], s, k_end[rot], r_end[rot]);
   double closest = -1.0;
@@ -285,13 +287,13 @@ NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s,
   return sum;
 }
 
-/// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): the separable
-/// channels axis by axis (each axis' one-axis path_integral: closed form on a straight segment,
-/// Gauss-Kronrod on a harmonic one); of the coupled ones, on a segment where every translation
-/// axis moves straight the translational gaussian in closed form (axes_straight_integral), the
-/// angular gaussian by axes_angular_path_integral, every other by adaptive Gauss-Kronrod 7-15 of
-/// the vector path (each axis mapped back by its own map); `error` gains the bounds and the
-/// accepted |K15 - G7|.
+/// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): the separable channels
+/// axis by axis (TL1) (each axis' one-axis path_integral: closed form on a straight segment,
+/// Gauss-Kronrod on a harmonic one); of the coupled ones, on a segment where every translation axis
+/// moves straight the translational gaussian in closed form (axes_straight_integral), the angular
+/// gaussian by axes_angular_path_integral, every other by adaptive Gauss-Kronrod 7-15 of the vector
+/// path (each axis mapped back by its own map); `error` gains the bounds and the accepted |K15 -
+/// G7|.
 NANODECOH_HD inline double axes_path_integral(const AxesModel& m, int s, const double* k_end,
                                               const double* r_end, double span, double tol,
                                               double& error) {
@@ -340,12 +342,13 @@ NANODECOH_HD inline Complex axes_table_path_integral(const AxesModel& m, int s, 
 }
 
 /// chi(k, r) at time t (0 <= t <= the protocol's duration), k[a] in 1/m and r[a] in m for each
-/// axis; `error` receives the error estimate of the F integral along the path. Points whose chi_0
-/// at the start of the path is below 1e-30 (the product of the axes' bounds, then the value) are
-/// 0 without an integral, as in chord_at. With `cached_integral` and `cached_error` (one point of
-/// a ChordDampingCache table; closed-form channels only): a stored integral (not NaN) and its
-/// estimate are used instead of the quadrature, whose result is the same number; otherwise the
-/// computed ones are stored (the integral does not depend on the initial state).
+/// translation axis (1/rad and rad on the libration axis); `error` receives the error estimate of
+/// the F integral along the path. Points whose chi_0 at the start of the path is below 1e-30 (the
+/// product of the axes' bounds, then the value) are 0 without an integral, as in chord_at. With
+/// `cached_integral` and `cached_error` (one point of a ChordDampingCache table; closed-form
+/// channels only): a stored integral (not NaN) and its estimate are used instead of the quadrature,
+/// whose result is the same number; otherwise the computed ones are stored (the integral does not
+/// depend on the initial state).
 NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const double* k_in,
                                           const double* r_in, double& error,
                                           double* cached_integral = nullptr,

@@ -1374,7 +1374,7 @@ chord::AxesModel make_axes_model(const ExactPropagator& exact) {
   for (const auto& channel : closed_form_channels(exact.channels())) {
     const DissipationChannel& definition = channel->definition();
     if (const auto* d = dynamic_cast<const DiffusiveChannel*>(&definition)) {
-      // Separable: Lambda |r|^2 + Lambda_phi c^2 = sum over the axes of Lambda r_a^2 and
+      // Separable, (TL1): Lambda |r|^2 + Lambda_phi c^2 = sum over the axes of Lambda r_a^2 and
       // Lambda_phi c^2 (docs/physics.md, "Translation and libration axes together"), each term in
       // its axis' model (the one-axis closed forms).
       for (std::size_t a = 0; a < axes; ++a) {
@@ -1394,8 +1394,8 @@ chord::AxesModel make_axes_model(const ExactPropagator& exact) {
     const int c = m.channels++;
     describe_channel(definition, static_cast<std::size_t>(c), false, m.channel_kind, m.rate,
                      m.length, "several-axes chi kernel");
-    if (const auto* g = dynamic_cast<const GaussianChannel*>(&definition); g && m.rotation_axis >= 0)
-      m.angular_length[c] = g->angular_length();
+    const auto* gaussian = dynamic_cast<const GaussianChannel*>(&definition);
+    if (gaussian && m.rotation_axis >= 0) m.angular_length[c] = gaussian->angular_length();
   }
   return m;
 }

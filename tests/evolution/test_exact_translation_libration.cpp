@@ -74,70 +74,78 @@ void back(double w, double inertia, double tau, double& k, double& r) {
 // kernel's cuts on such paths are tested on their own below.)
 TEST(ExactOnTranslationAndLibration, ChiMatchesTheCharacteristicQuadrature) {
   const ne::Grid grid = mixed_grid(32, 32);
-  const double inertia[2] = {kMass, kInertia}, w = 3000.0, force = 1.5e-23;
-  const std::vector<ne::Segment> protocol{
-      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, w), 1),
-      on_axis(segment(ne::PotentialKind::linear, 2e-4, force), 0),
-      segment(ne::PotentialKind::free, 2e-4)};
-  const double gamma = 2000.0, a = 3e-9, b = 0.05, lambda = 2e17, angular_lambda = 2e3;
-  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(gamma, a, b),
-                                 std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)};
-  ne::InitialStateSpec in;
-  in.kind = ne::InitialKind::gaussian;
-  in.axis = 0;
-  in.width = 3e-9;
-  in.center = -1e-9;
-  in.momentum = 8e-27;
-  in.other_width = 0.04;
-  const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
-  EXPECT_FALSE(exact.tabulated());
-  const auto rule = nanodecoh::gauss_legendre(16);
-  // F from the channels' definitions (docs/evolve-config.md, "Channels").
-  const auto F = [&](double rx, double rphi) {
-    const double chord = 2.0 * std::sin(0.5 * rphi);
-    return gamma * -std::expm1(-rx * rx / (4.0 * a * a) - chord * chord / (4.0 * b * b)) +
-           lambda * rx * rx + angular_lambda * chord * chord;
-  };
-  const double durations[3] = {2e-4, 2e-4, 2e-4};
-  for (double t : {1.5e-4, 3.3e-4, 6e-4})
-    for (double kx : {0.0, 3e7, -2e8})
-      for (double kphi : {0.0, -40.0, 90.0, 250.0})
-        for (double rx : {0.0, 2e-9, -7e-9})
-          for (double rphi : {0.0, -0.03, 0.09}) {
-            double k[2] = {kx, kphi}, r[2] = {rx, rphi};
-            double integral = 0.0, phase = 0.0, end = 0.0;
-            int last = 0;
-            while (last < 2 && end + durations[last] < t) end += durations[last++];
-            for (int s = last; s >= 0; --s) {
-              const double span = s == last ? t - end : durations[s];
-              const double ke[2] = {k[0], k[1]}, re[2] = {r[0], r[1]};
-              const auto along = [&](double tau) {
-                double kk[2] = {ke[0], ke[1]}, rr[2] = {re[0], re[1]};
+  const double inertia[2] = {kMass, kInertia}, w = 3000.0;
+  for (std::size_t trapped : {1, 0}) {
+    const std::size_t pushed = 1 - trapped;
+    const double force = pushed == 0 ? 1.5e-23 : torque(1.5e-23);
+    const std::vector<ne::Segment> protocol{
+        on_axis(segment(ne::PotentialKind::harmonic, 2e-4, w), trapped),
+        on_axis(segment(ne::PotentialKind::linear, 2e-4, force), pushed),
+        segment(ne::PotentialKind::free, 2e-4)};
+    const double gamma = 2000.0, a = 3e-9, b = 0.05, lambda = 2e17, angular_lambda = 2e3;
+    const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(gamma, a, b),
+                                   std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)};
+    ne::InitialStateSpec in;
+    in.kind = ne::InitialKind::gaussian;
+    in.axis = 0;
+    in.width = 3e-9;
+    in.center = -1e-9;
+    in.momentum = 8e-27;
+    in.other_width = 0.04;
+    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
+    EXPECT_FALSE(exact.tabulated());
+    const auto rule = nanodecoh::gauss_legendre(16);
+    // F from the channels' definitions (docs/evolve-config.md, "Channels").
+    const auto F = [&](double rx, double rphi) {
+      const double chord = 2.0 * std::sin(0.5 * rphi);
+      return gamma * -std::expm1(-rx * rx / (4.0 * a * a) - chord * chord / (4.0 * b * b)) +
+             lambda * rx * rx + angular_lambda * chord * chord;
+    };
+    const double durations[3] = {2e-4, 2e-4, 2e-4};
+    for (double t : {1.5e-4, 3.3e-4, 6e-4})
+      for (double kx : {0.0, 3e7, -2e8})
+        for (double kphi : {0.0, -40.0, 90.0, 250.0})
+          for (double rx : {0.0, 2e-9, -7e-9})
+            for (double rphi : {0.0, -0.03, 0.09}) {
+              double k[2] = {kx, kphi}, r[2] = {rx, rphi};
+              double integral = 0.0, phase = 0.0, end = 0.0;
+              int last = 0;
+              while (last < 2 && end + durations[last] < t) end += durations[last++];
+              for (int s = last; s >= 0; --s) {
+                const double span = s == last ? t - end : durations[s];
+                const double ke[2] = {k[0], k[1]}, re[2] = {r[0], r[1]};
+                const auto along = [&](double tau) {
+                  double kk[2] = {ke[0], ke[1]}, rr[2] = {re[0], re[1]};
+                  for (int ax = 0; ax < 2; ++ax)
+                    back(s == 0 && ax == static_cast<int>(trapped) ? w : 0.0, inertia[ax], tau,
+                         kk[ax], rr[ax]);
+                  return F(rr[0], rr[1]);
+                };
+                // r_phi moves at most by |hbar k_phi/I| span (straight) or its amplitude (trap).
+                const double sweep = std::fabs(hbar * ke[1] / kInertia) * span +
+                                     std::hypot(re[1], hbar * ke[1] / (kInertia * w));
+                const int panels = 64 + static_cast<int>(sweep / (0.2 * b));
+                integral +=
+                    nanodecoh::testing::composite_gauss_legendre(along, 0.0, span, panels, rule);
+                if (s == 1)  // the force: phase of the linear potential (docs/physics.md)
+                  phase += -k[pushed] * force * span * span / (2.0 * inertia[pushed]) +
+                           r[pushed] * force * span / hbar;
                 for (int ax = 0; ax < 2; ++ax)
-                  back(s == 0 && ax == 1 ? w : 0.0, inertia[ax], tau, kk[ax], rr[ax]);
-                return F(rr[0], rr[1]);
-              };
-              // r_phi moves at most by |hbar k_phi/I| span (straight) or its amplitude (trap).
-              const double sweep = std::fabs(hbar * ke[1] / kInertia) * span +
-                                   std::hypot(re[1], hbar * ke[1] / (kInertia * w));
-              const int panels = 64 + static_cast<int>(sweep / (0.2 * b));
-              integral +=
-                  nanodecoh::testing::composite_gauss_legendre(along, 0.0, span, panels, rule);
-              if (s == 1)  // the force on x: phase of the linear potential (docs/physics.md)
-                phase += -k[0] * force * span * span / (2.0 * kMass) + r[0] * force * span / hbar;
-              for (int ax = 0; ax < 2; ++ax)
-                back(s == 0 && ax == 1 ? w : 0.0, inertia[ax], span, k[ax], r[ax]);
-              if (s > 0) end -= durations[s - 1];
+                  back(s == 0 && ax == static_cast<int>(trapped) ? w : 0.0, inertia[ax], span,
+                       k[ax], r[ax]);
+                if (s > 0) end -= durations[s - 1];
+              }
+              const cplx chi0 = gaussian_chi0(in.width, in.center, in.momentum, k[0], r[0]) *
+                                gaussian_chi0(in.other_width, 0.0, 0.0, k[1], r[1]);
+              const cplx expected = chi0 * std::exp(cplx(-integral, phase));
+              double error = 1.0;
+              const cplx value = exact.chord(t, {kx, kphi}, {rx, rphi}, &error);
+              EXPECT_LT(error, 1e-11);
+              EXPECT_LT(std::abs(value - expected), 1e-11 * std::max(std::abs(expected), 1e-3))
+                  << "trapped " << trapped << " t " << t << " k " << kx << " " << kphi << " r "
+                  << rx << " " << rphi;
             }
-            const cplx chi0 = gaussian_chi0(in.width, in.center, in.momentum, k[0], r[0]) *
-                              gaussian_chi0(in.other_width, 0.0, 0.0, k[1], r[1]);
-            const cplx expected = chi0 * std::exp(cplx(-integral, phase));
-            double error = 1.0;
-            const cplx value = exact.chord(t, {kx, kphi}, {rx, rphi}, &error);
-            EXPECT_LT(error, 1e-11);
-            EXPECT_LT(std::abs(value - expected), 1e-11 * std::max(std::abs(expected), 1e-3))
-                << "t " << t << " k " << kx << " " << kphi << " r " << rx << " " << rphi;
-          }
+  }
 }
 
 // The coupled gaussian's path integral in the kernel (axes_angular_path_integral: Gauss-Kronrod
@@ -194,8 +202,8 @@ TEST(ExactOnTranslationAndLibration, CoupledGaussianPathIntegralAcrossTurns) {
             const double sweep_phi = std::fabs(hbar * kphi / kInertia) * span +
                                      std::hypot(rphi, hbar * kphi / (kInertia * w));
             const double sweep_x = std::fabs(hbar * kx / kMass) * span;
-            const int panels =
-                64 + static_cast<int>(sweep_phi / (0.2 * b)) + static_cast<int>(sweep_x / (0.2 * a));
+            const int panels = 64 + static_cast<int>(sweep_phi / (0.2 * b)) +
+                               static_cast<int>(sweep_x / (0.2 * a));
             const double expected = static_cast<double>(
                 nanodecoh::testing::composite_gauss_legendre(along, 0.0, span, panels, rule));
             double error = 0.0;
@@ -235,8 +243,8 @@ TEST(ExactOnTranslationAndLibration, ElementsAtGridPointsAreTheDensityMatrix) {
 
 /// The exact method's refusal of `channels` on `grid` names `what`; through the constructor the
 /// refusal names protocol[0].method, and "auto" keeps the split operator saying why.
-void expect_refused(const ne::Grid& grid, const ne::ChannelList& channels,
-                    const std::string& what, bool split_can_run = true) {
+void expect_refused(const ne::Grid& grid, const ne::ChannelList& channels, const std::string& what,
+                    bool split_can_run = true) {
   const ne::Segment free = segment(ne::PotentialKind::free, 1e-4);
   const ne::InitialStateSpec in = cat_on(grid, 0);
   const std::string why = ne::exact_method_obstacle(grid, free, channels, in);
@@ -265,15 +273,15 @@ TEST(ExactOnTranslationAndLibration, RefusesWhatItDoesNotCoverNamingTheReason) {
         return cplx(1e18 * d[0] * d[0], 0.0);
       },
       "quadratic_function", 1e18);
-  expect_refused(grid, {gaussian, function}, "channels[1] (quadratic_function) has no closed-form F");
+  expect_refused(grid, {gaussian, function},
+                 "channels[1] (quadratic_function) has no closed-form F");
   // An F-table file.
   expect_refused(grid, {nanodecoh::testing::exact::gaussian_table(100.0, 3e-9, 0.25e-9, 4096)},
                  "has no closed-form F", false);
   // desorption_sphere ignores the orientation.
-  expect_refused(grid,
-                 {std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0,
-                                                                18 * 1.66053906660e-27)},
-                 "(desorption_sphere", false);
+  expect_refused(
+      grid, {std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 18 * 1.66053906660e-27)},
+      "(desorption_sphere", false);
   // A full circle with a translation axis.
   std::vector<ne::Axis> axes = grid.axes();
   axes[1].mode = ne::RotationMode::circle;
@@ -284,10 +292,10 @@ TEST(ExactOnTranslationAndLibration, RefusesWhatItDoesNotCoverNamingTheReason) {
   const ne::Segment free = segment(ne::PotentialKind::free, 1e-4);
   for (bool phi_first : {false, true}) {
     const ne::Grid g = mixed_grid(24, 20, phi_first);
-    EXPECT_EQ(ne::exact_method_obstacle(
-                  g, free, {gaussian, std::make_shared<ne::DiffusiveChannel>(1e17, 1e3)},
-                  cat_on(g, 0)),
-              "");
+    EXPECT_EQ(
+        ne::exact_method_obstacle(
+            g, free, {gaussian, std::make_shared<ne::DiffusiveChannel>(1e17, 1e3)}, cat_on(g, 0)),
+        "");
   }
 }
 

@@ -16,9 +16,9 @@ namespace nanodecoh::testing::translation_libration {
 
 namespace ne = nanodecoh::evolution;
 
-constexpr double kMass = 1e-20;                                                  // kg
-constexpr double kStep = 1e-9;                                                   // m
-constexpr double kAngleStep = 0.01;                                              // rad
+constexpr double kMass = 1e-20;                                                   // kg
+constexpr double kStep = 1e-9;                                                    // m
+constexpr double kAngleStep = 0.01;                                               // rad
 constexpr double kInertia = kMass * (kStep / kAngleStep) * (kStep / kAngleStep);  // kg m^2
 
 /// A grid of translation axis x (mass kMass) and libration axis phi (moment of inertia kInertia),
