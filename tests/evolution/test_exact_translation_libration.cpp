@@ -214,6 +214,86 @@ TEST(ExactOnTranslationAndLibration, CoupledGaussianPathIntegralAcrossTurns) {
           }
 }
 
+// Two translation axes and a libration axis (x, phi, y: the libration axis between them). The
+// diffusive channel (TL1) is separable: chi is the product of the three one-axis chi; a gaussian
+// without angular length acts on |r| of x and y alone: chi is the two-translation-axes chi (the
+// several-axes kernel without a libration axis, tested in test_exact_axes.cpp) times the libration
+// axis' free chi. A trap on y, a torque on phi, a force on x; the cat on phi.
+TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
+  ne::Axis x = mixed_grid(10, 8).axes()[0], phi = mixed_grid(10, 8).axes()[1], y = x;
+  y.name = "y";
+  y.points = 6;
+  y.step = 1.3e-9;
+  y.inertia = 1.5e-20;
+  const ne::Grid grid({x, phi, y});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 2),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, torque(1e-23)), 1),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
+  ne::InitialStateSpec in = cat_on(mixed_grid(10, 8), 1);
+  in.other_width = 2e-9;  // the Gaussians on x and y (m)
+  const auto factor = [&](std::size_t a) {
+    ne::InitialStateSpec f = in;
+    f.axis = 0;
+    if (a != 1) {
+      f = ne::InitialStateSpec{};
+      f.kind = ne::InitialKind::gaussian;
+      f.width = 2e-9;
+    }
+    return f;
+  };
+  const auto seen_by = [&](std::size_t a) {
+    std::vector<ne::Segment> own = protocol;
+    for (auto& s : own) {
+      if (s.potential.axis != a) s.potential = ne::Potential{};
+      s.potential.axis = 0;
+    }
+    return own;
+  };
+  const double lambda = 2e17, angular_lambda = 2e3;
+  const ne::ExactPropagator diffusive(
+      grid, protocol, {std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)}, in, 1e-13);
+  const auto gaussian_channel = std::make_shared<ne::GaussianChannel>(3000.0, 4e-9);
+  const ne::ExactPropagator gaussian(grid, protocol, {gaussian_channel}, in, 1e-13);
+  // The two translation axes alone (x, y), and each axis alone.
+  std::vector<ne::Segment> xy = protocol;
+  xy[0].potential.axis = 1;  // y is axis 1 of (x, y)
+  xy[1].potential = ne::Potential{};
+  ne::InitialStateSpec xy_state;
+  xy_state.kind = ne::InitialKind::gaussian;
+  xy_state.width = 2e-9;
+  xy_state.other_width = 2e-9;
+  const ne::ExactPropagator translation(ne::Grid({x, y}), xy, {gaussian_channel}, xy_state, 1e-13);
+  const ne::Axis axes[3] = {x, phi, y};
+  for (double t : {1.5e-4, 4e-4})
+    for (const std::vector<double>& k :
+         {std::vector<double>{0.0, 0.0, 0.0}, {3e8, -40.0, 1e8}, {-1e8, 90.0, -2e8}})
+      for (const std::vector<double>& r :
+           {std::vector<double>{0.0, 0.0, 0.0}, {2e-9, 0.03, -1.3e-9}, {-4e-9, -0.05, 2.6e-9}}) {
+        cplx product = 1.0;
+        for (std::size_t a = 0; a < 3; ++a) {
+          const bool rotation = a == 1;
+          const ne::ExactPropagator one(
+              ne::Grid({axes[a]}), seen_by(a),
+              {std::make_shared<ne::DiffusiveChannel>(rotation ? 0.0 : lambda,
+                                                      rotation ? angular_lambda : 0.0)},
+              factor(a), 1e-13);
+          product *= one.chord(t, k[a], r[a]);
+        }
+        double error = 1.0;
+        const cplx value = diffusive.chord(t, k, r, &error);
+        EXPECT_LT(error, 1e-12);
+        EXPECT_LT(std::abs(value - product), 1e-13 * std::max(std::abs(product), 1e-3))
+            << "diffusive, t " << t << " k " << k[0] << " " << k[1] << " " << k[2];
+        const ne::ExactPropagator free_phi(ne::Grid({phi}), seen_by(1), {}, factor(1), 1e-13);
+        const cplx expected =
+            translation.chord(t, {k[0], k[2]}, {r[0], r[2]}) * free_phi.chord(t, k[1], r[1]);
+        EXPECT_LT(std::abs(gaussian.chord(t, k, r, &error) - expected),
+                  1e-13 * std::max(std::abs(expected), 1e-3))
+            << "gaussian, t " << t << " k " << k[0] << " " << k[1] << " " << k[2];
+      }
+}
+
 // ---- rho at points --------------------------------------------------------
 
 // element() at grid points is rho on the grid over the cell volume (dx dphi), on the mixed grid.
