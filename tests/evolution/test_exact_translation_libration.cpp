@@ -6,7 +6,7 @@
 //    of the axes' closed-form Gaussian chi_0 at the start of the path and a composite
 //    Gauss-Legendre quadrature of the coupled gaussian F(|r|, r_phi) along the vector path (free,
 //    harmonic and linear segments on either axis; paths whose angle winds several turns);
-//  - rho at points (element) against rho on the grid;
+//  - rho at points (element) against rho on the grid; the CPU and CUDA twins;
 //  - the refusals (a tabulated channel, desorption_sphere, a circle axis with a translation axis)
 //    naming the channel or axis.
 #include <gtest/gtest.h>
@@ -27,6 +27,7 @@
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/quadrature.hpp"
+#include "run_cli.hpp"  // NANODECOH_REQUIRE_CUDA_DEVICE
 #include "translation_libration_test_support.hpp"
 
 namespace {
@@ -318,6 +319,38 @@ TEST(ExactOnTranslationAndLibration, ElementsAtGridPointsAreTheDensityMatrix) {
       EXPECT_LT(std::abs(value - rho[i * ket + j]), 1e-14) << i << " " << j;
     }
 }
+
+class TranslationLibrationTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == nanodecoh::Backend::cuda) NANODECOH_REQUIRE_CUDA_DEVICE();
+  }
+};
+
+// rho on the grid from either twin of the chi kernel on a translation axis and a libration axis
+// (the coupled gaussian with its angular length: the cut quadrature on the device too; the
+// separable diffusive channel; a trap on phi, a force on x): equal to the CPU's up to the order
+// of additions.
+TEST_P(TranslationLibrationTwins, DensityMatrixOnEitherBackend) {
+  const ne::Grid grid = mixed_grid(16, 12, false, 1.5e-9, 0.02);
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(2000.0, 3e-9, 0.04),
+                                 std::make_shared<ne::DiffusiveChannel>(1e17, 1e3)};
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 1),
+      on_axis(segment(ne::PotentialKind::linear, 2e-4, 1e-23), 0)};
+  const ne::ExactPropagator exact(grid, protocol, channels, cat_on(grid, 1), 1e-12);
+  const auto cpu = exact.density_matrix(3e-4, nanodecoh::Backend::cpu);
+  const auto here = exact.density_matrix(3e-4, GetParam());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < cpu.size(); ++i) worst = std::max(worst, std::abs(cpu[i] - here[i]));
+  EXPECT_LT(worst, 1e-14);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TranslationLibrationTwins,
+                         ::testing::Values(nanodecoh::Backend::cpu, nanodecoh::Backend::cuda),
+                         [](const auto& test_info) {
+                           return std::string(nanodecoh::to_string(test_info.param));
+                         });
 
 // ---- what the method does not cover ---------------------------------------------------------
 
