@@ -772,6 +772,46 @@ std::string ftable_line_obstacle(const ChannelList& channels) {
   return {};
 }
 
+/// Why the exact method cannot take a grid of several axes with a rotation axis among them; ""
+/// when it can (no rotation axis, or one libration window whose every channel is the closed-form
+/// gaussian or diffusive, F of the translation chords and the angle chord: chord_axes.hpp). A
+/// channel tabulated along the paths would need a table of F over (|dX|, phi - phi'), which is not
+/// built; desorption_sphere ignores the orientation.
+std::string several_axes_rotation_obstacle(const Grid& grid, const ChannelList& channels) {
+  const std::string axes = std::to_string(grid.axis_count());
+  const Axis* rotation = nullptr;
+  for (const Axis& a : grid.axes()) {
+    if (a.kind != AxisKind::rotation) continue;
+    if (a.mode == RotationMode::circle)
+      return "the grid has " + axes + " axes and axis " + a.name +
+             " is a full circle (mode = \"circle\"): the angle is periodic, so the wave number "
+             "conjugate to the centre angle takes integer values only and the free map wraps "
+             "around the circle; the exact method supports translation axes and one libration "
+             "window (mode = \"libration\")";
+    if (rotation)
+      return "the grid has " + axes + " axes and two rotation axes (" + rotation->name + ", " +
+             a.name + "); the exact method supports at most one libration axis";
+    rotation = &a;
+  }
+  if (!rotation) return {};
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    if (!channels[c]) continue;
+    const DissipationChannel& f = channels[c]->definition();
+    if (dynamic_cast<const GaussianChannel*>(&f) || dynamic_cast<const DiffusiveChannel*>(&f))
+      continue;
+    const std::string key = "channels[" + std::to_string(c) + "] (" + channels[c]->name() + ")";
+    if (dynamic_cast<const DesorptionSphereChannel*>(&f))
+      return key + " cannot model rotation axis " + rotation->name +
+             " (its F ignores the orientation; use kind = \"desorption\" with the split "
+             "operator)";
+    return key + " has no closed-form F, and on a grid of translation axes and libration axis " +
+           rotation->name +
+           " the exact method takes only the closed forms gaussian and diffusive (a table of F "
+           "over the displacement and the angle difference is not built; use the split operator)";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
@@ -787,13 +827,9 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
              "\" is not quadratic (the exact method needs free, linear or harmonic)";
   }
   if (grid.axis_count() > 1) {
-    // Several axes: translation axes only, closed-form states (chord_axes.hpp).
-    for (const Axis& a : grid.axes())
-      if (a.kind != AxisKind::translation)
-        return "the grid has " + std::to_string(grid.axis_count()) + " axes and axis " + a.name +
-               " is a rotation axis; on several axes the exact method supports translation axes "
-               "only (one libration axis alone is supported; a rotation axis with others is not "
-               "yet)";
+    // Several axes: translation axes and at most one libration axis, closed-form states
+    // (chord_axes.hpp).
+    if (std::string why = several_axes_rotation_obstacle(grid, channels); !why.empty()) return why;
     // Channels without a closed form are tabulated as F(|dX|) on a line (exact_table_obstacle
     // checks that they are functions of |dX|; an F-table file by its own points off x).
     if (std::string why = ftable_line_obstacle(channels); !why.empty()) return why;
@@ -1443,18 +1479,40 @@ chord::AxesModel make_axes_model(const ExactPropagator& exact) {
   m.axes = static_cast<int>(axes);
   m.tolerance = exact.tolerance();
   const InitialStateSpec& in = exact.initial();
-  for (std::size_t a = 0; a < axes; ++a)
+  for (std::size_t a = 0; a < axes; ++a) {
     // The axis as a grid of its own, the segments as it sees them, its factor of the state.
     m.axis[a] = closed_form_model(Grid({grid.axes()[a]}), protocol_on_axis(exact.protocol(), a),
                                   ChannelList{}, state_on_axis(grid, in, a), exact.tolerance());
-  const ChannelList channels = closed_form_channels(exact.channels());
-  m.channels = static_cast<int>(channels.size());
+    if (grid.axes()[a].kind == AxisKind::rotation) m.rotation_axis = static_cast<int>(a);
+  }
   // The other channels: their summed F(|dX|), tabulated by the propagator (build_table).
   m.table = tabulated_rate(exact);
-  // Translation axes only: a channel's angular part never acts (evaluate() gets no angles).
-  for (std::size_t c = 0; c < channels.size(); ++c)
-    describe_channel(channels[c]->definition(), c, false, m.channel_kind, m.rate, m.length,
-                     "several-axes chi kernel");
+  for (const auto& channel : closed_form_channels(exact.channels())) {
+    const DissipationChannel& definition = channel->definition();
+    if (const auto* d = dynamic_cast<const DiffusiveChannel*>(&definition)) {
+      // Separable, (TL1): Lambda |r|^2 + Lambda_phi c^2 = sum over the axes of Lambda r_a^2 and
+      // Lambda_phi c^2 (docs/physics.md, "Translation and libration axes together"), each term in
+      // its axis' model (the one-axis closed forms).
+      for (std::size_t a = 0; a < axes; ++a) {
+        chord::Model& axis = m.axis[a];
+        const bool rotation = static_cast<int>(a) == m.rotation_axis;
+        const double rate = rotation ? d->angular_lambda() : d->lambda();
+        if (rate == 0.0) continue;
+        axis.channel_kind[axis.channels] =
+            rotation ? chord::ChannelKind::diffusive_angular : chord::ChannelKind::diffusive;
+        axis.rate[axis.channels] = rate;
+        ++axis.channels;
+      }
+      continue;
+    }
+    // Coupled: F of the translation chords' |r| (and the angle chord: a gaussian's angular
+    // length, which acts only with a libration axis; evaluate() gets no angle without one).
+    const int c = m.channels++;
+    describe_channel(definition, static_cast<std::size_t>(c), false, m.channel_kind, m.rate,
+                     m.length, "several-axes chi kernel");
+    const auto* gaussian = dynamic_cast<const GaussianChannel*>(&definition);
+    if (gaussian && m.rotation_axis >= 0) m.angular_length[c] = gaussian->angular_length();
+  }
   return m;
 }
 

@@ -187,6 +187,25 @@ struct Runner {
                                     Record& record);
 };
 
+/// What the exact method does on a grid of several axes (the method line): one map per axis, and
+/// F along the vector path of the translation chords (and the angle chord of a libration axis).
+std::string several_axes_method(const Grid& grid) {
+  std::size_t translation = 0;
+  std::string libration;
+  for (const Axis& axis : grid.axes())
+    if (axis.kind == AxisKind::translation)
+      ++translation;
+    else
+      libration = axis.name;
+  if (libration.empty())
+    return "quadratic potential on " + std::to_string(translation) +
+           " translation axes (one map per axis), F of |dX| along the vector path";
+  return "quadratic potential on " + std::to_string(translation) + " translation axis" +
+         (translation > 1 ? "es" : "") + " and libration axis " + libration +
+         " (one map per axis, I in place of M on " + libration +
+         "), F of |dX| and phi - phi' along the vector path";
+}
+
 /// Resolves every segment's method, on its own: "split" as asked; "exact" where
 /// exact_method_obstacle() is empty (an error naming the segment and the reason where it is
 /// not); "auto": exact where it applies, every F is in closed form and the segment does not
@@ -343,8 +362,7 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
       const MethodBlock& block = plan.blocks[m.block];
       m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
                  (grid.axis_count() > 1
-                      ? "quadratic potential on " + std::to_string(grid.axis_count()) +
-                            " translation axes (one map per axis), F of |dX| along the vector path"
+                      ? several_axes_method(grid)
                       : std::string("quadratic potential on a ") +
                             (grid.axes()[0].kind == AxisKind::rotation
                                  ? "libration axis, F of phi - phi' alone"

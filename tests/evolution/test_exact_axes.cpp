@@ -11,7 +11,7 @@
 //    desorption sphere of |r|; free, harmonic and linear segments);
 //  - rho at points (element) against rho on the grid at grid points, on two and three axes;
 //  - the F path integrals shared between initial states (a sweep's cache) giving the same rho;
-//  - the CPU and CUDA twins; the refusals (a rotation axis with others, an F-table file without
+//  - the CPU and CUDA twins; the refusals (a circle axis with others, an F-table file without
 //    points off x, a file state) naming the reason;
 //  - observables.coherence_only against the full run's coherence at off-grid points;
 //  - a channel without a closed form (tabulated as F(|dX|)) against its closed form, and one
@@ -368,10 +368,12 @@ TEST(ExactOnSeveralAxes, SharedPathIntegralsGiveTheSameDensityMatrix) {
 TEST(ExactOnSeveralAxes, RefusesWhatItDoesNotCoverNamingTheReason) {
   const ne::Segment free = segment(ne::PotentialKind::free, 1e-4);
   const ne::ChannelList gaussian{std::make_shared<ne::GaussianChannel>(100.0, 3e-9)};
-  // A rotation axis with a translation axis.
+  // A full circle with a translation axis (a libration window with translation axes:
+  // test_exact_translation_libration.cpp).
   std::vector<ne::Axis> axes = axes_grid({16}, {1e-9}, {1e-20}).axes();
   ne::Axis angle;
   angle.kind = ne::AxisKind::rotation;
+  angle.mode = ne::RotationMode::circle;
   angle.name = "phi";
   angle.points = 16;
   angle.step = 0.01;
@@ -379,7 +381,7 @@ TEST(ExactOnSeveralAxes, RefusesWhatItDoesNotCoverNamingTheReason) {
   axes.push_back(angle);
   const ne::Grid mixed(axes);
   EXPECT_NE(ne::exact_method_obstacle(mixed, free, gaussian, small_cat(0))
-                .find("axis phi is a rotation axis"),
+                .find("axis phi is a full circle"),
             std::string::npos);
   const ne::Grid grid = plane();
   // An F-table file with points along x only: they say nothing of the other directions.

@@ -1320,10 +1320,12 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   expect_refusal(libration(64), {segment(ne::PotentialKind::free, 1e-4)}, absolute, angular,
                  "protocol[0].method",
                  "channels[0] (absolute) is not a function of the angle difference alone");
-  // Several axes with a rotation axis among them (translation axes alone: test_exact_axes.cpp).
-  const ne::Axis x = grid.axes()[0], phi = libration(16).axes()[0];
+  // Several axes with a full circle among them (translation axes alone: test_exact_axes.cpp; a
+  // libration axis with translation axes: test_exact_translation_libration.cpp).
+  const ne::Axis x = grid.axes()[0],
+                 phi = libration(16, kAngleStep, kInertia, ne::RotationMode::circle).axes()[0];
   expect_refusal(ne::Grid({x, phi}), {segment(ne::PotentialKind::free, 1e-4)}, {}, in,
-                 "protocol[0].method", "is a rotation axis; on several axes the exact method");
+                 "protocol[0].method", "axis phi is a full circle (mode = \"circle\")");
   try {
     ne::ExactPropagator exact(grid, {segment(ne::PotentialKind::free, 1e-4)}, {}, in, 0.5);
     FAIL() << "tolerance 0.5 accepted";

@@ -1,0 +1,415 @@
+// The exact chord-function method on a grid of a translation axis and a libration axis together
+// (chord_axes.hpp, exact_axes.cpp; docs/physics.md, "Translation and libration axes together")
+// against independent oracles (the product of one-axis solutions, whole runs against the split
+// operator, physical states and the CLI: test_exact_translation_libration_runs.cpp):
+//  - chi at points across (k, r) against the characteristic solution written here: the product
+//    of the axes' closed-form Gaussian chi_0 at the start of the path and a composite
+//    Gauss-Legendre quadrature of the coupled gaussian F(|r|, r_phi) along the vector path (free,
+//    harmonic and linear segments on either axis; paths whose angle winds several turns);
+//  - rho at points (element) against rho on the grid; the CPU and CUDA twins;
+//  - the refusals (a tabulated channel, desorption_sphere, a circle axis with a translation axis)
+//    naming the channel or axis.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <sstream>
+#include <vector>
+
+#include "evolution/chord_axes.hpp"
+#include "evolution_oracles.hpp"
+#include "exact_test_support.hpp"
+#include "nanodecoh/constants.hpp"
+#include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/exact_propagator.hpp"
+#include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/quadrature.hpp"
+#include "run_cli.hpp"  // NANODECOH_REQUIRE_CUDA_DEVICE
+#include "translation_libration_test_support.hpp"
+
+namespace {
+
+namespace ne = nanodecoh::evolution;
+using cplx = std::complex<double>;
+using nanodecoh::constants::hbar;
+using nanodecoh::testing::exact::run_two_outputs;
+using nanodecoh::testing::exact::segment;
+using namespace nanodecoh::testing::translation_libration;
+
+ne::Segment on_axis(ne::Segment s, std::size_t axis) {
+  s.potential.axis = axis;
+  return s;
+}
+
+// ---- chi against the characteristic solution written here -----------------------------------
+
+/// chi_0 of a Gaussian of width s with centre c and momentum p on one axis:
+/// exp(-k^2 s^2/2 - r^2/(8 s^2) - i k c + i p r/hbar).
+cplx gaussian_chi0(double s, double c, double p, double k, double r) {
+  return std::exp(cplx(-0.5 * k * k * s * s - r * r / (8.0 * s * s), -k * c + p * r / hbar));
+}
+
+/// (k, r) of one axis at time tau before the end of a segment (harmonic with frequency w > 0 on
+/// this axis, otherwise straight), from Hamilton's equations for the chord variables:
+/// dr/dt = hbar k/M, dk/dt = -M w^2 r/hbar (M -> I on the libration axis).
+void back(double w, double inertia, double tau, double& k, double& r) {
+  if (w > 0.0) {
+    const double c = std::cos(w * tau), s = std::sin(w * tau);
+    const double k0 = k * c + inertia * w / hbar * s * r, r0 = r * c - hbar / (inertia * w) * s * k;
+    k = k0;
+    r = r0;
+  } else {
+    r -= hbar / inertia * k * tau;
+  }
+}
+
+// Gaussian states on both axes, the coupled gaussian channel
+// F = Gamma (1 - exp(-r_x^2/(4 a^2) - (2 sin(r_phi/2))^2/(4 b^2))) and the separable diffusive
+// one, a trap on phi, a force on x and a release: chi from the CPU twin against chi_0 at the start
+// of the path times exp(i Phi - int F) by composite Gauss-Legendre (16 points) per segment, its
+// panels under a fifth of b in r_phi (the dips of F where r_phi crosses 2 pi n, of width ~b).
+// (k_phi within the state's reach: paths that wind around the circle start where chi_0 is 0; the
+// kernel's cuts on such paths are tested on their own below.)
+TEST(ExactOnTranslationAndLibration, ChiMatchesTheCharacteristicQuadrature) {
+  const ne::Grid grid = mixed_grid(32, 32);
+  const double inertia[2] = {kMass, kInertia}, w = 3000.0;
+  for (std::size_t trapped : {1, 0}) {
+    const std::size_t pushed = 1 - trapped;
+    const double force = pushed == 0 ? 1.5e-23 : torque(1.5e-23);
+    const std::vector<ne::Segment> protocol{
+        on_axis(segment(ne::PotentialKind::harmonic, 2e-4, w), trapped),
+        on_axis(segment(ne::PotentialKind::linear, 2e-4, force), pushed),
+        segment(ne::PotentialKind::free, 2e-4)};
+    const double gamma = 2000.0, a = 3e-9, b = 0.05, lambda = 2e17, angular_lambda = 2e3;
+    const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(gamma, a, b),
+                                   std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)};
+    ne::InitialStateSpec in;
+    in.kind = ne::InitialKind::gaussian;
+    in.axis = 0;
+    in.width = 3e-9;
+    in.center = -1e-9;
+    in.momentum = 8e-27;
+    in.other_width = 0.04;
+    const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
+    EXPECT_FALSE(exact.tabulated());
+    const auto rule = nanodecoh::gauss_legendre(16);
+    // F from the channels' definitions (docs/evolve-config.md, "Channels").
+    const auto F = [&](double rx, double rphi) {
+      const double chord = 2.0 * std::sin(0.5 * rphi);
+      return gamma * -std::expm1(-rx * rx / (4.0 * a * a) - chord * chord / (4.0 * b * b)) +
+             lambda * rx * rx + angular_lambda * chord * chord;
+    };
+    const double durations[3] = {2e-4, 2e-4, 2e-4};
+    for (double t : {1.5e-4, 3.3e-4, 6e-4})
+      for (double kx : {0.0, 3e7, -2e8})
+        for (double kphi : {0.0, -40.0, 90.0, 250.0})
+          for (double rx : {0.0, 2e-9, -7e-9})
+            for (double rphi : {0.0, -0.03, 0.09}) {
+              double k[2] = {kx, kphi}, r[2] = {rx, rphi};
+              double integral = 0.0, phase = 0.0, end = 0.0;
+              int last = 0;
+              while (last < 2 && end + durations[last] < t) end += durations[last++];
+              for (int s = last; s >= 0; --s) {
+                const double span = s == last ? t - end : durations[s];
+                const double ke[2] = {k[0], k[1]}, re[2] = {r[0], r[1]};
+                const auto along = [&](double tau) {
+                  double kk[2] = {ke[0], ke[1]}, rr[2] = {re[0], re[1]};
+                  for (int ax = 0; ax < 2; ++ax)
+                    back(s == 0 && ax == static_cast<int>(trapped) ? w : 0.0, inertia[ax], tau,
+                         kk[ax], rr[ax]);
+                  return F(rr[0], rr[1]);
+                };
+                // r_phi moves at most by |hbar k_phi/I| span (straight) or its amplitude (trap).
+                const double sweep = std::fabs(hbar * ke[1] / kInertia) * span +
+                                     std::hypot(re[1], hbar * ke[1] / (kInertia * w));
+                const int panels = 64 + static_cast<int>(sweep / (0.2 * b));
+                integral +=
+                    nanodecoh::testing::composite_gauss_legendre(along, 0.0, span, panels, rule);
+                if (s == 1)  // the force: phase of the linear potential (docs/physics.md)
+                  phase += -k[pushed] * force * span * span / (2.0 * inertia[pushed]) +
+                           r[pushed] * force * span / hbar;
+                for (int ax = 0; ax < 2; ++ax)
+                  back(s == 0 && ax == static_cast<int>(trapped) ? w : 0.0, inertia[ax], span,
+                       k[ax], r[ax]);
+                if (s > 0) end -= durations[s - 1];
+              }
+              const cplx chi0 = gaussian_chi0(in.width, in.center, in.momentum, k[0], r[0]) *
+                                gaussian_chi0(in.other_width, 0.0, 0.0, k[1], r[1]);
+              const cplx expected = chi0 * std::exp(cplx(-integral, phase));
+              double error = 1.0;
+              const cplx value = exact.chord(t, {kx, kphi}, {rx, rphi}, &error);
+              EXPECT_LT(error, 1e-11);
+              EXPECT_LT(std::abs(value - expected), 1e-11 * std::max(std::abs(expected), 1e-3))
+                  << "trapped " << trapped << " t " << t << " k " << kx << " " << kphi << " r "
+                  << rx << " " << rphi;
+            }
+  }
+}
+
+// The coupled gaussian's path integral in the kernel (axes_angular_path_integral: Gauss-Kronrod
+// cut where r_phi crosses 2 pi n, where it turns and at the translation's closest approach)
+// against composite Gauss-Legendre of F along the vector path written here (panels under a fifth
+// of b in r_phi and of a in r_x, long double), from rest through paths that wind ten turns
+// (straight) or swing over several multiples of 2 pi (a trap on phi, more than one period), with
+// the translation chord passing through 0 or not.
+TEST(ExactOnTranslationAndLibration, CoupledGaussianPathIntegralAcrossTurns) {
+  namespace chord = ne::chord;
+  const double rate = 700.0, a = 3e-9, b = 0.05, w = 3000.0, span = 2e-4;
+  chord::AxesModel m;
+  m.axes = 2;
+  m.rotation_axis = 1;
+  for (int ax = 0; ax < 2; ++ax) {
+    m.axis[ax].mass = ax == 0 ? kMass : kInertia;
+    m.axis[ax].segments = 2;
+    m.axis[ax].duration[0] = m.axis[ax].duration[1] = span;
+  }
+  m.axis[1].segment_kind[1] = chord::SegmentKind::harmonic;  // segment 1: a trap on phi
+  m.axis[1].frequency[1] = w;
+  m.channels = 1;
+  m.channel_kind[0] = chord::ChannelKind::gaussian;
+  m.rate[0] = rate;
+  m.length[0] = a;
+  m.angular_length[0] = b;
+  const auto F = [&](long double rx, long double rphi) {
+    const long double s = std::sin(rphi / 2.0L) / b;
+    return rate * -std::expm1(-rx * rx / (4.0L * a * a) - s * s);
+  };
+  const auto rule = nanodecoh::gauss_legendre(20);
+  for (int s : {0, 1})
+    for (double kx : {0.0, 1e8, -6e8})
+      for (double kphi : {0.0, 1.0, -30.0, 4.7e3, -3e4, 3e5})
+        for (double rx : {0.0, 5e-9})
+          for (double rphi : {0.0, -0.02, 3.0}) {
+            if (s == 1 && std::fabs(kphi) > 3e4) continue;  // amplitude 105 rad: beyond the cuts
+            const double ke[2] = {kx, kphi}, re[2] = {rx, rphi};
+            const auto along = [&](double tau) {
+              long double kk[2] = {ke[0], ke[1]}, rr[2] = {re[0], re[1]};
+              for (int ax = 0; ax < 2; ++ax) {
+                const long double inertia = m.axis[ax].mass;
+                if (s == 1 && ax == 1) {
+                  const long double c = std::cos(w * static_cast<long double>(tau)),
+                                    sn = std::sin(w * static_cast<long double>(tau));
+                  const long double r0 = rr[ax] * c - hbar / (inertia * w) * sn * kk[ax];
+                  rr[ax] = r0;
+                } else {
+                  rr[ax] -= hbar / inertia * kk[ax] * tau;
+                }
+              }
+              return F(rr[0], rr[1]);
+            };
+            const double sweep_phi = std::fabs(hbar * kphi / kInertia) * span +
+                                     std::hypot(rphi, hbar * kphi / (kInertia * w));
+            const double sweep_x = std::fabs(hbar * kx / kMass) * span;
+            const int panels = 64 + static_cast<int>(sweep_phi / (0.2 * b)) +
+                               static_cast<int>(sweep_x / (0.2 * a));
+            const double expected = static_cast<double>(
+                nanodecoh::testing::composite_gauss_legendre(along, 0.0, span, panels, rule));
+            double error = 0.0;
+            const double got = chord::axes_path_integral(m, s, ke, re, span, 1e-13, error);
+            EXPECT_LE(std::abs(got - expected), error + 1e-15 * std::abs(expected) + 1e-20)
+                << "segment " << s << " k " << kx << " " << kphi << " r " << rx << " " << rphi;
+            EXPECT_LT(error, 1e-12) << "segment " << s << " k " << kx << " " << kphi;
+          }
+}
+
+// Two translation axes and a libration axis (x, phi, y: the libration axis between them). The
+// diffusive channel (TL1) is separable: chi is the product of the three one-axis chi; a gaussian
+// without angular length acts on |r| of x and y alone: chi is the two-translation-axes chi (the
+// several-axes kernel without a libration axis, tested in test_exact_axes.cpp) times the libration
+// axis' free chi. A trap on y, a torque on phi, a force on x; the cat on phi.
+TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
+  ne::Axis x = mixed_grid(10, 8).axes()[0], phi = mixed_grid(10, 8).axes()[1], y = x;
+  y.name = "y";
+  y.points = 6;
+  y.step = 1.3e-9;
+  y.inertia = 1.5e-20;
+  const ne::Grid grid({x, phi, y});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 2),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, torque(1e-23)), 1),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
+  ne::InitialStateSpec in = cat_on(mixed_grid(10, 8), 1);
+  in.other_width = 2e-9;  // the Gaussians on x and y (m)
+  const auto factor = [&](std::size_t a) {
+    ne::InitialStateSpec f = in;
+    f.axis = 0;
+    if (a != 1) {
+      f = ne::InitialStateSpec{};
+      f.kind = ne::InitialKind::gaussian;
+      f.width = 2e-9;
+    }
+    return f;
+  };
+  const auto seen_by = [&](std::size_t a) {
+    std::vector<ne::Segment> own = protocol;
+    for (auto& s : own) {
+      if (s.potential.axis != a) s.potential = ne::Potential{};
+      s.potential.axis = 0;
+    }
+    return own;
+  };
+  const double lambda = 2e17, angular_lambda = 2e3;
+  const ne::ExactPropagator diffusive(
+      grid, protocol, {std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)}, in, 1e-13);
+  const auto gaussian_channel = std::make_shared<ne::GaussianChannel>(3000.0, 4e-9);
+  const ne::ExactPropagator gaussian(grid, protocol, {gaussian_channel}, in, 1e-13);
+  // The two translation axes alone (x, y), and each axis alone.
+  std::vector<ne::Segment> xy = protocol;
+  xy[0].potential.axis = 1;  // y is axis 1 of (x, y)
+  xy[1].potential = ne::Potential{};
+  ne::InitialStateSpec xy_state;
+  xy_state.kind = ne::InitialKind::gaussian;
+  xy_state.width = 2e-9;
+  xy_state.other_width = 2e-9;
+  const ne::ExactPropagator translation(ne::Grid({x, y}), xy, {gaussian_channel}, xy_state, 1e-13);
+  const ne::Axis axes[3] = {x, phi, y};
+  for (double t : {1.5e-4, 4e-4})
+    for (const std::vector<double>& k :
+         {std::vector<double>{0.0, 0.0, 0.0}, {3e8, -40.0, 1e8}, {-1e8, 90.0, -2e8}})
+      for (const std::vector<double>& r :
+           {std::vector<double>{0.0, 0.0, 0.0}, {2e-9, 0.03, -1.3e-9}, {-4e-9, -0.05, 2.6e-9}}) {
+        cplx product = 1.0;
+        for (std::size_t a = 0; a < 3; ++a) {
+          const bool rotation = a == 1;
+          const ne::ExactPropagator one(
+              ne::Grid({axes[a]}), seen_by(a),
+              {std::make_shared<ne::DiffusiveChannel>(rotation ? 0.0 : lambda,
+                                                      rotation ? angular_lambda : 0.0)},
+              factor(a), 1e-13);
+          product *= one.chord(t, k[a], r[a]);
+        }
+        double error = 1.0;
+        const cplx value = diffusive.chord(t, k, r, &error);
+        EXPECT_LT(error, 1e-12);
+        EXPECT_LT(std::abs(value - product), 1e-13 * std::max(std::abs(product), 1e-3))
+            << "diffusive, t " << t << " k " << k[0] << " " << k[1] << " " << k[2];
+        const ne::ExactPropagator free_phi(ne::Grid({phi}), seen_by(1), {}, factor(1), 1e-13);
+        const cplx expected =
+            translation.chord(t, {k[0], k[2]}, {r[0], r[2]}) * free_phi.chord(t, k[1], r[1]);
+        EXPECT_LT(std::abs(gaussian.chord(t, k, r, &error) - expected),
+                  1e-13 * std::max(std::abs(expected), 1e-3))
+            << "gaussian, t " << t << " k " << k[0] << " " << k[1] << " " << k[2];
+      }
+}
+
+// ---- rho at points --------------------------------------------------------
+
+// element() at grid points is rho on the grid over the cell volume (dx dphi), on the mixed grid.
+TEST(ExactOnTranslationAndLibration, ElementsAtGridPointsAreTheDensityMatrix) {
+  const ne::Grid grid = mixed_grid(16, 12, false, 1.5e-9, 0.02);
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 3e-4, 2500.0), 1)};
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(2000.0, 3e-9, 0.04)};
+  const ne::ExactPropagator exact(grid, protocol, channels, cat_on(grid, 0), 1e-12);
+  const double t = 2.2e-4;
+  const auto rho = exact.density_matrix(t);
+  const double volume = 1.5e-9 * 0.02;
+  const std::size_t ket = grid.ket_size();
+  for (std::size_t i : {std::size_t{0}, std::size_t{37}, std::size_t{100}})
+    for (std::size_t j : {std::size_t{5}, std::size_t{37}, std::size_t{150}}) {
+      const auto ki = grid.unravel(i), kj = grid.unravel(j);
+      const std::vector<double> x{grid.coordinate(0, ki[0]), grid.coordinate(1, ki[1])},
+          xp{grid.coordinate(0, kj[0]), grid.coordinate(1, kj[1])};
+      double error = 1.0;
+      const cplx value = exact.element(t, x, xp, &error) * volume;
+      EXPECT_LT(error, 1e-11);
+      EXPECT_LT(std::abs(value - rho[i * ket + j]), 1e-14) << i << " " << j;
+    }
+}
+
+class TranslationLibrationTwins : public ::testing::TestWithParam<nanodecoh::Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == nanodecoh::Backend::cuda) NANODECOH_REQUIRE_CUDA_DEVICE();
+  }
+};
+
+// rho on the grid from either twin of the chi kernel on a translation axis and a libration axis
+// (the coupled gaussian with its angular length: the cut quadrature on the device too; the
+// separable diffusive channel; a trap on phi, a force on x): equal to the CPU's up to the order
+// of additions.
+TEST_P(TranslationLibrationTwins, DensityMatrixOnEitherBackend) {
+  const ne::Grid grid = mixed_grid(16, 12, false, 1.5e-9, 0.02);
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(2000.0, 3e-9, 0.04),
+                                 std::make_shared<ne::DiffusiveChannel>(1e17, 1e3)};
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 1),
+      on_axis(segment(ne::PotentialKind::linear, 2e-4, 1e-23), 0)};
+  const ne::ExactPropagator exact(grid, protocol, channels, cat_on(grid, 1), 1e-12);
+  const auto cpu = exact.density_matrix(3e-4, nanodecoh::Backend::cpu);
+  const auto here = exact.density_matrix(3e-4, GetParam());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < cpu.size(); ++i) worst = std::max(worst, std::abs(cpu[i] - here[i]));
+  EXPECT_LT(worst, 1e-14);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TranslationLibrationTwins,
+                         ::testing::Values(nanodecoh::Backend::cpu, nanodecoh::Backend::cuda),
+                         [](const auto& test_info) {
+                           return std::string(nanodecoh::to_string(test_info.param));
+                         });
+
+// ---- what the method does not cover ---------------------------------------------------------
+
+/// The exact method's refusal of `channels` on `grid` names `what`; through the constructor the
+/// refusal names protocol[0].method, and "auto" keeps the split operator saying why.
+void expect_refused(const ne::Grid& grid, const ne::ChannelList& channels, const std::string& what,
+                    bool split_can_run = true) {
+  const ne::Segment free = segment(ne::PotentialKind::free, 1e-4);
+  const ne::InitialStateSpec in = cat_on(grid, 0);
+  const std::string why = ne::exact_method_obstacle(grid, free, channels, in);
+  EXPECT_NE(why.find(what), std::string::npos) << why;
+  try {
+    const ne::ExactPropagator refused(grid, {free}, channels, in, 1e-12);
+    ADD_FAILURE() << "no refusal of " << what;
+  } catch (const nanodecoh::InvalidArgument& e) {
+    EXPECT_EQ(e.parameter(), "protocol[0].method");
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+  if (!split_can_run) return;  // (the channel cannot act on this grid at all)
+  const auto split = run_two_outputs(grid, in, {free}, channels, 2e-5);
+  EXPECT_FALSE(split.segment_plan[0].exact);
+  EXPECT_NE(split.segment_plan[0].reason.find(what), std::string::npos)
+      << split.segment_plan[0].reason;
+}
+
+TEST(ExactOnTranslationAndLibration, RefusesWhatItDoesNotCoverNamingTheReason) {
+  const ne::Grid grid = mixed_grid(24, 20);
+  const auto gaussian = std::make_shared<ne::GaussianChannel>(100.0, 3e-9, 0.05);
+  // A channel without a closed form (tabulated along the paths on translation axes alone): a
+  // function of the displacement and the angles.
+  const auto function = std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>& d, const std::vector<double>&, const std::vector<double>&) {
+        return cplx(1e18 * d[0] * d[0], 0.0);
+      },
+      "quadratic_function", 1e18);
+  expect_refused(grid, {gaussian, function},
+                 "channels[1] (quadratic_function) has no closed-form F");
+  // An F-table file.
+  expect_refused(grid, {nanodecoh::testing::exact::gaussian_table(100.0, 3e-9, 0.25e-9, 4096)},
+                 "has no closed-form F", false);
+  // desorption_sphere ignores the orientation.
+  expect_refused(
+      grid, {std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 18 * 1.66053906660e-27)},
+      "(desorption_sphere", false);
+  // A full circle with a translation axis.
+  std::vector<ne::Axis> axes = grid.axes();
+  axes[1].mode = ne::RotationMode::circle;
+  axes[1].points = 16;
+  const ne::Grid circle(axes);
+  expect_refused(circle, {gaussian}, "axis phi is a full circle");
+  // The closed forms are accepted, the libration axis first too.
+  const ne::Segment free = segment(ne::PotentialKind::free, 1e-4);
+  for (bool phi_first : {false, true}) {
+    const ne::Grid g = mixed_grid(24, 20, phi_first);
+    EXPECT_EQ(
+        ne::exact_method_obstacle(
+            g, free, {gaussian, std::make_shared<ne::DiffusiveChannel>(1e17, 1e3)}, cat_on(g, 0)),
+        "");
+  }
+}
+
+}  // namespace

@@ -1,0 +1,363 @@
+// The exact method on a translation axis and a libration axis together in whole runs (heavier
+// than test_exact_translation_libration.cpp: Release only, see CMakeLists.txt): the separable
+// diffusive channel against the tensor product of the one-axis exact solutions; the split
+// operator's dt^2 convergence to the exact rho with the gaussian channel coupling the axes
+// (length and angular_length); physical states (eigenvalues of rho); "auto" choosing the exact
+// method and observables.coherence_only; `evolve` through the CLI.
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "exact_test_support.hpp"
+#include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/exact_propagator.hpp"
+#include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/hdf5_file.hpp"
+#include "run_cli.hpp"
+#include "translation_libration_test_support.hpp"
+
+namespace {
+
+namespace ne = nanodecoh::evolution;
+using cplx = std::complex<double>;
+using namespace nanodecoh::testing::exact;
+using namespace nanodecoh::testing::translation_libration;
+using nanodecoh::testing::count_lines;
+using nanodecoh::testing::make_temp_dir;
+using nanodecoh::testing::run_cli;
+
+ne::Segment on_axis(ne::Segment s, std::size_t axis) {
+  s.potential.axis = axis;
+  return s;
+}
+
+double max_abs(const std::vector<cplx>& v) {
+  double m = 0.0;
+  for (const cplx& x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+/// The protocol as one axis sees it (a potential on the other axis leaves it free).
+std::vector<ne::Segment> seen_by(const std::vector<ne::Segment>& protocol, std::size_t axis) {
+  std::vector<ne::Segment> own = protocol;
+  for (auto& s : own) {
+    if (s.potential.axis != axis) s.potential = ne::Potential{};
+    s.potential.axis = 0;
+  }
+  return own;
+}
+
+/// The initial state's factor on one axis, written from initial_state.cpp's rule: the chosen
+/// state on its axis, on the other a Gaussian at rest centred on the axis of width other_width.
+ne::InitialStateSpec factor_on(const ne::InitialStateSpec& in, const ne::Axis& axis,
+                               std::size_t a) {
+  if (a == in.axis) {
+    ne::InitialStateSpec f = in;
+    f.axis = 0;
+    return f;
+  }
+  ne::InitialStateSpec f;
+  f.kind = ne::InitialKind::gaussian;
+  f.width = in.other_width;
+  f.center = axis.center;
+  return f;
+}
+
+// ---- separable channel: the product of one-axis solutions ----------------------------------
+
+// Lambda |r|^2 + Lambda_phi (2 sin(r_phi/2))^2 and a product state: chi factorises over the axes,
+// and so does rho. Each one-axis side runs its own one-axis propagator (the libration axis alone
+// with the angular diffusive channel, the translation axis alone with the translational one); the
+// two sides share the per-axis maps, closed-form chi_0 and one-axis path integrals (each tested
+// on one axis), while the mixed lattice, folding, transforms and the assembly of the axes are this
+// code's own. A trap on one axis, a force (torque) on the other, a release; the cat on either
+// axis; the libration axis second and first. The boxes hold the states (periods of 32 steps
+// against 24 and 20 points; other_width 1.8 steps), so the one-axis lattices (period twice the
+// box) and the mixed one (period 32 steps) show the same continuum rho.
+TEST(ExactOnTranslationAndLibration, DiffusiveChannelGivesTheProductOfOneAxisSolutions) {
+  const double lambda = 3e17, angular_lambda = 3e3;  // the same per step on either axis
+  for (bool phi_first : {false, true}) {
+    const ne::Grid grid = mixed_grid(24, 20, phi_first);
+    const std::size_t x_axis = phi_first ? 1 : 0, phi_axis = 1 - x_axis;
+    const ne::ChannelList channels{
+        std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)};
+    for (bool trap_on_x : {true, false}) {
+      const std::size_t trapped = trap_on_x ? x_axis : phi_axis, pushed = 1 - trapped;
+      const double push = pushed == x_axis ? 2e-23 : torque(2e-23);
+      const std::vector<ne::Segment> protocol{
+          on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), trapped),
+          on_axis(segment(ne::PotentialKind::linear, 1.5e-4, push), pushed),
+          segment(ne::PotentialKind::free, 1e-4)};
+      for (std::size_t cat_axis : {x_axis, phi_axis}) {
+        const ne::InitialStateSpec in = cat_on(grid, cat_axis);
+        const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-13);
+        for (double t : {0.0, 1.2e-4, 4.5e-4}) {
+          double error = 1.0;
+          const auto rho = exact.density_matrix(t, &error);
+          EXPECT_LT(error, 1e-12);
+          std::vector<std::vector<cplx>> factors;
+          for (std::size_t a = 0; a < 2; ++a) {
+            const bool rotation = a == phi_axis;
+            const ne::ChannelList own{std::make_shared<ne::DiffusiveChannel>(
+                rotation ? 0.0 : lambda, rotation ? angular_lambda : 0.0)};
+            const ne::ExactPropagator one(ne::Grid({grid.axes()[a]}), seen_by(protocol, a), own,
+                                          factor_on(in, grid.axes()[a], a), 1e-13);
+            factors.push_back(one.density_matrix(t));
+          }
+          const std::size_t ket = grid.ket_size(), n1 = grid.axes()[1].points;
+          std::vector<cplx> expected(ket * ket);
+          for (std::size_t i = 0; i < ket; ++i)
+            for (std::size_t j = 0; j < ket; ++j) {
+              const std::size_t i0 = i / n1, i1 = i % n1, j0 = j / n1, j1 = j % n1;
+              expected[i * ket + j] = factors[0][i0 * grid.axes()[0].points + j0] *
+                                      factors[1][i1 * n1 + j1];
+            }
+          // The same numbers summed in another order (elements <= 0.04): rounding (measured
+          // 2e-17 to 2.0e-15, 2026-12-01, x86-64).
+          EXPECT_LT(max_abs_difference(rho, expected), 1e-14 * std::max(1.0, max_abs(expected)))
+              << "phi first " << phi_first << ", trap on x " << trap_on_x << ", cat on axis "
+              << cat_axis << ", t = " << t;
+        }
+      }
+    }
+  }
+}
+
+
+/// The coupled channel of these runs: Gamma (1 - exp(-r_x^2/(4 a^2) - chord^2/(4 b^2))) with
+/// a = 5 nm and b = 0.05 rad (5 steps on either axis: the kicks of F, momenta of width
+/// 1/(sqrt 2 a), stay inside both band limits).
+ne::ChannelList coupled_gaussian() {
+  return {std::make_shared<ne::GaussianChannel>(4000.0, 5e-9, 0.05)};
+}
+
+// The gaussian F couples x and phi (neither factor alone: exp of the sum of the two exponents).
+// A trap on x, then a torque on phi; and a trap on phi, then a force on x; the cat on x, the
+// Gaussian of 1.8 steps on phi (32 or 40 x 36 points): the split operator converges to the exact rho as
+// dt^2 (successive error ratios 4) and, with the dt^2 term removed, agrees with it to the split
+// operator's own grid floor (measured 2.1e-8 and 1.1e-9 of max |rho|, 2026-12-01, x86-64; error
+// ratios 4.000; bounds about 3x). That floor is the box: the
+// Gaussian on phi spreads to ~2.1 steps, and the split operator's periodic window wraps its
+// amplitude at the edges (rho(edge, centre) ~ psi(edge) psi(0)), which the exact method's period of
+// 32 steps does not: measured without any channel 1.0e-5 of max |rho| on 28 points, 3.1e-7 on 32
+// and 7.5e-8 on 36. The same on x where the cat is free throughout (3.8e-6 on 32 points).
+struct CoupledCase {
+  const char* name;
+  std::size_t x_points;  ///< 32, or 40 where the cat is free throughout (it spreads to 2 nm)
+  std::vector<ne::Segment> protocol;
+  double extrapolated_bound;
+};
+
+class ExactOnTranslationAndLibrationRuns : public ::testing::TestWithParam<CoupledCase> {};
+
+TEST_P(ExactOnTranslationAndLibrationRuns, SplitConvergesToExactAsDtSquared) {
+  const ne::Grid grid = mixed_grid(GetParam().x_points, 36);
+  EXPECT_FALSE(ne::ExactPropagator(grid, GetParam().protocol, coupled_gaussian(), cat_on(grid, 0),
+                                   1e-12)
+                   .tabulated());
+  expect_split_converges_to_exact(grid, GetParam().protocol, coupled_gaussian(), cat_on(grid, 0),
+                                  GetParam().extrapolated_bound);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Protocols, ExactOnTranslationAndLibrationRuns,
+    ::testing::Values(
+        CoupledCase{"trap_x_torque_phi",
+                    32,
+                    {on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 0),
+                     on_axis(segment(ne::PotentialKind::linear, 1.5e-4, torque(2e-23)), 1)},
+                    6e-8},
+        CoupledCase{"trap_phi_force_x",
+                    40,
+                    {on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 1),
+                     on_axis(segment(ne::PotentialKind::linear, 1.5e-4, 2e-23), 0)},
+                    4e-9}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+// Trace 1, Hermitian, positive semidefinite, purity in (0, 1) on a small grid after a trap on phi
+// and a release under the coupled channel and the separable diffusive one, the cat on phi.
+TEST(ExactOnTranslationAndLibration, StatesArePhysical) {
+  const ne::Grid grid = mixed_grid(28, 28, true);
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(4000.0, 5e-9, 0.04),
+                                 std::make_shared<ne::DiffusiveChannel>(1e17, 1e3)};
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 0),
+      segment(ne::PotentialKind::free, 2e-4)};
+  const ne::ExactPropagator exact(grid, protocol, channels, cat_on(grid, 0), 1e-12);
+  double error = 1.0;
+  const auto rho = exact.density_matrix(4e-4, &error);
+  EXPECT_LT(error, 1e-11);
+  const std::size_t n = grid.ket_size();
+  Eigen::MatrixXcd m(n, n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) m(i, j) = rho[i * n + j];
+  // The continuum state's weight outside the box (the cat on phi spreads over 4e-4 s: measured
+  // 1.3e-9, 2026-12-01) and the tolerance.
+  EXPECT_NEAR(m.trace().real(), 1.0, 5e-9);
+  // Hermitian: the chords -d are written as the conjugates of the chords d.
+  EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-16);
+  const Eigen::VectorXd eigen =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(m, Eigen::EigenvaluesOnly).eigenvalues();
+  // Samples of a positive kernel: positive up to the eigensolver's rounding (n u |rho|).
+  EXPECT_GT(eigen.minCoeff(), -1e-13);
+  const double purity = (m * m).trace().real();
+  EXPECT_GT(purity, 0.0);
+  EXPECT_LT(purity, 0.99);  // the channels have mixed the cat
+}
+
+// "auto" takes the exact method on a translation axis and a libration axis with closed-form
+// channels, and its line says so; observables.coherence_only (rho never built, the marked points
+// off the grid) gives the full run's coherence series, and the branch coherence decays.
+TEST(ExactOnTranslationAndLibration, AutoTakesTheExactMethodAndCoherenceOnlyAgrees) {
+  const ne::Grid grid = mixed_grid(28, 28);
+  ne::SimulationSpec spec;
+  spec.axes = grid.axes();
+  spec.initial = cat_on(grid, 1);
+  spec.protocol = {on_axis(segment(ne::PotentialKind::linear, 1e-4, 1e-23), 0),
+                   segment(ne::PotentialKind::free, 5e-5)};
+  spec.channels = {std::make_shared<ne::GaussianChannel>(8000.0, 5e-9, 0.05)};
+  spec.time_step = 1e-6;
+  spec.outputs = 3;
+  // The branch centres on phi (0.5 step +- 2.5 steps), x between two points.
+  spec.marked_points = {{0.5e-9, -0.02}, {0.5e-9, 0.03}};
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  const ne::RunResult full = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  ASSERT_EQ(full.segment_plan.size(), 2u);
+  for (const auto& m : full.segment_plan) {
+    EXPECT_TRUE(m.exact) << m.reason;
+    EXPECT_NE(m.reason.find("1 translation axis and libration axis phi"), std::string::npos)
+        << m.reason;
+  }
+  spec.coherence_only = true;
+  const ne::RunResult only = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  ASSERT_EQ(full.series.size(), only.series.size());
+  for (std::size_t i = 0; i < full.series.size(); ++i) {
+    const auto &a = full.series[i], &b = only.series[i];
+    EXPECT_EQ(a.time, b.time);
+    EXPECT_EQ(a.coherence, b.coherence);
+    EXPECT_EQ(a.coherence_normalized, b.coherence_normalized);
+    // chi(0, 0) = 1 against rho's trace on the grid: the state's weight beyond the box
+    // (measured 2.4e-13 to 6.2e-12).
+    EXPECT_NEAR(a.trace, b.trace, 1e-10);
+  }
+  EXPECT_LT(only.series.back().coherence_normalized,
+            0.9 * only.series.front().coherence_normalized);
+}
+
+// `nanodecoh evolve` on a translation axis and a libration axis: "auto" runs the quadratic
+// protocol with the exact method (no steps; the method lines say so), its final rho agreeing with
+// the split operator's Richardson extrapolation (time.step 2 and 1 us) to the split operator's
+// grid floor; "exact" with a channel the method does not take there is one line naming the
+// segment and the channel.
+TEST(ExactOnTranslationAndLibration, EvolveThroughTheCli) {
+  const std::string dir = make_temp_dir("exact_translation_libration_cli");
+  const std::string config = R"(
+[particle]
+mass = 1e-20
+moment_of_inertia = 1e-34
+[[axes]]
+name = "x"
+points = 32
+step = 1e-9
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "libration"
+points = 36
+step = 0.01
+[initial]
+kind = "cat"
+axis = "x"
+width = 1.5e-9
+separation = 5e-9
+center = 0.5e-9
+other_width = 0.018
+[time]
+step = 2.0e-6
+outputs = 3
+[[protocol]]
+duration = 2.0e-4
+potential = "harmonic"
+axis = "x"
+frequency = 2.0e3
+[[protocol]]
+duration = 1.5e-4
+potential = "linear"
+axis = "phi"
+force = 2.0e-30
+[[channels]]
+kind = "gaussian"
+rate = 4000.0
+length = 5e-9
+angular_length = 0.05
+[output]
+final_state = true
+)";
+  const std::string path = dir + "/run.toml";
+  std::ofstream(path) << config;
+  const auto r =
+      run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["steps"], 0);
+  ASSERT_EQ(j["segments"].size(), 2u);
+  for (const auto& segment : j["segments"]) {
+    EXPECT_EQ(segment["method"], "exact") << segment;
+    EXPECT_NE(segment["reason"].get<std::string>().find(
+                  "quadratic potential on 1 translation axis and libration axis phi"),
+              std::string::npos)
+        << segment;
+  }
+  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
+  const auto exact =
+      nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
+  ASSERT_EQ(exact.size(), 1152u * 1152u);
+  std::vector<std::vector<cplx>> split;
+  for (const char* dt : {"2.0e-6", "1.0e-6"}) {
+    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
+    const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
+                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
+                            "--set", "protocol[1].method=\"split\""});
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    split.push_back(nanodecoh::io::Hdf5File::open_read(out).read_complex("final/rho"));
+  }
+  std::vector<cplx> extrapolated(exact.size());
+  for (std::size_t i = 0; i < exact.size(); ++i)
+    extrapolated[i] = (4.0 * split[1][i] - split[0][i]) / 3.0;
+  const double scale = max_abs(exact);
+  const double coarse = max_abs_difference(split[0], exact) / scale,
+               fine = max_abs_difference(split[1], exact) / scale;
+  EXPECT_NEAR(coarse / fine, 4.0, 0.05);
+  // The grid floor of SplitConvergesToExactAsDtSquared/trap_x_torque_phi (the same grid and
+  // protocol, 2.1e-8) and the dt^4 remainder of Richardson's extrapolation at these steps: 3e-7.
+  EXPECT_LT(max_abs_difference(extrapolated, exact) / scale, 3e-7)
+      << "errors " << coarse << " " << fine;
+  // "exact" with desorption_sphere (it ignores the orientation): refused, one line.
+  std::string sphere = config;
+  const std::string channel = "kind = \"gaussian\"\nrate = 4000.0\nlength = 5e-9\n"
+                              "angular_length = 0.05\n";
+  ASSERT_NE(sphere.find(channel), std::string::npos);
+  sphere.replace(sphere.find(channel), channel.size(),
+                 "kind = \"desorption_sphere\"\nrate = 300.0\ntemperature = 300.0\n"
+                 "atom_mass = 2.99e-26\n");
+  const std::string second = "[[protocol]]\nduration = 1.5e-4\n";
+  sphere.replace(sphere.find(second), second.size(), second + "method = \"exact\"\n");
+  std::ofstream(dir + "/sphere.toml") << sphere;
+  const auto refused = run_cli({"evolve", dir + "/sphere.toml", "--out", dir + "/refused.h5"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1) << refused.err;
+  EXPECT_NE(refused.err.find("protocol[1].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("desorption_sphere"), std::string::npos) << refused.err;
+}
+
+}  // namespace
