@@ -7,10 +7,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <complex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
+#include "nanodecoh/constants.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
@@ -19,6 +22,8 @@
 #include "nanodecoh/evolution/protocol.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
 #include "nanodecoh/io/ftable_file.hpp"
+#include "nanodecoh/io/hdf5_file.hpp"
+#include "run_cli.hpp"
 
 namespace nanodecoh::testing::exact {
 
@@ -116,6 +121,104 @@ inline void expect_split_converges_to_exact(const ne::Grid& grid,
   EXPECT_LT(max_abs_difference(extrapolated, reference) / scale, extrapolated_bound)
       << "errors " << errors[0] << " " << errors[1] << " " << errors[2] << " extrapolated "
       << max_abs_difference(extrapolated, reference) / scale;
+}
+
+/// `nanodecoh evolve` of the two-segment configuration at `path` (written in `dir`) through the
+/// CLI as it stands ("auto"): no steps, both segments exact with `reason` in their reason, an error
+/// estimate below 1e-10 and a final rho of `size` elements; then the same run with both segments
+/// on the split operator at time.step 2 and 1 us: their errors fall as dt^2 (ratio 4 +- 0.05)
+/// and their Richardson extrapolation agrees with the exact rho within `bound` of its largest
+/// element (the split operator's grid floor and dt^4 remainder).
+inline void expect_cli_exact_matches_extrapolated_split(const std::string& dir,
+                                                        const std::string& path,
+                                                        const std::string& reason,
+                                                        std::size_t size, double bound) {
+  using nanodecoh::testing::run_cli;
+  const auto r =
+      run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["steps"], 0);
+  ASSERT_EQ(j["segments"].size(), 2u);
+  for (const auto& segment : j["segments"]) {
+    EXPECT_EQ(segment["method"], "exact") << segment;
+    EXPECT_NE(segment["reason"].get<std::string>().find(reason), std::string::npos) << segment;
+  }
+  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
+  const auto exact =
+      nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
+  ASSERT_EQ(exact.size(), size);
+  std::vector<std::vector<cplx>> split;
+  for (const char* dt : {"2.0e-6", "1.0e-6"}) {
+    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
+    const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
+                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
+                            "--set", "protocol[1].method=\"split\""});
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    split.push_back(nanodecoh::io::Hdf5File::open_read(out).read_complex("final/rho"));
+  }
+  std::vector<cplx> extrapolated(exact.size());
+  for (std::size_t i = 0; i < exact.size(); ++i)
+    extrapolated[i] = (4.0 * split[1][i] - split[0][i]) / 3.0;
+  double scale = 0.0;
+  for (const cplx& v : exact) scale = std::max(scale, std::abs(v));
+  const double coarse = max_abs_difference(split[0], exact) / scale,
+               fine = max_abs_difference(split[1], exact) / scale;
+  EXPECT_NEAR(coarse / fine, 4.0, 0.05);
+  EXPECT_LT(max_abs_difference(extrapolated, exact) / scale, bound)
+      << "errors " << coarse << " " << fine;
+}
+
+// ---- oracles of the several-axes tests, written from the physics, not from the code ----------
+
+/// The protocol as one axis of a grid of several sees it (a potential on another axis leaves it
+/// free), for that axis alone.
+inline std::vector<ne::Segment> seen_by(const std::vector<ne::Segment>& protocol,
+                                        std::size_t axis) {
+  std::vector<ne::Segment> own = protocol;
+  for (auto& s : own) {
+    if (s.potential.axis != axis) s.potential = ne::Potential{};
+    s.potential.axis = 0;
+  }
+  return own;
+}
+
+/// The initial state's factor on axis a (initial_state.hpp's rule: the chosen state on its axis;
+/// on every other a Gaussian at rest centred on the axis, of width other_width, default 4 steps).
+inline ne::InitialStateSpec factor_on(const ne::InitialStateSpec& in, const ne::Axis& axis,
+                                      std::size_t a) {
+  if (a == in.axis) {
+    ne::InitialStateSpec f = in;
+    f.axis = 0;
+    return f;
+  }
+  ne::InitialStateSpec f;
+  f.kind = ne::InitialKind::gaussian;
+  f.width = in.other_width > 0.0 ? in.other_width : 4.0 * axis.step;
+  f.center = axis.center;
+  return f;
+}
+
+/// chi_0 of a Gaussian of width s with centre c and momentum p on one axis:
+/// exp(-k^2 s^2/2 - r^2/(8 s^2) - i k c + i p r/hbar).
+inline cplx gaussian_chi0(double s, double c, double p, double k, double r) {
+  const double hbar = nanodecoh::constants::hbar;
+  return std::exp(cplx(-0.5 * k * k * s * s - r * r / (8.0 * s * s), -k * c + p * r / hbar));
+}
+
+/// (k, r) of one axis at time tau before the end of a segment (harmonic with frequency w > 0 on
+/// this axis, otherwise straight), from Hamilton's equations for the chord variables:
+/// dr/dt = hbar k/M, dk/dt = -M w^2 r/hbar (the moment of inertia for M on a libration axis).
+inline void back(double w, double mass, double tau, double& k, double& r) {
+  const double hbar = nanodecoh::constants::hbar;
+  if (w > 0.0) {
+    const double c = std::cos(w * tau), s = std::sin(w * tau);
+    const double k0 = k * c + mass * w / hbar * s * r, r0 = r * c - hbar / (mass * w) * s * k;
+    k = k0;
+    r = r0;
+  } else {
+    r -= hbar / mass * k * tau;
+  }
 }
 
 /// An F table in memory: identity orientation, displacements j step along each of `directions`

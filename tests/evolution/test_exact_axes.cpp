@@ -47,32 +47,6 @@ using nanodecoh::constants::hbar;
 using namespace nanodecoh::testing::exact;
 using namespace nanodecoh::testing::axes;
 
-/// The protocol as one axis sees it (a potential on another axis leaves it free).
-std::vector<ne::Segment> seen_by(const std::vector<ne::Segment>& protocol, std::size_t axis) {
-  std::vector<ne::Segment> own = protocol;
-  for (auto& s : own) {
-    if (s.potential.axis != axis) s.potential = ne::Potential{};
-    s.potential.axis = 0;
-  }
-  return own;
-}
-
-/// The initial state's factor on one axis (initial_state.hpp: the chosen state on its axis, a
-/// centred Gaussian at rest of other_width on the others).
-ne::InitialStateSpec factor_on(const ne::InitialStateSpec& in, const ne::Axis& axis,
-                               std::size_t a) {
-  if (a == in.axis) {
-    ne::InitialStateSpec f = in;
-    f.axis = 0;
-    return f;
-  }
-  ne::InitialStateSpec f;
-  f.kind = ne::InitialKind::gaussian;
-  f.width = in.other_width > 0.0 ? in.other_width : 4.0 * axis.step;
-  f.center = axis.center;
-  return f;
-}
-
 /// rho of the axes' one-axis exact solutions, tensor product in the grid's layout
 /// ([ket axes..., bra axes...], row-major).
 std::vector<cplx> product_of_axes(const ne::Grid& grid, const std::vector<ne::Segment>& protocol,
@@ -181,26 +155,6 @@ TEST(ExactOnSeveralAxes, ThreeAxesChiIsTheProductAndRhoTheTrapezoidSum) {
 }
 
 // ---- chi against the characteristic solution written here -----------------------------------
-
-/// chi_0 of a centred Gaussian of width s with centre c and momentum p on one axis:
-/// exp(-k^2 s^2/2 - r^2/(8 s^2) - i k c + i p r/hbar).
-cplx gaussian_chi0(double s, double c, double p, double k, double r) {
-  return std::exp(cplx(-0.5 * k * k * s * s - r * r / (8.0 * s * s), -k * c + p * r / hbar));
-}
-
-/// (k, r) of one axis at time tau before the end of a segment (harmonic with frequency w > 0 on
-/// this axis, otherwise straight), written here from Hamilton's equations for the chord
-/// variables: dr/dt = hbar k/M, dk/dt = -M w^2 r/hbar.
-void back(double w, double mass, double tau, double& k, double& r) {
-  if (w > 0.0) {
-    const double c = std::cos(w * tau), s = std::sin(w * tau);
-    const double k0 = k * c + mass * w / hbar * s * r, r0 = r * c - hbar / (mass * w) * s * k;
-    k = k0;
-    r = r0;
-  } else {
-    r -= hbar / mass * k * tau;
-  }
-}
 
 // Gaussian states on both axes (widths, centres and momenta of their own), three channels of |r|
 // and the three segment kinds on different axes: chi from the CPU twin against chi_0 at the

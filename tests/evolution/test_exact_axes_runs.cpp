@@ -175,43 +175,10 @@ final_state = true
 )";
   const std::string path = dir + "/run.toml";
   std::ofstream(path) << config;
-  const auto r =
-      run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["steps"], 0);
-  ASSERT_EQ(j["segments"].size(), 2u);
-  for (const auto& segment : j["segments"]) {
-    EXPECT_EQ(segment["method"], "exact") << segment;
-    EXPECT_NE(
-        segment["reason"].get<std::string>().find("quadratic potential on 2 translation axes"),
-        std::string::npos)
-        << segment;
-  }
-  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
-  const auto exact =
-      nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
-  ASSERT_EQ(exact.size(), 896u * 896u);
-  std::vector<std::vector<cplx>> split;
-  for (const char* dt : {"2.0e-6", "1.0e-6"}) {
-    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
-    const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
-                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
-                            "--set", "protocol[1].method=\"split\""});
-    ASSERT_EQ(s.exit_code, 0) << s.err;
-    split.push_back(nanodecoh::io::Hdf5File::open_read(out).read_complex("final/rho"));
-  }
-  std::vector<cplx> extrapolated(exact.size());
-  for (std::size_t i = 0; i < exact.size(); ++i)
-    extrapolated[i] = (4.0 * split[1][i] - split[0][i]) / 3.0;
-  const double scale = max_abs(exact);
-  const double coarse = max_abs_difference(split[0], exact) / scale,
-               fine = max_abs_difference(split[1], exact) / scale;
-  EXPECT_NEAR(coarse / fine, 4.0, 0.05);
   // The grid floor of SplitConvergesToExactAsDtSquaredWithACoupledChannel (6.3e-8, the same
   // grid and a heavier particle): bound 2e-7.
-  EXPECT_LT(max_abs_difference(extrapolated, exact) / scale, 2e-7)
-      << "errors " << coarse << " " << fine;
+  expect_cli_exact_matches_extrapolated_split(dir, path, "quadratic potential on 2 translation axes",
+                                              896u * 896u, 2e-7);
   // Exact on a double well: refused, one line.
   std::string well = config;
   const std::string linear = "potential = \"linear\"\naxis = \"y\"\nforce = 2.0e-23\n";

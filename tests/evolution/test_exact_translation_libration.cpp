@@ -19,6 +19,7 @@
 
 #include "evolution/chord_axes.hpp"
 #include "evolution_oracles.hpp"
+#include "axes_test_support.hpp"
 #include "exact_test_support.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
@@ -36,35 +37,14 @@ namespace ne = nanodecoh::evolution;
 using cplx = std::complex<double>;
 using nanodecoh::constants::hbar;
 using nanodecoh::testing::exact::run_two_outputs;
+using nanodecoh::testing::exact::back;
+using nanodecoh::testing::exact::gaussian_chi0;
+using nanodecoh::testing::exact::seen_by;
 using nanodecoh::testing::exact::segment;
+using nanodecoh::testing::axes::on_axis;
 using namespace nanodecoh::testing::translation_libration;
 
-ne::Segment on_axis(ne::Segment s, std::size_t axis) {
-  s.potential.axis = axis;
-  return s;
-}
-
 // ---- chi against the characteristic solution written here -----------------------------------
-
-/// chi_0 of a Gaussian of width s with centre c and momentum p on one axis:
-/// exp(-k^2 s^2/2 - r^2/(8 s^2) - i k c + i p r/hbar).
-cplx gaussian_chi0(double s, double c, double p, double k, double r) {
-  return std::exp(cplx(-0.5 * k * k * s * s - r * r / (8.0 * s * s), -k * c + p * r / hbar));
-}
-
-/// (k, r) of one axis at time tau before the end of a segment (harmonic with frequency w > 0 on
-/// this axis, otherwise straight), from Hamilton's equations for the chord variables:
-/// dr/dt = hbar k/M, dk/dt = -M w^2 r/hbar (M -> I on the libration axis).
-void back(double w, double inertia, double tau, double& k, double& r) {
-  if (w > 0.0) {
-    const double c = std::cos(w * tau), s = std::sin(w * tau);
-    const double k0 = k * c + inertia * w / hbar * s * r, r0 = r * c - hbar / (inertia * w) * s * k;
-    k = k0;
-    r = r0;
-  } else {
-    r -= hbar / inertia * k * tau;
-  }
-}
 
 // Gaussian states on both axes, the coupled gaussian channel
 // F = Gamma (1 - exp(-r_x^2/(4 a^2) - (2 sin(r_phi/2))^2/(4 b^2))) and the separable diffusive
@@ -243,14 +223,6 @@ TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
     }
     return f;
   };
-  const auto seen_by = [&](std::size_t a) {
-    std::vector<ne::Segment> own = protocol;
-    for (auto& s : own) {
-      if (s.potential.axis != a) s.potential = ne::Potential{};
-      s.potential.axis = 0;
-    }
-    return own;
-  };
   const double lambda = 2e17, angular_lambda = 2e3;
   const ne::ExactPropagator diffusive(
       grid, protocol, {std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)}, in, 1e-13);
@@ -275,7 +247,7 @@ TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
         for (std::size_t a = 0; a < 3; ++a) {
           const bool rotation = a == 1;
           const ne::ExactPropagator one(
-              ne::Grid({axes[a]}), seen_by(a),
+              ne::Grid({axes[a]}), seen_by(protocol, a),
               {std::make_shared<ne::DiffusiveChannel>(rotation ? 0.0 : lambda,
                                                       rotation ? angular_lambda : 0.0)},
               factor(a), 1e-13);
@@ -286,7 +258,7 @@ TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
         EXPECT_LT(error, 1e-12);
         EXPECT_LT(std::abs(value - product), 1e-13 * std::max(std::abs(product), 1e-3))
             << "diffusive, t " << t << " k " << k[0] << " " << k[1] << " " << k[2];
-        const ne::ExactPropagator free_phi(ne::Grid({phi}), seen_by(1), {}, factor(1), 1e-13);
+        const ne::ExactPropagator free_phi(ne::Grid({phi}), seen_by(protocol, 1), {}, factor(1), 1e-13);
         const cplx expected =
             translation.chord(t, {k[0], k[2]}, {r[0], r[2]}) * free_phi.chord(t, k[1], r[1]);
         EXPECT_LT(std::abs(gaussian.chord(t, k, r, &error) - expected),

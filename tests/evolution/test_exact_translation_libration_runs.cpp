@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "axes_test_support.hpp"
 #include "exact_test_support.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
@@ -30,46 +31,11 @@ namespace ne = nanodecoh::evolution;
 using cplx = std::complex<double>;
 using namespace nanodecoh::testing::exact;
 using namespace nanodecoh::testing::translation_libration;
+using nanodecoh::testing::axes::max_abs;
+using nanodecoh::testing::axes::on_axis;
 using nanodecoh::testing::count_lines;
 using nanodecoh::testing::make_temp_dir;
 using nanodecoh::testing::run_cli;
-
-ne::Segment on_axis(ne::Segment s, std::size_t axis) {
-  s.potential.axis = axis;
-  return s;
-}
-
-double max_abs(const std::vector<cplx>& v) {
-  double m = 0.0;
-  for (const cplx& x : v) m = std::max(m, std::abs(x));
-  return m;
-}
-
-/// The protocol as one axis sees it (a potential on the other axis leaves it free).
-std::vector<ne::Segment> seen_by(const std::vector<ne::Segment>& protocol, std::size_t axis) {
-  std::vector<ne::Segment> own = protocol;
-  for (auto& s : own) {
-    if (s.potential.axis != axis) s.potential = ne::Potential{};
-    s.potential.axis = 0;
-  }
-  return own;
-}
-
-/// The initial state's factor on one axis, written from initial_state.cpp's rule: the chosen
-/// state on its axis, on the other a Gaussian at rest centred on the axis of width other_width.
-ne::InitialStateSpec factor_on(const ne::InitialStateSpec& in, const ne::Axis& axis,
-                               std::size_t a) {
-  if (a == in.axis) {
-    ne::InitialStateSpec f = in;
-    f.axis = 0;
-    return f;
-  }
-  ne::InitialStateSpec f;
-  f.kind = ne::InitialKind::gaussian;
-  f.width = in.other_width;
-  f.center = axis.center;
-  return f;
-}
 
 // ---- separable channel: the product of one-axis solutions ----------------------------------
 
@@ -305,43 +271,11 @@ final_state = true
 )";
   const std::string path = dir + "/run.toml";
   std::ofstream(path) << config;
-  const auto r =
-      run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["steps"], 0);
-  ASSERT_EQ(j["segments"].size(), 2u);
-  for (const auto& segment : j["segments"]) {
-    EXPECT_EQ(segment["method"], "exact") << segment;
-    EXPECT_NE(segment["reason"].get<std::string>().find(
-                  "quadratic potential on 1 translation axis and libration axis phi"),
-              std::string::npos)
-        << segment;
-  }
-  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
-  const auto exact =
-      nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
-  ASSERT_EQ(exact.size(), 1152u * 1152u);
-  std::vector<std::vector<cplx>> split;
-  for (const char* dt : {"2.0e-6", "1.0e-6"}) {
-    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
-    const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
-                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
-                            "--set", "protocol[1].method=\"split\""});
-    ASSERT_EQ(s.exit_code, 0) << s.err;
-    split.push_back(nanodecoh::io::Hdf5File::open_read(out).read_complex("final/rho"));
-  }
-  std::vector<cplx> extrapolated(exact.size());
-  for (std::size_t i = 0; i < exact.size(); ++i)
-    extrapolated[i] = (4.0 * split[1][i] - split[0][i]) / 3.0;
-  const double scale = max_abs(exact);
-  const double coarse = max_abs_difference(split[0], exact) / scale,
-               fine = max_abs_difference(split[1], exact) / scale;
-  EXPECT_NEAR(coarse / fine, 4.0, 0.05);
   // The grid floor of SplitConvergesToExactAsDtSquared/trap_x_torque_phi (the same grid and
   // protocol, 2.1e-8) and the dt^4 remainder of Richardson's extrapolation at these steps: 3e-7.
-  EXPECT_LT(max_abs_difference(extrapolated, exact) / scale, 3e-7)
-      << "errors " << coarse << " " << fine;
+  expect_cli_exact_matches_extrapolated_split(
+      dir, path, "quadratic potential on 1 translation axis and libration axis phi", 1152u * 1152u,
+      3e-7);
   // "exact" with desorption_sphere (it ignores the orientation): refused, one line.
   std::string sphere = config;
   const std::string channel = "kind = \"gaussian\"\nrate = 4000.0\nlength = 5e-9\n"
