@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -243,6 +244,25 @@ inline std::shared_ptr<ne::FTableChannel> gaussian_table(
   table.rate = rate;
   table.tolerance = 1e-15;
   return std::make_shared<ne::FTableChannel>(table, "gaussian.h5", Eigen::Vector3d(0, 0, 1));
+}
+
+/// rho (row-major, n x n) is a physical state: trace 1 within `trace_tolerance` (the continuum
+/// state's weight outside the box and the tolerance), Hermitian (the chords -d are written as
+/// the conjugates of the chords d, exactly), positive up to the eigensolver's rounding
+/// (n u |rho|), and mixed by the channels (purity in (0, 0.99)).
+inline void expect_physical_mixed_state(const std::vector<cplx>& rho, std::size_t n,
+                                        double trace_tolerance) {
+  Eigen::MatrixXcd m(n, n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) m(i, j) = rho[i * n + j];
+  EXPECT_NEAR(m.trace().real(), 1.0, trace_tolerance);
+  EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-16);
+  const Eigen::VectorXd eigen =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(m, Eigen::EigenvaluesOnly).eigenvalues();
+  EXPECT_GT(eigen.minCoeff(), -1e-13);
+  const double purity = (m * m).trace().real();
+  EXPECT_GT(purity, 0.0);
+  EXPECT_LT(purity, 0.99);
 }
 
 }  // namespace nanodecoh::testing::exact

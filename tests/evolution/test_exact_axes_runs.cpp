@@ -5,7 +5,6 @@
 // from an F-table file that `nanodecoh ftable` wrote.
 #include <gtest/gtest.h>
 
-#include <Eigen/Dense>
 #include <cmath>
 #include <complex>
 #include <fstream>
@@ -59,23 +58,9 @@ TEST(ExactOnSeveralAxes, StatesArePhysical) {
       on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2000.0), 1),
       segment(ne::PotentialKind::free, 2e-4)};
   const ne::ExactPropagator exact(grid, protocol, channels, small_cat(0), 1e-12);
-  const auto rho = exact.density_matrix(4e-4);
-  const std::size_t n = grid.ket_size();
-  Eigen::MatrixXcd m(n, n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j) m(i, j) = rho[i * n + j];
-  // The continuum state's weight outside the box (measured below 1e-12) and the tolerance.
-  EXPECT_NEAR(m.trace().real(), 1.0, 1e-10);
-  // Hermitian: the chords -d are written as the conjugates of the chords d, exactly; the
-  // diagonal's imaginary parts are the rounding of the transform's sums (elements <= 0.01).
-  EXPECT_LT((m - m.adjoint()).cwiseAbs().maxCoeff(), 1e-16);
-  const Eigen::VectorXd eigen =
-      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(m, Eigen::EigenvaluesOnly).eigenvalues();
-  // Samples of a positive kernel: positive up to the eigensolver's rounding (n u |rho|).
-  EXPECT_GT(eigen.minCoeff(), -1e-13);
-  const double purity = (m * m).trace().real();
-  EXPECT_GT(purity, 0.0);
-  EXPECT_LT(purity, 0.99);  // the channel has mixed the cat
+  // Trace: the continuum state's weight outside the box (measured below 1e-12) and the
+  // tolerance.
+  expect_physical_mixed_state(exact.density_matrix(4e-4), grid.ket_size(), 1e-10);
 }
 
 // ---- through the run and the CLI ---------------------------------------------------------
