@@ -142,11 +142,28 @@ std::string ftable_line(const FTableChannel& channel, double& step, long long& c
   return {};
 }
 
-/// True when the run's (single) axis is a rotation axis (a libration window: the obstacle refuses
-/// circles). There r is the angle difference phi - phi' (rad), k is conjugate to the centre angle
-/// (1/rad) and the axis' inertia is the moment of inertia I.
+/// True when the run has one axis and it is a rotation axis (a libration window: the obstacle
+/// refuses circles). There r is the angle difference phi - phi' (rad), k is conjugate to the centre
+/// angle (1/rad) and the axis' inertia is the moment of inertia I. (On several axes a libration
+/// axis is one axis of the product: the tabulated F is a function of the translation chords.)
 bool on_rotation_axis(const Grid& grid) {
-  return grid.axes()[0].kind == AxisKind::rotation;
+  return grid.axis_count() == 1 && grid.axes()[0].kind == AxisKind::rotation;
+}
+
+/// The indices of the grid's translation axes, in order (translation axis number i is lab axis i:
+/// x, y, z, as the channels place displacements).
+std::vector<std::size_t> translation_axes(const Grid& grid) {
+  std::vector<std::size_t> out;
+  for (std::size_t a = 0; a < grid.axis_count(); ++a)
+    if (grid.axes()[a].kind == AxisKind::translation) out.push_back(a);
+  return out;
+}
+
+/// The index of the grid's rotation axis; grid.axis_count() when it has none.
+std::size_t rotation_axis_index(const Grid& grid) {
+  for (std::size_t a = 0; a < grid.axis_count(); ++a)
+    if (grid.axes()[a].kind == AxisKind::rotation) return a;
+  return grid.axis_count();
 }
 
 /// The line of an F-table file on a rotation axis: F(j h) = F_{R(a), R(b)}(0) for every pair of
@@ -320,8 +337,11 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
     step = file_step;
     return {};
   }
-  step = 0.25 * grid.axes()[0].step;
-  for (const Axis& axis : grid.axes()) step = std::min(step, 0.25 * axis.step);  // several axes
+  // A quarter of the least step of the axes the table's variable lives on: the rotation axis
+  // alone, or the translation axes (a libration axis among them does not enter |dX|).
+  step = INFINITY;
+  for (const Axis& axis : grid.axes())
+    if (rotation || axis.kind == AxisKind::translation) step = std::min(step, 0.25 * axis.step);
   // (On a rotation axis a recoil momentum is not a scale of the angle: a quarter of the grid's
   // angular step, the scale on which the split operator samples F.)
   if (!rotation)
@@ -580,7 +600,8 @@ std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& chan
   double step = 0.0;
   long long count = 0;
   if (std::string why = ftable_line(channel, step, count); !why.empty()) return why;
-  const std::size_t axes = grid.axis_count();
+  const std::vector<std::size_t> translation = translation_axes(grid);
+  const std::size_t axes = translation.size();
   const std::string key = "channels[" + std::to_string(index) + "].file";
   const double end = static_cast<double>(count) * step;
   // The line j step (j = 0..count), then the file's displacements to check, in grid coordinates
@@ -627,7 +648,7 @@ std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& chan
       for (std::size_t a = 0; a < axes; ++a)
         where += (a ? ", " : "") + format_number(points[p][a]);
       return key + " (" + channel.name() + ") is not a function of |dX| alone: its line along " +
-             grid.axes()[0].name + " gives F = " + format_number(along.real()) + " + " +
+             grid.axes()[translation[0]].name + " gives F = " + format_number(along.real()) + " + " +
              format_number(along.imag()) + "i 1/s at |dX| = " + format_number(length) +
              " m but it holds " + format_number(v.real()) + " + " + format_number(v.imag()) +
              "i at dX = " + where + ") m (on several axes the exact method tabulates F(|dX|))";
@@ -639,7 +660,7 @@ std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& chan
   for (std::size_t a = 1; a < axes; ++a)
     if (!shown[a])
       return key + " (" + channel.name() + ") holds no displacement with a component along " +
-             grid.axes()[a].name + " of length " + format_number(shown_length) + " to " +
+             grid.axes()[translation[a]].name + " of length " + format_number(shown_length) + " to " +
              format_number(end) +
              " m, so it cannot show that F depends on |dX| alone, which the exact method on "
              "several axes needs (it tabulates F(|dX|) along x); add such displacements "
@@ -647,12 +668,13 @@ std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& chan
   return {};
 }
 
-/// exact_path_reach of |r| on a grid of several translation axes: the axes' reaches combined,
-/// sqrt(sum_a reach_a^2) (each axis' chord bounded by its own, every axis at once).
+/// exact_path_reach of the translation chords' |r| on a grid of several axes: the translation
+/// axes' reaches combined, sqrt(sum_a reach_a^2) (each axis' chord bounded by its own, every axis
+/// at once; a libration axis does not enter |r|).
 double axes_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
                        const InitialStateSpec& initial) {
   double sum = 0.0;
-  for (std::size_t a = 0; a < grid.axis_count(); ++a) {
+  for (std::size_t a : translation_axes(grid)) {
     const double reach = exact_path_reach(grid.axes()[a].inertia, protocol_on_axis(protocol, a),
                                           state_on_axis(grid, initial, a));
     sum += reach * reach;
@@ -660,66 +682,179 @@ double axes_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
   return std::sqrt(sum);
 }
 
-/// On a grid of several translation axes the tabulated channels' F is tabulated on a line of
-/// |dX| along the first axis and evaluated at |r| (chord_axes.hpp): why a channel is not a
-/// function of |dX| alone; "" when each agrees within twice its stated accuracy (two values of
-/// the same F, each within it) plus 1e-12 of its size, at lengths 3 steps, reach/8, reach/2 and
-/// reach, along every axis and the two diagonals (1, 1, ...) and (1, -1, 1, ...) of the grid's
-/// axes, with its value along the first axis (one evaluate_points call per channel: the engine
-/// batched).
-std::string isotropy_obstacle(const Grid& grid, const ChannelList& channels, double step,
-                              double reach, const ChannelTableContext& context) {
-  const std::size_t axes = grid.axis_count();
-  std::vector<std::vector<double>> directions;
-  for (std::size_t a = 0; a < axes; ++a) {
-    std::vector<double> e(axes, 0.0);
-    e[a] = 1.0;
-    directions.push_back(e);
+/// The rotation angle (rad, in [0, pi]) of the orientation o (row-major), from its trace.
+double rotation_angle(const std::array<double, 9>& o) {
+  return std::acos(std::clamp(0.5 * (o[0] + o[4] + o[8] - 1.0), -1.0, 1.0));
+}
+
+/// With a libration axis among several axes an F-table file stands for F(|dX|) at every pair of
+/// orientations (the table is its line at the identity orientation): why the file's values at
+/// other orientations contradict that, or do not show it; "" otherwise. Every value
+/// F_{R_i, R_j}(dX_k) with |dX_k| <= `end` must agree with F_{1, 1}(dX_k) within twice the file's
+/// accuracy plus 1e-12 of their size, and the file must hold an orientation turned by at least
+/// half of min(angle_reach, pi) from the identity (a check is as strong as the file's points).
+std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& channel,
+                                        std::size_t index, double end, double angle_reach) {
+  const io::FTable& t = channel.table();
+  const std::string key = "channels[" + std::to_string(index) + "].file (" + channel.name() + ")";
+  const std::string& axis = grid.axes()[rotation_axis_index(grid)].name;
+  std::size_t identity = t.orientation_count();
+  double widest = 0.0;
+  for (std::size_t i = 0; i < t.orientation_count(); ++i) {
+    const double angle = rotation_angle(t.orientations[i]);
+    if (angle <= 1e-9 && identity == t.orientation_count()) identity = i;
+    widest = std::max(widest, angle);
   }
-  const double norm = 1.0 / std::sqrt(static_cast<double>(axes));
-  std::vector<double> diagonal(axes, norm), alternating(axes, norm);
-  for (std::size_t a = 1; a < axes; a += 2) alternating[a] = -norm;
-  directions.push_back(diagonal);
-  directions.push_back(alternating);
-  const std::vector<double> lengths{3.0 * step, reach / 8.0, reach / 2.0, reach};
-  std::vector<std::vector<double>> displacement;
-  for (double length : lengths)
-    for (const auto& e : directions) {
-      std::vector<double> d(axes);
-      for (std::size_t a = 0; a < axes; ++a) d[a] = length * e[a];
-      displacement.push_back(d);
+  const double shown = 0.5 * std::min(angle_reach, constants::pi);
+  if (identity == t.orientation_count() || widest < shown)
+    return key + " holds no orientation turned by " + format_number(shown) +
+           " rad or more from the identity, so it cannot show that F does not depend on the "
+           "orientation, which the exact method needs with libration axis " +
+           axis +
+           " among several axes (it tabulates F(|dX|) at the identity orientation); add "
+           "orientations (ftable: orientations.kind = \"libration\"), or use the split operator";
+  for (std::size_t k = 0; k < t.displacement_count(); ++k) {
+    const auto& d = t.displacements[k];
+    if (std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) > end) continue;
+    const cplx reference = t.at(identity, identity, k);
+    for (std::size_t i = 0; i < t.orientation_count(); ++i)
+      for (std::size_t j = 0; j < t.orientation_count(); ++j) {
+        const cplx v = t.at(i, j, k);
+        const double agree =
+            2.0 * channel.relative_accuracy() *
+                std::max({channel.rate_scale(), std::abs(reference), std::abs(v)}) +
+            1e-12 * std::max(std::abs(reference), std::abs(v));
+        if (!(std::abs(v - reference) <= agree))
+          return key + " depends on the orientation: F = " + format_number(reference.real()) +
+                 " + " + format_number(reference.imag()) + "i 1/s at dX = (" +
+                 format_number(d[0]) + ", " + format_number(d[1]) + ", " + format_number(d[2]) +
+                 ") m with the identity orientations but " + format_number(v.real()) + " + " +
+                 format_number(v.imag()) + "i between its orientations " + std::to_string(i) +
+                 " and " + std::to_string(j) + " (turned by " +
+                 format_number(rotation_angle(t.orientations[i])) + " and " +
+                 format_number(rotation_angle(t.orientations[j])) +
+                 " rad); with libration axis " + axis +
+                 " among several axes the exact method takes tabulated channels whose F does not "
+                 "depend on the orientation; use the split operator";
+      }
+  }
+  return {};
+}
+
+/// On a grid of several axes the tabulated channels' F is tabulated on a line of |dX| along the
+/// first translation axis at the identity orientation and evaluated at the translation chords'
+/// |r| (chord_axes.hpp). Why a channel does not have that form; "" when it does, within twice its
+/// stated accuracy (two values of the same F, each within it) plus 1e-12 of its size:
+///  - isotropy (two or three translation axes): at lengths 3 steps, reach/8, reach/2 and reach,
+///    F along every translation axis and the two diagonals (1, 1, ...) and (1, -1, 1, ...) agrees
+///    with F along the first;
+///  - independence of the orientation (a libration axis among the axes): at displacements 0,
+///    3 steps, reach/2 and reach along the first translation axis (and reach/2 along the second),
+///    F between the window's ends (both ways), the window's centre c turned by
+///    A = min(angle_reach, pi) against c (both ways) and c + A/2 with itself agrees with F at
+///    phi = phi' = 0.
+/// One evaluate_points call per channel (the engine batched); an F-table file is checked on its
+/// own points (ftable_isotropy_obstacle, ftable_orientation_obstacle).
+std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& channels, double step,
+                                        double reach, double angle_reach,
+                                        const ChannelTableContext& context) {
+  const std::vector<std::size_t> translation = translation_axes(grid);
+  const std::size_t axes = translation.size(), rot = rotation_axis_index(grid);
+  const bool libration = rot < grid.axis_count();
+  // The points, each with the index of the point whose F it must equal (itself: a reference).
+  std::vector<std::vector<double>> displacement, ket, bra;
+  std::vector<std::size_t> reference;
+  const auto add = [&](const std::vector<double>& d, double phi, double phi_prime,
+                       std::size_t equal_to) {
+    displacement.push_back(d);
+    ket.push_back(libration ? std::vector<double>{phi} : std::vector<double>{});
+    bra.push_back(libration ? std::vector<double>{phi_prime} : std::vector<double>{});
+    reference.push_back(equal_to == SIZE_MAX ? reference.size() : equal_to);
+    return reference.size() - 1;
+  };
+  const auto along = [&](std::size_t a, double length) {
+    std::vector<double> d(axes, 0.0);
+    d[a] = length;
+    return d;
+  };
+  if (axes > 1) {
+    const double norm = 1.0 / std::sqrt(static_cast<double>(axes));
+    std::vector<double> diagonal(axes, norm), alternating(axes, norm);
+    for (std::size_t a = 1; a < axes; a += 2) alternating[a] = -norm;
+    for (double length : {3.0 * step, reach / 8.0, reach / 2.0, reach}) {
+      const std::size_t first = add(along(0, length), 0.0, 0.0, SIZE_MAX);
+      for (std::size_t a = 1; a < axes; ++a) add(along(a, length), 0.0, 0.0, first);
+      for (const auto& e : {diagonal, alternating}) {
+        std::vector<double> d(axes);
+        for (std::size_t a = 0; a < axes; ++a) d[a] = length * e[a];
+        add(d, 0.0, 0.0, first);
+      }
     }
-  const std::vector<std::vector<double>> none(displacement.size());
+  }
+  if (libration) {
+    const Axis& window = grid.axes()[rot];
+    const double c = window.center, lo = grid.coordinate(rot, 0),
+                 hi = grid.coordinate(rot, window.points - 1),
+                 turn = std::min(angle_reach, constants::pi);
+    std::vector<std::vector<double>> places{along(0, 0.0), along(0, 3.0 * step),
+                                            along(0, reach / 2.0), along(0, reach)};
+    if (axes > 1) places.push_back(along(1, reach / 2.0));
+    for (const auto& d : places) {
+      const std::size_t zero = add(d, 0.0, 0.0, SIZE_MAX);
+      for (const auto& [phi, phi_prime] :
+           {std::pair{lo, hi}, {hi, lo}, {c + turn, c}, {c, c + turn}, {c + turn / 2, c + turn / 2}})
+        add(d, phi, phi_prime, zero);
+    }
+  }
+  const auto where = [&](std::size_t p) {
+    std::string text = "dX = (";
+    for (std::size_t a = 0; a < axes; ++a)
+      text += (a ? ", " : "") + format_number(displacement[p][a]);
+    text += ") m";
+    if (libration)
+      text += ", phi = " + format_number(ket[p][0]) + ", phi' = " + format_number(bra[p][0]) +
+              " rad";
+    return text;
+  };
   for (std::size_t i = 0; i < channels.size(); ++i) {
     if (!channels[i] || closed_form(*channels[i])) continue;
     const DissipationChannel& f = channels[i]->definition();
     if (const auto* table = dynamic_cast<const FTableChannel*>(&f)) {
       if (std::string why = ftable_isotropy_obstacle(grid, *table, i, reach); !why.empty())
         return why;
+      if (!libration) continue;
+      double h = 0.0;
+      long long count = 0;
+      (void)ftable_line(*table, h, count);  // exact_method_obstacle: a line
+      if (std::string why = ftable_orientation_obstacle(grid, *table, i,
+                                                         static_cast<double>(count) * h,
+                                                         angle_reach);
+          !why.empty())
+        return why;
       continue;
     }
-    const std::vector<cplx> values =
-        channels[i]->evaluate_points(displacement, none, none, context);
-    const std::size_t per_length = directions.size();
-    for (std::size_t l = 0; l < lengths.size(); ++l) {
-      const cplx along = values[l * per_length];
-      for (std::size_t d = 1; d < per_length; ++d) {
-        const cplx v = values[l * per_length + d];
-        const double agree =
-            2.0 * f.relative_accuracy() * std::max({f.rate_scale(), std::abs(along), std::abs(v)}) +
-            1e-12 * std::max(std::abs(along), std::abs(v));
-        if (!(std::abs(v - along) <= agree)) {
-          std::string where = "(";
-          for (std::size_t a = 0; a < axes; ++a)
-            where += (a ? ", " : "") + format_number(displacement[l * per_length + d][a]);
-          return "channels[" + std::to_string(i) + "] (" + f.name() +
-                 ") is not a function of |dX| alone: F = " + format_number(along.real()) + " + " +
-                 format_number(along.imag()) + "i 1/s at |dX| = " + format_number(lengths[l]) +
-                 " m along " + grid.axes()[0].name + " but " + format_number(v.real()) + " + " +
-                 format_number(v.imag()) + "i at dX = " + where +
-                 ") m (on several axes the exact method tabulates F(|dX|))";
-        }
-      }
+    if (displacement.empty()) continue;
+    const std::vector<cplx> values = channels[i]->evaluate_points(displacement, ket, bra, context);
+    for (std::size_t p = 0; p < values.size(); ++p) {
+      if (reference[p] == p) continue;
+      const cplx expected = values[reference[p]], v = values[p];
+      const double agree =
+          2.0 * f.relative_accuracy() * std::max({f.rate_scale(), std::abs(expected), std::abs(v)}) +
+          1e-12 * std::max(std::abs(expected), std::abs(v));
+      if (std::abs(v - expected) <= agree) continue;
+      const std::string head = "channels[" + std::to_string(i) + "] (" + f.name() + ")";
+      const std::string values_text = format_number(expected.real()) + " + " +
+                                      format_number(expected.imag()) + "i 1/s at " +
+                                      where(reference[p]) + " but " + format_number(v.real()) +
+                                      " + " + format_number(v.imag()) + "i at " + where(p);
+      if (ket[p] == ket[reference[p]] && bra[p] == bra[reference[p]])
+        return head + " is not a function of |dX| alone: F = " + values_text +
+               " (on several axes the exact method tabulates F(|dX|))";
+      return head + " depends on the orientation: F = " + values_text + "; with libration axis " +
+             grid.axes()[rot].name +
+             " among several axes the exact method takes tabulated channels whose F does not "
+             "depend on the orientation (a table of F over |dX| and phi - phi' is not built); use "
+             "the split operator";
     }
   }
   return {};
@@ -754,7 +889,13 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
              unit + " for the interpolation): it never extrapolates; tabulate up to at least " +
              format_number(static_cast<double>(needed) * step) + unit;
   }
-  return several ? isotropy_obstacle(grid, channels, step, reach, context) : std::string();
+  if (!several) return {};
+  // The angle chord's reach on a libration axis among the axes (the orientation check's turn).
+  double angle_reach = 0.0;
+  if (const std::size_t rot = rotation_axis_index(grid); rot < grid.axis_count())
+    angle_reach = exact_path_reach(grid.axes()[rot].inertia, protocol_on_axis(protocol, rot),
+                                   state_on_axis(grid, initial, rot));
+  return several_axes_table_obstacle(grid, channels, step, reach, angle_reach, context);
 }
 
 namespace {
@@ -773,10 +914,11 @@ std::string ftable_line_obstacle(const ChannelList& channels) {
 }
 
 /// Why the exact method cannot take a grid of several axes with a rotation axis among them; ""
-/// when it can (no rotation axis, or one libration window whose every channel is the closed-form
-/// gaussian or diffusive, F of the translation chords and the angle chord: chord_axes.hpp). A
-/// channel tabulated along the paths would need a table of F over (|dX|, phi - phi'), which is not
-/// built; desorption_sphere ignores the orientation.
+/// when it can: no rotation axis, or one libration window with the closed-form gaussian and
+/// diffusive (F of the translation chords and the angle chord: chord_axes.hpp) and tabulated
+/// channels, which exact_table_obstacle then checks to be functions of |dX| alone, independent of
+/// the orientation (a table of F over (|dX|, phi - phi') is not built). desorption_sphere ignores
+/// the orientation, as on a libration axis alone.
 std::string several_axes_rotation_obstacle(const Grid& grid, const ChannelList& channels) {
   const std::string axes = std::to_string(grid.axis_count());
   const Axis* rotation = nullptr;
@@ -796,18 +938,10 @@ std::string several_axes_rotation_obstacle(const Grid& grid, const ChannelList& 
   if (!rotation) return {};
   for (std::size_t c = 0; c < channels.size(); ++c) {
     if (!channels[c]) continue;
-    const DissipationChannel& f = channels[c]->definition();
-    if (dynamic_cast<const GaussianChannel*>(&f) || dynamic_cast<const DiffusiveChannel*>(&f))
-      continue;
-    const std::string key = "channels[" + std::to_string(c) + "] (" + channels[c]->name() + ")";
-    if (dynamic_cast<const DesorptionSphereChannel*>(&f))
-      return key + " cannot model rotation axis " + rotation->name +
+    if (dynamic_cast<const DesorptionSphereChannel*>(&channels[c]->definition()))
+      return "channels[" + std::to_string(c) + "] (" + channels[c]->name() + ") cannot model rotation axis " + rotation->name +
              " (its F ignores the orientation; use kind = \"desorption\" with the split "
              "operator)";
-    return key + " has no closed-form F, and on a grid of translation axes and libration axis " +
-           rotation->name +
-           " the exact method takes only the closed forms gaussian and diffusive (a table of F "
-           "over the displacement and the angle difference is not built; use the split operator)";
   }
   return {};
 }
@@ -989,7 +1123,7 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   const bool rotation = on_rotation_axis(grid_member_);
   const std::vector<cplx> f = [&] {
     if (rotation) return rotation_line(tabulated, step, count, context);
-    Axis line = grid_member_.axes()[0];
+    Axis line = grid_member_.axes()[translation_axes(grid_member_).front()];  // lab x
     line.points = static_cast<std::size_t>(count) + 1;
     line.step = step;
     line.center = 0.0;

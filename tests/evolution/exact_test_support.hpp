@@ -222,25 +222,35 @@ inline void back(double w, double mass, double tau, double& k, double& r) {
   }
 }
 
-/// An F table in memory: identity orientation, displacements j step along each of `directions`
-/// (unit vectors of the lab frame) for j = 0..count (dX >= 0 only along x; the channel completes
-/// dX < 0 by Hermiticity), F the Gaussian closed form of |dX|, with the y component weighted by
-/// `y_weight` (1: a function of |dX|).
+/// An F table in memory: orientations turned by `angles` about z (the identity: {0}),
+/// displacements j step along each of `directions` (unit vectors of the lab frame) for j = 0..count
+/// (dX >= 0 only along x; the channel completes dX < 0 by Hermiticity), F the Gaussian closed form
+/// of |dX|, with the y component weighted by `y_weight` (1: a function of |dX|), plus
+/// angular_rate (1 - cos(angle_i - angle_j)) between orientations i and j (0: independent of the
+/// orientation).
 inline std::shared_ptr<ne::FTableChannel> gaussian_table(
     double rate, double a, double step, std::size_t count,
     const std::vector<std::array<double, 3>>& directions = {{1.0, 0.0, 0.0}},
-    double y_weight = 1.0) {
+    double y_weight = 1.0, const std::vector<double>& angles = {0.0},
+    double angular_rate = 0.0) {
   nanodecoh::io::FTable table;
-  table.orientations = {{1, 0, 0, 0, 1, 0, 0, 0, 1}};
+  for (double angle : angles) {
+    const double c = std::cos(angle), s = std::sin(angle);
+    table.orientations.push_back({c, -s, 0, s, c, 0, 0, 0, 1});
+  }
   for (std::size_t d = 0; d < directions.size(); ++d)
     for (std::size_t j = d == 0 ? 0 : 1; j <= count; ++j) {
       const double length = static_cast<double>(j) * step;
-      const std::array<double, 3> v{length * directions[d][0], length * directions[d][1],
-                                    length * directions[d][2]};
-      const double d2 = v[0] * v[0] + y_weight * y_weight * v[1] * v[1] + v[2] * v[2];
-      table.displacements.push_back(v);
-      table.values.push_back(rate * -std::expm1(-d2 / (4 * a * a)));
+      table.displacements.push_back({length * directions[d][0], length * directions[d][1],
+                                     length * directions[d][2]});
     }
+  for (double ket : angles)
+    for (double bra : angles)
+      for (const auto& v : table.displacements) {
+        const double d2 = v[0] * v[0] + y_weight * y_weight * v[1] * v[1] + v[2] * v[2];
+        table.values.push_back(rate * -std::expm1(-d2 / (4 * a * a)) +
+                               angular_rate * (1.0 - std::cos(ket - bra)));
+      }
   table.rate = rate;
   table.tolerance = 1e-15;
   return std::make_shared<ne::FTableChannel>(table, "gaussian.h5", Eigen::Vector3d(0, 0, 1));

@@ -7,8 +7,10 @@
 //    Gauss-Legendre quadrature of the coupled gaussian F(|r|, r_phi) along the vector path (free,
 //    harmonic and linear segments on either axis; paths whose angle winds several turns);
 //  - rho at points (element) against rho on the grid; the CPU and CUDA twins;
-//  - the refusals (a tabulated channel, desorption_sphere, a circle axis with a translation axis)
-//    naming the channel or axis.
+//  - tabulated channels independent of the orientation (a function, F-table files) against the
+//    closed form they tabulate; those that depend on it refused, naming the channel and both values;
+//  - the refusals (desorption_sphere, a circle axis with a translation axis) naming the channel or
+//    axis.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,7 +28,10 @@
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
+#include "nanodecoh/evolution/localization_channels.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/localization/body.hpp"
+#include "nanodecoh/localization/localization_rate.hpp"
 #include "nanodecoh/quadrature.hpp"
 #include "run_cli.hpp"  // NANODECOH_REQUIRE_CUDA_DEVICE
 #include "translation_libration_test_support.hpp"
@@ -38,6 +43,9 @@ using cplx = std::complex<double>;
 using nanodecoh::constants::hbar;
 using nanodecoh::testing::exact::run_two_outputs;
 using nanodecoh::testing::exact::back;
+using nanodecoh::testing::exact::gaussian_table;
+using nanodecoh::testing::exact::max_abs_difference;
+using nanodecoh::testing::axes::max_abs;
 using nanodecoh::testing::exact::gaussian_chi0;
 using nanodecoh::testing::exact::seen_by;
 using nanodecoh::testing::exact::segment;
@@ -324,6 +332,129 @@ INSTANTIATE_TEST_SUITE_P(Backends, TranslationLibrationTwins,
                            return std::string(nanodecoh::to_string(test_info.param));
                          });
 
+// ---- tabulated channels independent of the orientation ---------------------------------------
+
+/// F = Gamma (1 - exp(-|dX|^2/(4 a^2))) as a function of the displacement that ignores the angles,
+/// plus angular_rate (1 - cos(phi - phi')) (0: independent of the orientation).
+std::shared_ptr<ne::FunctionChannel> distance_function(double rate, double a,
+                                                       double angular_rate = 0.0) {
+  return std::make_shared<ne::FunctionChannel>(
+      [rate, a, angular_rate](const std::vector<double>& d, const std::vector<double>& ket,
+                              const std::vector<double>& bra) {
+        double d2 = 0.0;
+        for (double v : d) d2 += v * v;
+        const double turn = ket.empty() ? 0.0 : 1.0 - std::cos(ket[0] - bra[0]);
+        return cplx(rate * -std::expm1(-d2 / (4 * a * a)) + angular_rate * turn, 0.0);
+      },
+      "distance_function", 0.5 * rate / (4 * a * a));
+}
+
+// A channel whose F is a function of |dX| and does not depend on the orientation (a photon
+// channel, a body symmetric about the rotation axis) is tabulated as F(|dX|) along the translation
+// chords, as on translation axes alone: with the coupled angular gaussian beside it, rho equals
+// the all-closed-form run's (the same Gaussian in closed form) within the table's stated error,
+// for a function on (x, phi) and an F-table file with orientations turned up to 3 rad about the axis
+// on (phi, x), through a trap on phi, a force on x and a release.
+TEST(ExactOnTranslationAndLibration, AnOrientationIndependentTabulatedChannelAgreesWithItsClosedForm) {
+  const double tolerance = 1e-10, t = 2.5e-4;
+  const auto angular = std::make_shared<ne::GaussianChannel>(300.0, 4e-9, 0.05);
+  const auto file = gaussian_table(4000.0, 5e-9, 0.25e-9, 1200, {{1.0, 0.0, 0.0}}, 1.0,
+                                   {0.0, 1.0, 2.0, 3.0});
+  for (bool phi_first : {false, true}) {
+    const ne::Grid grid = mixed_grid(16, 12, phi_first);
+    const std::size_t x = phi_first ? 1 : 0, phi = 1 - x;
+    const std::vector<ne::Segment> protocol{
+        on_axis(segment(ne::PotentialKind::harmonic, 1e-4, 2000.0), phi),
+        on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), x),
+        segment(ne::PotentialKind::free, 0.5e-4)};
+    const ne::InitialStateSpec in = cat_on(grid, x);
+    const ne::ExactPropagator closed(
+        grid, protocol, {std::make_shared<ne::GaussianChannel>(4000.0, 5e-9), angular}, in,
+        tolerance);
+    const auto reference = closed.density_matrix(t);
+    // The function on (x, phi), the file (after the closed form) on (phi, x).
+    const ne::ChannelList channels = phi_first
+                                         ? ne::ChannelList{angular, file}
+                                         : ne::ChannelList{distance_function(4000.0, 5e-9), angular};
+    {
+      SCOPED_TRACE(phi_first ? "file, phi first" : "function, x first");
+      EXPECT_EQ(ne::exact_table_obstacle(grid, protocol, channels, in), "");
+      const ne::ExactPropagator tabulated(grid, protocol, channels, in, tolerance);
+      ASSERT_TRUE(tabulated.tabulated());
+      double error = 0.0;
+      const auto rho = tabulated.density_matrix(t, &error);
+      EXPECT_GE(error, tabulated.table_error_rate() * t);
+      EXPECT_LT(error, 1e-6);
+      EXPECT_LT(max_abs_difference(rho, reference),
+                tabulated.table_error_rate() * t * max_abs(reference) + 4 * tolerance);
+    }
+    // The channels acted: the coherence between the cat's branches (at phi = 0) fell.
+    const auto branch = [&](double sign) {
+      std::vector<double> point(2, 0.0);
+      point[x] = in.center + sign * 0.5 * in.separation;
+      return point;
+    };
+    EXPECT_LT(std::abs(closed.element(t, branch(-1), branch(1)) /
+                       closed.element(0.0, branch(-1), branch(1))),
+              0.9);
+  }
+}
+
+// A tabulated channel that depends on the orientation (here by 50 (1 - cos(phi - phi')) 1/s) is
+// refused with the libration axis among the axes, naming the channel, the points and both values;
+// so is an F-table file that depends on it, and one that holds only the identity orientation
+// (it cannot show that F does not depend on it). "exact" is refused naming the segment.
+TEST(ExactOnTranslationAndLibration, TabulatedChannelsThatDependOnTheOrientationAreRefused) {
+  const ne::Grid grid = mixed_grid(20, 16);
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::free, 1e-4)};
+  const ne::InitialStateSpec in = cat_on(grid, 0);
+  const auto expect_obstacle = [&](const ne::ChannelList& channels, const std::string& what) {
+    const std::string why = ne::exact_table_obstacle(grid, protocol, channels, in);
+    EXPECT_NE(why.find(what), std::string::npos) << why;
+    try {
+      const ne::ExactPropagator refused(grid, protocol, channels, in, 1e-10);
+      ADD_FAILURE() << "no refusal of " << what;
+    } catch (const nanodecoh::InvalidArgument& e) {
+      EXPECT_EQ(e.parameter(), "protocol[0].method");
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  expect_obstacle({distance_function(4000.0, 5e-9, 50.0)},
+                  "channels[0] (distance_function) depends on the orientation: F = ");
+  expect_obstacle({distance_function(4000.0, 5e-9, 50.0)}, "with libration axis phi among");
+  expect_obstacle({gaussian_table(4000.0, 5e-9, 0.25e-9, 1200, {{1.0, 0.0, 0.0}}, 1.0,
+                                  {0.0, 1.0, 2.0}, 50.0)},
+                  "channels[0].file (table(gaussian.h5)) depends on the orientation");
+  expect_obstacle({gaussian_table(4000.0, 5e-9, 0.25e-9, 1200)},
+                  "channels[0].file (table(gaussian.h5)) holds no orientation turned by");
+  // Without the angular term the same function passes.
+  EXPECT_EQ(ne::exact_table_obstacle(grid, protocol, {distance_function(4000.0, 5e-9)}, in), "");
+}
+
+// The engine's desorption depends on the orientation even for a body symmetric about the rotation
+// axis: each emission's recoil carries angular momentum about it (r x p of a site off the axis),
+// so F between two orientations at dX = 0 is the rotational decoherence rate, not 0. A Janus
+// sphere librating about its cap's axis z is refused, naming the channel, both points and values.
+TEST(ExactOnTranslationAndLibration, TheEnginesDesorptionDependsOnTheOrientation) {
+  namespace loc = nanodecoh::localization;
+  loc::EmissionModel model;
+  model.body = loc::make_janus_sphere(75e-9, 1.0);
+  model.spectrum = loc::Spectrum::thermal(0.002);  // 1/k_T = 11 nm
+  model.emitted_mass = 1.00794 * 1.66053906660e-27;
+  model.rate = 800.0;
+  const ne::ChannelList janus{std::make_shared<ne::LocalizationChannel>(
+      std::make_shared<const loc::LocalizationRate>(model), 1e-6, Eigen::Vector3d(0, 0, 1),
+      "desorption(janus)")};
+  const ne::Grid grid = mixed_grid(16, 12);
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::free, 1e-4)};
+  const ne::InitialStateSpec in = cat_on(grid, 0);
+  const std::string why = ne::exact_table_obstacle(grid, protocol, janus, in);
+  EXPECT_NE(why.find("channels[0] (desorption(janus)) depends on the orientation: F = "),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("at dX = (0) m, phi = 0, phi' = 0 rad but "), std::string::npos) << why;
+}
+
 // ---- what the method does not cover ---------------------------------------------------------
 
 /// The exact method's refusal of `channels` on `grid` names `what`; through the constructor the
@@ -351,18 +482,6 @@ void expect_refused(const ne::Grid& grid, const ne::ChannelList& channels, const
 TEST(ExactOnTranslationAndLibration, RefusesWhatItDoesNotCoverNamingTheReason) {
   const ne::Grid grid = mixed_grid(24, 20);
   const auto gaussian = std::make_shared<ne::GaussianChannel>(100.0, 3e-9, 0.05);
-  // A channel without a closed form (tabulated along the paths on translation axes alone): a
-  // function of the displacement and the angles.
-  const auto function = std::make_shared<ne::FunctionChannel>(
-      [](const std::vector<double>& d, const std::vector<double>&, const std::vector<double>&) {
-        return cplx(1e18 * d[0] * d[0], 0.0);
-      },
-      "quadratic_function", 1e18);
-  expect_refused(grid, {gaussian, function},
-                 "channels[1] (quadratic_function) has no closed-form F");
-  // An F-table file.
-  expect_refused(grid, {nanodecoh::testing::exact::gaussian_table(100.0, 3e-9, 0.25e-9, 4096)},
-                 "has no closed-form F", false);
   // desorption_sphere ignores the orientation.
   expect_refused(
       grid, {std::make_shared<ne::DesorptionSphereChannel>(300.0, 300.0, 18 * 1.66053906660e-27)},
