@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "axes_test_support.hpp"
+#include "evolve_test_configs.hpp"
 #include "exact_test_support.hpp"
 #include "nanodecoh/evolution/channels.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/initial_state.hpp"
 #include "nanodecoh/evolution/simulation.hpp"
+#include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "run_cli.hpp"
 #include "translation_libration_test_support.hpp"
@@ -278,6 +280,121 @@ final_state = true
   EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1) << refused.err;
   EXPECT_NE(refused.err.find("protocol[1].method"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("desorption_sphere"), std::string::npos) << refused.err;
+}
+
+// The ftable -> evolve path on a translation axis and a libration axis, through the CLI:
+//  - an F-table file whose F is a Gaussian of |dX| at every pair of its orientations (turned by
+//    0 to 3 rad about z) drives "exact" beside the coupled angular gaussian, and agrees with the
+//    run whose Gaussian is the closed form within the two runs' stated estimates;
+//  - the photon channels (magnetic, dielectric: F(|dX|) of a sphere, no orientation) run "exact";
+//  - `nanodecoh ftable` of a Lambertian sphere over orientations about z: the engine's F depends
+//    on the orientation (the recoil's angular momentum), so "exact" is refused in one line naming
+//    the file's key, the orientation and both values.
+TEST(ExactOnTranslationAndLibration, TabulatedChannelsThroughTheCli) {
+  const std::string dir = make_temp_dir("exact_translation_libration_ftable");
+  {
+    auto file = nanodecoh::io::Hdf5File::create(dir + "/G.h5");
+    nanodecoh::io::write_ftable(
+        file, gaussian_table(4000.0, 5e-9, 0.25e-9, 400, {{1.0, 0.0, 0.0}}, 1.0,
+                             {0.0, 1.0, 2.0, 3.0})
+                  ->table());
+  }
+  const std::string base = R"(
+[particle]
+mass = 1e-20
+moment_of_inertia = 1e-34
+[[axes]]
+name = "x"
+points = 24
+step = 1e-9
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "libration"
+points = 16
+step = 0.01
+[initial]
+kind = "cat"
+axis = "x"
+width = 1.5e-9
+separation = 5e-9
+center = 0.5e-9
+other_width = 0.012
+[time]
+step = 1.0e-5
+outputs = 3
+[[protocol]]
+duration = 1.0e-4
+potential = "free"
+method = "exact"
+[output]
+final_state = true
+[[channels]]
+kind = "gaussian"
+rate = 300.0
+length = 4e-9
+angular_length = 0.05
+)";
+  const auto run = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name + ".toml") << text;
+    return run_cli({"evolve", dir + "/" + name + ".toml", "--out", dir + "/" + name + ".h5",
+                    "--json", "--backend", "cpu"});
+  };
+  const auto a =
+      run("table", base + "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/G.h5\"\n");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto ja = nlohmann::json::parse(a.out);
+  EXPECT_EQ(ja["steps"], 0);
+  EXPECT_NE(ja["methods"][0].get<std::string>().find("libration axis phi"), std::string::npos)
+      << ja["methods"];
+  EXPECT_NE(a.err.find("F of table(" + dir + "/G.h5) tabulated on"), std::string::npos) << a.err;
+  const auto b = run("closed", base + "[[channels]]\nkind = \"gaussian\"\nrate = 4000.0\n"
+                                      "length = 5e-9\n");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto jb = nlohmann::json::parse(b.out);
+  const double estimate = ja["exact_error_estimate"].get<double>();
+  EXPECT_LT(estimate, 1e-5);
+  // chi differs by at most the estimates, rho (a trapezoid sum over k, weights summing to one per
+  // chord) by at most twice their sum.
+  const double bound = 2.0 * (estimate + jb["exact_error_estimate"].get<double>()) + 1e-14;
+  const auto rho_a = nanodecoh::io::Hdf5File::open_read(dir + "/table.h5").read_complex("final/rho");
+  const auto rho_b =
+      nanodecoh::io::Hdf5File::open_read(dir + "/closed.h5").read_complex("final/rho");
+  EXPECT_LE(max_abs_difference(rho_a, rho_b), bound);
+  const double coherence = ja["final"]["coherence_normalized"].get<double>();
+  EXPECT_LT(coherence, 0.95);  // the channels acted
+  EXPECT_NEAR(coherence, jb["final"]["coherence_normalized"].get<double>(), 2.0 * bound);
+  // The photon channels of a silica sphere (the material gives its mass, moment of inertia,
+  // radius, eps and chi): "exact" runs, the table line names them.
+  std::string photons = base;
+  photons.replace(photons.find("mass = 1e-20\nmoment_of_inertia = 1e-34\n"),
+                  std::string("mass = 1e-20\nmoment_of_inertia = 1e-34\n").size(),
+                  "material = \"fused-silica\"\nradius = 50.0e-9\n");
+  const auto c = run("photons", photons +
+                                    "[[channels]]\nkind = \"magnetic\"\ntemperature = 300.0\n"
+                                    "[[channels]]\nkind = \"dielectric\"\ntemperature = 300.0\n");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(nlohmann::json::parse(c.out)["steps"], 0);
+  EXPECT_NE(c.err.find("F of magnetic("), std::string::npos) << c.err;
+  // The engine's F over orientations about z: refused in one line.
+  std::ostringstream points;
+  for (int j = 0; j <= 55; ++j) points << (j ? ", " : "") << j * 1e-9 << ", 0, 0";  // the reach
+  std::ofstream(dir + "/ftable.toml") << nanodecoh::testing::lambertian_sphere_ftable(
+      1.0, 1000.0, 0.02,
+      "[orientations]\nkind = \"libration\"\naxis = [0, 0, 1]\ncount = 2\nstep = 1.6\n"
+      "[displacements]\nkind = \"list\"\npoints = [" + points.str() + "]\n",
+      1e-6);
+  const auto made = run_cli({"ftable", dir + "/ftable.toml", "--out", dir + "/F.h5", "--quiet",
+                             "--backend", "cpu"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto refused =
+      run("engine", base + "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/F.h5\"\n");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1)
+      << refused.err;
+  EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("channels[1].file"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("depends on the orientation"), std::string::npos) << refused.err;
 }
 
 }  // namespace
