@@ -65,9 +65,10 @@ struct AxesModel {
   double angular_length[max_channels] = {};
   double tolerance = 1e-10;  ///< absolute error of the F path integral
   /// The channels without a closed form (magnetic, dielectric, the engine's desorption of an
-  /// isotropic body, a function), summed and tabulated as F(|dX|) on a line (the propagator
-  /// checks that each is a function of |dX| alone; translation axes only), evaluated at |r|;
-  /// intervals = 0: none.
+  /// isotropic body, a function, an F-table file), summed and tabulated as F(|dX|) on a line (the
+  /// propagator checks that each is a function of |dX| alone and, with a libration axis, that it
+  /// does not depend on the orientation), evaluated at the translation chords' |r|; intervals = 0:
+  /// none.
   TabulatedRate table;
 };
 

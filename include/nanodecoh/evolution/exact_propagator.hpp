@@ -54,8 +54,8 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
 /// Why the channels without a closed form cannot be tabulated for this whole protocol (an F
 /// table file that is not a uniform line along x at zero orientation difference, on a rotation
 /// axis a uniform line of angle differences at dX = 0, or that does not reach as far as the
-/// paths do; on several axes a channel whose F depends on the direction of dX, checked by
-/// evaluating it, the engine in one batched call on `context`'s backend, with its stop flag and
+/// paths do; on several axes a channel whose F depends on the direction of dX or, with a
+/// libration axis among them, on the orientation, checked by evaluating it, the engine in one batched call on `context`'s backend, with its stop flag and
 /// progress line; an F-table file checked on its own points); "" when they can (or there are
 /// none). Call after exact_method_obstacle() is empty for every segment.
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
