@@ -406,13 +406,7 @@ NANODECOH_HD inline Complex axes_chord_at(const AxesModel& m, double t, const do
       map_back(axis, s, span, k[a], r[a]);
     }
   }
-  if (known) {
-    integral = *cached_integral;
-    error = *cached_error;
-  } else if (cached_integral != nullptr) {
-    *cached_integral = integral;
-    *cached_error = error;
-  }
+  damping_from_cache(known, integral, error, cached_integral, cached_error);
   // The tabulated F differs from the true F by at most table.error_rate along the whole path.
   if (m.table.intervals > 0) error += t * m.table.error_rate;
   const Complex factor = cexp(-integral - tabulated.re, phase - tabulated.im);

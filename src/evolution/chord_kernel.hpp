@@ -794,6 +794,20 @@ NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, doubl
   return any;
 }
 
+/// One point of a ChordDampingCache table (closed-form channels only: the stored estimate replaces
+/// the whole path's): with `known` (a stored integral, not NaN) the stored integral and its
+/// estimate replace the computed ones, the same numbers; otherwise, with a cache, they are stored.
+NANODECOH_HD inline void damping_from_cache(bool known, double& integral, double& error,
+                                            double* cached_integral, double* cached_error) {
+  if (known) {
+    integral = *cached_integral;
+    error = *cached_error;
+  } else if (cached_integral != nullptr) {
+    *cached_integral = integral;
+    *cached_error = error;
+  }
+}
+
 /// chi(k, r) at time t (0 <= t <= the protocol's duration); `error` receives the error estimate
 /// of the F integral along the path. With `cached_integral` and `cached_error` (one point of a
 /// ChordDampingCache table): a stored integral (not NaN) and its estimate are used instead of
@@ -834,13 +848,7 @@ NANODECOH_HD inline Complex chord_at(const Model& m, double t, double k, double 
       phase += -k * m.force[s] * span * span / (2.0 * m.mass) + r * m.force[s] * span / hbar;
     map_back(m, s, span, k, r);
   }
-  if (known) {
-    integral = *cached_integral;
-    error = *cached_error;
-  } else if (cached_integral != nullptr) {
-    *cached_integral = integral;
-    *cached_error = error;
-  }
+  damping_from_cache(known, integral, error, cached_integral, cached_error);
   // The tabulated F differs from the true F by at most table.error_rate along the whole path.
   if (m.table.intervals > 0) error += t * m.table.error_rate;
   // A grid state's interpolated chi_0 is within grid_state.error of the true one, and the

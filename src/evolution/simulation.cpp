@@ -479,22 +479,56 @@ ChordDampingCache* shared_path_integrals(const SimulationSpec& spec, const RunCo
   return slot.damping.get();
 }
 
+/// The exact propagator's notices and bounds, into the run's: the F table's description, a state
+/// given on the grid (its description when `describe_state`), and both error bounds.
+void report_exact_setup(const ExactPropagator& exact, const std::string& who, bool describe_state,
+                        std::ostream& notices, RunResult& result) {
+  if (exact.tabulated())
+    notices << "nanodecoh: notice: " << who << exact.table_description() << "\n";
+  result.exact_table_error_bound =
+      std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
+  // A state given on the grid (a file at the start, or the split operator's rho): its chord
+  // function's error bound, part of every point's estimate, is also reported on its own.
+  if (exact.grid_state()) {
+    if (describe_state)
+      notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
+    result.exact_initial_state_error =
+        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
+  }
+}
+
+/// rho on the grid at time `t` of the exact propagator (`shown` in the run's time, for the
+/// message), its estimate folded into `error`; NumericalError when it is not finite.
+std::vector<cplx> exact_rho_at(const ExactPropagator& exact, double t, double shown,
+                               Backend backend, ChordDampingCache* damping, double& error) {
+  double e = 0.0;
+  std::vector<cplx> rho = exact.density_matrix(t, backend, &e, damping);
+  error = std::max(error, e);
+  for (const cplx& v : rho)
+    if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
+      throw NumericalError("NaN or inf in the exact rho at t = " + format_number(shown) + " s");
+  return rho;
+}
+
+/// The warning when the exact state's trace on the grid is not 1 (`where` it was seen).
+void warn_exact_trace(const std::string& where, double trace, bool hand_off,
+                      std::ostream& notices) {
+  // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
+  // "Back to the grid"), so its trace is not the share of the state inside the box.
+  notices << "nanodecoh: warning: " << where
+          << " the exact state reaches beyond the box: rho on the grid shows it wrapped "
+             "back into the box (aliased), with trace "
+          << format_number(trace) << " instead of 1 (use more points)"
+          << (hand_off ? "; the split operator continues from that rho" : "") << "\n";
+}
+
 /// One exact run: the series (and, for the main run, snapshots and the final state).
 Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList& channels,
                  bool main_run, const RunControl& control, Backend backend, std::ostream& notices,
                  RunResult& result, double progress_begin, double progress_span) {
   const ExactPropagator exact(grid, spec.protocol, channels, spec.initial, spec.exact_tolerance,
                               ChannelTableContext{backend, control.stop, control.progress});
-  if (exact.tabulated())
-    notices << "nanodecoh: notice: " << (main_run ? "" : "diffusive comparison: ")
-            << exact.table_description() << "\n";
-  result.exact_table_error_bound =
-      std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
-  if (exact.grid_state()) {
-    if (main_run) notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
-    result.exact_initial_state_error =
-        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
-  }
+  report_exact_setup(exact, main_run ? "" : "diffusive comparison: ", main_run, notices, result);
   ChordDampingCache* const damping =
       spec.coherence_only ? nullptr : shared_path_integrals(spec, control, main_run);
   const bool damping_was_full = damping != nullptr && damping->full();
@@ -543,12 +577,7 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
   for (double t : times) {
     if (control.stop && control.stop->load())
       throw Interrupted("stopped at t = " + format_number(t) + " s (exact runs keep no state)");
-    double e = 0.0;
-    std::vector<cplx> rho = exact.density_matrix(t, backend, &e, damping);
-    error = std::max(error, e);
-    for (const cplx& v : rho)
-      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
-        throw NumericalError("NaN or inf in the exact rho at t = " + format_number(t) + " s");
+    std::vector<cplx> rho = exact_rho_at(exact, t, t, backend, damping, error);
     if (std::find(outputs.begin(), outputs.end(), t) != outputs.end()) {
       Observables o = exact_observables(spec, grid, exact, calc, rho, t, error);
       // The continuum solution is exact; the grid shows it only where it resolves it.
@@ -556,12 +585,7 @@ Record run_exact(const SimulationSpec& spec, const Grid& grid, const ChannelList
         warned_momentum = warn_momentum_edge(grid, o, "at t = " + format_number(t) + " s", notices);
       if (main_run && !warned_trace && std::abs(o.trace - 1.0) > 1e-6) {
         warned_trace = true;
-        // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
-        // "Back to the grid"), so its trace is not the share of the state inside the box.
-        notices << "nanodecoh: warning: at t = " << format_number(t)
-                << " s the exact state reaches beyond the box: rho on the grid shows it wrapped "
-                   "back into the box (aliased), with trace "
-                << format_number(o.trace) << " instead of 1 (use more points)\n";
+        warn_exact_trace("at t = " + format_number(t) + " s", o.trace, false, notices);
       }
       record.series.push_back(std::move(o));
     }
@@ -844,18 +868,8 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
       grid_state
           ? ExactPropagator(grid, protocol, channels, grid_state, spec.exact_tolerance, context)
           : ExactPropagator(grid, protocol, channels, spec.initial, spec.exact_tolerance, context);
-  if (exact.tabulated())
-    notices << "nanodecoh: notice: " << who << exact.table_description() << "\n";
-  // A state given on the grid (a file at the start, or the split operator's rho): its chord
-  // function's error bound, part of every point's estimate, is also reported on its own.
-  if (exact.grid_state()) {
-    if (main_run && !grid_state)
-      notices << "nanodecoh: notice: " << exact.grid_state()->description() << "\n";
-    result.exact_initial_state_error =
-        std::max(result.exact_initial_state_error, exact.grid_state()->error_estimate());
-  }
-  result.exact_table_error_bound =
-      std::max(result.exact_table_error_bound, exact.table_error_rate() * exact.duration());
+  // (The split operator's rho was described above.)
+  report_exact_setup(exact, who, main_run && !grid_state, notices, result);
   // The shared F path integrals are keyed by the time in the block: only the first block's,
   // whose times are the run's.
   ChordDampingCache* const damping =
@@ -889,12 +903,7 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
     // The time in the block; its end exactly (the schedule's sums may differ by rounding).
     const double local =
         s == last ? exact.duration() : std::clamp(t - begin_time, 0.0, exact.duration());
-    double e = 0.0;
-    std::vector<cplx> rho = exact.density_matrix(local, backend, &e, damping);
-    error = std::max(error, e);
-    for (const cplx& v : rho)
-      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
-        throw NumericalError("NaN or inf in the exact rho at t = " + format_number(t) + " s");
+    std::vector<cplx> rho = exact_rho_at(exact, local, t, backend, damping, error);
     const bool boundary = hand_off && s == last;
     if (sch.outputs.count(s) != 0 || boundary) {
       Observables o = exact_observables(spec, grid, exact, calc, rho, local, error);
@@ -908,13 +917,7 @@ std::vector<cplx> Runner::run_exact_block(const ChannelList& channels, const Met
         resolution_warned = warn_momentum_edge(grid, o, where, notices);
       if (main_run && std::abs(o.trace - 1.0) > 1e-6 && (boundary || !trace_warned)) {
         trace_warned = true;
-        // The grid's rho is the exact state wrapped with the period of the k sum (docs/physics.md,
-        // "Back to the grid"), so its trace is not the share of the state inside the box.
-        notices << "nanodecoh: warning: " << where
-                << " the exact state reaches beyond the box: rho on the grid shows it wrapped "
-                   "back into the box (aliased), with trace "
-                << format_number(o.trace) << " instead of 1 (use more points)"
-                << (boundary ? "; the split operator continues from that rho" : "") << "\n";
+        warn_exact_trace(where, o.trace, boundary, notices);
       }
       if (sch.outputs.count(s) != 0) {
         o.time = t;
