@@ -264,9 +264,8 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
     while (end < n && spec.protocol[end].method != PropagationMethod::split_operator &&
            obstacle[end].empty())
       ++end;
-    const std::string why =
-        exact_table_obstacle(grid, segments_of(first, end), spec.channels, block_initial(first),
-                             context);
+    const std::string why = exact_table_obstacle(grid, segments_of(first, end), spec.channels,
+                                                 block_initial(first), context);
     return why.empty() ? tabulated : why;
   };
   // An exact block after a split one holds the chord-function lattice of the split operator's
@@ -344,9 +343,9 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
   if (!tabulated.empty())
     for (const MethodBlock& block : plan.blocks) {
       if (!block.exact) continue;
-      const std::string why = exact_table_obstacle(grid, segments_of(block.first, block.end),
-                                                   spec.channels, block_initial(block.first),
-                                                   context);
+      const std::string why =
+          exact_table_obstacle(grid, segments_of(block.first, block.end), spec.channels,
+                               block_initial(block.first), context);
       if (!why.empty()) throw refuse(block.first, why);
     }
   plan.exact = plan.blocks.size() == 1 && plan.blocks.front().exact;
@@ -361,12 +360,11 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
     if (m.exact) {
       const MethodBlock& block = plan.blocks[m.block];
       m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
-                 (grid.axis_count() > 1
-                      ? several_axes_method(grid)
-                      : std::string("quadratic potential on a ") +
-                            (grid.axes()[0].kind == AxisKind::rotation
-                                 ? "libration axis, F of phi - phi' alone"
-                                 : "translation axis")) +
+                 (grid.axis_count() > 1 ? several_axes_method(grid)
+                                        : std::string("quadratic potential on a ") +
+                                              (grid.axes()[0].kind == AxisKind::rotation
+                                                   ? "libration axis, F of phi - phi' alone"
+                                                   : "translation axis")) +
                  ", every F in closed form or tabulated along the paths; time.step is ignored";
       if (!plan.exact)
         m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";

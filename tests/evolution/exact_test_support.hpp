@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <complex>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
@@ -132,8 +133,8 @@ inline void expect_split_converges_to_exact(const ne::Grid& grid,
 /// element (the split operator's grid floor and dt^4 remainder).
 inline void expect_cli_exact_matches_extrapolated_split(const std::string& dir,
                                                         const std::string& path,
-                                                        const std::string& reason,
-                                                        std::size_t size, double bound) {
+                                                        const std::string& reason, std::size_t size,
+                                                        double bound) {
   using nanodecoh::testing::run_cli;
   const auto r =
       run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
@@ -168,6 +169,35 @@ inline void expect_cli_exact_matches_extrapolated_split(const std::string& dir,
   EXPECT_NEAR(coarse / fine, 4.0, 0.05);
   EXPECT_LT(max_abs_difference(extrapolated, exact) / scale, bound)
       << "errors " << coarse << " " << fine;
+}
+
+/// `nanodecoh evolve` of the configuration `text`, written as dir/name.toml, into dir/name.h5,
+/// with --json on the CPU.
+inline nanodecoh::testing::CliResult evolve_json(const std::string& dir, const std::string& name,
+                                                 const std::string& text) {
+  std::ofstream(dir + "/" + name + ".toml") << text;
+  return nanodecoh::testing::run_cli({"evolve", dir + "/" + name + ".toml", "--out",
+                                      dir + "/" + name + ".h5", "--json", "--backend", "cpu"});
+}
+
+/// Two exact runs of the same problem (evolve_json's dir/a.h5 and dir/b.h5, `ja` and `jb` their
+/// summaries) agree: chi differs by at most their estimates, so rho (a trapezoid sum over k,
+/// weights summing to one per chord) by at most twice their sum, plus rounding, and the branch
+/// coherence by twice that; and the channels acted (coherence below `acted`).
+inline void expect_exact_runs_agree(const std::string& dir, const std::string& a,
+                                    const nlohmann::json& ja, const std::string& b,
+                                    const nlohmann::json& jb, double acted) {
+  const double bound =
+      2.0 * (ja["exact_error_estimate"].get<double>() + jb["exact_error_estimate"].get<double>()) +
+      1e-14;
+  const auto rho_a =
+      nanodecoh::io::Hdf5File::open_read(dir + "/" + a + ".h5").read_complex("final/rho");
+  const auto rho_b =
+      nanodecoh::io::Hdf5File::open_read(dir + "/" + b + ".h5").read_complex("final/rho");
+  EXPECT_LE(max_abs_difference(rho_a, rho_b), bound);
+  const double coherence = ja["final"]["coherence_normalized"].get<double>();
+  EXPECT_LT(coherence, acted);
+  EXPECT_NEAR(coherence, jb["final"]["coherence_normalized"].get<double>(), 2.0 * bound);
 }
 
 // ---- oracles of the several-axes tests, written from the physics, not from the code ----------
@@ -230,9 +260,8 @@ inline void back(double w, double mass, double tau, double& k, double& r) {
 /// orientation).
 inline std::shared_ptr<ne::FTableChannel> gaussian_table(
     double rate, double a, double step, std::size_t count,
-    const std::vector<std::array<double, 3>>& directions = {{1.0, 0.0, 0.0}},
-    double y_weight = 1.0, const std::vector<double>& angles = {0.0},
-    double angular_rate = 0.0) {
+    const std::vector<std::array<double, 3>>& directions = {{1.0, 0.0, 0.0}}, double y_weight = 1.0,
+    const std::vector<double>& angles = {0.0}, double angular_rate = 0.0) {
   nanodecoh::io::FTable table;
   for (double angle : angles) {
     const double c = std::cos(angle), s = std::sin(angle);
@@ -241,8 +270,8 @@ inline std::shared_ptr<ne::FTableChannel> gaussian_table(
   for (std::size_t d = 0; d < directions.size(); ++d)
     for (std::size_t j = d == 0 ? 0 : 1; j <= count; ++j) {
       const double length = static_cast<double>(j) * step;
-      table.displacements.push_back({length * directions[d][0], length * directions[d][1],
-                                     length * directions[d][2]});
+      table.displacements.push_back(
+          {length * directions[d][0], length * directions[d][1], length * directions[d][2]});
     }
   for (double ket : angles)
     for (double bra : angles)

@@ -234,7 +234,6 @@ final_state = true
   expect_error(circle, "is a full circle (mode = \"circle\")");
 }
 
-
 // A protocol mixing the methods through the CLI: trap (exact), double well (split: not
 // quadratic), free flight (split: it follows a split segment; exact when asked for). The JSON
 // summary and the result file say per segment which method ran and why, the exact block's error

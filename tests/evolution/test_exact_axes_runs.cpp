@@ -162,8 +162,8 @@ final_state = true
   std::ofstream(path) << config;
   // The grid floor of SplitConvergesToExactAsDtSquaredWithACoupledChannel (6.3e-8, the same
   // grid and a heavier particle): bound 2e-7.
-  expect_cli_exact_matches_extrapolated_split(dir, path, "quadratic potential on 2 translation axes",
-                                              896u * 896u, 2e-7);
+  expect_cli_exact_matches_extrapolated_split(
+      dir, path, "quadratic potential on 2 translation axes", 896u * 896u, 2e-7);
   // Exact on a double well: refused, one line.
   std::string well = config;
   const std::string linear = "potential = \"linear\"\naxis = \"y\"\nforce = 2.0e-23\n";
@@ -194,8 +194,7 @@ TEST(ExactOnSeveralAxes, FtableFileDrivesTheExactMethodThroughTheCli) {
   points.precision(17);
   const auto add_line = [&](double ex, double ey, int first, int last) {
     for (int j = first; j <= last; ++j)
-      points << (points.tellp() > 0 ? ", " : "") << j * step * ex << ", " << j * step * ey
-             << ", 0";
+      points << (points.tellp() > 0 ? ", " : "") << j * step * ex << ", " << j * step * ey << ", 0";
   };
   add_line(1.0, 0.0, 0, 170);  // to 85 nm (the paths reach 82 nm)
   add_line(0.0, 1.0, 1, 84);
@@ -203,11 +202,12 @@ TEST(ExactOnSeveralAxes, FtableFileDrivesTheExactMethodThroughTheCli) {
   const std::string ftable = nanodecoh::testing::lambertian_sphere_ftable(
       1.0, 1000.0, 0.02,
       "[orientations]\nkind = \"libration\"\naxis = [0, 0, 1]\ncount = 1\nstep = 1.0e-3\n"
-      "[displacements]\nkind = \"list\"\npoints = [" + points.str() + "]\n",
+      "[displacements]\nkind = \"list\"\npoints = [" +
+          points.str() + "]\n",
       1e-6);
   std::ofstream(dir + "/ftable.toml") << ftable;
-  const auto made = run_cli({"ftable", dir + "/ftable.toml", "--out", dir + "/F.h5", "--quiet",
-                             "--backend", "cpu"});
+  const auto made = run_cli(
+      {"ftable", dir + "/ftable.toml", "--out", dir + "/F.h5", "--quiet", "--backend", "cpu"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::string base = R"(
 [particle]
@@ -236,50 +236,35 @@ method = "exact"
 [output]
 final_state = true
 )";
-  const auto run = [&](const std::string& name, const std::string& channel) {
-    std::ofstream(dir + "/" + name + ".toml") << base + channel;
-    return run_cli({"evolve", dir + "/" + name + ".toml", "--out", dir + "/" + name + ".h5",
-                    "--json", "--backend", "cpu"});
-  };
-  const auto a = run("table", "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/F.h5\"\n");
+  const auto a = evolve_json(
+      dir, "table", base + "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/F.h5\"\n");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   const auto ja = nlohmann::json::parse(a.out);
   EXPECT_EQ(ja["steps"], 0);
   EXPECT_NE(ja["methods"][0].get<std::string>().find("2 translation axes"), std::string::npos);
   EXPECT_NE(a.err.find("tabulated on 341 nodes of 5e-10 m"), std::string::npos) << a.err;
-  const auto b = run("sphere",
-                     "[[channels]]\nkind = \"desorption_sphere\"\nrate = 1000.0\ntemperature = "
-                     "0.02\natom_mass = 1.0\n");
+  const auto b = evolve_json(dir, "sphere",
+                             base +
+                                 "[[channels]]\nkind = \"desorption_sphere\"\nrate = 1000.0\n"
+                                 "temperature = 0.02\natom_mass = 1.0\n");
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const auto jb = nlohmann::json::parse(b.out);
-  const double estimate = ja["exact_error_estimate"].get<double>();
-  EXPECT_LT(estimate, 1e-4);  // the table resolves F
-  // chi differs by at most the estimates, rho (a trapezoid sum over k, weights summing to one
-  // per chord) by at most twice their sum.
-  const double bound = 2.0 * (estimate + jb["exact_error_estimate"].get<double>()) + 1e-14;
-  const auto rho_a = nanodecoh::io::Hdf5File::open_read(dir + "/table.h5").read_complex("final/rho");
-  const auto rho_b =
-      nanodecoh::io::Hdf5File::open_read(dir + "/sphere.h5").read_complex("final/rho");
-  EXPECT_LE(max_abs_difference(rho_a, rho_b), bound);
-  const double coherence = ja["final"]["coherence_normalized"].get<double>();
-  EXPECT_LT(coherence, 0.95);  // the channel acted
-  EXPECT_NEAR(coherence, jb["final"]["coherence_normalized"].get<double>(), 2.0 * bound);
+  EXPECT_LT(ja["exact_error_estimate"].get<double>(), 1e-4);  // the table resolves F
+  expect_exact_runs_agree(dir, "table", ja, "sphere", jb, 0.95);
   // An anisotropic file: refused through the CLI, one line naming the file's key.
-  const auto anisotropic = gaussian_table(
-      1000.0, 5e-9, step, 170, {{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}, 1.3);
+  const auto anisotropic =
+      gaussian_table(1000.0, 5e-9, step, 170, {{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}, 1.3);
   {
     auto file = nanodecoh::io::Hdf5File::create(dir + "/A.h5");
     nanodecoh::io::write_ftable(file, anisotropic->table());
   }
-  const auto refused =
-      run("anisotropic", "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/A.h5\"\n");
+  const auto refused = evolve_json(
+      dir, "anisotropic", base + "[[channels]]\nkind = \"table\"\nfile = \"" + dir + "/A.h5\"\n");
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1)
-      << refused.err;
+  EXPECT_EQ(count_lines(nanodecoh::testing::without_backend_notice(refused.err)), 1) << refused.err;
   EXPECT_NE(refused.err.find("protocol[0].method"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("channels[0].file"), std::string::npos) << refused.err;
-  EXPECT_NE(refused.err.find("is not a function of |dX| alone"), std::string::npos)
-      << refused.err;
+  EXPECT_NE(refused.err.find("is not a function of |dX| alone"), std::string::npos) << refused.err;
 }
 
 }  // namespace

@@ -861,7 +861,6 @@ TEST(ExactPropagatorTabulated, EngineDesorptionAgreesWithClosedFormAndSplit) {
   EXPECT_LT(split_difference, 1e-7);
 }
 
-
 // An F table drives the exact method at its own nodes, and is refused when the paths reach
 // beyond it (never extrapolated); method "auto" then falls back to the split operator, saying why.
 TEST(ExactPropagatorTabulated, FTableAgreesWithItsClosedFormAndMustCoverThePaths) {
@@ -1272,10 +1271,10 @@ TEST(ExactPropagatorLibration, EngineLineStopsOnRequest) {
   const std::atomic<bool> stop{true};
   ne::ChannelTableContext context;
   context.stop = &stop;
-  EXPECT_THROW(ne::ExactPropagator(libration(64, step, inertia),
-                                   {segment(ne::PotentialKind::free, 3e-4)}, engine, in, 1e-12,
-                                   context),
-               nanodecoh::Interrupted);
+  EXPECT_THROW(
+      ne::ExactPropagator(libration(64, step, inertia), {segment(ne::PotentialKind::free, 3e-4)},
+                          engine, in, 1e-12, context),
+      nanodecoh::Interrupted);
 }
 
 // ---- refusals ------------------------------------------------------------------------------

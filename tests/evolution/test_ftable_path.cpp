@@ -15,12 +15,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "evolve_test_configs.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/io/ftable_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/localization/localization_rate.hpp"
-#include "evolve_test_configs.hpp"
 #include "run_cli.hpp"
 
 namespace loc = nanodecoh::localization;

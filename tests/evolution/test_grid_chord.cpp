@@ -203,8 +203,8 @@ TEST(GridChordExact, FileStateRunsLikeItsClosedForm) {
     const ne::ExactPropagator closed(grid, protocol, channels, in, 1e-13);
     const ne::ExactPropagator from_file(grid, protocol, channels, file, 1e-13);
     ASSERT_TRUE(from_file.grid_state());
-    const auto rho_file = expect_runs_alike(closed, from_file, in.width,
-                                            "run" + std::to_string(index));
+    const auto rho_file =
+        expect_runs_alike(closed, from_file, in.width, "run" + std::to_string(index));
     const double stated = from_file.grid_state()->error_estimate();
     const double t = closed.duration();
     // From rho in memory (the split operator's state at the start of an exact block): the same
@@ -515,26 +515,26 @@ final_state = true
   const auto run = [&](const std::string& name, const std::string& protocol,
                        std::vector<std::string> extra = {}) {
     std::ofstream(dir + "/" + name + ".toml") << head + protocol;
-    std::vector<std::string> args{"evolve", dir + "/" + name + ".toml", "--out",
-                                  dir + "/" + name + ".h5", "--json", "--backend", "cpu"};
+    std::vector<std::string> args{"evolve", dir + "/" + name + ".toml",
+                                  "--out",  dir + "/" + name + ".h5",
+                                  "--json", "--backend",
+                                  "cpu"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_cli(args);
   };
   const auto rho_of = [&](const std::string& name) {
     return nanodecoh::io::Hdf5File::open_read(dir + "/" + name + ".h5").read_complex("final/rho");
   };
-  const auto whole =
-      run("whole", trap + "method = \"exact\"\n" + release + "method = \"exact\"\n");
+  const auto whole = run("whole", trap + "method = \"exact\"\n" + release + "method = \"exact\"\n");
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  const double whole_error =
-      nlohmann::json::parse(whole.out)["exact_error_estimate"].get<double>();
+  const double whole_error = nlohmann::json::parse(whole.out)["exact_error_estimate"].get<double>();
   const auto whole_rho = rho_of("whole");
   // (1) From the trap run's file.
   const auto trapped = run("trap", trap + "method = \"exact\"\n");
   ASSERT_EQ(trapped.exit_code, 0) << trapped.err;
-  const auto released = run("release", release + "method = \"exact\"\n",
-                            {"--set", "initial.kind=\"file\"", "--set",
-                             "initial.path='" + dir + "/trap.h5'"});
+  const auto released =
+      run("release", release + "method = \"exact\"\n",
+          {"--set", "initial.kind=\"file\"", "--set", "initial.path='" + dir + "/trap.h5'"});
   ASSERT_EQ(released.exit_code, 0) << released.err;
   const auto j = nlohmann::json::parse(released.out);
   EXPECT_EQ(j["steps"], 0);
@@ -544,8 +544,7 @@ final_state = true
   const double stated = j["exact_error_estimate"].get<double>();
   EXPECT_LE(max_abs_difference(rho_of("release"), whole_rho), 2.0 * (stated + whole_error));
   // (2) Split trap, then the exact release from its rho.
-  const auto mixed =
-      run("mixed", trap + "method = \"split\"\n" + release + "method = \"exact\"\n");
+  const auto mixed = run("mixed", trap + "method = \"split\"\n" + release + "method = \"exact\"\n");
   ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
   const auto jm = nlohmann::json::parse(mixed.out);
   ASSERT_EQ(jm["segments"].size(), 2u);
