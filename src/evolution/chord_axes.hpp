@@ -65,11 +65,15 @@ struct AxesModel {
   double angular_length[max_channels] = {};
   double tolerance = 1e-10;  ///< absolute error of the F path integral
   /// The channels without a closed form (magnetic, dielectric, the engine's desorption of an
-  /// isotropic body, a function, an F-table file), summed and tabulated as F(|dX|) on a line (the
-  /// propagator checks that each is a function of |dX| alone and, with a libration axis, that it
-  /// does not depend on the orientation), evaluated at the translation chords' |r|; intervals = 0:
-  /// none.
+  /// isotropic body, a function, an F-table file), summed and tabulated on a line of the first
+  /// translation axis (the propagator checks, with a libration axis, that they do not depend on
+  /// the orientation and, on several translation axes, that they are functions of |dX| alone);
+  /// intervals = 0: none.
   TabulatedRate table;
+  /// The one translation axis whose signed chord r_a the table is read at (a grid of one
+  /// translation axis and a libration axis: F(-r) = conj F(r) need not be even, as for kicks of
+  /// nonzero mean); -1: several translation axes, read at their |r|.
+  int table_axis = -1;
 };
 
 /// True when coupled channel c has an angular term (a gaussian with b > 0 on a grid with a
@@ -330,13 +334,19 @@ NANODECOH_HD inline double axes_path_integral(const AxesModel& m, int s, const d
   return total + adaptive_gk15<double>(f, span, tol, error);
 }
 
-/// int_0^span F_table(|r(tau)|) dtau along segment s backwards from (k_end, r_end) by adaptive
-/// Gauss-Kronrod 7-15 (|r| is not linear in tau even on a straight segment, so the one-axis
-/// exact rule of table_line_integral does not apply); `error` gains the accepted |K15 - G7|.
+/// int_0^span F_table(|r(tau)|) dtau along segment s backwards from (k_end, r_end)
+/// (F_table(r_a(tau)) at the signed chord of m.table_axis when there is one) by adaptive
+/// Gauss-Kronrod 7-15 (|r| is not linear in tau even on a straight segment, so the one-axis exact
+/// rule of table_line_integral does not apply); `error` gains the accepted |K15 - G7|.
 NANODECOH_HD inline Complex axes_table_path_integral(const AxesModel& m, int s, const double* k_end,
                                                      const double* r_end, double span, double tol,
                                                      double& error) {
   const auto f = [&](double tau) {
+    if (m.table_axis >= 0) {
+      double k = k_end[m.table_axis], r = r_end[m.table_axis];
+      map_back(m.axis[m.table_axis], s, tau, k, r);
+      return table_rate(m.table, r);
+    }
     return table_rate(m.table, std::sqrt(distance2_back(m, s, tau, k_end, r_end)));
   };
   return adaptive_gk15<Complex>(f, span, tol, error);

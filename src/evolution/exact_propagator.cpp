@@ -355,9 +355,10 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
 /// a rotation axis (F(phi - phi'), which rotation_channel_obstacle has established): an F-table
 /// file's values at its own pairs (ftable_angle_line), every other channel evaluated at ket angle
 /// j step and bra angle 0 (the engine in one batched call, DissipationChannel::evaluate_points,
-/// on the run's backend, with its stop flag and progress line). A rotation line is not a grid (its extent may exceed a libration window's 2 pi),
-/// so DissipationChannel::tabulate is not used. Values within a channel's stated accuracy below
-/// Re F = 0 are set to 0, as evaluate_channels does; beyond it, or not finite, NumericalError.
+/// on the run's backend, with its stop flag and progress line). A rotation line is not a grid (its
+/// extent may exceed a libration window's 2 pi), so DissipationChannel::tabulate is not used.
+/// Values within a channel's stated accuracy below Re F = 0 are set to 0, as evaluate_channels
+/// does; beyond it, or not finite, NumericalError.
 std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long long count,
                                 const ChannelTableContext& context) {
   const std::size_t n = static_cast<std::size_t>(2 * count + 1);
@@ -453,7 +454,7 @@ cplx hermite_at(const std::vector<cplx>& c, std::size_t j, double u) {
 /// The cubic Hermite interpolant of F on a line of nodes (hermite_coefficients) and a bound on
 /// its error.
 struct HermiteLine {
-  std::vector<cplx> coefficients;  ///< 4 per interval
+  std::vector<cplx> coefficients;   ///< 4 per interval
   double origin = 0.0, step = 0.0;  ///< the first node and the spacing
   /// The same interpolant through every other node (step 2h), measured at the nodes it skips
   /// against the values there. For an O(h^4) rule that is ~16x the error of the full
@@ -639,17 +640,15 @@ std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& chan
     for (double v : points[p]) length2 += v * v;
     const double length = std::sqrt(length2);
     const cplx along = line(length), v = values[p];
-    const double agree =
-        2.0 * channel.relative_accuracy() *
-            std::max({channel.rate_scale(), std::abs(along), std::abs(v)}) +
-        line.error_bound + 1e-12 * std::max(std::abs(along), std::abs(v));
+    const double agree = 2.0 * channel.relative_accuracy() *
+                             std::max({channel.rate_scale(), std::abs(along), std::abs(v)}) +
+                         line.error_bound + 1e-12 * std::max(std::abs(along), std::abs(v));
     if (!(std::abs(v - along) <= agree)) {
       std::string where = "(";
-      for (std::size_t a = 0; a < axes; ++a)
-        where += (a ? ", " : "") + format_number(points[p][a]);
+      for (std::size_t a = 0; a < axes; ++a) where += (a ? ", " : "") + format_number(points[p][a]);
       return key + " (" + channel.name() + ") is not a function of |dX| alone: its line along " +
-             grid.axes()[translation[0]].name + " gives F = " + format_number(along.real()) + " + " +
-             format_number(along.imag()) + "i 1/s at |dX| = " + format_number(length) +
+             grid.axes()[translation[0]].name + " gives F = " + format_number(along.real()) +
+             " + " + format_number(along.imag()) + "i 1/s at |dX| = " + format_number(length) +
              " m but it holds " + format_number(v.real()) + " + " + format_number(v.imag()) +
              "i at dX = " + where + ") m (on several axes the exact method tabulates F(|dX|))";
     }
@@ -660,8 +659,8 @@ std::string ftable_isotropy_obstacle(const Grid& grid, const FTableChannel& chan
   for (std::size_t a = 1; a < axes; ++a)
     if (!shown[a])
       return key + " (" + channel.name() + ") holds no displacement with a component along " +
-             grid.axes()[translation[a]].name + " of length " + format_number(shown_length) + " to " +
-             format_number(end) +
+             grid.axes()[translation[a]].name + " of length " + format_number(shown_length) +
+             " to " + format_number(end) +
              " m, so it cannot show that F depends on |dX| alone, which the exact method on "
              "several axes needs (it tabulates F(|dX|) along x); add such displacements "
              "(ftable: displacements.kind = \"list\"), or use the split operator";
@@ -726,14 +725,14 @@ std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& c
             1e-12 * std::max(std::abs(reference), std::abs(v));
         if (!(std::abs(v - reference) <= agree))
           return key + " depends on the orientation: F = " + format_number(reference.real()) +
-                 " + " + format_number(reference.imag()) + "i 1/s at dX = (" +
-                 format_number(d[0]) + ", " + format_number(d[1]) + ", " + format_number(d[2]) +
+                 " + " + format_number(reference.imag()) + "i 1/s at dX = (" + format_number(d[0]) +
+                 ", " + format_number(d[1]) + ", " + format_number(d[2]) +
                  ") m with the identity orientations but " + format_number(v.real()) + " + " +
                  format_number(v.imag()) + "i between its orientations " + std::to_string(i) +
                  " and " + std::to_string(j) + " (turned by " +
                  format_number(rotation_angle(t.orientations[i])) + " and " +
-                 format_number(rotation_angle(t.orientations[j])) +
-                 " rad); with libration axis " + axis +
+                 format_number(rotation_angle(t.orientations[j])) + " rad); with libration axis " +
+                 axis +
                  " among several axes the exact method takes tabulated channels whose F does not "
                  "depend on the orientation; use the split operator";
       }
@@ -801,8 +800,11 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
     if (axes > 1) places.push_back(along(1, reach / 2.0));
     for (const auto& d : places) {
       const std::size_t zero = add(d, 0.0, 0.0, SIZE_MAX);
-      for (const auto& [phi, phi_prime] :
-           {std::pair{lo, hi}, {hi, lo}, {c + turn, c}, {c, c + turn}, {c + turn / 2, c + turn / 2}})
+      for (const auto& [phi, phi_prime] : {std::pair{lo, hi},
+                                           {hi, lo},
+                                           {c + turn, c},
+                                           {c, c + turn},
+                                           {c + turn / 2, c + turn / 2}})
         add(d, phi, phi_prime, zero);
     }
   }
@@ -812,8 +814,8 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
       text += (a ? ", " : "") + format_number(displacement[p][a]);
     text += ") m";
     if (libration)
-      text += ", phi = " + format_number(ket[p][0]) + ", phi' = " + format_number(bra[p][0]) +
-              " rad";
+      text +=
+          ", phi = " + format_number(ket[p][0]) + ", phi' = " + format_number(bra[p][0]) + " rad";
     return text;
   };
   for (std::size_t i = 0; i < channels.size(); ++i) {
@@ -826,9 +828,8 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
       double h = 0.0;
       long long count = 0;
       (void)ftable_line(*table, h, count);  // exact_method_obstacle: a line
-      if (std::string why = ftable_orientation_obstacle(grid, *table, i,
-                                                         static_cast<double>(count) * h,
-                                                         angle_reach);
+      if (std::string why = ftable_orientation_obstacle(
+              grid, *table, i, static_cast<double>(count) * h, angle_reach);
           !why.empty())
         return why;
       continue;
@@ -838,9 +839,9 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
     for (std::size_t p = 0; p < values.size(); ++p) {
       if (reference[p] == p) continue;
       const cplx expected = values[reference[p]], v = values[p];
-      const double agree =
-          2.0 * f.relative_accuracy() * std::max({f.rate_scale(), std::abs(expected), std::abs(v)}) +
-          1e-12 * std::max(std::abs(expected), std::abs(v));
+      const double agree = 2.0 * f.relative_accuracy() *
+                               std::max({f.rate_scale(), std::abs(expected), std::abs(v)}) +
+                           1e-12 * std::max(std::abs(expected), std::abs(v));
       if (std::abs(v - expected) <= agree) continue;
       const std::string head = "channels[" + std::to_string(i) + "] (" + f.name() + ")";
       const std::string values_text = format_number(expected.real()) + " + " +
@@ -939,7 +940,8 @@ std::string several_axes_rotation_obstacle(const Grid& grid, const ChannelList& 
   for (std::size_t c = 0; c < channels.size(); ++c) {
     if (!channels[c]) continue;
     if (dynamic_cast<const DesorptionSphereChannel*>(&channels[c]->definition()))
-      return "channels[" + std::to_string(c) + "] (" + channels[c]->name() + ") cannot model rotation axis " + rotation->name +
+      return "channels[" + std::to_string(c) + "] (" + channels[c]->name() +
+             ") cannot model rotation axis " + rotation->name +
              " (its F ignores the orientation; use kind = \"desorption\" with the split "
              "operator)";
   }
@@ -1619,8 +1621,11 @@ chord::AxesModel make_axes_model(const ExactPropagator& exact) {
                                   ChannelList{}, state_on_axis(grid, in, a), exact.tolerance());
     if (grid.axes()[a].kind == AxisKind::rotation) m.rotation_axis = static_cast<int>(a);
   }
-  // The other channels: their summed F(|dX|), tabulated by the propagator (build_table).
+  // The other channels: their summed F, tabulated by the propagator (build_table) on a signed
+  // line, read at the one translation chord or at the translation chords' |r|.
   m.table = tabulated_rate(exact);
+  if (const auto translation = translation_axes(grid); translation.size() == 1)
+    m.table_axis = static_cast<int>(translation.front());
   for (const auto& channel : closed_form_channels(exact.channels())) {
     const DissipationChannel& definition = channel->definition();
     if (const auto* d = dynamic_cast<const DiffusiveChannel*>(&definition)) {
