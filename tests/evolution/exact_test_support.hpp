@@ -230,6 +230,19 @@ inline ne::InitialStateSpec factor_on(const ne::InitialStateSpec& in, const ne::
   return f;
 }
 
+/// The moving Gaussian of the characteristic-quadrature tests on several axes: width 3 nm,
+/// centre -1 nm, momentum 8e-27 kg m/s on axis 0, width `other_width` on the other axes.
+inline ne::InitialStateSpec moving_gaussian(double other_width) {
+  ne::InitialStateSpec in;
+  in.kind = ne::InitialKind::gaussian;
+  in.axis = 0;
+  in.width = 3e-9;
+  in.center = -1e-9;
+  in.momentum = 8e-27;
+  in.other_width = other_width;
+  return in;
+}
+
 /// chi_0 of a Gaussian of width s with centre c and momentum p on one axis:
 /// exp(-k^2 s^2/2 - r^2/(8 s^2) - i k c + i p r/hbar).
 inline cplx gaussian_chi0(double s, double c, double p, double k, double r) {

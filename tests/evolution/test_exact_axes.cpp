@@ -172,13 +172,7 @@ TEST(ExactOnSeveralAxes, ChiMatchesTheCharacteristicQuadrature) {
   const double k_thermal = desorption->thermal_wavenumber();
   const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(gamma, a),
                                  std::make_shared<ne::DiffusiveChannel>(lambda), desorption};
-  ne::InitialStateSpec in;
-  in.kind = ne::InitialKind::gaussian;
-  in.axis = 0;
-  in.width = 3e-9;
-  in.center = -1e-9;
-  in.momentum = 8e-27;
-  in.other_width = 4e-9;
+  const ne::InitialStateSpec in = moving_gaussian(4e-9);
   const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
   const auto rule = nanodecoh::gauss_legendre(16);
   // F(|r|) from the channels' definitions (channels.hpp), the sphere's through the library's

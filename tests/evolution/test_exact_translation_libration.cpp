@@ -48,6 +48,7 @@ using nanodecoh::testing::exact::back;
 using nanodecoh::testing::exact::gaussian_chi0;
 using nanodecoh::testing::exact::gaussian_table;
 using nanodecoh::testing::exact::max_abs_difference;
+using nanodecoh::testing::exact::moving_gaussian;
 using nanodecoh::testing::exact::run_two_outputs;
 using nanodecoh::testing::exact::seen_by;
 using nanodecoh::testing::exact::segment;
@@ -75,13 +76,7 @@ TEST(ExactOnTranslationAndLibration, ChiMatchesTheCharacteristicQuadrature) {
     const double gamma = 2000.0, a = 3e-9, b = 0.05, lambda = 2e17, angular_lambda = 2e3;
     const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(gamma, a, b),
                                    std::make_shared<ne::DiffusiveChannel>(lambda, angular_lambda)};
-    ne::InitialStateSpec in;
-    in.kind = ne::InitialKind::gaussian;
-    in.axis = 0;
-    in.width = 3e-9;
-    in.center = -1e-9;
-    in.momentum = 8e-27;
-    in.other_width = 0.04;
+    const ne::InitialStateSpec in = moving_gaussian(0.04);
     const ne::ExactPropagator exact(grid, protocol, channels, in, 1e-12);
     EXPECT_FALSE(exact.tabulated());
     const auto rule = nanodecoh::gauss_legendre(16);
@@ -425,13 +420,7 @@ TEST(ExactOnTranslationAndLibration, AThrustAlongTheOneTranslationAxisKeepsItsSi
       on_axis(segment(ne::PotentialKind::harmonic, 2e-4, w), 1),
       on_axis(segment(ne::PotentialKind::linear, 2e-4, force), 0),
       segment(ne::PotentialKind::free, 2e-4)};
-  ne::InitialStateSpec in;
-  in.kind = ne::InitialKind::gaussian;
-  in.axis = 0;
-  in.width = 3e-9;
-  in.center = -1e-9;
-  in.momentum = 8e-27;
-  in.other_width = 0.04;
+  const ne::InitialStateSpec in = moving_gaussian(0.04);
   const ne::ExactPropagator exact(grid, protocol, {thrust}, in, 1e-12);
   ASSERT_TRUE(exact.tabulated());
   const auto rule = nanodecoh::gauss_legendre(16);
