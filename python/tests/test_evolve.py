@@ -394,3 +394,69 @@ def test_photon_channels_drive_the_exact_method_on_a_translation_and_a_libration
     assert bound < 1e-11
     assert np.max(np.abs(both.final_rho.reshape(960, 960) - product)) <= bound
     assert both.summary["final"]["coherence_normalized"] < 0.997  # the photons acted (0.99999750 without)
+
+
+def write_thrust_ftable(path, rate, a, q, step, count, angles):
+    # A user's own F-table file written with h5py (docs/ftable-format.md): kicks along x of mean
+    # hbar q, F(dx) = rate (1 - exp(i q dx - dx^2/(4 a^2))) for dx = j step >= 0 at every pair of
+    # orientations turned by `angles` about z (F independent of the orientation).
+    dx = np.arange(count + 1) * step
+    line = rate * (1.0 - np.exp(1j * q * dx - dx**2 / (4.0 * a**2)))
+    p = len(angles)
+    rotations = np.array([[[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0],
+                           [0.0, 0.0, 1.0]] for t in angles])
+    with h5py.File(path, "w") as f:
+        f["F"] = np.broadcast_to(line, (p, p, count + 1)).astype(np.complex128)
+        f["orientations"] = rotations
+        f["displacements"] = np.stack([dx, np.zeros_like(dx), np.zeros_like(dx)], axis=1)
+        f.attrs["schema"] = "nanodecoh.ftable"
+        f.attrs["schema_version"] = 1
+        f.attrs["rate"] = rate
+        f.attrs["tolerance"] = 1e-15
+        f.attrs["orientation_kind"] = "list"
+        f.attrs["displacement_kind"] = "list"
+
+
+def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(tmp_path):
+    # A channel whose kicks along the one translation axis have a mean (a thrust) is Hermitian,
+    # F(-dx) = conj F(dx), but not even: its imaginary part moves the branches. A user writes it
+    # as an F-table file with h5py (dx >= 0 only; the channel completes dx < 0 by Hermiticity);
+    # nanodecoh.evolve with method = "exact" on x and phi reads it at the signed chord dx.
+    # Oracle: F does not depend on the orientation, so rho on (x, phi) is the tensor product of
+    # the one-axis exact runs (rho_x with the file, rho_phi with the separable angular diffusion),
+    # within the runs' stated estimates. The same file with the thrust reversed (q -> -q) gives
+    # another state, far beyond that bound, so the test sees the sign (measured: 4e-12 from the
+    # product against a bound of 1.7e-7; the reversed thrust moves rho by 9e-3, 30 % of max |rho|).
+    # The file's string attributes are h5py's variable-length strings.
+    rest = ('[time]\nstep = 1.0e-5\noutputs = 3\n'
+            '[[protocol]]\nduration = 1.0e-4\npotential = "free"\nmethod = "exact"\n'
+            '[output]\nfinal_state = true\n')
+    particle = '[particle]\nmass = 1e-20\nmoment_of_inertia = 1e-34\n'
+    x_axis = '[[axes]]\nname = "x"\npoints = 40\nstep = 1.0e-9\n'
+    phi_axis = ('[[axes]]\nkind = "rotation"\nname = "phi"\nmode = "libration"\npoints = 24\n'
+                'step = 0.01\n')
+    cat = ('[initial]\nkind = "cat"\naxis = "x"\nwidth = 1.5e-9\nseparation = 5e-9\n'
+           'center = 0.5e-9\n')
+    angular = '[[channels]]\nkind = "diffusive"\nlambda = 0.0\nangular_lambda = 500.0\n'
+    on_phi = nanodecoh.evolve(
+        particle + phi_axis + '[initial]\nkind = "gaussian"\nwidth = 0.015\n' + rest + angular,
+        backend="cpu")
+    runs = {}
+    for q in (2e8, -2e8):
+        table = tmp_path / ("thrust_%+g.h5" % q)
+        write_thrust_ftable(table, 4000.0, 3e-9, q, 0.1e-9, 600, [0.0, 1.0, 2.0, 3.0])
+        channel = '[[channels]]\nkind = "table"\nfile = "%s"\n' % table
+        runs[q] = nanodecoh.evolve(
+            particle + x_axis + phi_axis + cat + "other_width = 0.015\n" + rest + channel
+            + angular, backend="cpu")
+        if q > 0:
+            on_x = nanodecoh.evolve(particle + x_axis + cat + rest + channel, backend="cpu")
+    both = runs[2e8]
+    assert both.summary["steps"] == 0
+    assert "libration axis phi" in both.summary["methods"][0]
+    product = np.kron(on_x.final_rho.reshape(40, 40), on_phi.final_rho.reshape(24, 24))
+    bound = 2.0 * sum(r.summary["exact_error_estimate"] for r in (both, on_x, on_phi)) + 1e-14
+    assert bound < 1e-6
+    rho = both.final_rho.reshape(960, 960)
+    assert np.max(np.abs(rho - product)) <= bound
+    assert np.max(np.abs(rho - runs[-2e8].final_rho.reshape(960, 960))) > 1e3 * bound

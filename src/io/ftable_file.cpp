@@ -16,21 +16,15 @@ bool finite(const std::complex<double>& v) {
   return std::isfinite(v.real()) && std::isfinite(v.imag());
 }
 
+/// A root attribute that may be absent (then `fallback`); present but unreadable is an IoError
+/// naming it.
 std::string optional_string_attribute(const Hdf5File& file, const std::string& name,
                                       const std::string& fallback) {
-  try {
-    return file.read_string_attribute("/", name);
-  } catch (const IoError&) {
-    return fallback;
-  }
+  return file.has_attribute("/", name) ? file.read_string_attribute("/", name) : fallback;
 }
 
 double optional_double_attribute(const Hdf5File& file, const std::string& name) {
-  try {
-    return file.read_double_attribute("/", name);
-  } catch (const IoError&) {
-    return 0.0;
-  }
+  return file.has_attribute("/", name) ? file.read_double_attribute("/", name) : 0.0;
 }
 
 std::array<double, 3> read_vector3(const Hdf5File& file, const std::string& path,

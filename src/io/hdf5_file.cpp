@@ -455,6 +455,18 @@ std::vector<unsigned long long> Hdf5File::read_u64(const std::string& path,
   return read_raw<unsigned long long>(file_id_, path_, path, H5T_NATIVE_ULLONG, shape);
 }
 
+bool Hdf5File::has_attribute(const std::string& object, const std::string& name) const {
+  bool found = false;
+  with_attribute_target(file_id_, path_, object, [&](hid_t target) {
+    const htri_t exists = H5Aexists(target, name.c_str());
+    if (exists < 0)
+      throw IoError("HDF5: cannot look up attribute " + name + " on " + object + " in " +
+                    path_.string());
+    found = exists > 0;
+  });
+  return found;
+}
+
 std::string Hdf5File::read_string_attribute(const std::string& object,
                                             const std::string& name) const {
   std::string value;
@@ -463,8 +475,21 @@ std::string Hdf5File::read_string_attribute(const std::string& object,
     if (!attr.valid())
       throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
     Handle type(H5Aget_type(attr.get()), H5Tclose);
-    if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
-      throw IoError("HDF5: attribute " + name + " is not a fixed-length string");
+    Handle space(H5Aget_space(attr.get()), H5Sclose);
+    if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1)
+      throw IoError("HDF5: attribute " + name + " on " + object + " in " + path_.string() +
+                    " is not a single string");
+    if (H5Tis_variable_str(type.get()) > 0) {
+      // A variable-length string (h5py's default for str attributes): HDF5 allocates it.
+      Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+      H5Tset_size(memory.get(), H5T_VARIABLE);
+      H5Tset_cset(memory.get(), H5Tget_cset(type.get()));
+      char* text = nullptr;
+      check(H5Aread(attr.get(), memory.get(), &text), "reading attribute " + name, path_);
+      value = text ? text : "";
+      H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, &text);
+      return;
+    }
     value.resize(H5Tget_size(type.get()));
     check(H5Aread(attr.get(), type.get(), value.data()), "reading attribute " + name, path_);
     while (!value.empty() && value.back() == '\0') value.pop_back();
@@ -478,6 +503,13 @@ double Hdf5File::read_double_attribute(const std::string& object, const std::str
     Handle attr(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
     if (!attr.valid())
       throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
+    Handle type(H5Aget_type(attr.get()), H5Tclose);
+    Handle space(H5Aget_space(attr.get()), H5Sclose);
+    const H5T_class_t kind = H5Tget_class(type.get());
+    if ((kind != H5T_FLOAT && kind != H5T_INTEGER) ||
+        H5Sget_simple_extent_npoints(space.get()) != 1)
+      throw IoError("HDF5: attribute " + name + " on " + object + " in " + path_.string() +
+                    " is not a single number");
     check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "reading attribute " + name, path_);
   });
   return value;

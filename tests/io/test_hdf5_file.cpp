@@ -91,6 +91,63 @@ TEST(Hdf5File, ComplexDatasetsOnlyInNanodecohsLayout) {
   std::filesystem::remove_all(dir);
 }
 
+// Attributes as h5py writes them (built here with the HDF5 API): a str attribute is a
+// variable-length UTF-8 string, an int an 8-byte integer; both are read. An array attribute, a
+// number read as a string and a string read as a number are IoErrors naming the attribute (an
+// array was read into one value before, past its end); has_attribute tells absent from present.
+TEST(Hdf5File, AttributesAsH5pyWritesThem) {
+  const auto dir = testing::make_temp_dir("h5_attributes");
+  const auto path = std::filesystem::path(dir) / "t.h5";
+  { auto file = Hdf5File::create(path); }
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    H5Tset_size(text, H5T_VARIABLE);
+    H5Tset_cset(text, H5T_CSET_UTF8);
+    const char* schema = "nanodecoh.ftable";
+    hid_t attr = H5Acreate2(file, "schema", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attr, text, &schema);
+    H5Aclose(attr);
+    const long long version = 1;
+    attr = H5Acreate2(file, "schema_version", H5T_STD_I64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attr, H5T_NATIVE_LLONG, &version);
+    H5Aclose(attr);
+    const hsize_t two = 2;
+    const hid_t pair = H5Screate_simple(1, &two, nullptr);
+    const double values[2] = {3.0, 4.0};
+    attr = H5Acreate2(file, "rate", H5T_IEEE_F64LE, pair, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attr, H5T_NATIVE_DOUBLE, values);
+    H5Aclose(attr);
+    H5Sclose(pair);
+    H5Tclose(text);
+    H5Sclose(scalar);
+    H5Fclose(file);
+  }
+  const auto file = Hdf5File::open_read(path);
+  EXPECT_EQ(file.read_string_attribute("/", "schema"), "nanodecoh.ftable");
+  EXPECT_EQ(file.read_double_attribute("/", "schema_version"), 1.0);
+  EXPECT_TRUE(file.has_attribute("/", "rate"));
+  EXPECT_FALSE(file.has_attribute("/", "tolerance"));
+  const auto expect_error = [](const auto& read, const std::string& needle) {
+    try {
+      read();
+      ADD_FAILURE() << "no error: " << needle;
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_error([&] { (void)file.read_double_attribute("/", "rate"); },
+               "attribute rate on / in " + path.string() + " is not a single number");
+  expect_error([&] { (void)file.read_string_attribute("/", "schema_version"); },
+               "attribute schema_version on / in " + path.string() + " is not a single string");
+  expect_error([&] { (void)file.read_double_attribute("/", "schema"); },
+               "attribute schema on / in " + path.string() + " is not a single number");
+  expect_error([&] { (void)file.read_string_attribute("/", "tolerance"); },
+               "no attribute tolerance");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace nanodecoh::io
 
