@@ -485,9 +485,10 @@ std::string Hdf5File::read_string_attribute(const std::string& object,
       H5Tset_size(memory.get(), H5T_VARIABLE);
       H5Tset_cset(memory.get(), H5Tget_cset(type.get()));
       char* text = nullptr;
-      check(H5Aread(attr.get(), memory.get(), &text), "reading attribute " + name, path_);
-      value = text ? text : "";
-      H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, &text);
+      const herr_t status = H5Aread(attr.get(), memory.get(), &text);
+      if (status >= 0 && text) value = text;
+      if (text) H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, &text);
+      check(status, "reading attribute " + name, path_);
       return;
     }
     value.resize(H5Tget_size(type.get()));
