@@ -237,6 +237,10 @@ TEST(Hdf5File, DamagedGroupStructureIsRefusedWithinBoundedMemory) {
 // convert it; now refused before reading. hdf5_inputs-damaged-complex-offset: a complex
 // member at offset 16 MB in a 16-byte compound made libhdf5's struct conversion read freed
 // memory; now refused before reading (Hdf5File.ComplexDatasetsOnlyInNanodecohsLayout).
+// hdf5_inputs-damaged-vlen-string-heap (found on 2026-12-02 once variable-length string
+// attributes were read): a damaged global heap made libhdf5 copy 4 GB over its own buffers
+// while it converted the F table's `schema` string; the structure probe's child now reads every
+// such attribute first, and the parent refuses the file when the child dies.
 TEST(Hdf5File, FuzzRegressionInputsAreErrorsNotCrashes) {
   NANODECOH_SKIP_UNDER_ASAN();
   const std::string dir = nanodecoh::testing::make_temp_dir("hdf5_fuzz_regressions");
@@ -258,8 +262,12 @@ TEST(Hdf5File, FuzzRegressionInputsAreErrorsNotCrashes) {
           (void)file.read_doubles(dataset);
         } catch (const nanodecoh::IoError&) {
         }
+      for (const char* attribute : {"schema", "orientation_kind", "displacement_kind"}) try {
+          (void)file.read_string_attribute("/", attribute);
+        } catch (const nanodecoh::IoError&) {
+        }
     } catch (const nanodecoh::IoError&) {
     }
   }
-  EXPECT_EQ(files, 6);
+  EXPECT_EQ(files, 7);
 }
