@@ -409,12 +409,13 @@ def write_thrust_ftable(path, rate, a, q, step, count, angles):
         f["F"] = np.broadcast_to(line, (p, p, count + 1)).astype(np.complex128)
         f["orientations"] = rotations
         f["displacements"] = np.stack([dx, np.zeros_like(dx), np.zeros_like(dx)], axis=1)
-        f.attrs["schema"] = "nanodecoh.ftable"
+        # Strings as fixed-length bytes: nanodecoh refuses h5py's variable-length str.
+        f.attrs["schema"] = np.bytes_("nanodecoh.ftable")
         f.attrs["schema_version"] = 1
         f.attrs["rate"] = rate
         f.attrs["tolerance"] = 1e-15
-        f.attrs["orientation_kind"] = "list"
-        f.attrs["displacement_kind"] = "list"
+        f.attrs["orientation_kind"] = np.bytes_("list")
+        f.attrs["displacement_kind"] = np.bytes_("list")
 
 
 def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(tmp_path):
@@ -427,7 +428,7 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
     # within the runs' stated estimates. The same file with the thrust reversed (q -> -q) gives
     # another state, far beyond that bound, so the test sees the sign (measured: 4e-12 from the
     # product against a bound of 1.7e-7; the reversed thrust moves rho by 9e-3, 30 % of max |rho|).
-    # The file's string attributes are h5py's variable-length strings.
+    # The same file with a variable-length str attribute is refused naming it and the fix.
     rest = ('[time]\nstep = 1.0e-5\noutputs = 3\n'
             '[[protocol]]\nduration = 1.0e-4\npotential = "free"\nmethod = "exact"\n'
             '[output]\nfinal_state = true\n')
@@ -460,3 +461,10 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
     rho = both.final_rho.reshape(960, 960)
     assert np.max(np.abs(rho - product)) <= bound
     assert np.max(np.abs(rho - runs[-2e8].final_rho.reshape(960, 960))) > 1e3 * bound
+    write_thrust_ftable(tmp_path / "vlen.h5", 4000.0, 3e-9, 2e8, 0.1e-9, 600, [0.0])
+    with h5py.File(tmp_path / "vlen.h5", "a") as f:
+        f.attrs["schema"] = "nanodecoh.ftable"
+    with pytest.raises(nanodecoh.IoError, match=r"is not an F-table file .*fixed-length, numpy.bytes_"):
+        nanodecoh.evolve(particle + x_axis + cat + rest
+                         + '[[channels]]\nkind = "table"\nfile = "%s"\n' % (tmp_path / "vlen.h5"),
+                         backend="cpu")

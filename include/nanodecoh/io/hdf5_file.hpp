@@ -60,10 +60,6 @@ class Hdf5File {
                                                  std::vector<std::size_t>* shape = nullptr) const;
   std::vector<unsigned long long> read_u64(const std::string& path,
                                            std::vector<std::size_t>* shape = nullptr) const;
-  /// True when `object` ("/" for the root) has an attribute `name`.
-  bool has_attribute(const std::string& object, const std::string& name) const;
-  /// A scalar string attribute, fixed-length (as nanodecoh writes) or variable-length (h5py's
-  /// default); IoError when it is missing or not one string.
   std::string read_string_attribute(const std::string& object, const std::string& name) const;
   double read_double_attribute(const std::string& object, const std::string& name) const;
 
