@@ -442,17 +442,18 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
     on_phi = nanodecoh.evolve(
         particle + phi_axis + '[initial]\nkind = "gaussian"\nwidth = 0.015\n' + rest + angular,
         backend="cpu")
-    runs = {}
-    for q in (2e8, -2e8):
+    def table_channel(q):
         table = tmp_path / ("thrust_%+g.h5" % q)
         write_thrust_ftable(table, 4000.0, 3e-9, q, 0.1e-9, 600, [0.0, 1.0, 2.0, 3.0])
-        channel = '[[channels]]\nkind = "table"\nfile = "%s"\n' % table
-        runs[q] = nanodecoh.evolve(
-            particle + x_axis + phi_axis + cat + "other_width = 0.015\n" + rest + channel
-            + angular, backend="cpu")
-        if q > 0:
-            on_x = nanodecoh.evolve(particle + x_axis + cat + rest + channel, backend="cpu")
-    both = runs[2e8]
+        return '[[channels]]\nkind = "table"\nfile = "%s"\n' % table
+
+    def on_x_and_phi(channel):
+        return nanodecoh.evolve(particle + x_axis + phi_axis + cat + "other_width = 0.015\n"
+                                + rest + channel + angular, backend="cpu")
+
+    thrust, reversed_thrust = table_channel(2e8), table_channel(-2e8)
+    both = on_x_and_phi(thrust)
+    on_x = nanodecoh.evolve(particle + x_axis + cat + rest + thrust, backend="cpu")
     assert both.summary["steps"] == 0
     assert "libration axis phi" in both.summary["methods"][0]
     product = np.kron(on_x.final_rho.reshape(40, 40), on_phi.final_rho.reshape(24, 24))
@@ -460,7 +461,7 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
     assert bound < 1e-6
     rho = both.final_rho.reshape(960, 960)
     assert np.max(np.abs(rho - product)) <= bound
-    assert np.max(np.abs(rho - runs[-2e8].final_rho.reshape(960, 960))) > 1e3 * bound
+    assert np.max(np.abs(rho - on_x_and_phi(reversed_thrust).final_rho.reshape(960, 960))) > 1e3 * bound
     write_thrust_ftable(tmp_path / "vlen.h5", 4000.0, 3e-9, 2e8, 0.1e-9, 600, [0.0])
     with h5py.File(tmp_path / "vlen.h5", "a") as f:
         f.attrs["schema"] = "nanodecoh.ftable"
