@@ -45,8 +45,8 @@ __global__ void axes_chord_kernel(const AxesModel* model, double t, const double
 /// the device's model uses (the host's, unused, without a table).
 const double* upload_table(const TabulatedRate& table, cuda::DeviceBuffer<double>& buffer) {
   if (table.intervals <= 0) return table.coefficients;
-  buffer.upload(std::vector<double>(
-      table.coefficients, table.coefficients + 8 * static_cast<std::size_t>(table.intervals)));
+  buffer.upload(
+      std::vector<double>(table.coefficients, table.coefficients + table_doubles(table)));
   return buffer.get();
 }
 

@@ -246,18 +246,18 @@ struct AngleCuts {
   }
 };
 
-/// int_0^span of the coupled channels with an angular term (angular_channel) along segment s
-/// backwards from (k_end, r_end): Gamma (1 - exp(-|r|^2/(4 a^2) - sin^2(r_phi/2)/b^2)) has no
-/// closed form along a path (the angular part alone has none: chord_kernel.hpp), so adaptive
-/// Gauss-Kronrod 7-15 of the vector path, cut where r_phi crosses a multiple of 2 pi and turns
-/// (AngleCuts, (TL3)) and, where the translation axes move straight, at the closest approach of the
-/// translation chords to 0 (tau = r_end . v/|v|^2, (TL4)): F dips towards 0 only where both parts
-/// are small, at the ends of pieces, where the rule's refinement sees the dip (an adaptive rule
-/// started on a long path can step over it unseen). Each piece's share of `tol` is in proportion to
-/// its length; `error` gains the accepted |K15 - G7|.
-NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s,
-                                                      const double* k_end, const double* r_end,
-                                                      double span, double tol, double& error) {
+/// int_0^span f(tau) along segment s backwards from (k_end, r_end) for an integrand f of the
+/// vector path with a libration axis (the coupled channels with an angular term, a table over the
+/// angle chord): adaptive Gauss-Kronrod 7-15, the path cut where r_phi crosses a multiple of 2 pi
+/// and turns (AngleCuts, (TL3)) and, where the translation axes move straight, at the closest
+/// approach of the translation chords to 0 (tau = r_end . v/|v|^2, (TL4)): F dips towards 0 only
+/// where both parts are small, at the ends of pieces, where the rule's refinement sees the dip (an
+/// adaptive rule started on a long path can step over it unseen). Each piece's share of `tol` is
+/// in proportion to its length; `error` gains the accepted |K15 - G7|.
+template <class T, class Integrand>
+NANODECOH_HD inline T cut_path_integral(const AxesModel& m, int s, const double* k_end,
+                                        const double* r_end, double span, double tol,
+                                        double& error, const Integrand& f) {
   const int rot = m.rotation_axis;
   const AngleCuts cuts(m.axis[rot], s, k_end[rot], r_end[rot]);
   double closest = -1.0;
@@ -271,6 +271,27 @@ NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s,
     }
     if (speed2 > 0.0) closest = along / speed2;
   }
+  T sum{};
+  double a = 0.0;
+  while (a < span) {
+    double b = cuts.next(a);
+    if (!(b > a) || b > span) b = span;
+    if (closest > a && closest < b) b = closest;
+    const double from = a;
+    const auto piece = [&](double x) { return f(from + x); };
+    sum += adaptive_gk15<T>(piece, b - a, tol * (b - a) / span, error);
+    a = b;
+  }
+  return sum;
+}
+
+/// int_0^span of the coupled channels with an angular term (angular_channel) along segment s
+/// backwards from (k_end, r_end): Gamma (1 - exp(-|r|^2/(4 a^2) - sin^2(r_phi/2)/b^2)) has no
+/// closed form along a path (the angular part alone has none: chord_kernel.hpp), so
+/// cut_path_integral's adaptive rule.
+NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s,
+                                                      const double* k_end, const double* r_end,
+                                                      double span, double tol, double& error) {
   const auto f = [&](double tau) {
     double distance2 = 0.0, angle = 0.0;
     chords_back(m, s, tau, k_end, r_end, distance2, angle);
@@ -279,17 +300,7 @@ NANODECOH_HD inline double axes_angular_path_integral(const AxesModel& m, int s,
       if (angular_channel(m, c)) sum += axes_channel_rate(m, c, distance2, angle);
     return sum;
   };
-  double sum = 0.0, a = 0.0;
-  while (a < span) {
-    double b = cuts.next(a);
-    if (!(b > a) || b > span) b = span;
-    if (closest > a && closest < b) b = closest;
-    const double from = a;
-    const auto piece = [&](double x) { return f(from + x); };
-    sum += adaptive_gk15<double>(piece, b - a, tol * (b - a) / span, error);
-    a = b;
-  }
-  return sum;
+  return cut_path_integral<double>(m, s, k_end, r_end, span, tol, error, f);
 }
 
 /// int_0^span F(r(tau)) dtau along segment s backwards from (k_end, r_end): the separable channels
@@ -337,10 +348,33 @@ NANODECOH_HD inline double axes_path_integral(const AxesModel& m, int s, const d
 /// int_0^span F_table(|r(tau)|) dtau along segment s backwards from (k_end, r_end)
 /// (F_table(r_a(tau)) at the signed chord of m.table_axis when there is one) by adaptive
 /// Gauss-Kronrod 7-15 (|r| is not linear in tau even on a straight segment, so the one-axis exact
-/// rule of table_line_integral does not apply); `error` gains the accepted |K15 - G7|.
+/// rule of table_line_integral does not apply); `error` gains the accepted |K15 - G7|. A lattice
+/// table (angle_nodes > 0, (TL6)) is read at that chord and the angle chord r_phi(tau), and
+/// integrated by cut_path_integral (its dips where r_phi crosses 2 pi n near r = 0). The
+/// interpolant is only C^1 (a cubic per cell), so the rule refines at every cell edge the path
+/// crosses; it is integrated to max(tol, error_rate span/10), a tenth of what the table's own
+/// bound already adds to the estimate (axes_chord_at), not to digits the table does not hold.
 NANODECOH_HD inline Complex axes_table_path_integral(const AxesModel& m, int s, const double* k_end,
-                                                     const double* r_end, double span, double tol,
-                                                     double& error) {
+                                                     const double* r_end, double span,
+                                                     double tol_in, double& error) {
+  const double tol = std::fmax(tol_in, 0.1 * m.table.error_rate * span);
+  if (m.table.angle_nodes > 0) {
+    const auto lattice = [&](double tau) {
+      double distance2 = 0.0, chord = 0.0, angle = 0.0;
+      for (int a = 0; a < m.axes; ++a) {
+        double kk = k_end[a], rr = r_end[a];
+        map_back(m.axis[a], s, tau, kk, rr);
+        if (a == m.rotation_axis) {
+          angle = rr;
+        } else {
+          distance2 += rr * rr;
+          if (a == m.table_axis) chord = rr;
+        }
+      }
+      return table_rate_2d(m.table, m.table_axis >= 0 ? chord : std::sqrt(distance2), angle);
+    };
+    return cut_path_integral<Complex>(m, s, k_end, r_end, span, tol, error, lattice);
+  }
   const auto f = [&](double tau) {
     if (m.table_axis >= 0) {
       double k = k_end[m.table_axis], r = r_end[m.table_axis];

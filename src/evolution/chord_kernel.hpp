@@ -101,14 +101,30 @@ NANODECOH_HD inline bool grid_chord_negligible(const GridChordView& g, double k,
 /// table, a function), summed and tabulated on the uniform nodes r_j = origin + j step,
 /// j = 0..intervals, and interpolated between them by a cubic polynomial per interval:
 /// F(r) = sum_p c_p u^p, u = r - r_j, with coefficients[8 j + 2 p] = Re c_p and
-/// coefficients[8 j + 2 p + 1] = Im c_p (exact_propagator.cpp, build_rate_table). The pointer is
+/// coefficients[8 j + 2 p + 1] = Im c_p (exact_propagator.cpp, build_table). The pointer is
 /// host memory for the CPU twin and device memory inside the CUDA twin.
+///
+/// With angle_nodes > 0 (a grid of translation axes and a libration axis, F depending on the
+/// angle chord too: chord_axes.hpp) the table is F(r, theta) on the lattice r_j x theta_i,
+/// theta_i = angle_origin + i angle_step, i = 0..angle_nodes-1: row i is a line as above (8
+/// intervals numbers from coefficients + 8 intervals i), and between the rows the line values are
+/// joined by the same cubic Hermite rule (node derivatives the fourth-order finite differences,
+/// one-sided at the ends: table_rate_2d), the tensor product of the two one-dimensional rules.
 struct TabulatedRate {
   int intervals = 0;                     ///< 0: no tabulated channel
-  double origin = 0.0, step = 0.0;       ///< m
-  const double* coefficients = nullptr;  ///< 8 intervals numbers
+  double origin = 0.0, step = 0.0;       ///< m (rad on a rotation axis alone)
+  const double* coefficients = nullptr;  ///< table_doubles() numbers
   double error_rate = 0.0;  ///< 1/s: bound on |interpolated - true F| (interpolation + values)
+  int angle_nodes = 0;      ///< 0: a line; else the rows of the lattice (at least 6)
+  double angle_origin = 0.0, angle_step = 0.0;  ///< rad
 };
+
+/// The number of doubles at t.coefficients.
+inline std::size_t table_doubles(const TabulatedRate& t) {
+  if (t.intervals <= 0) return 0;
+  return 8 * static_cast<std::size_t>(t.intervals) *
+         static_cast<std::size_t>(t.angle_nodes > 0 ? t.angle_nodes : 1);
+}
 
 /// Everything chi(k, r, t) depends on, as numbers (trivially copyable to the device).
 struct Model {
@@ -453,6 +469,54 @@ NANODECOH_HD inline Complex table_rate(const TabulatedRate& t, double r) {
   if (!table_interval(t, r, j, u)) return {NAN, NAN};
   const double* c = t.coefficients + 8 * j;
   return {c[0] + u * (c[2] + u * (c[4] + u * c[6])), c[1] + u * (c[3] + u * (c[5] + u * c[7]))};
+}
+
+/// The derivative at node i of values f on nodes 0..n-1 of spacing h, f[q] held for q in
+/// [w0, w0 + 6): the fourth-order finite difference, five points, one-sided at the ends (the rule
+/// of exact_propagator.cpp's hermite_coefficients).
+NANODECOH_HD inline Complex node_derivative(const Complex* f, int w0, int i, int n, double h) {
+  const auto at = [&](int q) { return f[q - w0]; };
+  // sum_q w_q f[first + sign q] times sign/(12 h): the stencil reflected at the upper end.
+  const auto combine = [&](int first, int sign, double w0_, double w1, double w2, double w3,
+                           double w4) {
+    const Complex d = at(first) * w0_ + at(first + sign) * w1 + at(first + 2 * sign) * w2 +
+                      at(first + 3 * sign) * w3 + at(first + 4 * sign) * w4;
+    return d * (static_cast<double>(sign) / (12.0 * h));
+  };
+  if (i >= 2 && i + 2 < n) return combine(i - 2, 1, 1.0, -8.0, 0.0, 8.0, -1.0);
+  if (i == 0) return combine(0, 1, -25.0, 48.0, -36.0, 16.0, -3.0);
+  if (i == 1) return combine(0, 1, -3.0, -10.0, 18.0, -6.0, 1.0);
+  if (i == n - 2) return combine(n - 1, -1, -3.0, -10.0, 18.0, -6.0, 1.0);
+  return combine(n - 1, -1, -25.0, 48.0, -36.0, 16.0, -3.0);
+}
+
+/// The tabulated F at (r, theta) on a lattice table (angle_nodes > 0): the six rows around theta
+/// read at r (table_rate), joined by the cubic Hermite polynomial between the two rows holding
+/// theta with node_derivative's slopes. NaN outside the lattice (never extrapolated).
+NANODECOH_HD inline Complex table_rate_2d(const TabulatedRate& t, double r, double theta) {
+  const int n = t.angle_nodes;
+  const double x = (theta - t.angle_origin) / t.angle_step;
+  if (!(x >= 0.0 && x <= static_cast<double>(n - 1))) return {NAN, NAN};
+  int i = static_cast<int>(x);
+  if (i > n - 2) i = n - 2;  // theta at the last row
+  const double u = theta - (t.angle_origin + static_cast<double>(i) * t.angle_step);
+  int w0 = i - 2;
+  if (w0 > n - 6) w0 = n - 6;
+  if (w0 < 0) w0 = 0;
+  Complex f[6];
+  TabulatedRate row = t;
+  for (int q = 0; q < 6; ++q) {
+    row.coefficients = t.coefficients + 8 * static_cast<long long>(t.intervals) * (w0 + q);
+    f[q] = table_rate(row, r);
+  }
+  const double h = t.angle_step;
+  const Complex f0 = f[i - w0], f1 = f[i + 1 - w0];
+  const Complex d0 = node_derivative(f, w0, i, n, h), d1 = node_derivative(f, w0, i + 1, n, h);
+  // c0 + c1 u + c2 u^2 + c3 u^3 with the interval's slope s = (f1 - f0)/h (hermite_coefficients)
+  const Complex slope = (f1 + f0 * -1.0) * (1.0 / h);
+  const Complex c2 = (slope * 3.0 + d0 * -2.0 + d1 * -1.0) * (1.0 / h);
+  const Complex c3 = (d0 + d1 + slope * -2.0) * (1.0 / (h * h));
+  return f0 + (d0 + (c2 + c3 * u) * u) * u;
 }
 
 /// int of the tabulated F along a straight path in r, from ra (tau = 0) to rb (tau = span): the

@@ -351,6 +351,27 @@ std::string choose_table_step(const Grid& grid, const ChannelList& channels, dou
   return {};
 }
 
+/// Adds a tabulated channel's values to `sum` (entry by entry): values within the channel's
+/// stated accuracy below Re F = 0 are set to 0, as evaluate_channels does; beyond it, or not
+/// finite, NumericalError naming the channel and where(i), the place of entry i.
+template <class Where>
+void add_checked_values(const DissipationChannel& channel, const std::vector<cplx>& values,
+                        std::vector<cplx>& sum, const Where& where) {
+  double largest = channel.rate_scale();
+  for (const cplx& v : values) largest = std::max(largest, std::abs(v));
+  const double tolerance = channel.relative_accuracy() * largest;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    cplx v = values[i];
+    if (!std::isfinite(v.real()) || !std::isfinite(v.imag()) || v.real() < -tolerance)
+      throw NumericalError("channel " + channel.name() + " gives F = " + format_number(v.real()) +
+                           " + " + format_number(v.imag()) + "i 1/s at " + where(i) +
+                           " (expected finite with Re F >= 0 within " + format_number(tolerance) +
+                           " 1/s)");
+    if (v.real() < 0.0) v.real(0.0);
+    sum[i] += v;
+  }
+}
+
 /// The tabulated channels' summed F on the line of angle differences j step, |j| <= count, of
 /// a rotation axis (F(phi - phi'), which rotation_channel_obstacle has established): an F-table
 /// file's values at its own pairs (ftable_angle_line), every other channel evaluated at ket angle
@@ -382,20 +403,10 @@ std::vector<cplx> rotation_line(const ChannelList& tabulated, double step, long 
         ket[static_cast<std::size_t>(j + count)] = {static_cast<double>(j) * step};
       values = c->evaluate_points(none, ket, bra, context);  // a sweep's wrapper keeps them
     }
-    double largest = c->rate_scale();
-    for (const cplx& v : values) largest = std::max(largest, std::abs(v));
-    const double tolerance = c->relative_accuracy() * largest;
-    for (std::size_t i = 0; i < n; ++i) {
-      cplx v = values[i];
-      if (!std::isfinite(v.real()) || !std::isfinite(v.imag()) || v.real() < -tolerance)
-        throw NumericalError(
-            "channel " + c->name() + " gives F = " + format_number(v.real()) + " + " +
-            format_number(v.imag()) + "i 1/s at phi - phi' = " +
-            format_number((static_cast<double>(i) - static_cast<double>(count)) * step) +
-            " rad (expected finite with Re F >= 0 within " + format_number(tolerance) + " 1/s)");
-      if (v.real() < 0.0) v.real(0.0);
-      sum[i] += v;
-    }
+    add_checked_values(*c, values, sum, [&](std::size_t i) {
+      return "phi - phi' = " +
+             format_number((static_cast<double>(i) - static_cast<double>(count)) * step) + " rad";
+    });
   }
   return sum;
 }
@@ -414,6 +425,28 @@ long long table_count(double reach, double step) {
 /// the engine, the time of as many F values); beyond it the step grows and the description
 /// says so.
 constexpr long long kMaxTableCount = 65536;
+
+/// The most nodes per side of a table over (dX, phi - phi') (TL6) along dX and along the angle:
+/// at most 1025 x 513 values (34 MB of coefficients; for the engine, as many F values as a split
+/// run's table of about a 64 x 64 grid).
+constexpr long long kMaxLatticeCount = 512;
+constexpr long long kMaxLatticeAngleCount = 256;
+
+/// The tabulated values' own accuracy (1/s): the sum over the channels of each one's stated
+/// relative accuracy of max(its scale, the largest |F| in `values`); `names` receives the
+/// channels' names, comma-separated.
+double table_value_error(const ChannelList& tabulated, const std::vector<cplx>& values,
+                         std::string& names) {
+  double largest = 0.0;
+  for (const cplx& v : values) largest = std::max(largest, std::abs(v));
+  double error = 0.0;
+  names.clear();
+  for (const auto& c : tabulated) {
+    error += c->relative_accuracy() * std::max(c->rate_scale(), largest);
+    names += (names.empty() ? "" : ", ") + c->name();
+  }
+  return error;
+}
 
 /// Per interval of nodes f (step h) the coefficients of the cubic Hermite interpolant whose
 /// node derivatives are the fourth-order finite differences (5 points; one-sided at the ends):
@@ -483,6 +516,136 @@ HermiteLine hermite_line(const std::vector<cplx>& values, double origin, double 
     line.error_bound =
         std::max(line.error_bound, std::abs(hermite_at(half, j / 2, step) - values[j]));
   return line;
+}
+
+/// The cubic Hermite coefficients of every row of a lattice of values (rows x nodes, row-major,
+/// node spacing h) as doubles in chord::TabulatedRate's layout: per row, per interval, Re and Im
+/// of c_0..c_3.
+std::vector<double> lattice_coefficients(const std::vector<cplx>& values, std::size_t rows,
+                                         std::size_t nodes, double h) {
+  std::vector<double> out;
+  out.reserve(rows * 8 * (nodes - 1));
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::vector<cplx> row(values.begin() + static_cast<std::ptrdiff_t>(i * nodes),
+                                values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nodes));
+    for (const cplx& c : hermite_coefficients(row, h)) {
+      out.push_back(c.real());
+      out.push_back(c.imag());
+    }
+  }
+  return out;
+}
+
+/// The tabulated F over (dX, phi - phi') (TL6): values on the lattice of displacements
+/// (j - count) step along the first translation axis and angle differences (i - angle_count)
+/// angle_step (the ket turned, the bra at the identity), row-major (row i, node j), their
+/// coefficients (lattice_coefficients; chord::table_rate_2d interpolates them) and the bound on
+/// the interpolation error: as for a line (HermiteLine), the same rule through every other row and
+/// every other node, measured at the lattice's other points against the values there.
+struct RateLattice {
+  std::vector<cplx> values;
+  std::vector<double> coefficients;
+  double interpolation_error = 0.0;
+};
+
+/// The lattice of the tabulated channels' summed F (RateLattice): F-table files (which do not
+/// depend on the orientation: exact_table_obstacle) by their line along x (evaluate_channels on
+/// the line as a grid), the same in every row; every other channel evaluated at the lattice's
+/// points in one evaluate_points call (the engine batched on the run's backend, with its stop
+/// flag and progress line), its values checked as rotation_line's (add_checked_values). With
+/// `coarser` (a lattice whose steps are dx_factor and angle_factor times these, 1 or 2, over the
+/// same extent), its values are taken at the points they share and only the others evaluated.
+RateLattice rate_lattice(const Grid& grid, const ChannelList& tabulated, double step,
+                         long long count, double angle_step, long long angle_count,
+                         const ChannelTableContext& context, const RateLattice* coarser = nullptr,
+                         std::size_t dx_factor = 1, std::size_t angle_factor = 1) {
+  const std::size_t nodes = static_cast<std::size_t>(2 * count + 1),
+                    rows = static_cast<std::size_t>(2 * angle_count + 1);
+  const std::size_t axes = translation_axes(grid).size();
+  const auto displacement = [&](std::size_t j) {
+    return (static_cast<double>(j) - static_cast<double>(count)) * step;
+  };
+  const auto angle = [&](std::size_t i) {
+    return (static_cast<double>(i) - static_cast<double>(angle_count)) * angle_step;
+  };
+  RateLattice lattice;
+  lattice.values.assign(rows * nodes, 0.0);
+  // The points to evaluate (row-major indices), the others copied from `coarser`.
+  std::vector<std::size_t> fresh;
+  const std::size_t coarse_nodes = nodes / dx_factor + 1;
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < nodes; ++j) {
+      if (coarser && i % angle_factor == 0 && j % dx_factor == 0)
+        lattice.values[i * nodes + j] =
+            coarser->values[(i / angle_factor) * coarse_nodes + j / dx_factor];
+      else
+        fresh.push_back(i * nodes + j);
+    }
+  if (fresh.empty()) return lattice;
+  ChannelList files;
+  std::vector<cplx> sum(fresh.size(), 0.0);
+  for (const auto& c : tabulated) {
+    if (dynamic_cast<const FTableChannel*>(&c->definition())) {
+      files.push_back(c);
+      continue;
+    }
+    std::vector<std::vector<double>> d(fresh.size(), std::vector<double>(axes, 0.0)),
+        ket(fresh.size()), bra(fresh.size(), std::vector<double>{0.0});
+    for (std::size_t q = 0; q < fresh.size(); ++q) {
+      d[q][0] = displacement(fresh[q] % nodes);
+      ket[q] = {angle(fresh[q] / nodes)};
+    }
+    add_checked_values(*c, c->evaluate_points(d, ket, bra, context), sum, [&](std::size_t q) {
+      return "dX = " + format_number(displacement(fresh[q] % nodes)) +
+             " m, phi - phi' = " + format_number(angle(fresh[q] / nodes)) + " rad";
+    });
+  }
+  if (!files.empty()) {
+    Axis line = grid.axes()[translation_axes(grid).front()];  // lab x
+    line.points = static_cast<std::size_t>(count) + 1;
+    line.step = step;
+    line.center = 0.0;
+    const std::vector<cplx> f = evaluate_channels(Grid({line}), files, context);
+    for (std::size_t q = 0; q < fresh.size(); ++q) sum[q] += f[fresh[q] % nodes];
+  }
+  for (std::size_t q = 0; q < fresh.size(); ++q) lattice.values[fresh[q]] = sum[q];
+  return lattice;
+}
+
+/// Fills `lattice`'s coefficients and interpolation bound from its values (RateLattice).
+void interpolate_lattice(RateLattice& lattice, long long count, double step, long long angle_count,
+                         double angle_step) {
+  const std::size_t nodes = static_cast<std::size_t>(2 * count + 1),
+                    rows = static_cast<std::size_t>(2 * angle_count + 1);
+  lattice.coefficients = lattice_coefficients(lattice.values, rows, nodes, step);
+  const std::size_t coarse_nodes = nodes / 2 + 1, coarse_rows = rows / 2 + 1;
+  std::vector<cplx> coarse;
+  coarse.reserve(coarse_rows * coarse_nodes);
+  for (std::size_t i = 0; i < rows; i += 2)
+    for (std::size_t j = 0; j < nodes; j += 2) coarse.push_back(lattice.values[i * nodes + j]);
+  const std::vector<double> coarse_coefficients =
+      lattice_coefficients(coarse, coarse_rows, coarse_nodes, 2.0 * step);
+  chord::TabulatedRate half;
+  half.intervals = static_cast<int>(coarse_nodes - 1);
+  half.origin = -static_cast<double>(count) * step;
+  half.step = 2.0 * step;
+  half.coefficients = coarse_coefficients.data();
+  half.angle_nodes = static_cast<int>(coarse_rows);
+  half.angle_origin = -static_cast<double>(angle_count) * angle_step;
+  half.angle_step = 2.0 * angle_step;
+  double bound = 0.0;
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = i % 2 == 0 ? 1 : 0; j < nodes; j += i % 2 == 0 ? 2 : 1) {
+      // The fine lattice's point, kept inside the coarse one against rounding at its edges.
+      const double r = std::clamp(half.origin + static_cast<double>(j) * step, half.origin,
+                                  half.origin + static_cast<double>(half.intervals) * half.step);
+      const double theta = std::clamp(
+          half.angle_origin + static_cast<double>(i) * angle_step, half.angle_origin,
+          half.angle_origin + static_cast<double>(half.angle_nodes - 1) * half.angle_step);
+      const chord::Complex v = chord::table_rate_2d(half, r, theta);
+      bound = std::max(bound, std::abs(cplx(v.re, v.im) - lattice.values[i * nodes + j]));
+    }
+  lattice.interpolation_error = bound;
 }
 
 }  // namespace
@@ -681,6 +844,16 @@ double axes_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
   return std::sqrt(sum);
 }
 
+/// exact_path_reach of the angle chord on a libration axis among several axes (rad); 0 without
+/// one.
+double angle_path_reach(const Grid& grid, const std::vector<Segment>& protocol,
+                        const InitialStateSpec& initial) {
+  const std::size_t rot = rotation_axis_index(grid);
+  if (rot >= grid.axis_count()) return 0.0;
+  return exact_path_reach(grid.axes()[rot].inertia, protocol_on_axis(protocol, rot),
+                          state_on_axis(grid, initial, rot));
+}
+
 /// The rotation angle (rad, in [0, pi]) of the orientation o (row-major), from its trace.
 double rotation_angle(const std::array<double, 9>& o) {
   return std::acos(std::clamp(0.5 * (o[0] + o[4] + o[8] - 1.0), -1.0, 1.0));
@@ -733,8 +906,10 @@ std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& c
                  format_number(rotation_angle(t.orientations[i])) + " and " +
                  format_number(rotation_angle(t.orientations[j])) + " rad); with libration axis " +
                  axis +
-                 " among several axes the exact method takes tabulated channels whose F does not "
-                 "depend on the orientation; use the split operator";
+                 " among several axes the exact method takes F-table files whose F does not "
+                 "depend on the orientation (their orientation pairs are not read as a table "
+                 "over phi - phi'); use the split operator, or the channel the file was made "
+                 "from";
       }
   }
   return {};
@@ -742,21 +917,27 @@ std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& c
 
 /// On a grid of several axes the tabulated channels' F is tabulated on a line of |dX| along the
 /// first translation axis at the identity orientation and evaluated at the translation chords'
-/// |r| (chord_axes.hpp). Why a channel does not have that form; "" when it does, within twice its
-/// stated accuracy (two values of the same F, each within it) plus 1e-12 of its size:
+/// |r| (chord_axes.hpp) or, with a libration axis among them and F depending on phi - phi', over
+/// (dX, phi - phi') with the bra at the identity (TL6). Why a channel does not have either form;
+/// "" when it does, within twice its stated accuracy (two values of the same F, each within it)
+/// plus 1e-12 of its size:
 ///  - isotropy (two or three translation axes): at lengths 3 steps, reach/8, reach/2 and reach,
 ///    F along every translation axis and the two diagonals (1, 1, ...) and (1, -1, 1, ...) agrees
-///    with F along the first;
-///  - independence of the orientation (a libration axis among the axes): at displacements 0,
-///    3 steps, reach/2 and reach along the first translation axis (and reach/2 along the second),
-///    F between the window's ends (both ways), the window's centre c turned by
-///    A = min(angle_reach, pi) against c (both ways) and c + A/2 with itself agrees with F at
-///    phi = phi' = 0.
+///    with F along the first; with a libration axis also at 3 steps and reach/2 with the ket
+///    turned by A = min(angle_reach, pi), along the second axis and the diagonal;
+///  - a function of phi - phi' (a libration axis among the axes): at displacements 0, 3 steps,
+///    reach/2 and reach along the first translation axis (and reach/2 along the second), F
+///    between the window's ends (both ways), the window's centre c turned by A against c (both
+///    ways) and c + A/2 with itself agrees with F at the same difference with the bra at 0;
+///    `angle_dependent` is set when F at those differences differs from F at phi = phi' = 0 (an
+///    F-table file must not depend on the orientation at all: ftable_orientation_obstacle).
 /// One evaluate_points call per channel (the engine batched); an F-table file is checked on its
 /// own points (ftable_isotropy_obstacle, ftable_orientation_obstacle).
 std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& channels, double step,
                                         double reach, double angle_reach,
-                                        const ChannelTableContext& context) {
+                                        const ChannelTableContext& context,
+                                        bool& angle_dependent) {
+  angle_dependent = false;
   const std::vector<std::size_t> translation = translation_axes(grid);
   const std::size_t axes = translation.size(), rot = rotation_axis_index(grid);
   const bool libration = rot < grid.axis_count();
@@ -790,6 +971,9 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
       }
     }
   }
+  // With a libration axis: pairs (point of the difference phi - phi' with the bra at 0, the
+  // identity pair at the same dX), whose F differ when F depends on phi - phi'.
+  std::vector<std::pair<std::size_t, std::size_t>> turned;
   if (libration) {
     const Axis& window = grid.axes()[rot];
     const double c = window.center, lo = grid.coordinate(rot, 0),
@@ -804,9 +988,23 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
                                            {hi, lo},
                                            {c + turn, c},
                                            {c, c + turn},
-                                           {c + turn / 2, c + turn / 2}})
-        add(d, phi, phi_prime, zero);
+                                           {c + turn / 2, c + turn / 2}}) {
+        std::size_t difference = zero;
+        if (phi != phi_prime) {
+          difference = add(d, phi - phi_prime, 0.0, SIZE_MAX);
+          turned.emplace_back(difference, zero);
+        }
+        add(d, phi, phi_prime, difference);
+      }
     }
+    // Isotropy at a turned pair too (a lattice is read at |r| on two translation axes).
+    if (axes > 1)
+      for (double length : {3.0 * step, reach / 2.0}) {
+        const std::size_t first = add(along(0, length), turn, 0.0, SIZE_MAX);
+        add(along(1, length), turn, 0.0, first);
+        std::vector<double> diagonal(axes, length / std::sqrt(static_cast<double>(axes)));
+        add(diagonal, turn, 0.0, first);
+      }
   }
   const auto where = [&](std::size_t p) {
     std::string text = "dX = (";
@@ -836,13 +1034,18 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
     }
     if (displacement.empty()) continue;
     const std::vector<cplx> values = channels[i]->evaluate_points(displacement, ket, bra, context);
+    // Two values of the same F, each within the channel's stated accuracy (plus rounding).
+    const auto same = [&](const cplx& u, const cplx& v) {
+      return std::abs(u - v) <= 2.0 * f.relative_accuracy() *
+                                        std::max({f.rate_scale(), std::abs(u), std::abs(v)}) +
+                                    1e-12 * std::max(std::abs(u), std::abs(v));
+    };
+    for (const auto& [difference, zero] : turned)
+      if (!same(values[difference], values[zero])) angle_dependent = true;
     for (std::size_t p = 0; p < values.size(); ++p) {
       if (reference[p] == p) continue;
       const cplx expected = values[reference[p]], v = values[p];
-      const double agree = 2.0 * f.relative_accuracy() *
-                               std::max({f.rate_scale(), std::abs(expected), std::abs(v)}) +
-                           1e-12 * std::max(std::abs(expected), std::abs(v));
-      if (std::abs(v - expected) <= agree) continue;
+      if (same(v, expected)) continue;
       const std::string head = "channels[" + std::to_string(i) + "] (" + f.name() + ")";
       const std::string values_text = format_number(expected.real()) + " + " +
                                       format_number(expected.imag()) + "i 1/s at " +
@@ -851,11 +1054,11 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
       if (ket[p] == ket[reference[p]] && bra[p] == bra[reference[p]])
         return head + " is not a function of |dX| alone: F = " + values_text +
                " (on several axes the exact method tabulates F(|dX|))";
-      return head + " depends on the orientation: F = " + values_text + "; with libration axis " +
-             grid.axes()[rot].name +
-             " among several axes the exact method takes tabulated channels whose F does not "
-             "depend on the orientation (a table of F over |dX| and phi - phi' is not built); use "
-             "the split operator";
+      return head + " depends on the orientation, not only on phi - phi': F = " + values_text +
+             "; with libration axis " + grid.axes()[rot].name +
+             " among several axes the exact method tabulates F over (dX, phi - phi') (a body "
+             "symmetric about the rotation axis, or translation along it); use the split "
+             "operator";
     }
   }
   return {};
@@ -865,7 +1068,8 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
 
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
                                  const ChannelList& channels, const InitialStateSpec& initial,
-                                 const ChannelTableContext& context) {
+                                 const ChannelTableContext& context, bool* angle_table) {
+  if (angle_table) *angle_table = false;
   double step = 0.0;
   long long file_count = -1;
   if (std::string why = choose_table_step(grid, channels, step, file_count); !why.empty())
@@ -891,12 +1095,12 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
              format_number(static_cast<double>(needed) * step) + unit;
   }
   if (!several) return {};
-  // The angle chord's reach on a libration axis among the axes (the orientation check's turn).
-  double angle_reach = 0.0;
-  if (const std::size_t rot = rotation_axis_index(grid); rot < grid.axis_count())
-    angle_reach = exact_path_reach(grid.axes()[rot].inertia, protocol_on_axis(protocol, rot),
-                                   state_on_axis(grid, initial, rot));
-  return several_axes_table_obstacle(grid, channels, step, reach, angle_reach, context);
+  bool angle_dependent = false;
+  std::string why = several_axes_table_obstacle(grid, channels, step, reach,
+                                                angle_path_reach(grid, protocol, initial),
+                                                context, angle_dependent);
+  if (angle_table) *angle_table = why.empty() && angle_dependent;
+  return why;
 }
 
 namespace {
@@ -1094,8 +1298,10 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   for (const auto& c : channels_member_)
     if (!closed_form(*c)) tabulated.push_back(c);
   if (tabulated.empty()) return;
+  bool angle_table = false;
   const std::string obstacle = exact_table_obstacle(grid_member_, protocol_member_,
-                                                    channels_member_, initial_member_, context);
+                                                    channels_member_, initial_member_, context,
+                                                    &angle_table);
   if (!obstacle.empty())
     throw InvalidArgument("protocol[0].method", "\"exact\"",
                           "\"split\" (the exact method does not apply: " + obstacle + ")");
@@ -1108,6 +1314,10 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
                        : grid_member_.axis_count() > 1
                            ? axes_path_reach(grid_member_, protocol_member_, initial_member_)
                            : exact_path_reach(mass_member_, protocol_member_, initial_member_);
+  if (angle_table) {
+    build_angle_table(tabulated, step, file_count, reach, context);
+    return;
+  }
   long long count = table_count(reach, step);
   bool coarsened = false;
   if (file_count >= 0) {
@@ -1134,15 +1344,8 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
   }();
   const std::string unit = rotation ? " rad" : " m";
   const std::size_t n = f.size(), zero = static_cast<std::size_t>(count);  // f[zero]: r = 0
-  // The values' own accuracy: each channel's stated relative accuracy of its scale.
-  double largest = 0.0;
-  for (const cplx& v : f) largest = std::max(largest, std::abs(v));
-  double value_error = 0.0;
   std::string names;
-  for (const auto& c : tabulated) {
-    value_error += c->relative_accuracy() * std::max(c->rate_scale(), largest);
-    names += (names.empty() ? "" : ", ") + c->name();
-  }
+  const double value_error = table_value_error(tabulated, f, names);
   // Property 1 (F(0) = 0, trace conservation) and property 2 (F(-r) = conj F(r)), within a
   // generous 100x the values' accuracy (as the table channel checks its file).
   const double check = 100.0 * value_error + 1e-300;
@@ -1182,6 +1385,130 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
       (coarsened
            ? "; the step was widened to keep " + std::to_string(kMaxTableCount) + " nodes per side"
            : std::string());
+}
+
+void ExactPropagator::build_angle_table(const ChannelList& tabulated, double step,
+                                        long long file_count, double reach,
+                                        const ChannelTableContext& context) {
+  // The first lattice: 4 times the line's step along dX (the grid's step, or a recoil length;
+  // an F-table file's own step is kept) and the libration axis' step along phi - phi', covering
+  // the paths' reach; at most kMaxLatticeCount and kMaxLatticeAngleCount nodes per side (beyond,
+  // the steps grow and the description says so). Then halved (both steps, or the angle's alone
+  // with a file), at most twice, while the bound times the protocol's duration exceeds
+  // numerics.tolerance and the doubled counts stay within those limits; each halving evaluates
+  // only the new points.
+  const bool file_step = file_count >= 0;
+  double dx_step = file_step ? step : 4.0 * step;
+  long long count = table_count(reach, dx_step);
+  std::string notes;
+  if (file_step) {
+    count = std::min(count, file_count);
+    if (count > kMaxLatticeCount)
+      throw InvalidArgument(
+          "protocol[0].method", "\"exact\"",
+          "\"split\" (the exact method does not apply: the table over (dX, phi - phi') would need " +
+              std::to_string(count) + " nodes per side of the F-table file's step " +
+              format_number(step) + " m to reach |dX| = " + format_number(reach) +
+              " m, more than " + std::to_string(kMaxLatticeCount) + ")");
+  } else if (count > kMaxLatticeCount) {
+    dx_step = (reach / static_cast<double>(kMaxLatticeCount - 2)) * (1.0 + 1e-12);
+    count = kMaxLatticeCount;
+    notes += "; the step of dX was widened to keep " + std::to_string(kMaxLatticeCount) +
+             " nodes per side";
+  }
+  const std::size_t rot = rotation_axis_index(grid_member_);
+  double angle_step = grid_member_.axes()[rot].step;
+  const double angle_reach = angle_path_reach(grid_member_, protocol_member_, initial_member_);
+  long long angle_count = table_count(angle_reach, angle_step);
+  if (angle_count > kMaxLatticeAngleCount) {
+    angle_step = (angle_reach / static_cast<double>(kMaxLatticeAngleCount - 2)) * (1.0 + 1e-12);
+    angle_count = kMaxLatticeAngleCount;
+    notes += "; the step of phi - phi' was widened to keep " +
+             std::to_string(kMaxLatticeAngleCount) + " nodes per side";
+  }
+  std::string names;
+  double value_error = 0.0;
+  // Property 1 (F(0) = 0) and property 2 (F_{R,R'}(-dX) = conj F_{R',R}(dX), here F(-r, -theta)
+  // = conj F(r, theta)) within 100x the values' accuracy, as for a line; F(0, 0) set to 0.
+  const auto check = [&](RateLattice& lattice) {
+    std::vector<cplx>& values = lattice.values;
+    value_error = table_value_error(tabulated, values, names);
+    const double bound = 100.0 * value_error + 1e-300;
+    const std::size_t nodes = static_cast<std::size_t>(2 * count + 1);
+    const std::size_t zero =
+        static_cast<std::size_t>(angle_count) * nodes + static_cast<std::size_t>(count);
+    if (std::abs(values[zero]) > bound)
+      throw NumericalError("the tabulated channels (" + names + ") give F(0, 0) = " +
+                           format_number(values[zero].real()) + " + " +
+                           format_number(values[zero].imag()) + "i 1/s (expected 0 within " +
+                           format_number(bound) + " 1/s)");
+    values[zero] = 0.0;
+    for (std::size_t p = 0; p < values.size(); ++p) {
+      const cplx mirror = std::conj(values[values.size() - 1 - p]);
+      if (std::abs(values[p] - mirror) > bound)
+        throw NumericalError(
+            "the tabulated channels (" + names + ") are not Hermitian: F(" +
+            format_number((static_cast<double>(p % nodes) - static_cast<double>(count)) *
+                          dx_step) +
+            " m, " +
+            format_number((static_cast<double>(p / nodes) - static_cast<double>(angle_count)) *
+                          angle_step) +
+            " rad) = " + format_number(values[p].real()) + " + " +
+            format_number(values[p].imag()) + "i but conj F(-dX, -(phi - phi')) = " +
+            format_number(mirror.real()) + " + " + format_number(mirror.imag()) + "i 1/s");
+    }
+    interpolate_lattice(lattice, count, dx_step, angle_count, angle_step);
+  };
+  RateLattice lattice =
+      rate_lattice(grid_member_, tabulated, dx_step, count, angle_step, angle_count, context);
+  check(lattice);
+  int halvings = 0;
+  while ((lattice.interpolation_error + value_error) * duration_member_ > tolerance_member_ &&
+         halvings < 2) {
+    const bool halve_dx = !file_step && 2 * count <= kMaxLatticeCount;
+    const bool halve_angle = 2 * angle_count <= kMaxLatticeAngleCount;
+    if (!halve_dx && !halve_angle) {
+      notes += "; not refined further: a halved lattice would exceed " +
+               std::to_string(kMaxLatticeCount) + " x " + std::to_string(kMaxLatticeAngleCount) +
+               " nodes per side";
+      break;
+    }
+    if (halve_dx) {
+      dx_step *= 0.5;
+      count *= 2;
+    }
+    if (halve_angle) {
+      angle_step *= 0.5;
+      angle_count *= 2;
+    }
+    lattice = rate_lattice(grid_member_, tabulated, dx_step, count, angle_step, angle_count,
+                           context, &lattice, halve_dx ? 2 : 1, halve_angle ? 2 : 1);
+    check(lattice);
+    ++halvings;
+  }
+  const std::size_t nodes = static_cast<std::size_t>(2 * count + 1),
+                    rows = static_cast<std::size_t>(2 * angle_count + 1);
+  table_coefficients_member_ = std::move(lattice.coefficients);
+  table_origin_member_ = -static_cast<double>(count) * dx_step;
+  table_step_member_ = dx_step;
+  table_angle_nodes_member_ = static_cast<int>(rows);
+  table_angle_origin_member_ = -static_cast<double>(angle_count) * angle_step;
+  table_angle_step_member_ = angle_step;
+  table_error_rate_member_ = lattice.interpolation_error + value_error;
+  const bool one_chord = translation_axes(grid_member_).size() == 1;
+  table_text_member_ =
+      "F of " + names + " tabulated over (" + (one_chord ? "dX" : "|dX|") + ", phi - phi') on " +
+      std::to_string(nodes) + " x " + std::to_string(rows) + " nodes of " +
+      format_number(dx_step) + " m and " + format_number(angle_step) + " rad (|dX| <= " +
+      format_number(static_cast<double>(count) * dx_step) +
+      " m, |phi - phi'| <= " + format_number(static_cast<double>(angle_count) * angle_step) +
+      " rad; the paths reach " + format_number(reach) + " m and " + format_number(angle_reach) +
+      " rad; " + std::to_string(halvings) +
+      " halving(s) of the first lattice's steps towards numerics.tolerance), cubic Hermite "
+      "interpolation in both: |error of F| <= " +
+      format_number(table_error_rate_member_) + " 1/s (interpolation " +
+      format_number(lattice.interpolation_error) + ", values " + format_number(value_error) + ")" +
+      notes;
 }
 
 cplx ExactPropagator::rate(double r) const {
@@ -1515,7 +1842,11 @@ chord::TabulatedRate tabulated_rate(const ExactPropagator& exact) {
   if (c.size() / 8 > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     throw InvalidArgument("channels", std::to_string(c.size() / 8) + " table intervals",
                           "at most 2^31 - 1 for the chi kernel");
-  table.intervals = static_cast<int>(c.size() / 8);
+  const std::size_t rows = static_cast<std::size_t>(std::max(exact.table_angle_nodes(), 1));
+  table.intervals = static_cast<int>(c.size() / 8 / rows);
+  table.angle_nodes = exact.table_angle_nodes();
+  table.angle_origin = exact.table_angle_origin();
+  table.angle_step = exact.table_angle_step();
   table.origin = exact.table_origin();
   table.step = exact.table_step();
   table.coefficients = c.data();

@@ -63,8 +63,9 @@ inline std::set<std::string> expect_self_describing(const nlohmann::json& j) {
           }
           if (is_numeric(*it)) {
             EXPECT_TRUE(unit_table.contains(key)) << "no unit for " << key;
-            if (unit_table.contains(key))
+            if (unit_table.contains(key)) {
               EXPECT_TRUE(unit_fits(unit_table[key], *it)) << key << ": " << unit_table[key];
+            }
           } else if (it->is_structured()) {
             walk(*it, unit_table);
           }

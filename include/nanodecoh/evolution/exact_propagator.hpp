@@ -27,7 +27,9 @@
 // state on its axis, a centred Gaussian on the others); the channels' F is a function of |r|
 // (the closed forms gaussian, diffusive, desorption_sphere; the others tabulated as F(|dX|) once
 // exact_table_obstacle has checked that they are functions of |dX| alone), integrated along the
-// vector path. exact_method_obstacle() and exact_table_obstacle() name what is missing.
+// vector path; with a libration axis among them, of (r, phi - phi') (the others tabulated over
+// both when they depend on the angle difference; docs/physics.md, "Translation and libration
+// axes together"). exact_method_obstacle() and exact_table_obstacle() name what is missing.
 #pragma once
 
 #include <complex>
@@ -55,12 +57,17 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
 /// table file that is not a uniform line along x at zero orientation difference, on a rotation
 /// axis a uniform line of angle differences at dX = 0, or that does not reach as far as the
 /// paths do; on several axes a channel whose F depends on the direction of dX or, with a
-/// libration axis among them, on the orientation, checked by evaluating it, the engine in one batched call on `context`'s backend, with its stop flag and
-/// progress line; an F-table file checked on its own points); "" when they can (or there are
-/// none). Call after exact_method_obstacle() is empty for every segment.
+/// libration axis among them, on the orientation otherwise than through phi - phi' (an F-table
+/// file: on the orientation at all), checked by evaluating it, the engine in one batched call on
+/// `context`'s backend, with its stop flag and progress line; an F-table file checked on its own
+/// points); "" when they can (or there are none). With a libration axis among several axes,
+/// `angle_table` (when given) is set to whether some channel depends on phi - phi', so that F is
+/// tabulated over (dX, phi - phi') rather than on a line of dX. Call after
+/// exact_method_obstacle() is empty for every segment.
 std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& protocol,
                                  const ChannelList& channels, const InitialStateSpec& initial,
-                                 const ChannelTableContext& context = {});
+                                 const ChannelTableContext& context = {},
+                                 bool* angle_table = nullptr);
 
 /// Largest |r| (m, or rad on a rotation axis, `mass` then the moment of inertia) on any
 /// characteristic of the protocol that starts where the closed-form
@@ -141,6 +148,13 @@ class ExactPropagator {
   bool tabulated() const noexcept { return !table_coefficients_member_.empty(); }
   double table_origin() const noexcept { return table_origin_member_; }
   double table_step() const noexcept { return table_step_member_; }
+  /// A table over (dX, phi - phi') (a libration axis among several axes and a channel that
+  /// depends on the angle difference): its rows theta_i = table_angle_origin() + i
+  /// table_angle_step() (rad), i = 0..table_angle_nodes()-1, each a line as above, one after the
+  /// other in table_coefficients(); 0 rows: a line.
+  int table_angle_nodes() const noexcept { return table_angle_nodes_member_; }
+  double table_angle_origin() const noexcept { return table_angle_origin_member_; }
+  double table_angle_step() const noexcept { return table_angle_step_member_; }
   /// Bound on |interpolated - true F| of the tabulated channels (1/s; 0 without them): the
   /// interpolation error (measured at half resolution) plus the values' stated accuracy.
   double table_error_rate() const noexcept { return table_error_rate_member_; }
@@ -175,6 +189,8 @@ class ExactPropagator {
   std::vector<std::size_t> axis_k_points_member_;
   std::vector<double> table_coefficients_member_;
   double table_origin_member_ = 0.0, table_step_member_ = 0.0, table_error_rate_member_ = 0.0;
+  int table_angle_nodes_member_ = 0;
+  double table_angle_origin_member_ = 0.0, table_angle_step_member_ = 0.0;
   std::string table_text_member_;
   std::shared_ptr<const GridChord> grid_state_member_;
 
@@ -183,6 +199,10 @@ class ExactPropagator {
 
   /// Tabulates the channels without a closed form (constructor).
   void build_table(const ChannelTableContext& context);
+  /// build_table's table over (dX, phi - phi') (a libration axis among several axes and a
+  /// channel that depends on the angle difference; docs/physics.md (TL6)).
+  void build_angle_table(const ChannelList& tabulated, double step, long long file_count,
+                         double reach, const ChannelTableContext& context);
   /// Sum of the closed-form channels' F at r (1/s).
   std::complex<double> rate(double r) const;
   /// density_matrix on a grid of several axes (chord_axes.hpp), `damping` as there.
