@@ -272,6 +272,62 @@ TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
       }
 }
 
+// Two translation axes and a libration axis (x, phi, y) with a channel tabulated over
+// (|dX|, phi - phi') (TL6): the coupled gaussian Gamma (1 - exp(-|dX|^2/(4 a^2) -
+// sin^2((phi - phi')/2)/b^2)) written as a function of the displacement vector and the angles
+// gives the chi of the closed-form gaussian (cut quadrature, no table) within the two estimates;
+// and a function of the direction of dX beside the angle is refused, as on translation axes.
+TEST(ExactOnTranslationAndLibration, TwoTranslationAxesWithATableOverTheAngleDifference) {
+  ne::Axis x = mixed_grid(10, 8).axes()[0], phi = mixed_grid(10, 8).axes()[1], y = x;
+  y.name = "y";
+  y.points = 6;
+  y.step = 1.3e-9;
+  y.inertia = 1.5e-20;
+  const ne::Grid grid({x, phi, y});
+  const std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 2),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, torque(1e-23)), 1),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
+  ne::InitialStateSpec in = cat_on(mixed_grid(10, 8), 1);
+  in.other_width = 2e-9;  // the Gaussians on x and y (m)
+  const double gamma = 3000.0, a = 4e-9, b = 0.05;
+  const auto function = [=](double y_weight) {
+    return std::make_shared<ne::FunctionChannel>(
+        [=](const std::vector<double>& d, const std::vector<double>& ket,
+            const std::vector<double>& bra) {
+          const double s = std::sin(0.5 * (ket[0] - bra[0]));
+          const double d2 = d[0] * d[0] + y_weight * d[1] * d[1];
+          return cplx(gamma * -std::expm1(-d2 / (4 * a * a) - s * s / (b * b)), 0.0);
+        },
+        "angle_gaussian", gamma / (4 * a * a), gamma / (4 * b * b));
+  };
+  const ne::ExactPropagator closed(
+      grid, protocol, {std::make_shared<ne::GaussianChannel>(gamma, a, b)}, in, 1e-12);
+  const ne::ExactPropagator tabulated(grid, protocol, {function(1.0)}, in, 1e-12);
+  ASSERT_GT(tabulated.table_angle_nodes(), 0);
+  EXPECT_NE(tabulated.table_description().find("tabulated over (|dX|, phi - phi')"),
+            std::string::npos)
+      << tabulated.table_description();
+  for (double t : {1.5e-4, 4e-4})
+    for (const std::vector<double>& k :
+         {std::vector<double>{0.0, 0.0, 0.0}, {3e8, -40.0, 1e8}, {-1e8, 90.0, -2e8}})
+      for (const std::vector<double>& r :
+           {std::vector<double>{0.0, 0.0, 0.0}, {2e-9, 0.03, -1.3e-9}, {-4e-9, -0.05, 2.6e-9}}) {
+        double closed_error = 1.0, error = 1.0;
+        const cplx expected = closed.chord(t, k, r, &closed_error);
+        const cplx value = tabulated.chord(t, k, r, &error);
+        EXPECT_LT(error, 1e-5);
+        EXPECT_LT(std::abs(value - expected),
+                  (error + closed_error + 1e-11) * std::max(std::abs(expected), 1e-3))
+            << "t " << t << " k " << k[0] << " " << k[1] << " " << k[2];
+      }
+  // Weighted towards x: not a function of |dX| at the turned pair either.
+  const std::string why = ne::exact_table_obstacle(grid, protocol, {function(0.5)}, in);
+  EXPECT_NE(why.find("channels[0] (angle_gaussian) is not a function of |dX| alone"),
+            std::string::npos)
+      << why;
+}
+
 // ---- rho at points --------------------------------------------------------
 
 // element() at grid points is rho on the grid over the cell volume (dx dphi), on the mixed grid.

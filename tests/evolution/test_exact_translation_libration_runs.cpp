@@ -343,6 +343,97 @@ final_state = true
   EXPECT_NE(refused.err.find("desorption_sphere"), std::string::npos) << refused.err;
 }
 
+// The engine's desorption of a Janus sphere librating about its cap's axis, on a translation axis
+// and that libration axis, through `nanodecoh evolve` with "exact": F is tabulated over
+// (dX, phi - phi') (the notice says so), no steps, trace 1; its final rho agrees with the split
+// operator's within twice what separates the two methods on this small grid for the closed-form
+// gaussian (the split operator's box and band floor, 8.7e-4 of max |rho| here, measured
+// 2026-12-02) plus the exact run's estimate: the engine's F drives both.
+TEST(ExactOnTranslationAndLibration, TheEnginesDesorptionRunsExactThroughTheCli) {
+  const std::string dir = make_temp_dir("exact_translation_libration_engine");
+  const std::string base = R"(
+[particle]
+mass = 1e-20
+moment_of_inertia = 1e-34
+[[axes]]
+name = "x"
+points = 16
+step = 1e-9
+[[axes]]
+kind = "rotation"
+name = "phi"
+mode = "libration"
+points = 16
+step = 0.02
+[initial]
+kind = "cat"
+axis = "x"
+width = 1.0e-9
+separation = 4e-9
+other_width = 0.025
+[time]
+step = 1.0e-5
+outputs = 2
+[[protocol]]
+duration = 1.0e-4
+potential = "free"
+method = "exact"
+[output]
+final_state = true
+[numerics]
+tolerance = 1e-5
+)";
+  const std::string janus = R"([[channels]]
+kind = "desorption"
+body = "janus"
+radius = 10e-9
+cap_angle = 1.0
+rate = 800.0
+temperature = 0.002
+atom_mass = 1.008
+tolerance = 1e-4
+)";
+  const std::string gaussian =
+      "[[channels]]\nkind = \"gaussian\"\nrate = 800.0\nlength = 5e-9\nangular_length = 0.05\n";
+  const auto exact = evolve_json(dir, "engine", base + janus);
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  const auto j = nlohmann::json::parse(exact.out);
+  EXPECT_EQ(j["steps"], 0);
+  EXPECT_NE(j["methods"][0].get<std::string>().find("libration axis phi"), std::string::npos)
+      << j["methods"];
+  EXPECT_NE(exact.err.find("F of desorption(janus"), std::string::npos) << exact.err;
+  EXPECT_NE(exact.err.find("tabulated over (dX, phi - phi')"), std::string::npos) << exact.err;
+  const double estimate = j["exact_error_estimate"].get<double>();
+  EXPECT_LT(estimate, 1e-4);
+  // The split operator on the configuration evolve_json wrote as dir/name.toml.
+  const auto split = [&](const std::string& name) {
+    const auto s = run_cli({"evolve", dir + "/" + name + ".toml", "--out",
+                            dir + "/" + name + "_split.h5", "--quiet", "--backend", "cpu", "--set",
+                            "protocol[0].method=\"split\""});
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    return nanodecoh::io::Hdf5File::open_read(dir + "/" + name + "_split.h5")
+        .read_complex("final/rho");
+  };
+  const auto final_rho = [&](const std::string& name) {
+    return nanodecoh::io::Hdf5File::open_read(dir + "/" + name + ".h5").read_complex("final/rho");
+  };
+  ASSERT_EQ(evolve_json(dir, "closed", base + gaussian).exit_code, 0);
+  const auto closed_exact = final_rho("closed"), engine_exact = final_rho("engine");
+  const double floor = max_abs_difference(split("closed"), closed_exact) / max_abs(closed_exact);
+  const double apart = max_abs_difference(split("engine"), engine_exact) / max_abs(engine_exact);
+  EXPECT_LT(apart, 2.0 * floor + 2.0 * estimate) << "floor " << floor;
+  // Physical: trace 1, purity below 1 (the emissions decohere), Hermitian.
+  EXPECT_NEAR(j["final"]["trace"].get<double>(), 1.0, 1e-6);
+  EXPECT_LT(j["final"]["purity"].get<double>(), 1.0 - 1e-3);
+  const std::size_t n = 16 * 16;
+  ASSERT_EQ(engine_exact.size(), n * n);
+  double skew = 0.0;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < n; ++k)
+      skew = std::max(skew, std::abs(engine_exact[i * n + k] - std::conj(engine_exact[k * n + i])));
+  EXPECT_LT(skew, 1e-12 * max_abs(engine_exact));
+}
+
 // The ftable -> evolve path on a translation axis and a libration axis, through the CLI:
 //  - an F-table file whose F is a Gaussian of |dX| at every pair of its orientations (turned by
 //    0 to 3 rad about z) drives "exact" beside the coupled angular gaussian, and agrees with the
