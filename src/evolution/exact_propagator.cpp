@@ -166,6 +166,123 @@ std::size_t rotation_axis_index(const Grid& grid) {
   return grid.axis_count();
 }
 
+/// The orientations of an F-table file that are rotations about the channel's rotation axis u
+/// (their indices) and their angles (rad): R = exp(a [u]x) has tr R = 1 + 2 cos a and
+/// (R - R^T)/2 = sin a [u]x.
+void orientation_angles(const FTableChannel& channel, std::vector<std::size_t>& index,
+                        std::vector<double>& angle) {
+  const io::FTable& t = channel.table();
+  const Eigen::Vector3d u = channel.rotation_axis();
+  index.clear();
+  angle.clear();
+  for (std::size_t i = 0; i < t.orientation_count(); ++i) {
+    const auto& o = t.orientations[i];
+    Eigen::Matrix3d r;
+    r << o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8];
+    const Eigen::Vector3d axial(0.5 * (r(2, 1) - r(1, 2)), 0.5 * (r(0, 2) - r(2, 0)),
+                                0.5 * (r(1, 0) - r(0, 1)));
+    const double a = std::atan2(u.dot(axial), 0.5 * (r.trace() - 1.0));
+    if ((localization::rotation_about(u, a) - r).cwiseAbs().maxCoeff() <= 1e-9) {
+      index.push_back(i);
+      angle.push_back(a);
+    }
+  }
+}
+
+/// An F-table file read as a lattice over (dx, phi - phi') (TL6), for a translation axis x with a
+/// libration axis: F(j h, q h_theta) = F_{R(a), R(b)}(j h e_x) for every pair of the file's
+/// orientations about the channel's rotation axis with a - b = q h_theta and every displacement
+/// j h along x (and, where a point is missing, conj F(-j h, -q h_theta), Hermiticity). F must
+/// depend on the orientations through a - b alone: values at the same (j, q) must agree within
+/// twice the file's accuracy plus rounding, as in ftable_angle_line. `step`, `angle_step`
+/// receive h and h_theta (the smallest ones), `angle_count` the largest M with every |q| <= M
+/// present at dx = 0, `count` the largest N with every (j, q), |j| <= N, |q| <= M present, and
+/// `values` (if set) the lattice row-major, row q + M, node j + N. Returns "" or why the file
+/// cannot serve as such a lattice; `key` names the channel's file for the message.
+std::string ftable_angle_lattice(const FTableChannel& channel, const std::string& key,
+                                 double& step, long long& count, double& angle_step,
+                                 long long& angle_count, std::vector<cplx>* values) {
+  const io::FTable& t = channel.table();
+  const std::string name = key + " (" + channel.source() + ")";
+  std::vector<std::size_t> index;
+  std::vector<double> angle;
+  orientation_angles(channel, index, angle);
+  if (index.size() < 2)
+    return name + " has " + std::to_string(index.size()) +
+           " orientation(s) about its rotation axis, so no lattice of angle differences";
+  angle_step = 0.0;
+  for (double a : angle)
+    for (double b : angle)
+      if (const double d = std::fabs(a - b); d > 1e-9 && (angle_step == 0.0 || d < angle_step))
+        angle_step = d;
+  // The displacements along x (signed), and their step.
+  std::vector<std::size_t> along;
+  step = 0.0;
+  for (std::size_t k = 0; k < t.displacement_count(); ++k) {
+    const auto& d = t.displacements[k];
+    const double length = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if (std::fabs(d[1]) > 1e-9 * length || std::fabs(d[2]) > 1e-9 * length) continue;
+    along.push_back(k);
+    if (std::fabs(d[0]) > 1e-15 && (step == 0.0 || std::fabs(d[0]) < step)) step = std::fabs(d[0]);
+  }
+  if (step == 0.0)
+    return name + " has no displacement along x, so no lattice over (dx, phi - phi')";
+  const double accuracy = channel.relative_accuracy() * channel.rate_scale();
+  const double agree = 2.0 * accuracy + 1e-14 * channel.rate_scale();
+  std::map<std::pair<long long, long long>, cplx> lattice;  // (q, j) -> F
+  for (std::size_t a = 0; a < angle.size(); ++a)
+    for (std::size_t b = 0; b < angle.size(); ++b) {
+      const double d = angle[a] - angle[b], qd = std::round(d / angle_step);
+      if (std::fabs(d - qd * angle_step) > 1e-6 * angle_step)
+        return name + " has orientation differences that are not multiples of its smallest one (" +
+               format_number(angle_step) + " rad): a lattice needs uniform angle differences";
+      for (std::size_t k : along) {
+        const double x = t.displacements[k][0], jd = std::round(x / step);
+        if (std::fabs(x - jd * step) > 1e-6 * step)
+          return name + " has displacements along x that are not multiples of its smallest one (" +
+                 format_number(step) + " m): a lattice needs a uniform line";
+        const auto at = std::make_pair(static_cast<long long>(qd), static_cast<long long>(jd));
+        const cplx v = t.at(index[a], index[b], k);
+        const auto found = lattice.find(at);
+        if (found == lattice.end()) {
+          lattice.emplace(at, v);
+        } else if (std::abs(v - found->second) > agree) {
+          return name + " depends on the orientation otherwise than through phi - phi': F = " +
+                 format_number(found->second.real()) + " + " +
+                 format_number(found->second.imag()) + "i and " + format_number(v.real()) +
+                 " + " + format_number(v.imag()) + "i 1/s at the same phi - phi' = " +
+                 format_number(qd * angle_step) + " rad and dx = " + format_number(x) +
+                 " m (they differ by " + format_number(std::abs(v - found->second)) +
+                 " 1/s, beyond twice the file's accuracy " + format_number(accuracy) + " 1/s)";
+        }
+      }
+    }
+  const auto present = [&](long long q, long long j) {
+    return lattice.count({q, j}) > 0 || lattice.count({-q, -j}) > 0;
+  };
+  angle_count = 0;
+  while (present(angle_count + 1, 0)) ++angle_count;
+  const auto column = [&](long long j) {
+    for (long long q = -angle_count; q <= angle_count; ++q)
+      if (!present(q, j) || !present(q, -j)) return false;
+    return true;
+  };
+  count = 0;
+  while (column(count + 1)) ++count;
+  if (values != nullptr) {
+    const std::size_t nodes = static_cast<std::size_t>(2 * count + 1);
+    values->assign(nodes * static_cast<std::size_t>(2 * angle_count + 1), 0.0);
+    for (long long q = -angle_count; q <= angle_count; ++q)
+      for (long long j = -count; j <= count; ++j) {
+        const auto found = lattice.find({q, j});
+        (*values)[static_cast<std::size_t>(q + angle_count) * nodes +
+                  static_cast<std::size_t>(j + count)] =
+            found != lattice.end() ? found->second : std::conj(lattice.at({-q, -j}));
+      }
+  }
+  return {};
+}
+
 /// The line of an F-table file on a rotation axis: F(j h) = F_{R(a), R(b)}(0) for every pair of
 /// the file's orientations about the channel's rotation axis with a - b = j h, at zero
 /// displacement. F must depend on the angle difference alone: pairs with the same difference
@@ -187,22 +304,9 @@ std::string ftable_angle_line(const FTableChannel& channel, const std::string& k
   }
   if (zero == t.displacement_count())
     return name + " has no displacement dX = 0, so no F of the angle alone for a rotation axis";
-  // The orientations that are rotations about u, and their angles: R = exp(a [u]x) has
-  // tr R = 1 + 2 cos a and (R - R^T)/2 = sin a [u]x.
   std::vector<std::size_t> index;
   std::vector<double> angle;
-  for (std::size_t i = 0; i < t.orientation_count(); ++i) {
-    const auto& o = t.orientations[i];
-    Eigen::Matrix3d r;
-    r << o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8];
-    const Eigen::Vector3d axial(0.5 * (r(2, 1) - r(1, 2)), 0.5 * (r(0, 2) - r(2, 0)),
-                                0.5 * (r(1, 0) - r(0, 1)));
-    const double a = std::atan2(u.dot(axial), 0.5 * (r.trace() - 1.0));
-    if ((localization::rotation_about(u, a) - r).cwiseAbs().maxCoeff() <= 1e-9) {
-      index.push_back(i);
-      angle.push_back(a);
-    }
-  }
+  orientation_angles(channel, index, angle);
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on the one-expression form.
   std::string about = "(";
   about.append(format_number(u.x())).append(", ").append(format_number(u.y())).append(", ");
@@ -552,13 +656,17 @@ struct RateLattice {
 /// depend on the orientation: exact_table_obstacle) by their line along x (evaluate_channels on
 /// the line as a grid), the same in every row; every other channel evaluated at the lattice's
 /// points in one evaluate_points call (the engine batched on the run's backend, with its stop
-/// flag and progress line), its values checked as rotation_line's (add_checked_values). With
-/// `coarser` (a lattice whose steps are dx_factor and angle_factor times these, 1 or 2, over the
-/// same extent), its values are taken at the points they share and only the others evaluated.
+/// flag and progress line), its values checked as rotation_line's (add_checked_values); the files
+/// in `lattice_files` (F of the orientations) by their own lattice (ftable_angle_lattice, whose
+/// steps are then these). With `coarser` (a lattice whose steps are dx_factor and angle_factor
+/// times these, 1 or 2, over the same extent), its values are taken at the points they share and
+/// only the others evaluated.
 RateLattice rate_lattice(const Grid& grid, const ChannelList& tabulated, double step,
                          long long count, double angle_step, long long angle_count,
-                         const ChannelTableContext& context, const RateLattice* coarser = nullptr,
-                         std::size_t dx_factor = 1, std::size_t angle_factor = 1) {
+                         const ChannelTableContext& context,
+                         const std::vector<const DissipationChannel*>& lattice_files,
+                         const RateLattice* coarser = nullptr, std::size_t dx_factor = 1,
+                         std::size_t angle_factor = 1) {
   const std::size_t nodes = static_cast<std::size_t>(2 * count + 1),
                     rows = static_cast<std::size_t>(2 * angle_count + 1);
   const std::size_t axes = translation_axes(grid).size();
@@ -584,9 +692,32 @@ RateLattice rate_lattice(const Grid& grid, const ChannelList& tabulated, double 
   if (fresh.empty()) return lattice;
   ChannelList files;
   std::vector<cplx> sum(fresh.size(), 0.0);
+  const auto where = [&](std::size_t q) {
+    return "dX = " + format_number(displacement(fresh[q] % nodes)) +
+           " m, phi - phi' = " + format_number(angle(fresh[q] / nodes)) + " rad";
+  };
   for (const auto& c : tabulated) {
-    if (dynamic_cast<const FTableChannel*>(&c->definition())) {
-      files.push_back(c);
+    if (const auto* table = dynamic_cast<const FTableChannel*>(&c->definition())) {
+      if (std::find(lattice_files.begin(), lattice_files.end(), table) == lattice_files.end()) {
+        files.push_back(c);
+        continue;
+      }
+      double h = 0.0, h_angle = 0.0;
+      long long n = 0, m = 0;
+      std::vector<cplx> own;
+      const std::string why = ftable_angle_lattice(*table, c->name(), h, n, h_angle, m, &own);
+      if (!why.empty() || n < count || m < angle_count)
+        throw NumericalError("channel " + c->name() + " gives no lattice of " +
+                             std::to_string(count) + " x " + std::to_string(angle_count) +
+                             " steps per side (" + why + ")");
+      std::vector<cplx> values(fresh.size());
+      for (std::size_t q = 0; q < fresh.size(); ++q) {
+        const std::size_t i = fresh[q] / nodes, j = fresh[q] % nodes;
+        values[q] = own[static_cast<std::size_t>(static_cast<long long>(i) - angle_count + m) *
+                            static_cast<std::size_t>(2 * n + 1) +
+                        static_cast<std::size_t>(static_cast<long long>(j) - count + n)];
+      }
+      add_checked_values(*c, values, sum, where);
       continue;
     }
     std::vector<std::vector<double>> d(fresh.size(), std::vector<double>(axes, 0.0)),
@@ -595,10 +726,7 @@ RateLattice rate_lattice(const Grid& grid, const ChannelList& tabulated, double 
       d[q][0] = displacement(fresh[q] % nodes);
       ket[q] = {angle(fresh[q] / nodes)};
     }
-    add_checked_values(*c, c->evaluate_points(d, ket, bra, context), sum, [&](std::size_t q) {
-      return "dX = " + format_number(displacement(fresh[q] % nodes)) +
-             " m, phi - phi' = " + format_number(angle(fresh[q] / nodes)) + " rad";
-    });
+    add_checked_values(*c, c->evaluate_points(d, ket, bra, context), sum, where);
   }
   if (!files.empty()) {
     Axis line = grid.axes()[translation_axes(grid).front()];  // lab x
@@ -906,12 +1034,40 @@ std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& c
                  format_number(rotation_angle(t.orientations[i])) + " and " +
                  format_number(rotation_angle(t.orientations[j])) + " rad); with libration axis " +
                  axis +
-                 " among several axes the exact method takes F-table files whose F does not "
-                 "depend on the orientation (their orientation pairs are not read as a table "
-                 "over phi - phi'); use the split operator, or the channel the file was made "
-                 "from";
+                 " among several axes the exact method takes an F-table file whose F does not "
+                 "depend on the orientation, or one it reads as a table over (dx, phi - phi')";
       }
   }
+  return {};
+}
+
+/// Why an F-table file whose F depends on the orientation cannot serve as the table over
+/// (dx, phi - phi') (TL6) of a grid of one translation axis and a libration axis: it is not a
+/// lattice of its own pairs (ftable_angle_lattice), or the lattice does not reach the paths'
+/// `reach` (m) and `angle_reach` (rad) plus two steps (nothing is extrapolated); "" when it can.
+std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel,
+                                  std::size_t index, double reach, double angle_reach) {
+  if (translation_axes(grid).size() != 1)
+    return "on " + std::to_string(translation_axes(grid).size()) +
+           " translation axes a file is read as a line of |dX| only";
+  double step = 0.0, angle_step = 0.0;
+  long long count = 0, angle_count = 0;
+  const std::string key = "channels[" + std::to_string(index) + "].file";
+  if (std::string why =
+          ftable_angle_lattice(channel, key, step, count, angle_step, angle_count, nullptr);
+      !why.empty())
+    return why;
+  const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2,
+                  angle_needed = static_cast<long long>(std::ceil(angle_reach / angle_step)) + 2;
+  if (count < needed || angle_count < angle_needed)
+    return key + " covers |dx| <= " + format_number(static_cast<double>(count) * step) +
+           " m and |phi - phi'| <= " + format_number(static_cast<double>(angle_count) * angle_step) +
+           " rad at every pair, and the paths of the exact method reach " + format_number(reach) +
+           " m and " + format_number(angle_reach) + " rad (plus 2 steps of " +
+           format_number(step) + " m and " + format_number(angle_step) +
+           " rad for the interpolation): it never extrapolates; tabulate up to at least " +
+           format_number(static_cast<double>(needed) * step) + " m and " +
+           format_number(static_cast<double>(angle_needed) * angle_step) + " rad";
   return {};
 }
 
@@ -1028,8 +1184,13 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
       (void)ftable_line(*table, h, count);  // exact_method_obstacle: a line
       if (std::string why = ftable_orientation_obstacle(
               grid, *table, i, static_cast<double>(count) * h, angle_reach);
-          !why.empty())
-        return why;
+          !why.empty()) {
+        // F of the orientations: the file's own lattice over (dx, phi - phi'), if it is one.
+        if (std::string lattice = file_lattice_obstacle(grid, *table, i, reach, angle_reach);
+            !lattice.empty())
+          return why + " (as a table over (dx, phi - phi'): " + lattice + ")";
+        angle_dependent = true;
+      }
       continue;
     }
     if (displacement.empty()) continue;
@@ -1420,7 +1581,32 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
   double angle_step = grid_member_.axes()[rot].step;
   const double angle_reach = angle_path_reach(grid_member_, protocol_member_, initial_member_);
   long long angle_count = table_count(angle_reach, angle_step);
-  if (angle_count > kMaxLatticeAngleCount) {
+  // F-table files of the orientations are read at their own lattice (exact_table_obstacle has
+  // checked that it is one and reaches the paths): its angle step, no halving.
+  std::vector<const DissipationChannel*> lattice_files;
+  for (std::size_t i = 0; i < channels_member_.size(); ++i) {
+    const auto* table = dynamic_cast<const FTableChannel*>(&channels_member_[i]->definition());
+    if (!table) continue;
+    double h = 0.0, h_angle = 0.0;
+    long long n = 0, m = 0;
+    (void)ftable_line(*table, h, n);
+    if (ftable_orientation_obstacle(grid_member_, *table, i, static_cast<double>(n) * h,
+                                    angle_reach)
+            .empty())
+      continue;
+    (void)ftable_angle_lattice(*table, "", h, n, h_angle, m, nullptr);
+    if (!lattice_files.empty() && std::fabs(h_angle - angle_step) > 1e-6 * angle_step)
+      throw InvalidArgument("protocol[0].method", "\"exact\"",
+                            "\"split\" (the exact method does not apply: the F-table files have "
+                            "different steps of angle (" +
+                                format_number(angle_step) + " and " + format_number(h_angle) +
+                                " rad))");
+    lattice_files.push_back(table);
+    angle_step = h_angle;
+    angle_count = std::min(table_count(angle_reach, h_angle), m);
+    count = std::min(count, n);  // every row of the file's lattice holds these nodes
+  }
+  if (lattice_files.empty() && angle_count > kMaxLatticeAngleCount) {
     angle_step = (angle_reach / static_cast<double>(kMaxLatticeAngleCount - 2)) * (1.0 + 1e-12);
     angle_count = kMaxLatticeAngleCount;
     notes += "; the step of phi - phi' was widened to keep " +
@@ -1459,12 +1645,12 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
     }
     interpolate_lattice(lattice, count, dx_step, angle_count, angle_step);
   };
-  RateLattice lattice =
-      rate_lattice(grid_member_, tabulated, dx_step, count, angle_step, angle_count, context);
+  RateLattice lattice = rate_lattice(grid_member_, tabulated, dx_step, count, angle_step,
+                                     angle_count, context, lattice_files);
   check(lattice);
   int halvings = 0;
   while ((lattice.interpolation_error + value_error) * duration_member_ > tolerance_member_ &&
-         halvings < 2) {
+         halvings < 2 && lattice_files.empty()) {
     const bool halve_dx = !file_step && 2 * count <= kMaxLatticeCount;
     const bool halve_angle = 2 * angle_count <= kMaxLatticeAngleCount;
     if (!halve_dx && !halve_angle) {
@@ -1482,7 +1668,8 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
       angle_count *= 2;
     }
     lattice = rate_lattice(grid_member_, tabulated, dx_step, count, angle_step, angle_count,
-                           context, &lattice, halve_dx ? 2 : 1, halve_angle ? 2 : 1);
+                           context, lattice_files, &lattice, halve_dx ? 2 : 1,
+                           halve_angle ? 2 : 1);
     check(lattice);
     ++halvings;
   }
@@ -1503,8 +1690,12 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
       format_number(static_cast<double>(count) * dx_step) +
       " m, |phi - phi'| <= " + format_number(static_cast<double>(angle_count) * angle_step) +
       " rad; the paths reach " + format_number(reach) + " m and " + format_number(angle_reach) +
-      " rad; " + std::to_string(halvings) +
-      " halving(s) of the first lattice's steps towards numerics.tolerance), cubic Hermite "
+      " rad; " +
+      (lattice_files.empty()
+           ? std::to_string(halvings) +
+                 " halving(s) of the first lattice's steps towards numerics.tolerance"
+           : std::string("the F-table file's own nodes")) +
+      "), cubic Hermite "
       "interpolation in both: |error of F| <= " +
       format_number(table_error_rate_member_) + " 1/s (interpolation " +
       format_number(lattice.interpolation_error) + ", values " + format_number(value_error) + ")" +

@@ -8,8 +8,10 @@
 //    harmonic and linear segments on either axis; paths whose angle winds several turns);
 //  - rho at points (element) against rho on the grid; the CPU and CUDA twins;
 //  - tabulated channels independent of the orientation (a function, F-table files) against the
-//    closed form they tabulate; those that depend on it refused, naming the channel and both
-//    values;
+//    closed form they tabulate; channels of phi - phi' tabulated over (dX, phi - phi') against the
+//    characteristic quadrature and the closed form; those that depend on the orientations apart
+//    (and F-table files that depend on the orientation) refused, naming the channel and both
+//    values; the engine's Janus desorption about its cap's axis accepted, across it refused;
 //  - the refusals (desorption_sphere, a circle axis with a translation axis) naming the channel or
 //    axis.
 #include <gtest/gtest.h>
@@ -528,23 +530,38 @@ TEST(ExactOnTranslationAndLibration, AThrustAlongTheOneTranslationAxisKeepsItsSi
 // propagator's own estimate (the lattice's bound is part of it, and at most 1e-4 here). The angle
 // acts: its part of the F integral reaches 0.03 on these paths where |chi_0| > 1e-3 (measured
 // 0.047), 300 times the estimate.
+/// The thrust with angular kicks of nonzero mean of the tests below (1/s), theta = phi - phi':
+/// Gamma (1 - exp(i q r_x - r_x^2 (1 + sin^2(theta/2))/(4 a^2) - sin^2(theta/2)/b^2 +
+/// i kappa sin theta)).
+constexpr double kSpinRate = 2000.0, kSpinA = 3e-9, kSpinB = 0.3;
+cplx thrust_and_spin(double rx, double theta) {
+  const double q = 2e8, kappa = 0.5, s2 = std::pow(std::sin(0.5 * theta), 2);
+  return kSpinRate * (1.0 - std::exp(cplx(-rx * rx * (1.0 + s2) / (4.0 * kSpinA * kSpinA) -
+                                              s2 / (kSpinB * kSpinB),
+                                          q * rx + kappa * std::sin(theta))));
+}
+
+std::shared_ptr<ne::FunctionChannel> thrust_and_spin_function() {
+  return std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>& d, const std::vector<double>& ket,
+         const std::vector<double>& bra) { return thrust_and_spin(d[0], ket[0] - bra[0]); },
+      "thrust_and_spin", kSpinRate / (4.0 * kSpinA * kSpinA), kSpinRate / (4.0 * kSpinB * kSpinB));
+}
+
+/// A trap on phi, a force on x, a release (2e-4 s each), the tests' w and force.
+constexpr double kSpinW = 3000.0, kSpinForce = 1.5e-23;
+std::vector<ne::Segment> trap_force_release() {
+  return {on_axis(segment(ne::PotentialKind::harmonic, 2e-4, kSpinW), 1),
+          on_axis(segment(ne::PotentialKind::linear, 2e-4, kSpinForce), 0),
+          segment(ne::PotentialKind::free, 2e-4)};
+}
+
 TEST(ExactOnTranslationAndLibration, AnFOfTheAngleDifferenceMatchesTheCharacteristicQuadrature) {
   const ne::Grid grid = mixed_grid(32, 32);
-  const double gamma = 2000.0, a = 3e-9, q = 2e8, b = 0.3, kappa = 0.5, w = 3000.0,
-               force = 1.5e-23;
-  const auto F = [=](double rx, double theta) {
-    const double s2 = std::pow(std::sin(0.5 * theta), 2);
-    return gamma * (1.0 - std::exp(cplx(-rx * rx * (1.0 + s2) / (4.0 * a * a) - s2 / (b * b),
-                                        q * rx + kappa * std::sin(theta))));
-  };
-  const auto channel = std::make_shared<ne::FunctionChannel>(
-      [F](const std::vector<double>& d, const std::vector<double>& ket,
-          const std::vector<double>& bra) { return F(d[0], ket[0] - bra[0]); },
-      "thrust_and_spin", gamma / (4.0 * a * a), gamma / (4.0 * b * b));
-  const std::vector<ne::Segment> protocol{
-      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, w), 1),
-      on_axis(segment(ne::PotentialKind::linear, 2e-4, force), 0),
-      segment(ne::PotentialKind::free, 2e-4)};
+  const double w = kSpinW, force = kSpinForce;
+  const auto F = thrust_and_spin;
+  const auto channel = thrust_and_spin_function();
+  const std::vector<ne::Segment> protocol = trap_force_release();
   const ne::InitialStateSpec in = moving_gaussian(0.04);
   bool angle_table = false;
   EXPECT_EQ(ne::exact_table_obstacle(grid, protocol, {channel}, in, {}, &angle_table), "");
@@ -641,6 +658,68 @@ TEST_P(TranslationLibrationTwins, ATableOverTheAngleDifferenceOnEitherBackend) {
   double worst = 0.0;
   for (std::size_t i = 0; i < cpu.size(); ++i) worst = std::max(worst, std::abs(cpu[i] - here[i]));
   EXPECT_LT(worst, 1e-14);
+}
+
+/// An F-table file of thrust_and_spin: orientations about z at 0, h_angle, ..., (n_angles - 1)
+/// h_angle and displacements j 0.5 nm along x, j = 0..n_x (the negative ones by Hermiticity).
+std::shared_ptr<ne::FTableChannel> thrust_and_spin_file(std::size_t n_angles, double h_angle,
+                                                        std::size_t n_x) {
+  nanodecoh::io::FTable table;
+  for (std::size_t i = 0; i < n_angles; ++i) {
+    const double a = static_cast<double>(i) * h_angle, c = std::cos(a), s = std::sin(a);
+    table.orientations.push_back({c, -s, 0, s, c, 0, 0, 0, 1});
+  }
+  for (std::size_t j = 0; j <= n_x; ++j)
+    table.displacements.push_back({static_cast<double>(j) * 0.5e-9, 0.0, 0.0});
+  for (std::size_t i = 0; i < n_angles; ++i)
+    for (std::size_t k = 0; k < n_angles; ++k)
+      for (const auto& d : table.displacements)
+        table.values.push_back(
+            thrust_and_spin(d[0], (static_cast<double>(i) - static_cast<double>(k)) * h_angle));
+  table.rate = kSpinRate;
+  table.tolerance = 1e-15;
+  return std::make_shared<ne::FTableChannel>(table, "spin.h5", Eigen::Vector3d(0, 0, 1));
+}
+
+// An F-table file whose F depends on phi - phi' (the ftable -> evolve path of a thrust with
+// angular kicks) is read as its own lattice over (dx, phi - phi'), negative dx by Hermiticity:
+// chi equals the function's (its own lattice at the grid's steps, tested against the
+// characteristic quadrature above) within the two estimates, at chords of both signs. A file
+// whose angles do not reach the paths is refused, naming the extent needed.
+TEST(ExactOnTranslationAndLibration, AnFTableFileOfTheAngleDifferenceIsReadAsALattice) {
+  const ne::Grid grid = mixed_grid(32, 32);
+  const std::vector<ne::Segment> protocol = trap_force_release();
+  const ne::InitialStateSpec in = moving_gaussian(0.04);
+  const auto file = thrust_and_spin_file(56, 0.02, 200);
+  bool angle_table = false;
+  EXPECT_EQ(ne::exact_table_obstacle(grid, protocol, {file}, in, {}, &angle_table), "");
+  EXPECT_TRUE(angle_table);
+  const ne::ExactPropagator from_file(grid, protocol, {file}, in, 1e-12),
+      from_function(grid, protocol, {thrust_and_spin_function()}, in, 1e-12);
+  ASSERT_GT(from_file.table_angle_nodes(), 0);
+  EXPECT_NE(from_file.table_description().find("the F-table file's own nodes"), std::string::npos)
+      << from_file.table_description();
+  EXPECT_NEAR(from_file.table_angle_step(), 0.02, 1e-12);
+  for (double t : {1.5e-4, 6e-4})
+    for (double kx : {0.0, -2e8})
+      for (double kphi : {0.0, 90.0})
+        for (double rx : {0.0, 2e-9, -7e-9})
+          for (double rphi : {0.0, 0.09, -0.2}) {
+            double e_file = 1.0, e_function = 1.0;
+            const cplx a = from_file.chord(t, {kx, kphi}, {rx, rphi}, &e_file);
+            const cplx b = from_function.chord(t, {kx, kphi}, {rx, rphi}, &e_function);
+            EXPECT_LT(e_file, 1e-3);  // the file's lattice of 0.5 nm and 0.02 rad
+            EXPECT_LT(std::abs(a - b), (e_file + e_function + 1e-11) * std::max(std::abs(b), 1e-3))
+                << "t " << t << " k " << kx << " " << kphi << " r " << rx << " " << rphi;
+          }
+  const std::string why =
+      ne::exact_table_obstacle(grid, protocol, {thrust_and_spin_file(11, 0.02, 200)}, in);
+  EXPECT_NE(why.find("(as a table over (dx, phi - phi'): channels[0].file covers |dx| <= "),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("it never extrapolates; tabulate up to at least 9.75e-08 m and "),
+            std::string::npos)
+      << why;
 }
 
 /// F = Gamma (1 - exp(-|dX|^2/(4 a^2))) plus turn_rate (1 - cos(phi - phi')) (1 + 0.5 cos(phi +

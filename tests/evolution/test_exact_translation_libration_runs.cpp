@@ -3,7 +3,9 @@
 // diffusive channel against the tensor product of the one-axis exact solutions; the split
 // operator's dt^2 convergence to the exact rho with the gaussian channel coupling the axes
 // (length and angular_length); physical states (eigenvalues of rho); "auto" choosing the exact
-// method and observables.coherence_only; `evolve` through the CLI.
+// method and observables.coherence_only; a channel tabulated over (dX, phi - phi') against the
+// closed form and the split operator; `evolve` through the CLI, the engine's desorption with
+// "exact" among it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
