@@ -45,8 +45,7 @@ __global__ void axes_chord_kernel(const AxesModel* model, double t, const double
 /// the device's model uses (the host's, unused, without a table).
 const double* upload_table(const TabulatedRate& table, cuda::DeviceBuffer<double>& buffer) {
   if (table.intervals <= 0) return table.coefficients;
-  buffer.upload(
-      std::vector<double>(table.coefficients, table.coefficients + table_doubles(table)));
+  buffer.upload(std::vector<double>(table.coefficients, table.coefficients + table_doubles(table)));
   return buffer.get();
 }
 

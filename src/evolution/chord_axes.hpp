@@ -256,8 +256,8 @@ struct AngleCuts {
 /// in proportion to its length; `error` gains the accepted |K15 - G7|.
 template <class T, class Integrand>
 NANODECOH_HD inline T cut_path_integral(const AxesModel& m, int s, const double* k_end,
-                                        const double* r_end, double span, double tol,
-                                        double& error, const Integrand& f) {
+                                        const double* r_end, double span, double tol, double& error,
+                                        const Integrand& f) {
   const int rot = m.rotation_axis;
   const AngleCuts cuts(m.axis[rot], s, k_end[rot], r_end[rot]);
   double closest = -1.0;

@@ -199,9 +199,9 @@ void orientation_angles(const FTableChannel& channel, std::vector<std::size_t>& 
 /// present at dx = 0, `count` the largest N with every (j, q), |j| <= N, |q| <= M present, and
 /// `values` (if set) the lattice row-major, row q + M, node j + N. Returns "" or why the file
 /// cannot serve as such a lattice; `key` names the channel's file for the message.
-std::string ftable_angle_lattice(const FTableChannel& channel, const std::string& key,
-                                 double& step, long long& count, double& angle_step,
-                                 long long& angle_count, std::vector<cplx>* values) {
+std::string ftable_angle_lattice(const FTableChannel& channel, const std::string& key, double& step,
+                                 long long& count, double& angle_step, long long& angle_count,
+                                 std::vector<cplx>* values) {
   const io::FTable& t = channel.table();
   const std::string name = key + " (" + channel.source() + ")";
   std::vector<std::size_t> index;
@@ -248,11 +248,11 @@ std::string ftable_angle_lattice(const FTableChannel& channel, const std::string
           lattice.emplace(at, v);
         } else if (std::abs(v - found->second) > agree) {
           return name + " depends on the orientation otherwise than through phi - phi': F = " +
-                 format_number(found->second.real()) + " + " +
-                 format_number(found->second.imag()) + "i and " + format_number(v.real()) +
-                 " + " + format_number(v.imag()) + "i 1/s at the same phi - phi' = " +
-                 format_number(qd * angle_step) + " rad and dx = " + format_number(x) +
-                 " m (they differ by " + format_number(std::abs(v - found->second)) +
+                 format_number(found->second.real()) + " + " + format_number(found->second.imag()) +
+                 "i and " + format_number(v.real()) + " + " + format_number(v.imag()) +
+                 "i 1/s at the same phi - phi' = " + format_number(qd * angle_step) +
+                 " rad and dx = " + format_number(x) + " m (they differ by " +
+                 format_number(std::abs(v - found->second)) +
                  " 1/s, beyond twice the file's accuracy " + format_number(accuracy) + " 1/s)";
         }
       }
@@ -1045,8 +1045,8 @@ std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& c
 /// (dx, phi - phi') (TL6) of a grid of one translation axis and a libration axis: it is not a
 /// lattice of its own pairs (ftable_angle_lattice), or the lattice does not reach the paths'
 /// `reach` (m) and `angle_reach` (rad) plus two steps (nothing is extrapolated); "" when it can.
-std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel,
-                                  std::size_t index, double reach, double angle_reach) {
+std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel, std::size_t index,
+                                  double reach, double angle_reach) {
   if (translation_axes(grid).size() != 1)
     return "on " + std::to_string(translation_axes(grid).size()) +
            " translation axes a file is read as a line of |dX| only";
@@ -1061,10 +1061,11 @@ std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel
                   angle_needed = static_cast<long long>(std::ceil(angle_reach / angle_step)) + 2;
   if (count < needed || angle_count < angle_needed)
     return key + " covers |dx| <= " + format_number(static_cast<double>(count) * step) +
-           " m and |phi - phi'| <= " + format_number(static_cast<double>(angle_count) * angle_step) +
+           " m and |phi - phi'| <= " +
+           format_number(static_cast<double>(angle_count) * angle_step) +
            " rad at every pair, and the paths of the exact method reach " + format_number(reach) +
-           " m and " + format_number(angle_reach) + " rad (plus 2 steps of " +
-           format_number(step) + " m and " + format_number(angle_step) +
+           " m and " + format_number(angle_reach) + " rad (plus 2 steps of " + format_number(step) +
+           " m and " + format_number(angle_step) +
            " rad for the interpolation): it never extrapolates; tabulate up to at least " +
            format_number(static_cast<double>(needed) * step) + " m and " +
            format_number(static_cast<double>(angle_needed) * angle_step) + " rad";
@@ -1091,8 +1092,7 @@ std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel
 /// own points (ftable_isotropy_obstacle, ftable_orientation_obstacle).
 std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& channels, double step,
                                         double reach, double angle_reach,
-                                        const ChannelTableContext& context,
-                                        bool& angle_dependent) {
+                                        const ChannelTableContext& context, bool& angle_dependent) {
   angle_dependent = false;
   const std::vector<std::size_t> translation = translation_axes(grid);
   const std::size_t axes = translation.size(), rot = rotation_axis_index(grid);
@@ -1197,9 +1197,9 @@ std::string several_axes_table_obstacle(const Grid& grid, const ChannelList& cha
     const std::vector<cplx> values = channels[i]->evaluate_points(displacement, ket, bra, context);
     // Two values of the same F, each within the channel's stated accuracy (plus rounding).
     const auto same = [&](const cplx& u, const cplx& v) {
-      return std::abs(u - v) <= 2.0 * f.relative_accuracy() *
-                                        std::max({f.rate_scale(), std::abs(u), std::abs(v)}) +
-                                    1e-12 * std::max(std::abs(u), std::abs(v));
+      return std::abs(u - v) <=
+             2.0 * f.relative_accuracy() * std::max({f.rate_scale(), std::abs(u), std::abs(v)}) +
+                 1e-12 * std::max(std::abs(u), std::abs(v));
     };
     for (const auto& [difference, zero] : turned)
       if (!same(values[difference], values[zero])) angle_dependent = true;
@@ -1258,8 +1258,8 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
   if (!several) return {};
   bool angle_dependent = false;
   std::string why = several_axes_table_obstacle(grid, channels, step, reach,
-                                                angle_path_reach(grid, protocol, initial),
-                                                context, angle_dependent);
+                                                angle_path_reach(grid, protocol, initial), context,
+                                                angle_dependent);
   if (angle_table) *angle_table = why.empty() && angle_dependent;
   return why;
 }
@@ -1460,9 +1460,8 @@ void ExactPropagator::build_table(const ChannelTableContext& context) {
     if (!closed_form(*c)) tabulated.push_back(c);
   if (tabulated.empty()) return;
   bool angle_table = false;
-  const std::string obstacle = exact_table_obstacle(grid_member_, protocol_member_,
-                                                    channels_member_, initial_member_, context,
-                                                    &angle_table);
+  const std::string obstacle = exact_table_obstacle(
+      grid_member_, protocol_member_, channels_member_, initial_member_, context, &angle_table);
   if (!obstacle.empty())
     throw InvalidArgument("protocol[0].method", "\"exact\"",
                           "\"split\" (the exact method does not apply: " + obstacle + ")");
@@ -1565,12 +1564,13 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
   if (file_step) {
     count = std::min(count, file_count);
     if (count > kMaxLatticeCount)
-      throw InvalidArgument(
-          "protocol[0].method", "\"exact\"",
-          "\"split\" (the exact method does not apply: the table over (dX, phi - phi') would need " +
-              std::to_string(count) + " nodes per side of the F-table file's step " +
-              format_number(step) + " m to reach |dX| = " + format_number(reach) +
-              " m, more than " + std::to_string(kMaxLatticeCount) + ")");
+      throw InvalidArgument("protocol[0].method", "\"exact\"",
+                            "\"split\" (the exact method does not apply: the table over (dX, phi - "
+                            "phi') would need " +
+                                std::to_string(count) +
+                                " nodes per side of the F-table file's step " +
+                                format_number(step) + " m to reach |dX| = " + format_number(reach) +
+                                " m, more than " + std::to_string(kMaxLatticeCount) + ")");
   } else if (count > kMaxLatticeCount) {
     dx_step = (reach / static_cast<double>(kMaxLatticeCount - 2)) * (1.0 + 1e-12);
     count = kMaxLatticeCount;
@@ -1624,8 +1624,8 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
     const std::size_t zero =
         static_cast<std::size_t>(angle_count) * nodes + static_cast<std::size_t>(count);
     if (std::abs(values[zero]) > bound)
-      throw NumericalError("the tabulated channels (" + names + ") give F(0, 0) = " +
-                           format_number(values[zero].real()) + " + " +
+      throw NumericalError("the tabulated channels (" + names +
+                           ") give F(0, 0) = " + format_number(values[zero].real()) + " + " +
                            format_number(values[zero].imag()) + "i 1/s (expected 0 within " +
                            format_number(bound) + " 1/s)");
     values[zero] = 0.0;
@@ -1634,14 +1634,13 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
       if (std::abs(values[p] - mirror) > bound)
         throw NumericalError(
             "the tabulated channels (" + names + ") are not Hermitian: F(" +
-            format_number((static_cast<double>(p % nodes) - static_cast<double>(count)) *
-                          dx_step) +
+            format_number((static_cast<double>(p % nodes) - static_cast<double>(count)) * dx_step) +
             " m, " +
             format_number((static_cast<double>(p / nodes) - static_cast<double>(angle_count)) *
                           angle_step) +
-            " rad) = " + format_number(values[p].real()) + " + " +
-            format_number(values[p].imag()) + "i but conj F(-dX, -(phi - phi')) = " +
-            format_number(mirror.real()) + " + " + format_number(mirror.imag()) + "i 1/s");
+            " rad) = " + format_number(values[p].real()) + " + " + format_number(values[p].imag()) +
+            "i but conj F(-dX, -(phi - phi')) = " + format_number(mirror.real()) + " + " +
+            format_number(mirror.imag()) + "i 1/s");
     }
     interpolate_lattice(lattice, count, dx_step, angle_count, angle_step);
   };
@@ -1668,8 +1667,7 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
       angle_count *= 2;
     }
     lattice = rate_lattice(grid_member_, tabulated, dx_step, count, angle_step, angle_count,
-                           context, lattice_files, &lattice, halve_dx ? 2 : 1,
-                           halve_angle ? 2 : 1);
+                           context, lattice_files, &lattice, halve_dx ? 2 : 1, halve_angle ? 2 : 1);
     check(lattice);
     ++halvings;
   }
@@ -1685,9 +1683,9 @@ void ExactPropagator::build_angle_table(const ChannelList& tabulated, double ste
   const bool one_chord = translation_axes(grid_member_).size() == 1;
   table_text_member_ =
       "F of " + names + " tabulated over (" + (one_chord ? "dX" : "|dX|") + ", phi - phi') on " +
-      std::to_string(nodes) + " x " + std::to_string(rows) + " nodes of " +
-      format_number(dx_step) + " m and " + format_number(angle_step) + " rad (|dX| <= " +
-      format_number(static_cast<double>(count) * dx_step) +
+      std::to_string(nodes) + " x " + std::to_string(rows) + " nodes of " + format_number(dx_step) +
+      " m and " + format_number(angle_step) +
+      " rad (|dX| <= " + format_number(static_cast<double>(count) * dx_step) +
       " m, |phi - phi'| <= " + format_number(static_cast<double>(angle_count) * angle_step) +
       " rad; the paths reach " + format_number(reach) + " m and " + format_number(angle_reach) +
       " rad; " +

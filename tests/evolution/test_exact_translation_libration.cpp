@@ -201,24 +201,42 @@ TEST(ExactOnTranslationAndLibration, CoupledGaussianPathIntegralAcrossTurns) {
           }
 }
 
+/// The grid (x, phi, y) of the tests with two translation axes and a libration axis (the libration
+/// axis between them), its protocol (a trap on y, a torque on phi, a force on x) and state (the cat
+/// on phi, Gaussians of 2 nm on x and y).
+struct XPhiY {
+  ne::Axis x = mixed_grid(10, 8).axes()[0], phi = mixed_grid(10, 8).axes()[1], y = with_name_y(x);
+  ne::Grid grid{{x, phi, y}};
+  std::vector<ne::Segment> protocol{
+      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 2),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, torque(1e-23)), 1),
+      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
+  ne::InitialStateSpec in = with_other_width(cat_on(mixed_grid(10, 8), 1), 2e-9);
+
+  static ne::Axis with_name_y(ne::Axis y) {
+    y.name = "y";
+    y.points = 6;
+    y.step = 1.3e-9;
+    y.inertia = 1.5e-20;
+    return y;
+  }
+  static ne::InitialStateSpec with_other_width(ne::InitialStateSpec in, double width) {
+    in.other_width = width;  // the Gaussians on x and y (m)
+    return in;
+  }
+};
+
 // Two translation axes and a libration axis (x, phi, y: the libration axis between them). The
 // diffusive channel (TL1) is separable: chi is the product of the three one-axis chi; a gaussian
 // without angular length acts on |r| of x and y alone: chi is the two-translation-axes chi (the
 // several-axes kernel without a libration axis, tested in test_exact_axes.cpp) times the libration
 // axis' free chi. A trap on y, a torque on phi, a force on x; the cat on phi.
 TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
-  ne::Axis x = mixed_grid(10, 8).axes()[0], phi = mixed_grid(10, 8).axes()[1], y = x;
-  y.name = "y";
-  y.points = 6;
-  y.step = 1.3e-9;
-  y.inertia = 1.5e-20;
-  const ne::Grid grid({x, phi, y});
-  const std::vector<ne::Segment> protocol{
-      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 2),
-      on_axis(segment(ne::PotentialKind::linear, 1e-4, torque(1e-23)), 1),
-      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
-  ne::InitialStateSpec in = cat_on(mixed_grid(10, 8), 1);
-  in.other_width = 2e-9;  // the Gaussians on x and y (m)
+  const XPhiY setup;
+  const ne::Axis &x = setup.x, &phi = setup.phi, &y = setup.y;
+  const ne::Grid& grid = setup.grid;
+  const std::vector<ne::Segment>& protocol = setup.protocol;
+  const ne::InitialStateSpec& in = setup.in;
   const auto factor = [&](std::size_t a) {
     ne::InitialStateSpec f = in;
     f.axis = 0;
@@ -280,18 +298,10 @@ TEST(ExactOnTranslationAndLibration, TwoTranslationAxesAndALibrationAxis) {
 // gives the chi of the closed-form gaussian (cut quadrature, no table) within the two estimates;
 // and a function of the direction of dX beside the angle is refused, as on translation axes.
 TEST(ExactOnTranslationAndLibration, TwoTranslationAxesWithATableOverTheAngleDifference) {
-  ne::Axis x = mixed_grid(10, 8).axes()[0], phi = mixed_grid(10, 8).axes()[1], y = x;
-  y.name = "y";
-  y.points = 6;
-  y.step = 1.3e-9;
-  y.inertia = 1.5e-20;
-  const ne::Grid grid({x, phi, y});
-  const std::vector<ne::Segment> protocol{
-      on_axis(segment(ne::PotentialKind::harmonic, 2e-4, 2500.0), 2),
-      on_axis(segment(ne::PotentialKind::linear, 1e-4, torque(1e-23)), 1),
-      on_axis(segment(ne::PotentialKind::linear, 1e-4, 2e-23), 0)};
-  ne::InitialStateSpec in = cat_on(mixed_grid(10, 8), 1);
-  in.other_width = 2e-9;  // the Gaussians on x and y (m)
+  const XPhiY setup;
+  const ne::Grid& grid = setup.grid;
+  const std::vector<ne::Segment>& protocol = setup.protocol;
+  const ne::InitialStateSpec& in = setup.in;
   const double gamma = 3000.0, a = 4e-9, b = 0.05;
   const auto function = [=](double y_weight) {
     return std::make_shared<ne::FunctionChannel>(
@@ -303,8 +313,8 @@ TEST(ExactOnTranslationAndLibration, TwoTranslationAxesWithATableOverTheAngleDif
         },
         "angle_gaussian", gamma / (4 * a * a), gamma / (4 * b * b));
   };
-  const ne::ExactPropagator closed(
-      grid, protocol, {std::make_shared<ne::GaussianChannel>(gamma, a, b)}, in, 1e-12);
+  const ne::ExactPropagator closed(grid, protocol,
+                                   {std::make_shared<ne::GaussianChannel>(gamma, a, b)}, in, 1e-12);
   const ne::ExactPropagator tabulated(grid, protocol, {function(1.0)}, in, 1e-12);
   ASSERT_GT(tabulated.table_angle_nodes(), 0);
   EXPECT_NE(tabulated.table_description().find("tabulated over (|dX|, phi - phi')"),
@@ -573,8 +583,7 @@ TEST(ExactOnTranslationAndLibration, AnFOfTheAngleDifferenceMatchesTheCharacteri
   for (const auto* exact : {&fine, &coarse}) {
     ASSERT_TRUE(exact->tabulated());
     ASSERT_GT(exact->table_angle_nodes(), 0);
-    EXPECT_NE(exact->table_description().find("tabulated over (dX, phi - phi')"),
-              std::string::npos)
+    EXPECT_NE(exact->table_description().find("tabulated over (dX, phi - phi')"), std::string::npos)
         << exact->table_description();
   }
   EXPECT_NE(fine.table_description().find("; 2 halving(s)"), std::string::npos)
@@ -731,7 +740,8 @@ std::shared_ptr<ne::FunctionChannel> centre_dependent_function(double rate, doub
           const std::vector<double>& bra) {
         double d2 = 0.0;
         for (double v : d) d2 += v * v;
-        const double turn = (1.0 - std::cos(ket[0] - bra[0])) * (1.0 + 0.5 * std::cos(ket[0] + bra[0]));
+        const double turn =
+            (1.0 - std::cos(ket[0] - bra[0])) * (1.0 + 0.5 * std::cos(ket[0] + bra[0]));
         return cplx(rate * -std::expm1(-d2 / (4 * a * a)) + turn_rate * turn, 0.0);
       },
       "centre_function", 0.5 * rate / (4 * a * a));
@@ -761,8 +771,7 @@ TEST(ExactOnTranslationAndLibration, TabulatedChannelsOfMoreThanTheAngleDifferen
   expect_obstacle({centre_dependent_function(4000.0, 5e-9, 50.0)},
                   "channels[0] (centre_function) depends on the orientation, not only on phi - "
                   "phi': F = ");
-  expect_obstacle({centre_dependent_function(4000.0, 5e-9, 50.0)},
-                  "with libration axis phi among");
+  expect_obstacle({centre_dependent_function(4000.0, 5e-9, 50.0)}, "with libration axis phi among");
   expect_obstacle(
       {gaussian_table(4000.0, 5e-9, 0.25e-9, 1200, {{1.0, 0.0, 0.0}}, 1.0, {0.0, 1.0, 2.0}, 50.0)},
       "channels[0].file (table(gaussian.h5)) depends on the orientation");

@@ -409,9 +409,9 @@ tolerance = 1e-4
   EXPECT_LT(estimate, 1e-4);
   // The split operator on the configuration evolve_json wrote as dir/name.toml.
   const auto split = [&](const std::string& name) {
-    const auto s = run_cli({"evolve", dir + "/" + name + ".toml", "--out",
-                            dir + "/" + name + "_split.h5", "--quiet", "--backend", "cpu", "--set",
-                            "protocol[0].method=\"split\""});
+    const auto s =
+        run_cli({"evolve", dir + "/" + name + ".toml", "--out", dir + "/" + name + "_split.h5",
+                 "--quiet", "--backend", "cpu", "--set", "protocol[0].method=\"split\""});
     EXPECT_EQ(s.exit_code, 0) << s.err;
     return nanodecoh::io::Hdf5File::open_read(dir + "/" + name + "_split.h5")
         .read_complex("final/rho");
