@@ -1041,6 +1041,13 @@ std::string ftable_orientation_obstacle(const Grid& grid, const FTableChannel& c
   return {};
 }
 
+/// The nodes per side an F-table file must hold for paths reaching `reach` with its step: the
+/// reach plus 2 steps (the interpolation's stencil; nothing is extrapolated), and at least 8 (the
+/// error bound interpolates through every other node, which needs 5 of them).
+long long file_nodes_needed(double reach, double step) {
+  return std::max<long long>(static_cast<long long>(std::ceil(reach / step)) + 2, 8);
+}
+
 /// Why an F-table file whose F depends on the orientation cannot serve as the table over
 /// (dx, phi - phi') (TL6) of a grid of one translation axis and a libration axis: it is not a
 /// lattice of its own pairs (ftable_angle_lattice), or the lattice does not reach the paths'
@@ -1057,8 +1064,8 @@ std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel
           ftable_angle_lattice(channel, key, step, count, angle_step, angle_count, nullptr);
       !why.empty())
     return why;
-  const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2,
-                  angle_needed = static_cast<long long>(std::ceil(angle_reach / angle_step)) + 2;
+  const long long needed = file_nodes_needed(reach, step),
+                  angle_needed = file_nodes_needed(angle_reach, angle_step);
   if (count < needed || angle_count < angle_needed)
     return key + " covers |dx| <= " + format_number(static_cast<double>(count) * step) +
            " m and |phi - phi'| <= " +
@@ -1066,7 +1073,8 @@ std::string file_lattice_obstacle(const Grid& grid, const FTableChannel& channel
            " rad at every pair, and the paths of the exact method reach " + format_number(reach) +
            " m and " + format_number(angle_reach) + " rad (plus 2 steps of " + format_number(step) +
            " m and " + format_number(angle_step) +
-           " rad for the interpolation): it never extrapolates; tabulate up to at least " +
+           " rad for the interpolation, 8 steps at least): it never extrapolates; tabulate up to "
+           "at least " +
            format_number(static_cast<double>(needed) * step) + " m and " +
            format_number(static_cast<double>(angle_needed) * angle_step) + " rad";
   return {};
@@ -1244,7 +1252,7 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
   // The files' line must reach the paths (nothing is extrapolated), and on several axes every
   // tabulated channel must be a function of |dX| alone.
   if (file_count >= 0) {
-    const long long needed = static_cast<long long>(std::ceil(reach / step)) + 2;
+    const long long needed = file_nodes_needed(reach, step);
     const bool rotation = on_rotation_axis(grid);
     const std::string what = rotation ? "|phi - phi'|" : "|dX|", unit = rotation ? " rad" : " m";
     if (needed > file_count)
@@ -1252,7 +1260,9 @@ std::string exact_table_obstacle(const Grid& grid, const std::vector<Segment>& p
              " <= " + format_number(static_cast<double>(file_count) * step) + unit +
              (rotation ? "" : " along x") + ", and the paths of the exact method reach " + what +
              " = " + format_number(reach) + unit + " (plus 2 steps of " + format_number(step) +
-             unit + " for the interpolation): it never extrapolates; tabulate up to at least " +
+             unit +
+             " for the interpolation, 8 steps at least): it never extrapolates; tabulate up to at "
+             "least " +
              format_number(static_cast<double>(needed) * step) + unit;
   }
   if (!several) return {};
