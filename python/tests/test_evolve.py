@@ -396,12 +396,13 @@ def test_photon_channels_drive_the_exact_method_on_a_translation_and_a_libration
     assert both.summary["final"]["coherence_normalized"] < 0.997  # the photons acted (0.99999750 without)
 
 
-def write_thrust_ftable(path, rate, a, q, step, count, angles, b=None, kappa=0.0):
+def write_thrust_ftable(path, rate, a, q, step, count, angles, b=None, kappa=0.0, text=str):
     # A user's own F-table file written with h5py (docs/ftable-format.md): kicks along x of mean
     # hbar q, F(dx) = rate (1 - exp(i q dx - dx^2/(4 a^2))) for dx = j step >= 0 at every pair of
     # orientations turned by `angles` about z (F independent of the orientation); with b, angular
     # kicks too: the exponent gains - sin^2(theta/2)/b^2 + i kappa sin(theta), theta = phi - phi'
-    # the pair's angle difference.
+    # the pair's angle difference. String attributes as `text` makes them: str (h5py writes a
+    # variable-length string) or np.bytes_ (a fixed-length one); nanodecoh reads both.
     dx = np.arange(count + 1) * step
     angles = np.asarray(angles, dtype=float)
     theta = angles[:, None, None] - angles[None, :, None]
@@ -415,13 +416,12 @@ def write_thrust_ftable(path, rate, a, q, step, count, angles, b=None, kappa=0.0
         f["F"] = (rate * (1.0 - np.exp(exponent))).astype(np.complex128)
         f["orientations"] = rotations
         f["displacements"] = np.stack([dx, np.zeros_like(dx), np.zeros_like(dx)], axis=1)
-        # Strings as fixed-length bytes: nanodecoh refuses h5py's variable-length str.
-        f.attrs["schema"] = np.bytes_("nanodecoh.ftable")
+        f.attrs["schema"] = text("nanodecoh.ftable")
         f.attrs["schema_version"] = 1
         f.attrs["rate"] = rate
         f.attrs["tolerance"] = 1e-15
-        f.attrs["orientation_kind"] = np.bytes_("list")
-        f.attrs["displacement_kind"] = np.bytes_("list")
+        f.attrs["orientation_kind"] = text("list")
+        f.attrs["displacement_kind"] = text("list")
 
 
 def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(tmp_path):
@@ -434,7 +434,8 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
     # within the runs' stated estimates. The same file with the thrust reversed (q -> -q) gives
     # another state, far beyond that bound, so the test sees the sign (measured: 4e-12 from the
     # product against a bound of 1.7e-7; the reversed thrust moves rho by 9e-3, 30 % of max |rho|).
-    # The same file with a variable-length str attribute is refused naming it and the fix.
+    # The same file with fixed-length string attributes (np.bytes_) gives the same state, and one
+    # whose schema attribute is an array of strings is refused naming it.
     rest = ('[time]\nstep = 1.0e-5\noutputs = 3\n'
             '[[protocol]]\nduration = 1.0e-4\npotential = "free"\nmethod = "exact"\n'
             '[output]\nfinal_state = true\n')
@@ -468,13 +469,15 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
     rho = both.final_rho.reshape(960, 960)
     assert np.max(np.abs(rho - product)) <= bound
     assert np.max(np.abs(rho - on_x_and_phi(reversed_thrust).final_rho.reshape(960, 960))) > 1e3 * bound
-    write_thrust_ftable(tmp_path / "vlen.h5", 4000.0, 3e-9, 2e8, 0.1e-9, 600, [0.0])
-    with h5py.File(tmp_path / "vlen.h5", "a") as f:
-        f.attrs["schema"] = "nanodecoh.ftable"
-    with pytest.raises(nanodecoh.IoError, match=r"is not an F-table file .*fixed-length, numpy.bytes_"):
+    fixed = tmp_path / "fixed.h5"
+    write_thrust_ftable(fixed, 4000.0, 3e-9, 2e8, 0.1e-9, 600, [0.0, 1.0, 2.0, 3.0], text=np.bytes_)
+    as_bytes = on_x_and_phi('[[channels]]\nkind = "table"\nfile = "%s"\n' % fixed)
+    assert np.array_equal(as_bytes.final_rho, both.final_rho)
+    with h5py.File(fixed, "a") as f:
+        f.attrs["schema"] = ["nanodecoh.ftable", "nanodecoh.ftable"]
+    with pytest.raises(nanodecoh.IoError, match=r"attribute schema on / in .* is not a single string"):
         nanodecoh.evolve(particle + x_axis + cat + rest
-                         + '[[channels]]\nkind = "table"\nfile = "%s"\n' % (tmp_path / "vlen.h5"),
-                         backend="cpu")
+                         + '[[channels]]\nkind = "table"\nfile = "%s"\n' % fixed, backend="cpu")
 
 
 def test_a_table_of_the_angle_difference_written_with_h5py_drives_exact_and_split_alike(tmp_path):

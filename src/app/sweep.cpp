@@ -9,6 +9,7 @@
 
 #include "app/evolve_factory.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/evolution/remembering_channel.hpp"
 #include "nanodecoh/io/atomic_file.hpp"
 #include "nanodecoh/io/hdf5_file.hpp"
 #include "nanodecoh/io/output_claim.hpp"
@@ -19,95 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using cplx = std::complex<double>;
-
-/// Identity of a grid's difference table (and the backend it is computed on): every field
-/// that Grid::table_entry depends on, doubles in hexadecimal (exact).
-std::string table_key(const evolution::Grid& grid, Backend backend) {
-  std::ostringstream key;
-  key << std::hexfloat << to_string(backend);
-  for (const evolution::Axis& a : grid.axes())
-    key << '|' << static_cast<int>(a.kind) << ',' << a.points << ',' << a.step << ',' << a.center
-        << ',' << static_cast<int>(a.mode);
-  return key.str();
-}
-
-/// Identity of a batch of points of evaluate_points (and the backend): every coordinate, in
-/// hexadecimal (exact).
-std::string points_key(const std::vector<std::vector<double>>& displacement,
-                       const std::vector<std::vector<double>>& angle_ket,
-                       const std::vector<std::vector<double>>& angle_bra, Backend backend) {
-  std::ostringstream key;
-  key << std::hexfloat << to_string(backend);
-  for (std::size_t p = 0; p < displacement.size(); ++p) {
-    key << '|';
-    for (const auto* part : {&displacement[p], &angle_ket.at(p), &angle_bra.at(p)}) {
-      for (double v : *part) key << v << ',';
-      key << ';';
-    }
-  }
-  return key.str();
-}
-
-/// A channel that remembers the F tables it built, one per grid and backend, and the batches of
-/// points it evaluated (the exact method's line of angle differences, its isotropy check), one
-/// per list of points and backend; everything else is the wrapped channel's.
-class TableSharingChannel final : public evolution::DissipationChannel {
- public:
-  TableSharingChannel(std::shared_ptr<const DissipationChannel> inner,
-                      std::shared_ptr<std::atomic<std::size_t>> builds)
-      : inner_member_(std::move(inner)), builds_member_(std::move(builds)) {}
-  std::string name() const override { return inner_member_->name(); }
-  std::complex<double> evaluate(const std::vector<double>& displacement,
-                                const std::vector<double>& angle_ket,
-                                const std::vector<double>& angle_bra) const override {
-    return inner_member_->evaluate(displacement, angle_ket, angle_bra);
-  }
-  std::unique_ptr<DissipationChannel> diffusive_approximation() const override {
-    return inner_member_->diffusive_approximation();
-  }
-  double recoil_momentum() const override { return inner_member_->recoil_momentum(); }
-  double rate_scale() const override { return inner_member_->rate_scale(); }
-  double relative_accuracy() const override { return inner_member_->relative_accuracy(); }
-  bool defined_off_grid() const override { return inner_member_->defined_off_grid(); }
-  const DissipationChannel& definition() const override { return inner_member_->definition(); }
-  std::vector<cplx> tabulate(const evolution::Grid& grid,
-                             const evolution::ChannelTableContext& context) const override {
-    const std::string key = table_key(grid, context.backend);
-    {
-      const std::lock_guard<std::mutex> lock(mutex_member_);
-      const auto found = tables_member_.find(key);
-      if (found != tables_member_.end()) return found->second;
-    }
-    std::vector<cplx> table = inner_member_->tabulate(grid, context);  // may throw: not kept
-    ++*builds_member_;
-    const std::lock_guard<std::mutex> lock(mutex_member_);
-    tables_member_.emplace(key, table);
-    return table;
-  }
-  std::vector<cplx> evaluate_points(const std::vector<std::vector<double>>& displacement,
-                                    const std::vector<std::vector<double>>& angle_ket,
-                                    const std::vector<std::vector<double>>& angle_bra,
-                                    const evolution::ChannelTableContext& context) const override {
-    const std::string key = points_key(displacement, angle_ket, angle_bra, context.backend);
-    {
-      const std::lock_guard<std::mutex> lock(mutex_member_);
-      const auto found = points_member_.find(key);
-      if (found != points_member_.end()) return found->second;
-    }
-    std::vector<cplx> values =
-        inner_member_->evaluate_points(displacement, angle_ket, angle_bra, context);
-    ++*builds_member_;
-    const std::lock_guard<std::mutex> lock(mutex_member_);
-    points_member_.emplace(key, values);
-    return values;
-  }
-
- private:
-  std::shared_ptr<const DissipationChannel> inner_member_;
-  std::shared_ptr<std::atomic<std::size_t>> builds_member_;
-  mutable std::mutex mutex_member_;
-  mutable std::map<std::string, std::vector<cplx>> tables_member_, points_member_;
-};
 
 std::string trim(std::string s) {
   const auto b = s.find_first_not_of(" \t");
@@ -232,7 +144,7 @@ evolution::ChannelList ChannelTableCache::share(const io::Config& config,
     auto found = channels_member_.find(key);
     if (found == channels_member_.end())
       found = channels_member_
-                  .emplace(key, std::make_shared<TableSharingChannel>(built[i], builds_member_))
+                  .emplace(key, evolution::remembering_channel(built[i], {}, builds_member_))
                   .first;
     shared.push_back(found->second);
   }

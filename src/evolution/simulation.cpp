@@ -23,6 +23,7 @@
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/exact_propagator.hpp"
 #include "nanodecoh/evolution/propagator.hpp"
+#include "nanodecoh/evolution/remembering_channel.hpp"
 #include "nanodecoh/io/progress.hpp"
 #include "nanodecoh/resources.hpp"
 #include "nanodecoh/validate.hpp"
@@ -985,8 +986,26 @@ void validate(const SimulationSpec& spec) {
     if (!c) throw InvalidArgument("channels", "a null channel", "channels");
 }
 
-RunResult run_simulation(const SimulationSpec& spec, Backend backend, const RunControl& control) {
-  validate(spec);
+namespace {
+
+/// The run's channels as its method plan and its exact propagators see them: each channel without
+/// a closed form remembers its small batches of points (remembering_channel, at most 4096 points:
+/// the exact method's checks of isotropy and of the orientation, which plan_methods and the
+/// propagator both make), so that the engine evaluates them once per run. Tables are not kept
+/// (the split operator's is built once and may be large).
+SimulationSpec with_remembered_checks(const SimulationSpec& spec) {
+  SimulationSpec out = spec;
+  for (auto& channel : out.channels)
+    if (!channel->defined_off_grid())
+      channel = remembering_channel(channel, RememberOptions{false, 4096});
+  return out;
+}
+
+}  // namespace
+
+RunResult run_simulation(const SimulationSpec& given, Backend backend, const RunControl& control) {
+  validate(given);
+  const SimulationSpec spec = with_remembered_checks(given);
   std::ostream& notices = control.notices ? *control.notices : std::cerr;
   const Grid grid(spec.axes);
   const auto start = std::chrono::steady_clock::now();

@@ -16,21 +16,15 @@ bool finite(const std::complex<double>& v) {
   return std::isfinite(v.real()) && std::isfinite(v.imag());
 }
 
+/// A root attribute that may be absent (then `fallback`); one that is present but cannot be read
+/// as a string (or number) is an IoError naming it, never the fallback.
 std::string optional_string_attribute(const Hdf5File& file, const std::string& name,
                                       const std::string& fallback) {
-  try {
-    return file.read_string_attribute("/", name);
-  } catch (const IoError&) {
-    return fallback;
-  }
+  return file.has_attribute("/", name) ? file.read_string_attribute("/", name) : fallback;
 }
 
 double optional_double_attribute(const Hdf5File& file, const std::string& name) {
-  try {
-    return file.read_double_attribute("/", name);
-  } catch (const IoError&) {
-    return 0.0;
-  }
+  return file.has_attribute("/", name) ? file.read_double_attribute("/", name) : 0.0;
 }
 
 std::array<double, 3> read_vector3(const Hdf5File& file, const std::string& path,
@@ -136,11 +130,9 @@ FTable read_ftable(const std::filesystem::path& path) {
   const std::string source = path.string();
   const std::string schema = optional_string_attribute(file, "schema", "");
   if (schema != k_schema_name)
-    throw IoError(
-        source + " is not an F-table file (root attribute schema = \"" + schema +
-        "\", expected \"" + k_schema_name +
-        "\"; write it with `nanodecoh ftable` or see docs/ftable-format.md: string attributes "
-        "must be fixed-length, numpy.bytes_ in h5py)");
+    throw IoError(source + " is not an F-table file (root attribute schema = \"" + schema +
+                  "\", expected \"" + k_schema_name +
+                  "\"; write it with `nanodecoh ftable` or see docs/ftable-format.md)");
   const double version = file.read_double_attribute("/", "schema_version");
   if (version != static_cast<double>(FTable::schema_version))
     throw IoError(source + " has F-table schema_version " + format_number(version) +

@@ -3,6 +3,7 @@
 // stack printing is switched off so errors reach the user once, as one line.
 #include "nanodecoh/io/hdf5_file.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -124,52 +125,107 @@ rlim_t data_segment_bytes() {
   return 0;
 }
 
-/// Walks every link of `path` with libhdf5 in a child process whose data segment may grow by
-/// at most 1 GiB and which may use 60 s of CPU. Found by fuzz_hdf5_inputs: a damaged group
-/// structure makes libhdf5 1.10 allocate memory without bound (more than 5 GB in 30 s) while
-/// it looks up a name, and other damage makes it crash; neither can be checked from outside
-/// libhdf5, so a file is read only after a child has walked its structure within these
-/// limits. Legitimate nanodecoh files need a few megabytes for this.
-void probe_structure(const std::filesystem::path& path) {
-  const pid_t child = fork();
-  if (child < 0)
+/// What a child process of in_limited_child ended with.
+struct ChildOutcome {
+  int status = 0;          ///< waitpid's status
+  bool timed_out = false;  ///< killed after 30 s of wall time
+  bool too_long = false;   ///< killed for writing more than the output limit
+  std::string output;      ///< what it wrote to its pipe (at most the limit)
+};
+
+/// Runs `body(fd)` with libhdf5 in a child process whose data segment may grow by at most 1 GiB
+/// and which may use 60 s of CPU and 30 s of wall time; what it writes to `fd` (at most
+/// `max_output` bytes) comes back in the outcome, and its return value is its exit status.
+/// Found by fuzz_hdf5_inputs: damaged files make libhdf5 1.10 allocate memory without bound,
+/// crash, or copy gigabytes over its own buffers, none of which can be checked from outside
+/// libhdf5; such work is done here, so that only its result reaches the reading process.
+template <class Body>
+ChildOutcome in_limited_child(const std::filesystem::path& path, std::size_t max_output,
+                              const Body& body) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0)
     throw IoError("cannot check " + path.string() +
                   " before reading it: " + describe_system_error(errno));
+  const pid_t child = fork();
+  if (child < 0) {
+    const int error = errno;
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    throw IoError("cannot check " + path.string() +
+                  " before reading it: " + describe_system_error(error));
+  }
   if (child == 0) {
     // Die at once on a crash: handlers inherited from a host (a sanitizer, a fuzzer, Python)
     // must not run in this copy of the process.
     for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGXCPU}) signal(sig, SIG_DFL);
+    close(pipe_fds[0]);
     const rlim_t data = data_segment_bytes() + (rlim_t{1} << 30);
     const rlimit data_limit{data, data}, cpu_limit{60, 61};
     setrlimit(RLIMIT_DATA, &data_limit);
     setrlimit(RLIMIT_CPU, &cpu_limit);
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) _exit(2);
-    const herr_t walked = H5Lvisit(
-        file, H5_INDEX_NAME, H5_ITER_NATIVE,
-        [](hid_t, const char*, const H5L_info_t*, void*) -> herr_t { return 0; }, nullptr);
-    _exit(walked < 0 ? 1 : 0);
+    _exit(body(pipe_fds[1]));
   }
+  close(pipe_fds[1]);
+  fcntl(pipe_fds[0], F_SETFL, fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
+  ChildOutcome outcome;
+  const auto drain = [&] {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
+      if (got <= 0) return;
+      outcome.output.append(buffer, static_cast<std::size_t>(got));
+      if (outcome.output.size() > max_output) {
+        outcome.too_long = true;
+        outcome.output.resize(max_output);
+        return;
+      }
+    }
+  };
   // Wait at most 30 s of wall time (a child stuck in a handler it inherited is killed).
-  int status = 0;
   long waited_us = 0;
   for (long pause_us = 100;; pause_us = std::min(2 * pause_us, 10000L)) {
-    const pid_t done = waitpid(child, &status, WNOHANG);
+    drain();
+    const pid_t done = waitpid(child, &outcome.status, WNOHANG);
     if (done == child) break;
-    if (done < 0 && errno != EINTR)
+    if (done < 0 && errno != EINTR) {
+      const int error = errno;
+      close(pipe_fds[0]);
       throw IoError("cannot check " + path.string() +
-                    " before reading it: " + describe_system_error(errno));
-    if (waited_us >= 30000000) {
+                    " before reading it: " + describe_system_error(error));
+    }
+    if (waited_us >= 30000000 || outcome.too_long) {
       kill(child, SIGKILL);
-      while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+      while (waitpid(child, &outcome.status, 0) < 0 && errno == EINTR) {
       }
-      throw IoError("cannot open " + path.string() +
-                    ": libhdf5 did not finish walking its groups within 30 s: the file is "
-                    "damaged");
+      outcome.timed_out = !outcome.too_long;
+      break;
     }
     usleep(static_cast<useconds_t>(pause_us));
     waited_us += pause_us;
   }
+  if (!outcome.timed_out && !outcome.too_long) drain();
+  close(pipe_fds[0]);
+  return outcome;
+}
+
+/// Walks every link of `path` with libhdf5 in a limited child (in_limited_child): a damaged
+/// group structure makes libhdf5 1.10 allocate memory without bound (more than 5 GB in 30 s)
+/// while it looks up a name, and other damage makes it crash, so a file is read only after a
+/// child has walked its structure. Legitimate nanodecoh files need a few megabytes for this.
+void probe_structure(const std::filesystem::path& path) {
+  const ChildOutcome outcome = in_limited_child(path, 0, [&](int) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) return 2;
+    const herr_t walked = H5Lvisit(
+        file, H5_INDEX_NAME, H5_ITER_NATIVE,
+        [](hid_t, const char*, const H5L_info_t*, void*) -> herr_t { return 0; }, nullptr);
+    return walked < 0 ? 1 : 0;
+  });
+  const int status = outcome.status;
+  if (outcome.timed_out)
+    throw IoError("cannot open " + path.string() +
+                  ": libhdf5 did not finish walking its groups within 30 s: the file is "
+                  "damaged");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
     throw IoError("cannot open " + path.string() + ": not a readable HDF5 file");
@@ -180,6 +236,63 @@ void probe_structure(const std::filesystem::path& path) {
                                      : std::string("libhdf5 cannot walk its groups within 1 GiB "
                                                    "of memory")) +
                 ": the file is damaged");
+}
+
+/// The longest variable-length string attribute read (1 MiB: a run's configuration is a few kB).
+constexpr std::size_t kMaxVariableString = std::size_t{1} << 20;
+
+/// A variable-length string attribute (h5py's `str`), converted by libhdf5 in a limited child
+/// (in_limited_child) whose result comes back through a pipe: converting one from a damaged
+/// global heap made libhdf5 1.10 copy 4 GB over its own buffers (regression
+/// hdf5_inputs-damaged-vlen-string-heap), and the reading process never converts one itself.
+/// `file` is the reading process's open file (the child works on its copy of libhdf5's state).
+std::string read_variable_string(hid_t file, const std::filesystem::path& path,
+                                 const std::string& object, const std::string& name) {
+  const ChildOutcome outcome = in_limited_child(path, kMaxVariableString, [&](int fd) {
+    const hid_t attr =
+        H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0) return 3;
+    const hid_t space = H5Aget_space(attr);
+    if (space < 0 || H5Sget_simple_extent_npoints(space) != 1) return 4;
+    // In the file's character set (libhdf5 converts no string between ASCII and UTF-8).
+    const hid_t file_type = H5Aget_type(attr);
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    if (file_type < 0 || text < 0 || H5Tset_size(text, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(text, H5Tget_cset(file_type)) < 0)
+      return 5;
+    char* value = nullptr;
+    if (H5Aread(attr, text, &value) < 0 || value == nullptr) return 5;
+    const std::size_t length = strnlen(value, kMaxVariableString + 1);
+    for (std::size_t written = 0; written < length;) {
+      const ssize_t put = write(fd, value + written, length - written);
+      if (put <= 0) return 6;
+      written += static_cast<std::size_t>(put);
+    }
+    return 0;  // (the child's memory and handles go with it)
+  });
+  const std::string where = "attribute " + name + " of " + object + " in " + path.string();
+  const int status = outcome.status;
+  if (outcome.too_long)
+    throw IoError("HDF5: " + where + " is a string of more than " +
+                  std::to_string(kMaxVariableString) + " bytes");
+  if (outcome.timed_out)
+    throw IoError("HDF5: libhdf5 did not finish reading " + where +
+                  " within 30 s: the file is damaged");
+  if (WIFEXITED(status)) {
+    switch (WEXITSTATUS(status)) {
+      case 0:
+        return outcome.output;
+      case 3:
+        throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path.string());
+      case 4:
+        throw IoError("HDF5: " + where + " is not a single string");
+      default:
+        throw IoError("HDF5: cannot read " + where + ": the file is damaged");
+    }
+  }
+  throw IoError("HDF5: cannot read " + where + ": libhdf5 crashed or exceeded its limits (signal " +
+                std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0) +
+                "): the file is damaged");
 }
 }  // namespace
 
@@ -458,18 +571,41 @@ std::vector<unsigned long long> Hdf5File::read_u64(const std::string& path,
 std::string Hdf5File::read_string_attribute(const std::string& object,
                                             const std::string& name) const {
   std::string value;
+  bool variable = false;  // a variable-length string: converted in a child
+
   with_attribute_target(file_id_, path_, object, [&](hid_t target) {
     Handle attr(H5Aopen(target, name.c_str(), H5P_DEFAULT), H5Aclose);
     if (!attr.valid())
       throw IoError("HDF5: no attribute " + name + " on " + object + " in " + path_.string());
     Handle type(H5Aget_type(attr.get()), H5Tclose);
-    if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
-      throw IoError("HDF5: attribute " + name + " is not a fixed-length string");
+    Handle space(H5Aget_space(attr.get()), H5Sclose);
+    if (H5Tget_class(type.get()) != H5T_STRING)
+      throw IoError("HDF5: attribute " + name + " on " + object + " in " + path_.string() +
+                    " is not a string");
+    // One string: an array of them was read into `value` past its end.
+    if (H5Sget_simple_extent_npoints(space.get()) != 1)
+      throw IoError("HDF5: attribute " + name + " on " + object + " in " + path_.string() +
+                    " is not a single string");
+    if (H5Tis_variable_str(type.get()) != 0) {
+      variable = true;
+      return;
+    }
     value.resize(H5Tget_size(type.get()));
     check(H5Aread(attr.get(), type.get(), value.data()), "reading attribute " + name, path_);
     while (!value.empty() && value.back() == '\0') value.pop_back();
   });
+  if (variable) return read_variable_string(file_id_, path_, object, name);
   return value;
+}
+
+bool Hdf5File::has_attribute(const std::string& object, const std::string& name) const {
+  htri_t exists = -1;
+  with_attribute_target(file_id_, path_, object,
+                        [&](hid_t target) { exists = H5Aexists(target, name.c_str()); });
+  if (exists < 0)
+    throw IoError("HDF5: cannot look up attribute " + name + " on " + object + " in " +
+                  path_.string());
+  return exists > 0;
 }
 
 double Hdf5File::read_double_attribute(const std::string& object, const std::string& name) const {

@@ -4,12 +4,14 @@
 // tabulated models, and the difference-table layout against direct coordinates.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 
 #include "app/evolve_factory.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/evolution/channels.hpp"
+#include "nanodecoh/evolution/remembering_channel.hpp"
 #include "nanodecoh/magnetic_rates.hpp"
 #include "nanodecoh/quadrature.hpp"
 #include "nanodecoh/thermal_photon_rates.hpp"
@@ -277,4 +279,63 @@ rotation_axis = [1.0, 0.0, 0.0]
   EXPECT_NEAR(f.imag(), -g.imag(), 2e-6 * 100.0);
   // F_{R,R}(0) = 0: the engine's exact zero (test_ftable_channel.cpp); rounding 1e-14 Gamma.
   EXPECT_NEAR(channels[2]->evaluate({0.0}, {0.1}, {0.1}).real(), 0.0, 1e-14 * 100.0);
+}
+
+// remembering_channel returns again what it computed for the same points or grid (exactly the
+// inner channel's values), computes anew for other points, batches over its limit and tables it
+// is told not to keep, keeps nothing from a computation that throws, and forwards the rest
+// (definition() included: the exact method's closed forms see through it).
+TEST(RememberingChannel, ReturnsWhatItComputedForTheSameInputOnly) {
+  auto calls = std::make_shared<std::atomic<int>>(0);  // tabulate may evaluate in parallel
+  auto fail = std::make_shared<bool>(false);
+  const auto inner = std::make_shared<ne::FunctionChannel>(
+      [calls, fail](const std::vector<double>& d, const std::vector<double>&,
+                    const std::vector<double>&) {
+        ++*calls;
+        if (*fail) throw nanodecoh::NumericalError("asked to fail");
+        return std::complex<double>(d[0] * d[0], d[0]);
+      },
+      "counted", 0.0);
+  auto computed = std::make_shared<std::atomic<std::size_t>>(0);
+  const auto kept = ne::remembering_channel(inner, ne::RememberOptions{false, 3}, computed);
+  EXPECT_EQ(kept->name(), "counted");
+  EXPECT_EQ(&kept->definition(), inner.get());
+  const std::vector<std::vector<double>> d{{1.0}, {2.0}}, other{{1.0}, {2.5}}, none(2);
+  const auto first = kept->evaluate_points(d, none, none);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[1], std::complex<double>(4.0, 2.0));  // the inner channel's F
+  EXPECT_EQ(*calls, 2);
+  EXPECT_EQ(kept->evaluate_points(d, none, none), first);  // remembered
+  EXPECT_EQ(*calls, 2);
+  (void)kept->evaluate_points(other, none, none);  // other points: computed
+  EXPECT_EQ(*calls, 4);
+  const std::vector<std::vector<double>> many{{1.0}, {2.0}, {3.0}, {4.0}}, none4(4);
+  (void)kept->evaluate_points(many, none4, none4);  // over the limit of 3 points: not kept
+  (void)kept->evaluate_points(many, none4, none4);
+  EXPECT_EQ(*calls, 12);
+  EXPECT_EQ(computed->load(), 4u);  // batches the inner channel computed
+  // A computation that throws is not kept: the same points are computed again.
+  *fail = true;
+  const std::vector<std::vector<double>> fresh{{7.0}};
+  const std::vector<std::vector<double>> none1(1);
+  EXPECT_THROW((void)kept->evaluate_points(fresh, none1, none1), nanodecoh::NumericalError);
+  *fail = false;
+  EXPECT_EQ(kept->evaluate_points(fresh, none1, none1)[0], std::complex<double>(49.0, 7.0));
+  // Tables: computed each time here (tables = false), kept with the default options.
+  ne::Axis x;
+  x.points = 4;
+  x.step = 1e-9;
+  x.inertia = 1e-20;
+  const ne::Grid grid({x});
+  const int before = calls->load();
+  (void)kept->tabulate(grid, {});
+  const int per_table = calls->load() - before;
+  EXPECT_GT(per_table, 0);
+  (void)kept->tabulate(grid, {});
+  EXPECT_EQ(*calls, before + 2 * per_table);
+  const auto sharing = ne::remembering_channel(inner);
+  const auto table = sharing->tabulate(grid, {});
+  EXPECT_EQ(sharing->tabulate(grid, {}), table);
+  EXPECT_EQ(*calls, before + 3 * per_table);
+  EXPECT_EQ(table, inner->tabulate(grid, {}));
 }

@@ -1300,6 +1300,24 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
   } catch (const nanodecoh::NumericalError& e) {
     EXPECT_NE(std::string(e.what()).find("give F(0) = 1"), std::string::npos) << e.what();
   }
+  // One whose imaginary part is even in r breaks F(-r) = conj F(r) (property 2): refused naming
+  // a displacement and its mirror.
+  const ne::ChannelList even_imaginary{std::make_shared<ne::FunctionChannel>(
+      [](const std::vector<double>& d, const std::vector<double>&, const std::vector<double>&) {
+        const double u = d[0] / 3e-9;
+        return cplx(-std::expm1(-u * u), 0.5 * u * u / (1.0 + u * u));
+      },
+      "even_imaginary", 0.0)};
+  try {
+    ne::ExactPropagator exact(grid, {segment(ne::PotentialKind::free, 1e-4)}, even_imaginary, in,
+                              1e-10);
+    FAIL() << "a non-Hermitian F accepted";
+  } catch (const nanodecoh::NumericalError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("(even_imaginary) are not Hermitian: F("), std::string::npos) << what;
+    EXPECT_NE(what.find(" m) = "), std::string::npos) << what;
+    EXPECT_NE(what.find("conj F at the mirrored point (-"), std::string::npos) << what;
+  }
   // A full circle: periodic angle, discrete k, the free map wraps.
   expect_refusal(libration(16, kAngleStep, 1e-30, ne::RotationMode::circle),
                  {segment(ne::PotentialKind::harmonic, 1e-4, 10.0)}, {}, ne::InitialStateSpec{},

@@ -849,6 +849,108 @@ void expect_refused(const ne::Grid& grid, const ne::ChannelList& channels, const
       << split.segment_plan[0].reason;
 }
 
+// A lattice over (dX, phi - phi') is checked as a line is (rate_tables.hpp,
+// check_table_symmetry): F(0, 0) = 0 (the trace is kept) and F(-r, -theta) = conj F(r, theta)
+// (Hermiticity). The thrust with angular kicks passes both; adding a constant breaks the first,
+// an imaginary part even in theta the second: each refused naming the channel and the point.
+TEST(ExactOnTranslationAndLibration, ALatticeThatBreaksTraceOrHermiticityIsRefused) {
+  const ne::Grid grid = mixed_grid(32, 32);
+  const ne::InitialStateSpec in = moving_gaussian(0.04);
+  const auto broken = [&](const char* name, auto extra) {
+    return std::make_shared<ne::FunctionChannel>(
+        [extra](const std::vector<double>& d, const std::vector<double>& ket,
+                const std::vector<double>& bra) {
+          return thrust_and_spin(d[0], ket[0] - bra[0]) + extra(ket[0] - bra[0]);
+        },
+        name, kSpinRate / (4.0 * kSpinA * kSpinA), kSpinRate / (4.0 * kSpinB * kSpinB));
+  };
+  const auto shifted = broken("shifted", [](double) { return cplx(1.0, 0.0); });
+  const auto even = broken("even_imaginary", [](double theta) {
+    return cplx(0.0, 50.0 * std::pow(std::sin(0.5 * theta), 2));
+  });
+  for (const auto& [channel, expected] :
+       {std::pair{shifted, std::string("(shifted) give F(0, 0) = 1 + 0i 1/s")},
+        std::pair{even, std::string("(even_imaginary) are not Hermitian: F(")}}) {
+    bool angle_table = false;
+    // The plan accepts it (a function of phi - phi' alone); its table is refused.
+    ASSERT_EQ(ne::exact_table_obstacle(grid, trap_force_release(), {channel}, in, {}, &angle_table),
+              "");
+    EXPECT_TRUE(angle_table);
+    try {
+      const ne::ExactPropagator exact(grid, trap_force_release(), {channel}, in, 1e-6);
+      ADD_FAILURE() << channel->name() << " accepted";
+    } catch (const nanodecoh::NumericalError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+      if (channel == even) {
+        EXPECT_NE(std::string(e.what()).find(" rad) = "), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
+/// A channel that records every batch of points it is asked for (evaluate_points), F that of
+/// the thrust with angular kicks.
+class RecordingChannel final : public ne::DissipationChannel {
+ public:
+  std::string name() const override { return "recording"; }
+  cplx evaluate(const std::vector<double>& d, const std::vector<double>& ket,
+                const std::vector<double>& bra) const override {
+    return thrust_and_spin(d[0], ket[0] - bra[0]);
+  }
+  std::unique_ptr<ne::DissipationChannel> diffusive_approximation() const override {
+    return std::make_unique<ne::DiffusiveChannel>(kSpinRate / (4.0 * kSpinA * kSpinA),
+                                                  kSpinRate / (4.0 * kSpinB * kSpinB));
+  }
+  double rate_scale() const override { return kSpinRate; }
+  std::vector<cplx> evaluate_points(const std::vector<std::vector<double>>& d,
+                                    const std::vector<std::vector<double>>& ket,
+                                    const std::vector<std::vector<double>>& bra,
+                                    const ne::ChannelTableContext& context) const override {
+    batches.push_back({d, ket, bra});
+    return DissipationChannel::evaluate_points(d, ket, bra, context);
+  }
+  struct Batch {
+    std::vector<std::vector<double>> d, ket, bra;
+    bool operator==(const Batch& o) const { return d == o.d && ket == o.ket && bra == o.bra; }
+  };
+  mutable std::vector<Batch> batches;
+};
+
+// A run with method = "exact" checks its tabulated channels twice: in the method plan (before
+// any segment runs) and when the propagator builds its table. The run's channels remember those
+// batches (remembering_channel), so the engine would evaluate each once: no batch of points
+// reaches the channel twice, and the run's result is that of the propagator built directly.
+TEST(ExactOnTranslationAndLibration, ARunEvaluatesEachBatchOfPointsOnce) {
+  const ne::Grid grid = mixed_grid(32, 36);
+  const auto channel = std::make_shared<RecordingChannel>();
+  std::vector<ne::Segment> protocol = trap_force_release();
+  for (ne::Segment& s : protocol) s.method = ne::PropagationMethod::exact;
+  const ne::InitialStateSpec in = cat_on(grid, 0);
+  ne::SimulationSpec spec;
+  spec.axes = grid.axes();
+  spec.initial = in;
+  spec.protocol = protocol;
+  spec.channels = {channel};
+  spec.time_step = 1e-5;
+  spec.outputs = 2;
+  spec.exact_tolerance = 1e-6;  // a coarse lattice: the test is about the batches
+  std::ostringstream notices;
+  ne::RunControl control;
+  control.notices = &notices;
+  const ne::RunResult run = ne::run_simulation(spec, nanodecoh::Backend::cpu, control);
+  ASSERT_GE(channel->batches.size(), 2u);  // the check and the lattice at least
+  for (std::size_t a = 0; a < channel->batches.size(); ++a)
+    for (std::size_t b = a + 1; b < channel->batches.size(); ++b)
+      EXPECT_FALSE(channel->batches[a] == channel->batches[b])
+          << "batch " << a << " of " << channel->batches[a].d.size()
+          << " points evaluated again as batch " << b;
+  // The propagator built directly gives the same rho.
+  const ne::ExactPropagator exact(grid, protocol, {channel}, in, spec.exact_tolerance);
+  const std::vector<cplx> rho = exact.density_matrix(exact.duration());
+  ASSERT_EQ(run.final_state.size(), rho.size());
+  EXPECT_LT(max_abs_difference(run.final_state, rho), 1e-12 * max_abs(rho));
+}
+
 TEST(ExactOnTranslationAndLibration, RefusesWhatItDoesNotCoverNamingTheReason) {
   const ne::Grid grid = mixed_grid(24, 20);
   const auto gaussian = std::make_shared<ne::GaussianChannel>(100.0, 3e-9, 0.05);

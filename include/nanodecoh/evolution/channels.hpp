@@ -74,9 +74,9 @@ class DissipationChannel {
   /// exact chord-function method needs along its paths (exact_propagator.hpp); false for F known
   /// only on the grid's differences (files, the engine, a quadrature per distance).
   virtual bool defined_off_grid() const { return false; }
-  /// The channel that defines F: this one, or the one a wrapper (e.g. a sweep's table-sharing
-  /// channel, src/app/sweep.cpp) delegates to; what the exact method's chi kernel reads its
-  /// closed form from (make_chord_model).
+  /// The channel that defines F: this one, or the one a wrapper (remembering_channel.hpp)
+  /// delegates to; what the exact method's chi kernel reads its closed form from
+  /// (make_chord_model).
   virtual const DissipationChannel& definition() const { return *this; }
 };
 

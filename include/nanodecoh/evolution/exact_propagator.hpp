@@ -48,6 +48,10 @@
 
 namespace nanodecoh::evolution {
 
+namespace detail {
+struct RateTablePlan;  // src/evolution/exact_applicability.hpp
+}  // namespace detail
+
 /// Why the exact method cannot propagate `segment` on this grid with these channels and this
 /// initial state; "" when it can.
 std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
@@ -201,8 +205,8 @@ class ExactPropagator {
   void build_table(const ChannelTableContext& context);
   /// build_table's table over (dX, phi - phi') (a libration axis among several axes and a
   /// channel that depends on the angle difference; docs/physics.md (TL6)).
-  void build_angle_table(const ChannelList& tabulated, double step, long long file_count,
-                         double reach, const ChannelTableContext& context);
+  void build_angle_table(const ChannelList& tabulated, const detail::RateTablePlan& plan,
+                         const ChannelTableContext& context);
   /// Sum of the closed-form channels' F at r (1/s).
   std::complex<double> rate(double r) const;
   /// density_matrix on a grid of several axes (chord_axes.hpp), `damping` as there.

@@ -60,7 +60,12 @@ class Hdf5File {
                                                  std::vector<std::size_t>* shape = nullptr) const;
   std::vector<unsigned long long> read_u64(const std::string& path,
                                            std::vector<std::size_t>* shape = nullptr) const;
+  /// A string attribute: fixed-length, or variable-length (h5py's `str`, converted in a limited
+  /// child process: a damaged file cannot harm the reader). Throws IoError when it is missing,
+  /// not one string, longer than 1 MiB, or cannot be read.
   std::string read_string_attribute(const std::string& object, const std::string& name) const;
+  /// Whether `object` ("/" for the root) has an attribute `name` (IoError when it cannot tell).
+  bool has_attribute(const std::string& object, const std::string& name) const;
   double read_double_attribute(const std::string& object, const std::string& name) const;
 
   const std::filesystem::path& path() const noexcept { return path_; }
