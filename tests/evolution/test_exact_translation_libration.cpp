@@ -921,7 +921,7 @@ class RecordingChannel final : public ne::DissipationChannel {
 // batches (remembering_channel), so the engine would evaluate each once: no batch of points
 // reaches the channel twice, and the run's result is that of the propagator built directly.
 TEST(ExactOnTranslationAndLibration, ARunEvaluatesEachBatchOfPointsOnce) {
-  const ne::Grid grid = mixed_grid(32, 36);
+  const ne::Grid grid = mixed_grid(24, 24);
   const auto channel = std::make_shared<RecordingChannel>();
   std::vector<ne::Segment> protocol = trap_force_release();
   for (ne::Segment& s : protocol) s.method = ne::PropagationMethod::exact;
