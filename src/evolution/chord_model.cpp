@@ -223,20 +223,7 @@ chord::Model make_chord_model(const ExactPropagator& exact) {
   m.table = tabulated_rate(exact);
   if (const auto& g = exact.grid_state()) {
     m.state = chord::StateKind::grid;
-    m.grid_state.k_count = g->k_count();
-    m.grid_state.r_count = g->r_count();
-    m.grid_state.k_first = g->k_first();
-    m.grid_state.k_step = g->k_step();
-    m.grid_state.r_first = g->r_first();
-    m.grid_state.r_step = g->r_step();
-    m.grid_state.values = g->values().data();
-    m.grid_state.k_limit = g->k_extent();
-    m.grid_state.r_limit = g->r_extent();
-    m.grid_state.k_blocks = g->k_blocks();
-    m.grid_state.r_blocks = g->r_blocks();
-    m.grid_state.block_norm = g->block_norms().empty() ? nullptr : g->block_norms().data();
-    m.grid_state.block_threshold = g->block_threshold();
-    m.grid_state.error = g->error_estimate();
+    m.grid_state = grid_chord_view(*g);
   }
   return m;
 }

@@ -33,4 +33,8 @@ chord::Model make_chord_model(const ExactPropagator& exact);
 /// grid of one axis (make_chord_model) or for what the kernel cannot describe.
 chord::AxesModel make_axes_model(const ExactPropagator& exact);
 
+/// The kernel's view of a grid state's chi_0 lattice (which it points into: valid while `state`
+/// lives), with its limits, block norms and error bound (grid_chord.cpp).
+chord::GridChordView grid_chord_view(const GridChord& state);
+
 }  // namespace nanodecoh::evolution

@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "evolution/chord_kernel.hpp"
+#include "evolution/chord_model.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
 #include "nanodecoh/resources.hpp"
@@ -101,7 +102,9 @@ struct Buffer {
   fftw_complex* data;
 };
 
-chord::GridChordView view_of(const GridChord& g) {
+}  // namespace
+
+chord::GridChordView grid_chord_view(const GridChord& g) {
   chord::GridChordView v;
   v.k_count = g.k_count();
   v.r_count = g.r_count();
@@ -119,8 +122,6 @@ chord::GridChordView view_of(const GridChord& g) {
   v.error = g.error_estimate();
   return v;
 }
-
-}  // namespace
 
 double GridChord::bytes_needed(const Grid& grid, const GridChordOptions& options) {
   const Sizes s = sizes_for(grid, options);
@@ -304,7 +305,7 @@ GridChord::GridChord(const Grid& grid, std::vector<cplx> rho, const GridChordOpt
   r_limit_member_ = -r_first_member_;
   double worst = 0.0;
   {
-    const chord::GridChordView v = view_of(*this);  // no limits and no threshold yet
+    const chord::GridChordView v = grid_chord_view(*this);  // no limits and no threshold yet
     // A cell's |12-point - 10-point| is at most 1.62^2 + 1.57^2 = 5.1 times the largest
     // modulus of the nodes they interpolate (the rules' Lebesgue constants), so a block with
     // 5.1 sqrt(block_norm) below the maximum found so far cannot raise it: first the blocks above
@@ -420,7 +421,7 @@ cplx GridChord::operator()(double k, double r) const {
 cplx GridChord::value(double k, double r, int order) const {
   if (order < 2 || order > chord::grid_chord_order || order % 2 != 0)
     throw InvalidArgument("order", std::to_string(order), "an even number from 2 to 12");
-  const chord::Complex c = chord::grid_chord_value(view_of(*this), k, r, order);
+  const chord::Complex c = chord::grid_chord_value(grid_chord_view(*this), k, r, order);
   return {c.re, c.im};
 }
 
