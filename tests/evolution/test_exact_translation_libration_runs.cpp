@@ -199,7 +199,9 @@ TEST(ExactOnTranslationAndLibration, ATableOverTheAngleDifferenceAgreesWithTheSp
   for (std::size_t steps : {25, 50, 100})
     errors.push_back(max_abs_difference(split_run(grid, protocol, spinning, in, steps), reference) /
                      scale);
-  EXPECT_NEAR(errors[0] / errors[1], 4.0, 0.05);
+  // dt^2 ratios, measured 4.015 and 4.056 (2026-12-02): at 100 steps the error (8.5e-7) nears
+  // the next order's and the table's share; bounds twice and 1.4 times those deviations.
+  EXPECT_NEAR(errors[0] / errors[1], 4.0, 0.03);
   EXPECT_NEAR(errors[1] / errors[2], 4.0, 0.08);
   const auto coarse = split_run(grid, protocol, spinning, in, 200);
   const auto fine = split_run(grid, protocol, spinning, in, 400);
