@@ -261,7 +261,8 @@ std::string read_variable_string(hid_t file, const std::filesystem::path& path,
         H5Tset_cset(text, H5Tget_cset(file_type)) < 0)
       return 5;
     char* value = nullptr;
-    if (H5Aread(attr, text, &value) < 0 || value == nullptr) return 5;
+    if (H5Aread(attr, text, &value) < 0) return 5;
+    if (value == nullptr) return 0;  // a null string: read as empty
     const std::size_t length = strnlen(value, kMaxVariableString + 1);
     for (std::size_t written = 0; written < length;) {
       const ssize_t put = write(fd, value + written, length - written);

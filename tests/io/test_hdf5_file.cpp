@@ -112,6 +112,10 @@ TEST(Hdf5File, AttributesAsH5pyWritesThem) {
     hid_t attr = H5Acreate2(file, "schema", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
     H5Awrite(attr, text, &schema);
     H5Aclose(attr);
+    const char* null_string = nullptr;  // a null variable-length string reads as ""
+    attr = H5Acreate2(file, "empty", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attr, text, &null_string);
+    H5Aclose(attr);
     const long long version = 1;
     attr = H5Acreate2(file, "schema_version", H5T_STD_I64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
     H5Awrite(attr, H5T_NATIVE_LLONG, &version);
@@ -156,6 +160,9 @@ TEST(Hdf5File, AttributesAsH5pyWritesThem) {
                "attribute rate on / in " + path.string() + " is not a single number");
   EXPECT_EQ(file.read_string_attribute("/", "schema"), "nanodecoh.ftable");
   EXPECT_EQ(file.read_string_attribute("/", "kind"), "line");
+  EXPECT_EQ(file.read_string_attribute("/", "empty"), "");
+  EXPECT_TRUE(file.has_attribute("/", "empty"));
+  EXPECT_FALSE(file.has_attribute("/", "tolerance"));
   expect_error([&] { (void)file.read_string_attribute("/", "schema_version"); },
                "attribute schema_version on / in " + path.string() + " is not a string");
   expect_error([&] { (void)file.read_double_attribute("/", "schema"); },
