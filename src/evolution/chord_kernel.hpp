@@ -146,6 +146,16 @@ struct Model {
   double tolerance = 1e-10;   ///< absolute error of the F path integral
   TabulatedRate table;        ///< the tabulated channels (intervals = 0: none)
   GridChordView grid_state;   ///< state == StateKind::grid: its chi_0 lattice
+  /// A full circle (period = 2 pi; 0 on a line or a libration window): k is an integer and the
+  /// state is the periodisation of the closed form, whose chord function is
+  /// g_k(r) = sum_j (-1)^(k j) chi(k, r + j period) / period_norm (initial_chord); the terms
+  /// |j| <= period_terms around r reduced to [-period/2, period/2] hold every value above
+  /// 1e-30 (make_chord_model), period_norm = sum_j chi(0, j period) the trace of the
+  /// periodisation, and period_log_scale = ln(2 period_terms + 1) - ln(period_norm) widens the
+  /// log bound to the sum's.
+  double period = 0.0;
+  int period_terms = 0;
+  double period_norm = 1.0, period_log_scale = 0.0;
 };
 
 /// A complex number both sides can use (std::complex is host-only before cuda::std).
@@ -395,9 +405,8 @@ NANODECOH_HD inline bool grid_chord_outside(const GridChordView& g, double k, do
   return grid_chord_negligible(g, k, r);
 }
 
-/// The closed-form chi_0(k, r) (docs/physics.md).
-NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
-  if (m.state == StateKind::grid) return grid_chord_value(m.grid_state, k, r);
+/// The closed-form chi_0(k, r) of a state on a line (docs/physics.md).
+NANODECOH_HD inline Complex line_initial_chord(const Model& m, double k, double r) {
   const double p_phase = m.momentum * r / hbar;
   if (m.state == StateKind::gaussian) {
     const double s = m.width;
@@ -421,11 +430,11 @@ NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
   return {common.re * shape / norm, common.im * shape / norm};
 }
 
-/// The log of an upper bound on |initial_chord(m, k, r)| for a closed-form state, from quadratic
-/// forms alone (no transcendental call). The cat's |chi_0| is at most
+/// The log of an upper bound on |line_initial_chord(m, k, r)| for a closed-form state, from
+/// quadratic forms alone (no transcendental call). The cat's |chi_0| is at most
 /// 4 exp(-k^2 s^2/2 - q/(8 s^2)) / 2, q the least of r^2 and (r -+ d)^2 (each term at most exp
 /// of its exponent, the norm at least 2).
-NANODECOH_HD inline double initial_chord_log_bound(const Model& m, double k, double r) {
+NANODECOH_HD inline double line_initial_chord_log_bound(const Model& m, double k, double r) {
   if (m.state == StateKind::gaussian) {
     const double s = m.width;
     return -0.5 * k * k * s * s - r * r / (8.0 * s * s);
@@ -435,6 +444,50 @@ NANODECOH_HD inline double initial_chord_log_bound(const Model& m, double k, dou
   const double a = r * r, b = (r - d) * (r - d), c = (r + d) * (r + d);
   const double q = a < b ? (a < c ? a : c) : (b < c ? b : c);
   return -0.5 * k * k * s * s - q / (8.0 * s * s) + 0.693147180559945309;  // + ln 2
+}
+
+/// r reduced to [-period/2, period/2] on a circle: r = reduced + turns period.
+NANODECOH_HD inline double reduce_to_period(const Model& m, double r, double& turns) {
+  turns = std::nearbyint(r / m.period);
+  return r - turns * m.period;
+}
+
+/// True when (-1)^(k j) = -1 for integer-valued k and j (both odd).
+NANODECOH_HD inline bool odd_product(double k, double j) {
+  return std::fmod(std::fabs(k), 2.0) == 1.0 && std::fmod(std::fabs(j), 2.0) == 1.0;
+}
+
+/// chi_0(k, r): the closed form on a line or a libration window, a grid state's interpolation,
+/// or on a circle (m.period > 0, integer k) the chord function of the periodised closed form
+/// (docs/physics.md, "A free rotor on a circle"):
+///   g_k(r) = sum_j (-1)^(k j) chi(k, r + j P) / norm,
+/// taken as (-1)^(k q) sum_{|j| <= period_terms} (-1)^(k j) chi(k, r' + j P) / norm with
+/// r = r' + q P, r' in [-P/2, P/2], so that a path winding many times costs no more terms.
+NANODECOH_HD inline Complex initial_chord(const Model& m, double k, double r) {
+  if (m.state == StateKind::grid) return grid_chord_value(m.grid_state, k, r);
+  if (!(m.period > 0.0)) return line_initial_chord(m, k, r);
+  double turns = 0.0;
+  const double reduced = reduce_to_period(m, r, turns);
+  Complex sum;
+  for (int j = -m.period_terms; j <= m.period_terms; ++j) {
+    const Complex term = line_initial_chord(m, k, reduced + static_cast<double>(j) * m.period);
+    sum += odd_product(k, static_cast<double>(j)) ? term * -1.0 : term;
+  }
+  const double sign = odd_product(k, turns) ? -1.0 : 1.0;
+  return sum * (sign / m.period_norm);
+}
+
+/// The log of an upper bound on |initial_chord(m, k, r)| for a closed-form state: the line's,
+/// or on a circle the largest term's plus ln(number of terms) - ln(norm).
+NANODECOH_HD inline double initial_chord_log_bound(const Model& m, double k, double r) {
+  if (!(m.period > 0.0)) return line_initial_chord_log_bound(m, k, r);
+  double turns = 0.0;
+  const double reduced = reduce_to_period(m, r, turns);
+  double largest = -INFINITY;
+  for (int j = -m.period_terms; j <= m.period_terms; ++j)
+    largest = std::fmax(
+        largest, line_initial_chord_log_bound(m, k, reduced + static_cast<double>(j) * m.period));
+  return largest + m.period_log_scale;
 }
 
 /// True when an exponent (a sum of initial_chord_log_bound values) is certainly below
@@ -738,13 +791,39 @@ NANODECOH_HD inline double angular_gaussian_path_integral(const Model& m, int s,
   return full * one + integrate_between(f, 0.0, rest, breaks, inside, tol, span, error);
 }
 
+/// On a circle (m.period > 0): int of the periodic tabulated F along a straight path in r from
+/// ra to rb taking the time span, the table holding one turn (|r| <= period/2 and two nodes
+/// beyond: exact_applicability.cpp). The path is moved by whole turns so that its lower end lies
+/// in [-period/2, period/2]; a path inside that turn is table_line_integral's; a longer one is cut
+/// at the seams +-period/2 into a first piece, whole turns (one turn's integral, times their
+/// number) and a last piece, each taking its share of the time in proportion to its length.
+NANODECOH_HD inline Complex circle_table_line_integral(const Model& m, double ra, double rb,
+                                                       double span) {
+  const double half = 0.5 * m.period;
+  double turns = 0.0;
+  const double lo = reduce_to_period(m, std::fmin(ra, rb), turns);
+  const double length = std::fabs(rb - ra), hi = lo + length;
+  if (hi <= half) return table_line_integral(m.table, lo, hi, span);
+  const double per_length = span / length;  // s per rad of r
+  Complex sum = table_line_integral(m.table, lo, half, per_length * (half - lo));
+  const double beyond = hi - half;
+  const double whole = std::floor(beyond / m.period), rest = beyond - whole * m.period;
+  if (whole > 0.0) sum += table_line_integral(m.table, -half, half, per_length * m.period) * whole;
+  if (rest > 0.0) sum += table_line_integral(m.table, -half, -half + rest, per_length * rest);
+  return sum;
+}
+
 /// int_0^span F_table(r(tau)) dtau along segment s backwards from (k_end, r_end): exact
-/// (table_line_integral) where r is linear in tau (free, linear force); on a harmonic segment
+/// (table_line_integral; circle_table_line_integral on a circle) where r is linear in tau (free,
+/// linear force); on a harmonic segment
 /// adaptive Gauss-Kronrod 7-15 like path_integral, `error` gaining the accepted |K15 - G7|.
 NANODECOH_HD inline Complex table_path_integral(const Model& m, int s, double k_end, double r_end,
                                                 double span, double tol, double& error) {
-  if (!(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0))
-    return table_line_integral(m.table, r_end, r_end - hbar / m.mass * k_end * span, span);
+  if (!(m.segment_kind[s] == SegmentKind::harmonic && m.frequency[s] > 0.0)) {
+    const double r_start = r_end - hbar / m.mass * k_end * span;
+    return m.period > 0.0 ? circle_table_line_integral(m, r_end, r_start, span)
+                          : table_line_integral(m.table, r_end, r_start, span);
+  }
   const auto f = [&](double tau) {
     double kk = k_end, rr = r_end;
     map_back(m, s, tau, kk, rr);
@@ -840,6 +919,17 @@ NANODECOH_HD inline bool chord_k_range(const Model& m, double t, double r, doubl
     }
   }
   const double level = -69.0775527898213705 - 1.0;  // ln 1e-30, one unit of slack
+  if (m.period > 0.0) {
+    // A circle: every shift j period of the periodised sum moves r0, so only the k part of
+    // the bound is kept, -p k0^2 + offset + period_log_scale >= level with k0 = k (free
+    // segments alone, a = 1).
+    const double room = offset + m.period_log_scale - level;
+    if (!(p > 0.0) || !(room > 0.0) || !(a != 0.0)) return false;
+    const double k_bound = std::sqrt(room / p) / std::fabs(a);
+    lo = -k_bound - c / a;
+    hi = k_bound - c / a;
+    return true;
+  }
   bool any = false;
   for (int j = 0; j < count; ++j) {
     // -(p a^2 + w b^2) k^2 - 2 (p a c + w b (e - shift)) k - (p c^2 + w (e - shift)^2) + offset

@@ -9,6 +9,7 @@
 #include "evolution/exact_grid.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
+#include "nanodecoh/validate.hpp"
 
 namespace nanodecoh::evolution {
 
@@ -82,6 +83,39 @@ chord::TabulatedRate tabulated_rate(const ExactPropagator& exact) {
   return table;
 }
 
+/// On a circle: the periodisation of m's closed-form state (chord::Model::period). Its terms
+/// reach |r| <= R, where the line's log bound at k = 0 (its largest over k) has fallen 3 below
+/// ln 1e-30: R = 24.2 s (+ d for a cat) or sqrt(72.1/thermal_r2); around r reduced to
+/// [-pi, pi], |j| <= R/(2 pi) + 1/2. The norm is the periodisation's trace, sum_j chi(0, 2 pi j)
+/// (real and positive: the trace of a positive operator; any imaginary part is rounding).
+/// InvalidArgument when more than kMaxCircleTerms terms per side would be needed (a state
+/// coherent over that many turns).
+void periodise(chord::Model& m) {
+  constexpr int kMaxCircleTerms = 512;
+  m.period = 2.0 * constants::pi;
+  const double level = 69.0775527898213705 + 3.0;  // -ln 1e-30 + 3
+  double reach = 0.0;
+  if (m.state == chord::StateKind::thermal)
+    reach = std::sqrt(level / m.thermal_r2);
+  else
+    reach = std::sqrt(8.0 * (level + 0.693147180559945309)) * m.width +
+            (m.state == chord::StateKind::cat ? m.separation : 0.0);
+  const double terms = std::ceil(reach / m.period + 0.5);
+  if (!(terms <= kMaxCircleTerms))
+    throw InvalidArgument(
+        "initial",
+        "a state whose chord function reaches |phi - phi'| = " + format_number(reach) + " rad",
+        "a state coherent over at most " + std::to_string(kMaxCircleTerms) +
+            " turns of the circle for the exact method (use method = "
+            "\"split\")");
+  m.period_terms = static_cast<int>(terms);
+  double norm = 0.0;
+  for (int j = -m.period_terms; j <= m.period_terms; ++j)
+    norm += chord::line_initial_chord(m, 0.0, static_cast<double>(j) * m.period).re;
+  m.period_norm = norm;
+  m.period_log_scale = std::log(2.0 * terms + 1.0) - std::log(norm);
+}
+
 /// The model without the tabulated F (closed-form channels only); the caller has checked the
 /// run (ExactPropagator's constructor).
 chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& protocol,
@@ -138,6 +172,7 @@ chord::Model closed_form_model(const Grid& grid, const std::vector<Segment>& pro
       m.center = 0.0;
       break;
   }
+  if (on_circle(grid) && m.state != chord::StateKind::grid) periodise(m);
   return m;
 }
 

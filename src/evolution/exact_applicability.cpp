@@ -620,10 +620,13 @@ std::string detail::plan_rate_table(const Grid& grid, const std::vector<Segment>
   if (several && initial.kind == InitialKind::file) return {};  // exact_method_obstacle's
   const double step = plan.step;
   const long long file_count = plan.file_count;
+  // On a full circle F is periodic in r, and the kernel reads a table of one turn, |r| <= pi,
+  // however far the paths wind (chord_kernel.hpp, circle_table_line_integral).
   const double reach = plan.reach =
-      several      ? axes_path_reach(grid, protocol, initial)
-      : grid_state ? exact_path_reach(grid.axes()[0].inertia, protocol, grid_state->k_extent(),
-                                      grid_state->r_extent())
+      on_circle(grid) ? constants::pi
+      : several       ? axes_path_reach(grid, protocol, initial)
+      : grid_state    ? exact_path_reach(grid.axes()[0].inertia, protocol, grid_state->k_extent(),
+                                         grid_state->r_extent())
       : initial.kind == InitialKind::file
           ? grid_state_reach(grid, protocol)
           : exact_path_reach(grid.axes()[0].inertia, protocol, initial);
@@ -694,12 +697,23 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
     return {};
   }
   const Axis& axis = grid.axes()[0];
-  if (axis.kind == AxisKind::rotation && axis.mode == RotationMode::circle)
-    return "axis " + axis.name +
-           " is a full circle (mode = \"circle\"): the angle is periodic, so the wave number k "
-           "conjugate to the centre angle takes integer values only and the free map "
-           "phi - phi' -> phi - phi' - hbar k t/I wraps around the circle; the exact method "
-           "supports translation axes and libration windows (mode = \"libration\")";
+  if (on_circle(grid)) {
+    // A free rotor (docs/physics.md, "A free rotor on a circle"): integer k, the periodised
+    // closed-form state, F periodic in phi - phi'.
+    if (segment.potential.kind == PotentialKind::harmonic)
+      return "axis " + axis.name +
+             " is a full circle (mode = \"circle\"), where the harmonic potential is "
+             "I w^2 (1 - cos phi), not quadratic: the exact method takes free segments on a "
+             "circle (a harmonic trap on a libration window, mode = \"libration\")";
+    if (segment.potential.kind == PotentialKind::linear)
+      return "axis " + axis.name +
+             " is a full circle (mode = \"circle\"), where a constant torque's potential "
+             "-torque phi is not periodic: the exact method takes free segments on a circle";
+    if (initial.kind == InitialKind::file)
+      return "initial.kind = \"file\" on axis " + axis.name +
+             ", a full circle (mode = \"circle\"): the exact method starts a circle from the "
+             "closed-form states (gaussian, cat, thermal) only";
+  }
   // On a rotation axis every channel's F must be a function of phi - phi' alone.
   if (axis.kind == AxisKind::rotation)
     for (std::size_t c = 0; c < channels.size(); ++c)
@@ -711,7 +725,7 @@ std::string exact_method_obstacle(const Grid& grid, const Segment& segment,
   if (axis.kind == AxisKind::translation)
     if (std::string why = ftable_line_obstacle(channels); !why.empty()) return why;
   // initial.kind = "file" applies through its interpolated chord function (GridChord), which
-  // reads rho on a translation axis or a libration window alike (the circle is refused above).
+  // reads rho on a translation axis or a libration window alike (not a circle: refused above).
   return {};
 }
 

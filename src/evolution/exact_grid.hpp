@@ -21,12 +21,19 @@ inline bool closed_form(const DissipationChannel& channel) {
   return channel.defined_off_grid();
 }
 
-/// True when the run has one axis and it is a rotation axis (a libration window: the obstacle
-/// refuses circles). There r is the angle difference phi - phi' (rad), k is conjugate to the centre
-/// angle (1/rad) and the axis' inertia is the moment of inertia I. (On several axes a libration
-/// axis is one axis of the product: the tabulated F is a function of the translation chords.)
+/// True when the run has one axis and it is a rotation axis (a libration window, or a full
+/// circle: on_circle). There r is the angle difference phi - phi' (rad), k is conjugate to the
+/// centre angle (1/rad) and the axis' inertia is the moment of inertia I. (On several axes a
+/// libration axis is one axis of the product: the tabulated F is a function of the translation
+/// chords.)
 inline bool on_rotation_axis(const Grid& grid) {
   return grid.axis_count() == 1 && grid.axes()[0].kind == AxisKind::rotation;
+}
+
+/// True when the run has one axis and it is a full circle (RotationMode::circle): k is an
+/// integer and the state periodic (docs/physics.md, "A free rotor on a circle").
+inline bool on_circle(const Grid& grid) {
+  return on_rotation_axis(grid) && grid.axes()[0].mode == RotationMode::circle;
 }
 
 /// The indices of the grid's translation axes, in order (translation axis number i is lab axis i:

@@ -171,6 +171,20 @@ void ExactPropagator::initialise(const ChannelTableContext& context) {
   for (std::size_t a = 0; a < grid.axis_count(); ++a)
     axis_k_points_member_.push_back(exact_k_points(grid, a));
   build_table(context);
+  if (on_circle(grid)) {
+    // The integer k that carry the state (free segments keep k: the range at t = 0 holds at
+    // every time) and the periodisation's terms and trace, as the kernel's model has them.
+    const chord::Model model = make_chord_model(*this);
+    double lo = 0.0, hi = 0.0;
+    if (!chord::chord_k_range(model, 0.0, 0.0, lo, hi))
+      throw InvalidArgument("initial", "a state without chord function above 1e-30",
+                            "a closed-form state of positive width");
+    circle_k_max_member_ = static_cast<long long>(std::floor(std::max(std::fabs(lo), hi)));
+    circle_terms_member_ = model.period_terms;
+    circle_norm_member_ = model.period_norm;
+    k_points_member_ = static_cast<std::size_t>(2 * circle_k_max_member_ + 1);
+    axis_k_points_member_[0] = k_points_member_;
+  }
 }
 
 void ExactPropagator::build_table(const ChannelTableContext& context) {
@@ -386,6 +400,22 @@ cplx ExactPropagator::rate(double r) const {
 }
 
 cplx ExactPropagator::initial_chord(double k, double r) const {
+  if (grid_state_member_) return (*grid_state_member_)(k, r);
+  if (!on_circle(grid_member_)) return line_initial_chord(k, r);
+  // The periodised state's chord function, g_k(r) = sum_j (-1)^(k j) chi(k, r + 2 pi j)/norm
+  // (docs/physics.md, "A free rotor on a circle"), over the terms r + 2 pi j within
+  // circle_terms_member_ turns of 0 (the closed form is below 1e-30 beyond).
+  const double period = 2.0 * constants::pi;
+  const long long nearest = std::llround(r / period), odd_k = std::llabs(std::llround(k)) % 2;
+  cplx sum = 0.0;
+  for (long long j = -nearest - circle_terms_member_; j <= -nearest + circle_terms_member_; ++j) {
+    const cplx term = line_initial_chord(k, r + static_cast<double>(j) * period);
+    sum += odd_k == 1 && std::llabs(j) % 2 == 1 ? -term : term;
+  }
+  return sum / circle_norm_member_;
+}
+
+cplx ExactPropagator::line_initial_chord(double k, double r) const {
   const InitialStateSpec& in = initial_member_;
   const double hbar = constants::hbar;
   const cplx momentum_phase(0.0, in.momentum * r / hbar);
@@ -417,7 +447,7 @@ cplx ExactPropagator::initial_chord(double k, double r) const {
     case InitialKind::file:
       break;
   }
-  return (*grid_state_member_)(k, r);
+  throw InvalidArgument("initial.kind", "\"file\"", "a closed-form state (line_initial_chord)");
 }
 
 cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
@@ -428,6 +458,9 @@ cplx ExactPropagator::chord(double t, double k, double r, double* error) const {
   if (!(t >= 0.0 && t <= duration_member_ * (1.0 + 1e-12)))
     throw InvalidArgument("time", format_number(t),
                           "0 to the protocol's duration " + format_number(duration_member_));
+  if (on_circle(grid_member_) && !(std::isfinite(k) && k == std::nearbyint(k)))
+    throw InvalidArgument("k", format_number(k),
+                          "an integer on a full circle (the wave number of the centre angle)");
   // Segment holding t and the time spent in it.
   std::size_t last = 0;
   double begin = 0.0;
@@ -499,6 +532,7 @@ std::vector<cplx> ExactPropagator::density_matrix(double t, double* error) const
 std::vector<cplx> ExactPropagator::density_matrix(double t, Backend backend, double* error,
                                                   ChordDampingCache* damping) const {
   if (grid_member_.axis_count() > 1) return axes_density_matrix(t, backend, error, damping);
+  if (on_circle(grid_member_)) return circle_density_matrix(t, backend, error);
   const std::size_t n = grid_member_.axes()[0].points, m = k_points_member_;
   const double dx = grid_member_.axes()[0].step;
   const double period = static_cast<double>(m) * 0.5 * dx;
@@ -625,6 +659,7 @@ cplx ExactPropagator::element(double t, double x, double x_prime, double* error)
   if (!(t >= 0.0 && t <= duration_member_ * (1.0 + 1e-12)))
     throw InvalidArgument("time", format_number(t),
                           "0 to the protocol's duration " + format_number(duration_member_));
+  if (on_circle(grid_member_)) return circle_element(t, x, x_prime, error);
   const std::size_t m = k_points_member_;
   const double period = static_cast<double>(m) * 0.5 * grid_member_.axes()[0].step;
   const std::vector<double> k = exact_k_grid(grid_member_, m);

@@ -308,9 +308,11 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
       const bool readable = GridChord::reads(grid);
       const double lattice = readable ? GridChord::bytes_needed(grid) : 0.0;
       if (!readable)
-        why_split = follows +
-                    "the exact method starts from rho on the grid only on one axis (its chord "
-                    "function interpolated)";
+        why_split = follows + (grid.axis_count() == 1
+                                   ? "the exact method starts a full circle from the "
+                                     "closed-form states only"
+                                   : "the exact method starts from rho on the grid only on one "
+                                     "axis (its chord function interpolated)");
       else if (lattice > 0.5 * memory)
         why_split = follows +
                     "starting the exact method from its rho needs the chord-function "
@@ -362,10 +364,13 @@ MethodPlan plan_methods(const SimulationSpec& spec, const Grid& grid,
       const MethodBlock& block = plan.blocks[m.block];
       m.reason = std::string(seg.method == PropagationMethod::exact ? "as asked: " : "") +
                  (grid.axis_count() > 1 ? several_axes_method(grid)
-                                        : std::string("quadratic potential on a ") +
-                                              (grid.axes()[0].kind == AxisKind::rotation
-                                                   ? "libration axis, F of phi - phi' alone"
-                                                   : "translation axis")) +
+                  : grid.axes()[0].kind == AxisKind::translation
+                      ? std::string("quadratic potential on a translation axis")
+                  : grid.axes()[0].mode == RotationMode::circle
+                      ? std::string("free rotor on a full circle (integer k, the periodised "
+                                    "state), F of phi - phi' alone")
+                      : std::string("quadratic potential on a libration axis, F of phi - phi' "
+                                    "alone")) +
                  ", every F in closed form or tabulated along the paths; time.step is ignored";
       if (!plan.exact)
         m.reason += " here (outputs at the split schedule's times, each evaluated exactly)";

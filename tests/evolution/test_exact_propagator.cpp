@@ -1149,6 +1149,35 @@ TEST_P(ChordKernelTwins, AgreeWithThePropagatorOnALibrationAxis) {
                      {0.0, 1.0, -20.0, 50.0, -130.0}, {0.0, 0.01, -0.045, 0.12, -0.2});
 }
 
+// On a full circle (integer k, the periodised closed-form state; free flight, the only
+// potential the method takes there): each twin against ExactPropagator::chord (its own sum of the
+// periodisation's terms and recursive quadrature of the channels' evaluate()). I = 1e-38 kg m^2
+// makes k = 20 wind 20 times around the circle by 6e-4 s; the Gaussian's angular length 0.4 rad
+// keeps its dips wide enough for the propagator's uncut quadrature. The thermal state (of a
+// 1500 rad/s libration trap at 0.1 uK) spans the circle: its periodisation has 3 terms per side.
+TEST_P(ChordKernelTwins, AgreeWithThePropagatorOnACircle) {
+  const ne::Grid grid = libration(64, kAngleStep, 1e-38, ne::RotationMode::circle);
+  const ne::ChannelList channels{std::make_shared<ne::GaussianChannel>(1500.0, 1e-9, 0.4),
+                                 std::make_shared<ne::DiffusiveChannel>(0.0, 300.0)};
+  const std::vector<ne::Segment> protocol{segment(ne::PotentialKind::free, 3e-4),
+                                          segment(ne::PotentialKind::free, 3e-4)};
+  ne::InitialStateSpec cat;
+  cat.kind = ne::InitialKind::cat;
+  cat.width = 0.25;
+  cat.separation = 2.2;
+  cat.center = 0.3;
+  cat.momentum = 1.5 * hbar;
+  ne::InitialStateSpec thermal;
+  thermal.kind = ne::InitialKind::thermal;
+  thermal.temperature = 1e-7;
+  thermal.frequency = 1500.0;
+  ne::InitialStateSpec gaussian;
+  gaussian.width = 0.5;
+  gaussian.momentum = -2.0 * hbar;
+  expect_twin_agrees(GetParam(), grid, protocol, channels, {cat, gaussian, thermal},
+                     {0.0, 1.0, -3.0, 7.0, -20.0}, {0.0, 0.3, -1.1, 2.9, -3.1, 9.0});
+}
+
 /// An F table in memory on a rotation axis: orientations about z at angles j step,
 /// |j| <= count, the zero displacement only, F_{R(a), R(b)}(0) = f(a, b).
 std::shared_ptr<ne::FTableChannel> angle_table(const std::function<cplx(double, double)>& f,
@@ -1318,10 +1347,13 @@ TEST(ExactPropagator, RefusesWhatItDoesNotCoverNamingTheSegmentAndTheReason) {
     EXPECT_NE(what.find(" m) = "), std::string::npos) << what;
     EXPECT_NE(what.find("conj F at the mirrored point (-"), std::string::npos) << what;
   }
-  // A full circle: periodic angle, discrete k, the free map wraps.
+  // A full circle takes free flight only (test_exact_circle.cpp): the harmonic potential is
+  // I w^2 (1 - cos phi) there.
   expect_refusal(libration(16, kAngleStep, 1e-30, ne::RotationMode::circle),
                  {segment(ne::PotentialKind::harmonic, 1e-4, 10.0)}, {}, ne::InitialStateSpec{},
-                 "protocol[0].method", "is a full circle (mode = \"circle\")");
+                 "protocol[0].method",
+                 "is a full circle (mode = \"circle\"), where the harmonic potential is "
+                 "I w^2 (1 - cos phi), not quadratic");
   // On a libration axis: desorption_sphere cannot model it, and a channel whose F is not a
   // function of phi - phi' alone (here one of the ket angle) is refused.
   ne::InitialStateSpec angular = angular_cat();

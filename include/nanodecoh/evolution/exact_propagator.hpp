@@ -10,6 +10,11 @@
 // channels on straight (free, linear) segments, by adaptive Gauss-Kronrod quadrature otherwise
 // (chord() always by quadrature: the reference the kernel twins are tested against).
 //
+// On one rotation axis that is a full circle (mode = "circle"), free segments only: k is an
+// integer, chi is the chord function g_k(r) of the periodised state (a closed form), and the
+// free map and the F integral are those of a libration window, r winding around the circle
+// (docs/physics.md, "A free rotor on a circle").
+//
 // Supported today: grids of one translation axis or one rotation axis in libration mode (the
 // angle phi, r = phi - phi' in rad, k conjugate to the centre angle in 1/rad, the moment of
 // inertia I in place of M; V = I w^2 phi^2/2 and -torque phi as in the split operator; the state
@@ -107,8 +112,9 @@ class ExactPropagator {
                   std::shared_ptr<const GridChord> state, double tolerance,
                   const ChannelTableContext& context = {});
 
-  /// chi(k, r) at time t (s, 0 <= t <= the protocol's duration), k in 1/m, r in m; chi(0, 0)
-  /// is the trace (1). `error` (if set) receives the quadrature's error estimate of the F
+  /// chi(k, r) at time t (s, 0 <= t <= the protocol's duration), k in 1/m, r in m (on a
+  /// rotation axis 1/rad and rad; on a full circle k an integer, InvalidArgument otherwise);
+  /// chi(0, 0) is the trace (1). `error` (if set) receives the quadrature's error estimate of the F
   /// integral (relative error of chi). Grids of one axis (InvalidArgument otherwise: use the
   /// overload below).
   std::complex<double> chord(double t, double k, double r, double* error = nullptr) const;
@@ -212,6 +218,20 @@ class ExactPropagator {
   /// density_matrix on a grid of several axes (chord_axes.hpp), `damping` as there.
   std::vector<std::complex<double>> axes_density_matrix(double t, Backend backend, double* error,
                                                         ChordDampingCache* damping) const;
+  /// density_matrix and element on a full circle (exact_circle.cpp): sums over the integers
+  /// |k| <= circle_k_max_member_.
+  std::vector<std::complex<double>> circle_density_matrix(double t, Backend backend,
+                                                          double* error) const;
+  std::complex<double> circle_element(double t, double phi, double phi_prime, double* error) const;
+  /// The closed-form chi_0 on a line (initial_chord sums its periodisation on a circle).
+  std::complex<double> line_initial_chord(double k, double r) const;
+
+  // A full circle: the integer k of density_matrix run over |k| <= circle_k_max_member_ (the
+  // state's, chord_k_range), and the periodisation has circle_terms_member_ terms per side
+  // around the reduced r and the trace circle_norm_member_ (make_chord_model).
+  long long circle_k_max_member_ = 0;
+  int circle_terms_member_ = 0;
+  double circle_norm_member_ = 1.0;
 };
 
 /// Host memory (bytes) that ExactPropagator::density_matrix holds besides rho: on one axis per
