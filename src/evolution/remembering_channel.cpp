@@ -49,6 +49,11 @@ class RememberingChannel final : public DissipationChannel {
       : inner_member_(std::move(inner)),
         options_member_(options),
         computed_member_(std::move(computed)) {}
+  /// True when this channel keeps at least what `options` asks for.
+  bool covers(const RememberOptions& options) const {
+    return (options_member_.tables || !options.tables) &&
+           options_member_.max_batch_points >= options.max_batch_points;
+  }
   std::string name() const override { return inner_member_->name(); }
   std::complex<double> evaluate(const std::vector<double>& displacement,
                                 const std::vector<double>& angle_ket,
@@ -116,6 +121,11 @@ std::shared_ptr<const DissipationChannel> remembering_channel(
     std::shared_ptr<const DissipationChannel> inner, RememberOptions options,
     std::shared_ptr<std::atomic<std::size_t>> computed) {
   if (!inner) throw InvalidArgument("channel", "null", "a channel to remember the values of");
+  // A second layer would keep the same values twice (a sweep's channel, then run_simulation's
+  // wrapper): a channel that already remembers as much is returned as it is.
+  if (const auto* kept = dynamic_cast<const RememberingChannel*>(inner.get());
+      kept && !computed && kept->covers(options))
+    return inner;
   return std::make_shared<RememberingChannel>(std::move(inner), options, std::move(computed));
 }
 

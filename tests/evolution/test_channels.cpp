@@ -338,4 +338,10 @@ TEST(RememberingChannel, ReturnsWhatItComputedForTheSameInputOnly) {
   EXPECT_EQ(sharing->tabulate(grid, {}), table);
   EXPECT_EQ(*calls, before + 3 * per_table);
   EXPECT_EQ(table, inner->tabulate(grid, {}));
+  // Wrapping again (run_simulation's wrapper around a sweep's channel) adds no second layer when
+  // the channel already keeps as much; it does when more is asked for, or a count.
+  EXPECT_EQ(ne::remembering_channel(sharing, ne::RememberOptions{false, 4096}), sharing);
+  EXPECT_EQ(ne::remembering_channel(sharing), sharing);
+  EXPECT_NE(ne::remembering_channel(kept), kept);  // kept: no tables, batches of at most 3
+  EXPECT_NE(ne::remembering_channel(sharing, {}, computed), sharing);
 }

@@ -24,7 +24,9 @@ struct RememberOptions {
 /// the same grid or points and backend (exactly: the keys hold every coordinate), as `options`
 /// says; a computation that throws is not kept. Everything else is the inner channel's
 /// (definition() included, so the exact method sees the same closed forms). `computed` (if set)
-/// counts the tables and batches the inner channel computed.
+/// counts the tables and batches the inner channel computed. A remembering channel that keeps at
+/// least what `options` asks for is returned as it is when no `computed` is given (so that a
+/// sweep's channel is not wrapped again by run_simulation).
 std::shared_ptr<const DissipationChannel> remembering_channel(
     std::shared_ptr<const DissipationChannel> inner, RememberOptions options = {},
     std::shared_ptr<std::atomic<std::size_t>> computed = nullptr);
