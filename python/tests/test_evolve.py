@@ -480,6 +480,19 @@ def test_a_thrust_table_written_with_h5py_drives_the_exact_method_on_x_and_phi(t
                          + '[[channels]]\nkind = "table"\nfile = "%s"\n' % fixed, backend="cpu")
 
 
+def exact_and_richardson_gap(text, step):
+    # The run of `text` (its segments with method = "exact") and the largest distance, relative
+    # to its largest element, between its final rho and the split operator's Richardson
+    # extrapolation (the same run with method = "split" at time.step `step` and `step`/2).
+    exact = nanodecoh.evolve(text + '[time]\nstep = %r\noutputs = 2\n' % step, backend="cpu")
+    split = [nanodecoh.evolve(text.replace('method = "exact"', 'method = "split"')
+                              + '[time]\nstep = %r\noutputs = 2\n' % dt, backend="cpu")
+             for dt in (step, 0.5 * step)]
+    extrapolated = (4.0 * split[1].final_rho - split[0].final_rho) / 3.0
+    scale = np.max(np.abs(exact.final_rho))
+    return exact, np.max(np.abs(extrapolated - exact.final_rho)) / scale
+
+
 def test_a_table_of_the_angle_difference_written_with_h5py_drives_exact_and_split_alike(tmp_path):
     # Angular kicks of nonzero mean beside a thrust: F depends on the orientations through
     # theta = phi - phi' (docs/physics.md (TL6)). A user writes it with h5py on the grid's angles
@@ -507,14 +520,7 @@ def test_a_table_of_the_angle_difference_written_with_h5py_drives_exact_and_spli
         return '[[channels]]\nkind = "table"\nfile = "%s"\n' % path
 
     def runs(channel):
-        text = particle + grid + rest + channel
-        exact = nanodecoh.evolve(text + '[time]\nstep = 1.0e-5\noutputs = 2\n', backend="cpu")
-        split = [nanodecoh.evolve(text.replace('method = "exact"', 'method = "split"')
-                                  + '[time]\nstep = %g\noutputs = 2\n' % dt, backend="cpu")
-                 for dt in (1.0e-5, 5.0e-6)]
-        extrapolated = (4.0 * split[1].final_rho - split[0].final_rho) / 3.0
-        scale = np.max(np.abs(exact.final_rho))
-        return exact, np.max(np.abs(extrapolated - exact.final_rho)) / scale
+        return exact_and_richardson_gap(particle + grid + rest + channel, 1.0e-5)
 
     spin, apart = runs(table(2.0))
     assert spin.summary["steps"] == 0
@@ -557,14 +563,7 @@ def test_a_table_of_the_angle_difference_drives_the_exact_method_on_a_circle(tmp
         return '[[channels]]\nkind = "table"\nfile = "%s"\n' % path
 
     def runs(channel):
-        text = grid + rest + channel
-        exact = nanodecoh.evolve(text + '[time]\nstep = 0.005\noutputs = 2\n', backend="cpu")
-        split = [nanodecoh.evolve(text.replace('method = "exact"', 'method = "split"')
-                                  + '[time]\nstep = %g\noutputs = 2\n' % dt, backend="cpu")
-                 for dt in (0.005, 0.0025)]
-        extrapolated = (4.0 * split[1].final_rho - split[0].final_rho) / 3.0
-        scale = np.max(np.abs(exact.final_rho))
-        return exact, np.max(np.abs(extrapolated - exact.final_rho)) / scale
+        return exact_and_richardson_gap(grid + rest + channel, 0.005)
 
     spin, apart = runs(table(0.5))
     assert spin.summary["steps"] == 0

@@ -128,13 +128,12 @@ inline void expect_split_converges_to_exact(const ne::Grid& grid,
 /// `nanodecoh evolve` of the two-segment configuration at `path` (written in `dir`) through the
 /// CLI as it stands ("auto"): no steps, both segments exact with `reason` in their reason, an error
 /// estimate below 1e-10 and a final rho of `size` elements; then the same run with both segments
-/// on the split operator at time.step 2 and 1 us: their errors fall as dt^2 (ratio 4 +- 0.05)
-/// and their Richardson extrapolation agrees with the exact rho within `bound` of its largest
-/// element (the split operator's grid floor and dt^4 remainder).
-inline void expect_cli_exact_matches_extrapolated_split(const std::string& dir,
-                                                        const std::string& path,
-                                                        const std::string& reason, std::size_t size,
-                                                        double bound) {
+/// on the split operator at time.step `steps` (2 and 1 us unless given): their errors fall as
+/// dt^2 (ratio 4 +- 0.05) and their Richardson extrapolation agrees with the exact rho within
+/// `bound` of its largest element (the split operator's grid floor and dt^4 remainder).
+inline void expect_cli_exact_matches_extrapolated_split(
+    const std::string& dir, const std::string& path, const std::string& reason, std::size_t size,
+    double bound, const std::array<const char*, 2>& steps = {"2.0e-6", "1.0e-6"}) {
   using nanodecoh::testing::run_cli;
   const auto r =
       run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
@@ -151,7 +150,7 @@ inline void expect_cli_exact_matches_extrapolated_split(const std::string& dir,
       nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
   ASSERT_EQ(exact.size(), size);
   std::vector<std::vector<cplx>> split;
-  for (const char* dt : {"2.0e-6", "1.0e-6"}) {
+  for (const char* dt : steps) {
     const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
     const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
                             std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",

@@ -328,7 +328,6 @@ TEST(ExactOnACircle, RefusesWhatItDoesNotCover) {
 // 4.0002), extrapolated 8.3e-11; bound 3e-10. The cat sits away from the seam (its tails there
 // below 1e-20), so that the grid's state and the periodised one are the same.
 TEST(ExactOnACircle, RunsThroughTheCliAndAgreesWithTheSplitOperator) {
-  using nanodecoh::testing::run_cli;
   const std::string dir = nanodecoh::testing::make_temp_dir("exact_circle_cli");
   const std::string path = dir + "/circle.toml";
   std::ofstream(path) << R"(
@@ -365,44 +364,8 @@ angular_lambda = 0.3
 [output]
 final_state = true
 )";
-  const auto r =
-      run_cli({"evolve", path, "--out", dir + "/exact.h5", "--json", "--backend", "cpu"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["steps"], 0);
-  for (const auto& line : j["methods"])
-    EXPECT_NE(line.get<std::string>().find("exact (free rotor on a full circle"), std::string::npos)
-        << line;
-  EXPECT_LT(j["exact_error_estimate"].get<double>(), 1e-10);
-  EXPECT_NEAR(j["final"]["trace"].get<double>(), 1.0, 1e-12);
-  EXPECT_LT(j["final"]["purity"].get<double>(), 0.99);
-  const auto exact =
-      nanodecoh::io::Hdf5File::open_read(dir + "/exact.h5").read_complex("final/rho");
-  ASSERT_EQ(exact.size(), 128u * 128u);
-  double scale = 0.0;
-  for (const cplx& v : exact) scale = std::max(scale, std::abs(v));
-  std::vector<std::vector<cplx>> split;
-  std::vector<double> errors;
-  for (const char* dt : {"0.005", "0.0025"}) {
-    const std::string out = dir + "/split" + std::to_string(split.size()) + ".h5";
-    const auto s = run_cli({"evolve", path, "--out", out, "--quiet", "--backend", "cpu", "--set",
-                            std::string("time.step=") + dt, "--set", "protocol[0].method=\"split\"",
-                            "--set", "protocol[1].method=\"split\""});
-    ASSERT_EQ(s.exit_code, 0) << s.err;
-    split.push_back(nanodecoh::io::Hdf5File::open_read(out).read_complex("final/rho"));
-    double worst = 0.0;
-    for (std::size_t i = 0; i < exact.size(); ++i)
-      worst = std::max(worst, std::abs(split.back()[i] - exact[i]));
-    errors.push_back(worst / scale);
-  }
-  EXPECT_GT(errors[1], 1e-8) << "the split operator's dt^2 error should be visible";
-  EXPECT_NEAR(errors[0] / errors[1], 4.0, 0.05);
-  double extrapolated = 0.0;
-  for (std::size_t i = 0; i < exact.size(); ++i)
-    extrapolated =
-        std::max(extrapolated, std::abs((4.0 * split[1][i] - split[0][i]) / 3.0 - exact[i]));
-  EXPECT_LT(extrapolated / scale, 3e-10)
-      << "errors " << errors[0] << " " << errors[1] << " extrapolated " << extrapolated / scale;
+  nanodecoh::testing::exact::expect_cli_exact_matches_extrapolated_split(
+      dir, path, "free rotor on a full circle", 128 * 128, 3e-10, {"0.005", "0.0025"});
 }
 
 }  // namespace
