@@ -493,6 +493,27 @@ def exact_and_richardson_gap(text, step):
     return exact, np.max(np.abs(extrapolated - exact.final_rho)) / scale
 
 
+def assert_kicks_agree_with_split_and_change_with_their_sign(runs, table, kappa, closed, method):
+    # The checks of an angle-kick table (table(kappa): its channel's TOML) through `runs`
+    # (exact_and_richardson_gap on the test's configuration): the run with kappa is exact
+    # throughout (its method line holding `method`); the split operator's extrapolation agrees
+    # with it within twice the grid floor (the same gap for the closed-form channel `closed`)
+    # plus twice the exact run's estimate; the kicks reversed (-kappa) give a state far beyond
+    # that bound. Returns the exact run with kappa.
+    spin, apart = runs(table(kappa))
+    assert spin.summary["steps"] == 0
+    assert method in spin.summary["methods"][0]
+    _, floor = runs(closed)
+    estimate = spin.summary["exact_error_estimate"]
+    assert estimate < 1e-4
+    bound = 2.0 * floor + 2.0 * estimate
+    assert apart <= bound, (apart, floor, estimate)
+    reversed_spin, _ = runs(table(-kappa))
+    assert np.max(np.abs(reversed_spin.final_rho - spin.final_rho)) > 10.0 * bound * np.max(
+        np.abs(spin.final_rho))
+    return spin
+
+
 def test_a_table_of_the_angle_difference_written_with_h5py_drives_exact_and_split_alike(tmp_path):
     # Angular kicks of nonzero mean beside a thrust: F depends on the orientations through
     # theta = phi - phi' (docs/physics.md (TL6)). A user writes it with h5py on the grid's angles
@@ -522,18 +543,9 @@ def test_a_table_of_the_angle_difference_written_with_h5py_drives_exact_and_spli
     def runs(channel):
         return exact_and_richardson_gap(particle + grid + rest + channel, 1.0e-5)
 
-    spin, apart = runs(table(2.0))
-    assert spin.summary["steps"] == 0
-    assert "libration axis phi" in spin.summary["methods"][0]
-    closed, floor = runs('[[channels]]\nkind = "gaussian"\nrate = 4000.0\nlength = 3e-9\n'
-                         'angular_length = 0.05\n')
-    estimate = spin.summary["exact_error_estimate"]
-    assert estimate < 1e-4
-    bound = 2.0 * floor + 2.0 * estimate
-    assert apart <= bound, (apart, floor, estimate)
-    reversed_spin, _ = runs(table(-2.0))
-    assert np.max(np.abs(reversed_spin.final_rho - spin.final_rho)) > 10.0 * bound * np.max(
-        np.abs(spin.final_rho))
+    assert_kicks_agree_with_split_and_change_with_their_sign(
+        runs, table, 2.0, '[[channels]]\nkind = "gaussian"\nrate = 4000.0\nlength = 3e-9\n'
+        'angular_length = 0.05\n', "libration axis phi")
 
 
 def test_a_table_of_the_angle_difference_drives_the_exact_method_on_a_circle(tmp_path):
@@ -565,16 +577,7 @@ def test_a_table_of_the_angle_difference_drives_the_exact_method_on_a_circle(tmp
     def runs(channel):
         return exact_and_richardson_gap(grid + rest + channel, 0.005)
 
-    spin, apart = runs(table(0.5))
-    assert spin.summary["steps"] == 0
-    assert "free rotor on a full circle" in spin.summary["methods"][0]
+    spin = assert_kicks_agree_with_split_and_change_with_their_sign(
+        runs, table, 0.5, '[[channels]]\nkind = "gaussian"\nrate = 0.8\nlength = 1e-9\n'
+        'angular_length = 0.5\n', "free rotor on a full circle")
     assert abs(spin.summary["final"]["trace"] - 1.0) < 1e-12
-    closed, floor = runs('[[channels]]\nkind = "gaussian"\nrate = 0.8\nlength = 1e-9\n'
-                         'angular_length = 0.5\n')
-    estimate = spin.summary["exact_error_estimate"]
-    assert estimate < 1e-4
-    bound = 2.0 * floor + 2.0 * estimate
-    assert apart <= bound, (apart, floor, estimate)
-    reversed_spin, _ = runs(table(-0.5))
-    assert np.max(np.abs(reversed_spin.final_rho - spin.final_rho)) > 10.0 * bound * np.max(
-        np.abs(spin.final_rho))

@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "evolution/chord_model.hpp"
+#include "evolution/exact_grid.hpp"
 #include "evolution/radix2_fft.hpp"
 #include "nanodecoh/constants.hpp"
 #include "nanodecoh/error.hpp"
@@ -65,8 +66,7 @@ std::size_t exact_work_bytes(const Grid& grid) {
   constexpr std::size_t threads = 64, complex_bytes = sizeof(cplx);
   // A full circle: a block of at most 2^20 points (values, k and r) and per thread the nonzero
   // k of a chord (exact_circle.cpp).
-  if (grid.axis_count() == 1 && grid.axes()[0].kind == AxisKind::rotation &&
-      grid.axes()[0].mode == RotationMode::circle)
+  if (detail::on_circle(grid))
     return (std::size_t{1} << 20) * (complex_bytes + 2 * sizeof(double)) +
            threads * 4 * grid.ket_size() * complex_bytes;
   if (grid.axis_count() == 1) return threads * 8 * grid.ket_size() * complex_bytes;
